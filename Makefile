@@ -1,0 +1,32 @@
+# simtlab: every target bootstraps its own virtual environment (.venv) from PyPI.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench venv clean-cache clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("simtlab needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	@for tool in g++ make perl; do command -v $$tool >/dev/null || { echo "error: simtlab needs '$$tool' on PATH (install it with your system's package manager)"; exit 1; }; done
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/simtlab demo
+
+test: $(STAMP)
+	$(PY) -m simtlab.tb.run_tests
+
+bench: $(STAMP)
+	$(VENV)/bin/simtlab bench
+
+clean-cache:
+	$(VENV)/bin/simtlab cache --clear
+
+clean:
+	rm -rf $(VENV) build *.egg-info

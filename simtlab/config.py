@@ -1,0 +1,278 @@
+"""The one configuration of a simtlab device.
+
+A frozen :class:`SimtConfig` elaborates the RTL, configures the Verilator harness and the golden model,
+drives :class:`simtlab.Device` and generates the C header that kernels include
+(``simtlab_config.h``). Its :meth:`SimtConfig.key` keys the model-build cache. No address, CSR number or
+size used by more than one of those parts is written down anywhere else.
+"""
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Region",
+    "SimtConfig",
+    "MemoryMap",
+    "CSR",
+    "DCR",
+    "FaultCause",
+    "RunStatus",
+    "PRESETS",
+]
+
+
+@dataclass(frozen=True)
+class Region:
+    """One mapped address range. ``kind`` is "ram" (sparse, zero-initialised), "io" (console and exit
+    registers) or "mmio" (reserved for the deep-learning tile; faults until the tile exists)."""
+    name: str
+    base: int
+    size: int
+    kind: str
+
+    @property
+    def end(self):
+        return self.base + self.size
+
+    def contains(self, addr, nbytes=1):
+        return self.base <= addr and addr + nbytes <= self.end
+
+
+class MemoryMap:
+    """Vortex's 32-bit memory map (see docs/isa.md). Every address constant lives here."""
+    #: I/O area: a byte written to ``IO_COUT`` goes to the host console; a word written to ``IO_EXIT``
+    #: ends the run with that exit code.
+    IO_BASE = 0x0000_0040
+    IO_SIZE = 0x0000_00C0
+    IO_COUT = 0x0000_0040
+    IO_EXIT = 0x0000_0080
+    #: Device heap: ``Device.alloc`` hands out addresses from here.
+    HEAP_BASE = 0x0001_0000
+    HEAP_SIZE = 0x3FFF_0000
+    #: Kernel code and data; the default startup address.
+    CODE_BASE = 0x8000_0000
+    CODE_SIZE = 0x1000_0000
+    #: Reserved for the deep-learning tile's registers (NVDLA nv_small needs 56 KiB).
+    MMIO_BASE = 0xF000_0000
+    MMIO_SIZE = 0x0001_0000
+    #: Stacks grow down from ``STACK_TOP``, ``2**stack_log_size`` bytes per hardware thread.
+    STACK_TOP = 0xFFFF_0000
+    STACK_REGION_BASE = 0xF100_0000
+    #: Per-core local (shared) memory.
+    LMEM_BASE = 0xFFFF_0000
+
+
+class CSR:
+    """CSR numbers (Vortex's, see docs/isa.md)."""
+    FFLAGS = 0x001
+    FRM = 0x002
+    FCSR = 0x003
+    MSCRATCH = 0x340
+    MCYCLE = 0xB00
+    MINSTRET = 0xB02
+    MCYCLEH = 0xB80
+    MINSTRETH = 0xB82
+    CYCLE = 0xC00
+    INSTRET = 0xC02
+    CYCLEH = 0xC80
+    INSTRETH = 0xC82
+    THREAD_ID = 0xCC0
+    WARP_ID = 0xCC1
+    CORE_ID = 0xCC2
+    ACTIVE_WARPS = 0xCC3
+    ACTIVE_THREADS = 0xCC4
+    NUM_THREADS = 0xFC0
+    NUM_WARPS = 0xFC1
+    NUM_CORES = 0xFC2
+    LMEM_BASE = 0xFC3
+    MVENDORID = 0xF11
+    MARCHID = 0xF12
+    MIMPID = 0xF13
+    MHARTID = 0xF14
+
+
+class DCR:
+    """Device configuration registers written by the host before start (Vortex's numbers)."""
+    STARTUP_ADDR0 = 0x001
+    STARTUP_ADDR1 = 0x002
+    STARTUP_ARG0 = 0x003
+    STARTUP_ARG1 = 0x004
+    MPM_CLASS = 0x005
+
+
+class FaultCause:
+    """mcause values the core reports on its fault port (RISC-V privileged spec numbering)."""
+    INSN_MISALIGNED = 0
+    INSN_ACCESS = 1
+    ILLEGAL_INSN = 2
+    LOAD_MISALIGNED = 4
+    LOAD_ACCESS = 5
+    STORE_MISALIGNED = 6
+    STORE_ACCESS = 7
+
+    NAMES = {
+        0: "instruction address misaligned",
+        1: "instruction access fault",
+        2: "illegal instruction",
+        4: "load address misaligned",
+        5: "load access fault",
+        6: "store address misaligned",
+        7: "store access fault",
+    }
+
+
+class RunStatus:
+    """Why a run stopped (shared by the harness, the emulator and the driver)."""
+    DONE = 1        #: the device fell idle (every warp retired)
+    TOHOST = 2      #: a kernel wrote an odd value to its ``tohost`` symbol
+    EXIT = 3        #: a kernel wrote to ``MemoryMap.IO_EXIT``
+    FAULT = 4       #: illegal instruction, misaligned or unmapped access
+    WATCHDOG = 5    #: the cycle (or instruction) limit ran out
+
+    NAMES = {1: "done", 2: "tohost", 3: "exit", 4: "fault", 5: "watchdog"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimtConfig:
+    """Parameters of one simtlab device.
+
+    Parameters
+    ----------
+    cores, warps, threads:
+        Cores, warps per core, threads (lanes) per warp. First light builds 1/1/1 only.
+    mem_latency:
+        Cycles from a memory request to its response in the harness's memory model (>= 1).
+    startup_addr:
+        Reset PC (DCR STARTUP_ADDR0/1 overrides it at launch).
+    stack_log_size:
+        log2 of the stack bytes per hardware thread (Vortex: 13, 8 KiB).
+    lmem_log_size:
+        log2 of the local memory bytes per core (Vortex: 14, 16 KiB).
+    muldiv:
+        Include the M extension's multiplier and divider.
+    div_cycles_per_bit:
+        The iterative divider retires this many quotient bits per cycle (1, 2 or 4).
+    """
+    cores: int = 1
+    warps: int = 1
+    threads: int = 1
+    mem_latency: int = 2
+    startup_addr: int = MemoryMap.CODE_BASE
+    stack_log_size: int = 13
+    lmem_log_size: int = 14
+    muldiv: bool = True
+    div_cycles_per_bit: int = 1
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self):
+        for knob in ("cores", "warps", "threads", "mem_latency", "stack_log_size", "lmem_log_size",
+                     "startup_addr", "div_cycles_per_bit"):
+            value = getattr(self, knob)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
+        if self.cores != 1 or self.warps != 1 or self.threads != 1:
+            raise ValueError(
+                f"this build supports cores=1 warps=1 threads=1 only (SIMT lands with issue 'SIMT'), "
+                f"not cores={self.cores} warps={self.warps} threads={self.threads}")
+        if not 1 <= self.mem_latency <= 64:
+            raise ValueError(f"mem_latency must be between 1 and 64 cycles, not {self.mem_latency!r}")
+        if self.startup_addr % 4 or not MemoryMap.CODE_BASE <= self.startup_addr < \
+                MemoryMap.CODE_BASE + MemoryMap.CODE_SIZE:
+            raise ValueError(f"startup_addr must be word aligned inside the code region, "
+                             f"not {self.startup_addr:#x}")
+        if not 10 <= self.stack_log_size <= 20:
+            raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
+        if not 10 <= self.lmem_log_size <= 16:
+            raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
+        if self.div_cycles_per_bit not in (1, 2, 4):
+            raise ValueError(f"div_cycles_per_bit must be 1, 2 or 4, not {self.div_cycles_per_bit!r}")
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    # -- derived values ---------------------------------------------------------------------------
+    @property
+    def hw_threads(self):
+        return self.cores * self.warps * self.threads
+
+    @property
+    def lmem_size(self):
+        return 1 << self.lmem_log_size
+
+    @property
+    def stack_size(self):
+        return 1 << self.stack_log_size
+
+    @property
+    def regions(self):
+        """Mapped address ranges, in address order. Anything else faults."""
+        mm = MemoryMap
+        return (
+            Region("io", mm.IO_BASE, mm.IO_SIZE, "io"),
+            Region("heap", mm.HEAP_BASE, mm.HEAP_SIZE, "ram"),
+            Region("code", mm.CODE_BASE, mm.CODE_SIZE, "ram"),
+            Region("mmio", mm.MMIO_BASE, mm.MMIO_SIZE, "mmio"),
+            Region("stack", mm.STACK_REGION_BASE, mm.STACK_TOP - mm.STACK_REGION_BASE, "ram"),
+            Region("lmem", mm.LMEM_BASE, self.lmem_size, "ram"),
+        )
+
+    def region_of(self, addr, nbytes=1):
+        for region in self.regions:
+            if region.contains(addr, nbytes):
+                return region
+        return None
+
+    def stack_pointer(self, hart_id):
+        """Initial stack pointer of global hardware thread ``hart_id``."""
+        return MemoryMap.STACK_TOP - hart_id * self.stack_size
+
+    def as_dict(self):
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+
+    def key(self):
+        """A short stable hash of everything that changes the generated hardware."""
+        text = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def c_header(self):
+        """The C header kernels include (``simtlab_config.h``), generated from this config."""
+        lines = [
+            "/* Generated by simtlab.config.SimtConfig.c_header() -- do not edit. */",
+            "#ifndef SIMTLAB_CONFIG_H",
+            "#define SIMTLAB_CONFIG_H",
+            "",
+        ]
+        def define(name, value, comment=None):
+            text = f"#define {name:<24} {value}"
+            lines.append(text + (f"  /* {comment} */" if comment else ""))
+        define("NUM_CORES", self.cores)
+        define("NUM_WARPS", self.warps)
+        define("NUM_THREADS", self.threads)
+        define("STACK_LOG2_SIZE", self.stack_log_size)
+        define("STACK_SIZE", f"{self.stack_size}u")
+        define("LMEM_LOG_SIZE", self.lmem_log_size)
+        lines.append("")
+        for name in ("IO_COUT", "IO_EXIT", "HEAP_BASE", "CODE_BASE", "MMIO_BASE", "STACK_TOP",
+                     "LMEM_BASE"):
+            define(f"{name}_ADDR" if not name.endswith("BASE") else name,
+                   f"0x{getattr(MemoryMap, name):08X}u")
+        lines.append("")
+        for name, value in vars(CSR).items():
+            if name.isupper():
+                define(f"VX_CSR_{name}", f"0x{value:03X}")
+        lines.append("")
+        for name, value in vars(DCR).items():
+            if name.isupper():
+                define(f"VX_DCR_BASE_{name}", f"0x{value:03X}")
+        lines += ["", "#endif /* SIMTLAB_CONFIG_H */", ""]
+        return "\n".join(lines)
+
+
+#: Named presets (``simtlab run --config NAME``).
+PRESETS = {
+    "default": SimtConfig(name="default"),
+    "test": SimtConfig(name="test", mem_latency=1),
+    "slowmem": SimtConfig(name="slowmem", mem_latency=8),
+}
