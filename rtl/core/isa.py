@@ -1,0 +1,173 @@
+"""RV32IM + Zicsr + Vortex custom-0 encodings, and the table the decoder is generated from.
+
+Each row of :data:`INSTRUCTIONS` names one instruction, its fixed encoding bits, its immediate format
+and the execution unit and ALU operation it needs. The decoder (``decoder.py``), the docs and the tests
+read this table; adding an instruction is adding a row.
+"""
+
+from dataclasses import dataclass
+
+from amaranth.lib import enum
+
+__all__ = [
+    "Opcode",
+    "Format",
+    "Unit",
+    "AluOp",
+    "OperandA",
+    "OperandB",
+    "InstrDesc",
+    "INSTRUCTIONS",
+]
+
+
+class Opcode(enum.Enum, shape=7):
+    LUI = 0b0110111
+    AUIPC = 0b0010111
+    JAL = 0b1101111
+    JALR = 0b1100111
+    BRANCH = 0b1100011
+    LOAD = 0b0000011
+    STORE = 0b0100011
+    OP_IMM = 0b0010011
+    OP = 0b0110011
+    MISC_MEM = 0b0001111
+    SYSTEM = 0b1110011
+    CUSTOM0 = 0b0001011   #: Vortex's SIMT instructions
+
+
+class Format(enum.Enum, shape=3):
+    """Immediate format."""
+    R = 0
+    I = 1
+    S = 2
+    B = 3
+    U = 4
+    J = 5
+
+
+class Unit(enum.Enum, shape=4):
+    """The execution unit an instruction goes to."""
+    ALU = 0      #: result = AluOp(a, b)
+    BRANCH = 1   #: compare rs1/rs2 by funct3; target pc + imm
+    JAL = 2      #: rd = pc + 4; target pc + imm
+    JALR = 3     #: rd = pc + 4; target (rs1 + imm) & ~1
+    LOAD = 4
+    STORE = 5
+    MUL = 6
+    DIV = 7
+    CSR = 8
+    TMC = 9      #: Vortex tmc: thread mask := rs1
+    FENCE = 10   #: no-op on this in-order core
+
+
+class AluOp(enum.Enum, shape=4):
+    ADD = 0
+    SUB = 1
+    SLL = 2
+    SLT = 3
+    SLTU = 4
+    XOR = 5
+    SRL = 6
+    SRA = 7
+    OR = 8
+    AND = 9
+
+
+class OperandA(enum.Enum, shape=2):
+    RS1 = 0
+    PC = 1
+    ZERO = 2
+
+
+class OperandB(enum.Enum, shape=1):
+    RS2 = 0
+    IMM = 1
+
+
+@dataclass(frozen=True)
+class InstrDesc:
+    """One row of the decode table. ``None`` fields are "don't care" in the encoding."""
+    name: str
+    opcode: Opcode
+    funct3: "int | None"
+    funct7: "int | None"
+    fmt: Format
+    unit: Unit
+    alu: AluOp = AluOp.ADD
+    a: OperandA = OperandA.RS1
+    b: OperandB = OperandB.IMM
+    #: Fixed rd/rs1/rs2 fields (for fence/ecall-like encodings); None = any register.
+    rs2: "int | None" = None
+
+    @property
+    def writes_rd(self):
+        return self.fmt not in (Format.S, Format.B) and self.unit not in (Unit.TMC, Unit.FENCE)
+
+    @property
+    def reads_rs1(self):
+        if self.unit is Unit.CSR and self.funct3 >= 4:
+            return False    # csrr*i: the rs1 field is an immediate
+        return self.fmt not in (Format.U, Format.J) and self.unit is not Unit.FENCE
+
+    @property
+    def reads_rs2(self):
+        return self.fmt in (Format.R, Format.S, Format.B) and self.unit not in (Unit.TMC,)
+
+    def pattern(self):
+        """The 32-bit match pattern, most significant bit first, '-' for don't care."""
+        bits = ["-"] * 32
+        def put(value, lo, width):
+            for i in range(width):
+                bits[31 - (lo + i)] = str((value >> i) & 1)
+        put(self.opcode.value, 0, 7)
+        if self.funct3 is not None:
+            put(self.funct3, 12, 3)
+        if self.funct7 is not None:
+            put(self.funct7, 25, 7)
+        if self.rs2 is not None:
+            put(self.rs2, 20, 5)
+        return "".join(bits)
+
+
+def _alu_rows():
+    rows = []
+    for name, f3, f7, op in [
+        ("add", 0, 0x00, AluOp.ADD), ("sub", 0, 0x20, AluOp.SUB), ("sll", 1, 0x00, AluOp.SLL),
+        ("slt", 2, 0x00, AluOp.SLT), ("sltu", 3, 0x00, AluOp.SLTU), ("xor", 4, 0x00, AluOp.XOR),
+        ("srl", 5, 0x00, AluOp.SRL), ("sra", 5, 0x20, AluOp.SRA), ("or", 6, 0x00, AluOp.OR),
+        ("and", 7, 0x00, AluOp.AND),
+    ]:
+        rows.append(InstrDesc(name, Opcode.OP, f3, f7, Format.R, Unit.ALU, op, b=OperandB.RS2))
+    for name, f3, f7, op in [
+        ("addi", 0, None, AluOp.ADD), ("slti", 2, None, AluOp.SLT), ("sltiu", 3, None, AluOp.SLTU),
+        ("xori", 4, None, AluOp.XOR), ("ori", 6, None, AluOp.OR), ("andi", 7, None, AluOp.AND),
+        ("slli", 1, 0x00, AluOp.SLL), ("srli", 5, 0x00, AluOp.SRL), ("srai", 5, 0x20, AluOp.SRA),
+    ]:
+        rows.append(InstrDesc(name, Opcode.OP_IMM, f3, f7, Format.I, Unit.ALU, op))
+    return rows
+
+
+#: The decode table: every instruction this core executes.
+INSTRUCTIONS = (
+    InstrDesc("lui", Opcode.LUI, None, None, Format.U, Unit.ALU, a=OperandA.ZERO),
+    InstrDesc("auipc", Opcode.AUIPC, None, None, Format.U, Unit.ALU, a=OperandA.PC),
+    InstrDesc("jal", Opcode.JAL, None, None, Format.J, Unit.JAL),
+    InstrDesc("jalr", Opcode.JALR, 0, None, Format.I, Unit.JALR),
+    *[InstrDesc(n, Opcode.BRANCH, f3, None, Format.B, Unit.BRANCH, b=OperandB.RS2)
+      for n, f3 in [("beq", 0), ("bne", 1), ("blt", 4), ("bge", 5), ("bltu", 6), ("bgeu", 7)]],
+    *[InstrDesc(n, Opcode.LOAD, f3, None, Format.I, Unit.LOAD)
+      for n, f3 in [("lb", 0), ("lh", 1), ("lw", 2), ("lbu", 4), ("lhu", 5)]],
+    *[InstrDesc(n, Opcode.STORE, f3, None, Format.S, Unit.STORE)
+      for n, f3 in [("sb", 0), ("sh", 1), ("sw", 2)]],
+    *_alu_rows(),
+    *[InstrDesc(n, Opcode.OP, f3, 0x01, Format.R, Unit.MUL if f3 < 4 else Unit.DIV, b=OperandB.RS2)
+      for n, f3 in [("mul", 0), ("mulh", 1), ("mulhsu", 2), ("mulhu", 3),
+                    ("div", 4), ("divu", 5), ("rem", 6), ("remu", 7)]],
+    InstrDesc("fence", Opcode.MISC_MEM, 0, None, Format.I, Unit.FENCE),
+    InstrDesc("fence.i", Opcode.MISC_MEM, 1, None, Format.I, Unit.FENCE),
+    *[InstrDesc(n, Opcode.SYSTEM, f3, None, Format.I, Unit.CSR)
+      for n, f3 in [("csrrw", 1), ("csrrs", 2), ("csrrc", 3),
+                    ("csrrwi", 5), ("csrrsi", 6), ("csrrci", 7)]],
+    InstrDesc("tmc", Opcode.CUSTOM0, 0, 0x00, Format.R, Unit.TMC, rs2=0),
+)
