@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..config import FaultCause, RunStatus
 
-__all__ = ["RunResult"]
+__all__ = ["RunResult", "TRACE_DTYPE"]
 
 
 @dataclass
@@ -35,3 +37,8 @@ class RunResult:
     def describe_fault(self):
         name = FaultCause.NAMES.get(self.fault_cause, f"cause {self.fault_cause}")
         return f"{name} at pc=0x{self.fault_pc:08x} (address/value 0x{self.fault_addr:08x})"
+
+
+#: One retired instruction, as both backends record it for the lock-step check. ``rd`` is 0 when the
+#: instruction wrote no register (writes to x0 are not writes). 16 bytes, packed as the harness writes it.
+TRACE_DTYPE = np.dtype([("pc", "<u4"), ("insn", "<u4"), ("data", "<u4"), ("rd", "u1"), ("_pad", "u1", (3,))])
