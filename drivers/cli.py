@@ -1,0 +1,166 @@
+"""The ``simtlab`` command.
+
+    simtlab run [config options] PROGRAM [ARG ...]   run a bare-metal program (.elf, .c or .S)
+    simtlab lockstep [config options] PROGRAM [ARG ...]   run on the RTL and the emulator, compare
+    simtlab build [config options]                   build (or find cached) the Verilator model
+    simtlab info                                     tool versions and the cache
+    simtlab cache --clear                            delete cached models and kernels
+    simtlab demo                                     the example kernels on the RTL, checked with numpy
+    simtlab bench                                    build times, simulation speed, cycles and IPC
+
+Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu.
+``run`` exits with the program's code: 0 when it passes (tohost 1, exit 0 or the device falling idle),
+the failure code n of a tohost write of (n << 1) | 1, or the value written to the exit register.
+Errors (faults, watchdog, bad input, missing tools) print ``error: ...`` and exit with 2. Program
+codes above 255 exit with 255; the printed ``status=... code=...`` line is exact.
+"""
+
+import argparse
+import sys
+import time
+
+from ..config import PRESETS, RunStatus
+from ..errors import KernelFailed, SimtlabError
+
+__all__ = ["main"]
+
+ERROR_EXIT = 2
+
+
+def _add_config_options(parser, *, backend=True):
+    parser.add_argument("--config", default="default", choices=sorted(PRESETS),
+                        help="configuration preset (default: %(default)s)")
+    parser.add_argument("--cores", type=int)
+    parser.add_argument("--warps", type=int)
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--mem-latency", type=int, help="memory latency in cycles")
+    if backend:
+        parser.add_argument("--backend", choices=("rtl", "emu"), default="rtl")
+
+
+def _config(args):
+    from .device import make_config
+    return make_config(args.config, cores=args.cores, warps=args.warps, threads=args.threads,
+                       mem_latency=args.mem_latency)
+
+
+def _int_arg(text):
+    try:
+        return int(text, 0)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"kernel argument {text!r} is not a number") from None
+
+
+def cmd_run(args):
+    from .device import Device
+    with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles) as dev:
+        dev.launch(args.program, *args.args)
+        code = 0
+        try:
+            dev.wait()
+        except KernelFailed as failed:
+            code = failed.code
+        finally:
+            sys.stdout.write(dev.console())
+            result = dev.last_result
+            if result is not None:
+                print(f"status={result.status_name} code={result.code} cycles={result.cycles} "
+                      f"instrs={result.instret} ipc={result.ipc:.3f}")
+        return min(code, 255) if code > 0 else (1 if code else 0)
+
+
+def cmd_lockstep(args):
+    from .lockstep import run_lockstep
+    report = run_lockstep(_config(args), args.program, *args.args, max_cycles=args.max_cycles)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_build(args):
+    from ..sim.build import build_model
+    config = _config(args)
+    start = time.perf_counter()
+    path = build_model(config)
+    print(f"model for {config.as_dict()} at {path} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def cmd_info(args):
+    from ..kernels.compile import compiler_command, compiler_version
+    from ..sim.build import cache_dir, tool_versions
+    for name, version in tool_versions().items():
+        print(f"{name}: {version}")
+    print(f"kernel compiler: {' '.join(compiler_command())} ({compiler_version()})")
+    print(f"cache: {cache_dir()}")
+    return 0
+
+
+def cmd_cache(args):
+    from ..sim.build import cache_dir, clear_cache
+    if args.clear:
+        clear_cache()
+        print(f"cleared {cache_dir()}")
+    else:
+        print(cache_dir())
+    return 0
+
+
+def cmd_demo(args):
+    from .demo import demo
+    return demo()
+
+
+def cmd_bench(args):
+    from .bench import bench
+    return bench(quick=args.quick)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="simtlab", description="simtlab: a RISC-V GPGPU lab")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a bare-metal program or kernel")
+    _add_config_options(p)
+    p.add_argument("--max-cycles", type=int, default=50_000_000, help="watchdog limit")
+    p.add_argument("program", help="an ELF, or a .c/.S source compiled with the kernel runtime")
+    p.add_argument("args", nargs="*", type=_int_arg, help="integer/float kernel arguments")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("lockstep", help="compare the RTL's retired instructions with the emulator")
+    _add_config_options(p, backend=False)
+    p.add_argument("--max-cycles", type=int, default=5_000_000)
+    p.add_argument("program")
+    p.add_argument("args", nargs="*", type=_int_arg)
+    p.set_defaults(func=cmd_lockstep)
+
+    p = sub.add_parser("build", help="build or find the cached Verilator model")
+    _add_config_options(p, backend=False)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("info", help="tool versions and cache location")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("cache", help="show or clear the cache")
+    p.add_argument("--clear", action="store_true")
+    p.set_defaults(func=cmd_cache)
+
+    p = sub.add_parser("demo", help="run the example kernels on the RTL model")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="measure build time, simulation speed, cycles and IPC")
+    p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (SimtlabError, ValueError, TypeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ERROR_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

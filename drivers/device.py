@@ -1,0 +1,291 @@
+"""``simtlab.Device``: the host driver, in the shape of Vortex's runtime (vx_mem_alloc, vx_copy_to_dev,
+vx_upload_kernel_file, vx_start, vx_ready_wait, vx_dump_perf).
+
+A device wraps one backend: the Verilator model of the RTL (``backend="rtl"``) or the golden-model
+emulator (``backend="emu"``). Both expose the same small interface (write_mem, read_mem, dcr_write,
+set_tohost, start, run, console, trace), so every program and kernel runs on either unchanged.
+"""
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import DCR, PRESETS, MemoryMap, RunStatus, SimtConfig
+from ..errors import KernelFailed, KernelFault, WatchdogTimeout
+from .elf import Program, load_elf, write_program
+
+__all__ = [
+    "Buffer",
+    "Counters",
+    "Device",
+    "make_config",
+    "DEFAULT_MAX_CYCLES",
+]
+
+#: Watchdog: a launch that runs longer than this many cycles stops with WatchdogTimeout.
+DEFAULT_MAX_CYCLES = 50_000_000
+_ALIGN = 64     # Vortex's memory block size: buffers start on a block boundary
+
+
+def make_config(config=None, **overrides):
+    """A :class:`SimtConfig` from a config, a preset name or None (default), with keyword overrides."""
+    if config is None:
+        config = PRESETS["default"]
+    elif isinstance(config, str):
+        try:
+            config = PRESETS[config]
+        except KeyError:
+            raise ValueError(f"unknown configuration preset {config!r}; "
+                             f"choose from {', '.join(PRESETS)}") from None
+    elif not isinstance(config, SimtConfig):
+        raise TypeError(f"config must be a SimtConfig, a preset name or None, not {config!r}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return config.replace(**overrides) if overrides else config
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A device memory allocation. Pass it to :meth:`Device.launch` to pass its address."""
+    addr: int
+    nbytes: int
+    dtype: np.dtype = np.dtype(np.uint8)
+    shape: tuple = ()
+
+    def __int__(self):
+        return self.addr
+
+
+@dataclass(frozen=True)
+class Counters:
+    """Performance counters of one launch (``Device.wait``'s result)."""
+    cycles: int
+    instrs: int
+    status: str
+    code: int = 0
+
+    @property
+    def ipc(self):
+        return self.instrs / self.cycles if self.cycles else 0.0
+
+    def __str__(self):
+        return f"cycles={self.cycles} instrs={self.instrs} ipc={self.ipc:.3f}"
+
+
+class Device:
+    """One simulated simtlab device.
+
+    Parameters
+    ----------
+    config : SimtConfig | str | None
+        The configuration, or a preset name ("default", "test", ...).
+    backend : "rtl" | "emu"
+        The Verilator model of the RTL (built on first use, then cached) or the golden model.
+    max_cycles : int
+        Default watchdog limit of :meth:`wait`.
+    **overrides
+        SimtConfig fields to change (``mem_latency=4``, ...).
+
+    Example
+    -------
+    >>> dev = Device()
+    >>> a, b = dev.upload(np.arange(8, dtype=np.int32)), dev.upload(np.ones(8, np.int32))
+    >>> c = dev.alloc(8 * 4, np.int32)
+    >>> dev.run("kernels/examples/vecadd.c", 8, a, b, c)
+    >>> dev.download(c)
+    """
+
+    def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, **overrides):
+        self.config = make_config(config, **overrides)
+        if backend == "rtl":
+            from ..sim.model import VerilatorModel
+            self._backend = VerilatorModel(self.config)
+        elif backend == "emu":
+            from ..sim.emulator import Emulator
+            self._backend = Emulator(self.config)
+        else:
+            raise ValueError(f"backend must be 'rtl' or 'emu', not {backend!r}")
+        self.backend_name = backend
+        self.max_cycles = max_cycles
+        self._heap_next = MemoryMap.HEAP_BASE
+        self._program = None
+        self._launched = False
+        self._console = bytearray()
+        self.last_result = None
+
+    # -- memory ---------------------------------------------------------------------------------
+    def alloc(self, nbytes, dtype=np.uint8, shape=None):
+        """Reserve ``nbytes`` of device memory (64-byte aligned); returns a :class:`Buffer`.
+        An empty buffer still gets a distinct address."""
+        if not isinstance(nbytes, (int, np.integer)) or isinstance(nbytes, bool) or nbytes < 0:
+            raise TypeError(f"alloc needs a byte count >= 0, not {nbytes!r}")
+        dtype = np.dtype(dtype)
+        addr = self._heap_next
+        end = addr + max(int(nbytes), 1)
+        if end > MemoryMap.HEAP_BASE + MemoryMap.HEAP_SIZE:
+            raise MemoryError(f"device heap exhausted: {nbytes} bytes requested, "
+                              f"{MemoryMap.HEAP_BASE + MemoryMap.HEAP_SIZE - addr} left")
+        self._heap_next = (end + _ALIGN - 1) // _ALIGN * _ALIGN
+        if shape is None:
+            shape = (int(nbytes) // dtype.itemsize,)
+        return Buffer(addr, int(nbytes), dtype, tuple(shape))
+
+    def free_all(self):
+        """Release every allocation (the heap starts again at its base)."""
+        self._heap_next = MemoryMap.HEAP_BASE
+
+    def upload(self, array, buffer=None):
+        """Copy a numpy array to the device (into ``buffer``, or a new allocation); returns the buffer."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"upload takes a numpy array, not {type(array).__name__}")
+        data = np.ascontiguousarray(array)
+        if buffer is None:
+            buffer = self.alloc(data.nbytes, data.dtype, data.shape)
+        elif not isinstance(buffer, Buffer):
+            raise TypeError(f"buffer must be a Buffer from Device.alloc, not {buffer!r}")
+        elif data.nbytes > buffer.nbytes:
+            raise ValueError(f"array of {data.nbytes} bytes does not fit a {buffer.nbytes}-byte buffer")
+        if data.nbytes:
+            self._backend.write_mem(buffer.addr,
+                                    data.astype(data.dtype.newbyteorder("<")).tobytes())
+        return buffer
+
+    def download(self, buffer, dtype=None, shape=None):
+        """Copy a buffer back as a numpy array (of the buffer's dtype and shape unless given)."""
+        if not isinstance(buffer, Buffer):
+            raise TypeError(f"download takes a Buffer from Device.alloc, not {buffer!r}")
+        dtype = np.dtype(dtype or buffer.dtype)
+        data = self._backend.read_mem(buffer.addr, buffer.nbytes) if buffer.nbytes else b""
+        array = np.frombuffer(data, dtype=dtype.newbyteorder("<")).astype(dtype)
+        return array.reshape(shape if shape is not None else
+                             (buffer.shape if dtype == buffer.dtype else (-1,)))
+
+    def write(self, addr, data):
+        """Write raw bytes at a device address."""
+        self._backend.write_mem(addr, bytes(data))
+
+    def read(self, addr, nbytes):
+        """Read raw bytes from a device address."""
+        return self._backend.read_mem(addr, nbytes)
+
+    # -- programs ---------------------------------------------------------------------------------
+    def load(self, program, *, opt="-O2"):
+        """Load a program: a C source (compiled with the kernel runtime for this config), a bare-metal
+        assembly source (``.S``: its own ``_start``, no runtime), an ELF path or a Program."""
+        if isinstance(program, Program):
+            prog = program
+        elif isinstance(program, (str, Path)):
+            path = Path(program)
+            if path.suffix in (".c", ".S", ".s", ".cpp"):
+                from ..kernels.compile import compile_kernel
+                path = compile_kernel(path, self.config, opt=opt,
+                                      runtime=path.suffix not in (".S", ".s"))
+            prog = load_elf(path, self.config)
+        else:
+            raise TypeError(f"load takes a .c/.S source, an ELF path or a Program, not {program!r}")
+        write_program(self._backend, prog)
+        self._program = prog
+        return prog
+
+    def _pack_args(self, args):
+        words = []
+        for n, arg in enumerate(args):
+            if isinstance(arg, Buffer):
+                words.append(struct.pack("<I", arg.addr))
+            elif isinstance(arg, (bool, np.bool_)):
+                raise TypeError(f"kernel argument {n}: bool is ambiguous, pass an int")
+            elif isinstance(arg, (int, np.integer)):
+                value = int(arg)
+                if not -(1 << 31) <= value < (1 << 32):
+                    raise ValueError(f"kernel argument {n}: {value} does not fit 32 bits")
+                words.append(struct.pack("<I", value & 0xFFFF_FFFF))
+            elif isinstance(arg, (float, np.floating)):
+                words.append(struct.pack("<f", float(arg)))
+            else:
+                raise TypeError(f"kernel argument {n}: expected a Buffer, int or float, "
+                                f"not {type(arg).__name__} ({arg!r})")
+        return b"".join(words)
+
+    def launch(self, program=None, *args):
+        """Start a kernel: pack ``args`` (Buffers as addresses, ints, floats) into an argument
+        struct in device memory, pass its address through mscratch (DCR STARTUP_ARG) and start at
+        the program's entry point. ``program`` may be anything :meth:`load` takes, or None for the
+        program loaded last."""
+        if program is not None:
+            self.load(program)
+        if self._program is None:
+            raise RuntimeError("launch: no program loaded")
+        check = getattr(self._program, "check_args", None)
+        if check is not None:
+            check(args)
+        packed = self._pack_args(args)
+        arg_addr = 0
+        if packed:
+            arg_addr = self.alloc(len(packed)).addr
+            self._backend.write_mem(arg_addr, packed)
+        self._backend.dcr_write(DCR.STARTUP_ADDR0, self._program.entry)
+        self._backend.dcr_write(DCR.STARTUP_ADDR1, 0)
+        self._backend.dcr_write(DCR.STARTUP_ARG0, arg_addr)
+        self._backend.dcr_write(DCR.STARTUP_ARG1, 0)
+        self._backend.set_tohost(self._program.tohost)
+        self._backend.start()
+        self._launched = True
+
+    def wait(self, max_cycles=None):
+        """Run the launched kernel to its end; return its :class:`Counters`.
+
+        Raises KernelFault (illegal instruction, misaligned or unmapped access: cause, PC, address),
+        WatchdogTimeout (more than ``max_cycles``; the message lists every warp's PC) or KernelFailed
+        (a tohost failure code or a non-zero exit code).
+        """
+        if not self._launched:
+            raise RuntimeError("wait: nothing launched")
+        self._launched = False
+        limit = self.max_cycles if max_cycles is None else max_cycles
+        result = self._backend.run(limit)
+        self.last_result = result
+        self._console += self._backend.console()
+        counters = Counters(result.cycles, result.instret, result.status_name, result.code)
+        if result.status == RunStatus.FAULT:
+            raise KernelFault(f"kernel fault: {result.describe_fault()} after {result.cycles} cycles",
+                              cause=result.fault_cause, pc=result.fault_pc, addr=result.fault_addr,
+                              result=result)
+        if result.status == RunStatus.WATCHDOG:
+            pcs = ", ".join(f"warp {w}: pc=0x{pc:08x}" for w, pc in enumerate(result.pcs))
+            raise WatchdogTimeout(f"watchdog: kernel still running after {limit} cycles "
+                                  f"({result.instret} instructions); {pcs}", result=result)
+        if result.code != 0:
+            how = "tohost failure code" if result.status == RunStatus.TOHOST else "exit code"
+            raise KernelFailed(f"kernel reported {how} {result.code}", code=result.code,
+                               result=result)
+        return counters
+
+    def run(self, program, *args, max_cycles=None):
+        """:meth:`launch` then :meth:`wait`."""
+        self.launch(program, *args)
+        return self.wait(max_cycles)
+
+    def console(self):
+        """Text the kernels printed since the last call."""
+        text = self._console.decode("utf-8", errors="replace")
+        self._console.clear()
+        return text
+
+    # -- tracing ------------------------------------------------------------------------------------
+    def enable_trace(self, on=True):
+        """Record every retired instruction (for the lock-step check)."""
+        self._backend.enable_trace(on)
+
+    def trace(self):
+        return self._backend.trace()
+
+    # -- lifetime -------------------------------------------------------------------------------------
+    def close(self):
+        self._backend.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,72 @@
+"""Lock-step check: run one program on the RTL model and on the golden model, compare what retired."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import CSR
+from ..sim.lockstep import compare_traces
+from .device import Device
+
+__all__ = [
+    "LockstepReport",
+    "run_lockstep",
+    "mask_timing_reads",
+]
+
+# Reads of these CSRs legitimately differ: the emulator counts one cycle per instruction.
+_TIMING_CSRS = (CSR.MCYCLE, CSR.MCYCLEH, CSR.CYCLE, CSR.CYCLEH)
+
+
+def mask_timing_reads(trace):
+    """A copy of ``trace`` with the values of cycle-counter CSR reads set to 0."""
+    trace = trace.copy()
+    insn = trace["insn"]
+    is_csr = ((insn & 0x7F) == 0x73) & (((insn >> 12) & 3) != 0)
+    timing = np.isin(insn >> 20, _TIMING_CSRS) & is_csr
+    trace["data"][timing] = 0
+    return trace
+
+
+@dataclass
+class LockstepReport:
+    """Both runs' outcomes and the first divergence (None if the traces agree)."""
+    rtl: object
+    emu: object
+    records: int
+    divergence: object
+
+    @property
+    def ok(self):
+        return (self.divergence is None and self.rtl.status == self.emu.status and
+                self.rtl.code == self.emu.code)
+
+    def summary(self):
+        head = (f"rtl: {self.rtl.status_name} after {self.rtl.instret} instructions; "
+                f"emu: {self.emu.status_name} after {self.emu.instret} instructions")
+        if self.divergence is not None:
+            return f"{head}\nFIRST DIVERGENCE:\n{self.divergence}"
+        if not self.ok:
+            return f"{head}\nthe traces agree on {self.records} instructions but the outcomes differ"
+        return f"{head}\nlock-step ok: {self.records} retired instructions identical"
+
+
+def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
+    """Run ``program`` with ``args`` on both backends (``setup(device)`` may upload buffers first and
+    return the argument list) and compare their retire traces."""
+    outcomes = {}
+    traces = {}
+    for backend in ("emu", "rtl"):
+        with Device(config, backend=backend) as device:
+            launch_args = setup(device) if setup is not None else args
+            device.enable_trace(True)
+            device.launch(program, *launch_args)
+            device.last_result = None
+            try:
+                device.wait(max_cycles)
+            except Exception:
+                pass    # faults, failures and timeouts are compared as outcomes
+            outcomes[backend] = device.last_result
+            traces[backend] = mask_timing_reads(device.trace())
+    divergence = compare_traces(traces["emu"], traces["rtl"], names=("emu", "rtl"))
+    return LockstepReport(outcomes["rtl"], outcomes["emu"], len(traces["emu"]), divergence)
