@@ -1,0 +1,279 @@
+"""Compile simtlab kernels (C, C++ or assembly) into RV32IM ELF files, with a content-addressed cache.
+
+The default compiler is the ``ziglang`` wheel from PyPI (``python -m ziglang cc``), so nothing needs a
+download step. Set ``SIMTLAB_CC`` to use another one, for example::
+
+    SIMTLAB_CC="riscv64-unknown-elf-gcc -march=rv32im -mabi=ilp32"
+    SIMTLAB_CC="clang --target=riscv32 -march=rv32im -mabi=ilp32 -fuse-ld=lld"
+
+``SIMTLAB_CC`` is split like a shell command line and must already select RV32IM and the ilp32 ABI; the
+common flags (``-nostdlib -ffreestanding ... -T link.ld``) are appended. The library supplying 64-bit
+division helpers is ``-lcompiler_rt`` for zig and ``-lgcc`` for a GCC; ``SIMTLAB_CC_LIBS`` overrides it
+(an empty value links none).
+
+Compiled ELFs are cached under ``$SIMTLAB_CACHE/kernels/<hash>.elf`` (default ``~/.cache/simtlab``),
+keyed by the sources, the runtime files, the headers next to the sources, the generated
+``simtlab_config.h``, the flags and the compiler's version. Each build runs in a private directory and
+is renamed into place under a file lock, so parallel pytest workers may compile the same kernel.
+"""
+
+import functools
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+from ..errors import CompileError, ToolError
+
+__all__ = [
+    "compile_kernel",
+    "compiler_command",
+    "compiler_version",
+    "cache_dir",
+    "RUNTIME_DIR",
+    "EXAMPLES_DIR",
+    "ISA_DIR",
+]
+
+KERNELS_DIR = Path(__file__).resolve().parent
+RUNTIME_DIR = KERNELS_DIR / "runtime"
+EXAMPLES_DIR = KERNELS_DIR / "examples"
+ISA_DIR = KERNELS_DIR / "isa"
+
+#: Files of the runtime linked into every kernel (unless ``runtime=False``).
+RUNTIME_SOURCES = ("start.S", "simtlab.c")
+LINK_SCRIPT = RUNTIME_DIR / "link.ld"
+
+ZIG_TARGET = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m"]
+COMMON_FLAGS = [
+    "-nostdlib", "-ffreestanding", "-fno-builtin", "-fomit-frame-pointer",
+    "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",
+    "-ffunction-sections", "-fdata-sections",
+    "-static", "-Wl,--gc-sections",
+    "-Wall", "-g",
+]
+# zig turns on UBSan traps in unoptimised builds; they would need a runtime we do not have.
+ZIG_ONLY_FLAGS = ["-fno-sanitize=all", "-fno-stack-protector"]
+
+SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".s", ".S"}
+COMPILE_TIMEOUT = 600      # the first zig run builds compiler_rt (several seconds on a cold cache)
+STDERR_LIMIT = 6000
+
+
+def cache_dir():
+    """Root of simtlab's caches: ``$SIMTLAB_CACHE`` or ``~/.cache/simtlab``."""
+    root = os.environ.get("SIMTLAB_CACHE")
+    return Path(root).expanduser() if root else Path.home() / ".cache" / "simtlab"
+
+
+def _is_default_compiler():
+    return not os.environ.get("SIMTLAB_CC", "").strip()
+
+
+def compiler_command():
+    """The compiler's command line up to (not including) the common flags and the files."""
+    env = os.environ.get("SIMTLAB_CC", "").strip()
+    if env:
+        return shlex.split(env)
+    return [sys.executable, "-m", "ziglang", "cc", *ZIG_TARGET]
+
+
+def _libraries(command):
+    env = os.environ.get("SIMTLAB_CC_LIBS")
+    if env is not None:
+        return shlex.split(env)
+    if _is_default_compiler():
+        return ["-lcompiler_rt"]
+    if "gcc" in Path(command[0]).name:
+        return ["-lgcc"]
+    return []
+
+
+def _check_tool(command):
+    if _is_default_compiler():
+        import importlib.util
+        if importlib.util.find_spec("ziglang") is None:
+            raise ToolError(
+                "the default kernel compiler needs the 'ziglang' Python package "
+                f"(pip install 'ziglang>=0.13,<0.18' into {sys.executable}), "
+                "or set SIMTLAB_CC to a RISC-V C compiler")
+        return
+    exe = command[0]
+    if shutil.which(exe) is None:
+        raise ToolError(
+            f"kernel compiler {exe!r} (from SIMTLAB_CC={os.environ.get('SIMTLAB_CC')!r}) was not found "
+            "on PATH: install it, fix SIMTLAB_CC, or unset SIMTLAB_CC to use the bundled zig")
+
+
+@functools.lru_cache(maxsize=None)
+def _version_of(command):
+    command = list(command)
+    if _is_default_compiler():
+        args = [sys.executable, "-m", "ziglang", "version"]
+    else:
+        args = [*command, "--version"]
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    except FileNotFoundError as exc:
+        raise ToolError(f"kernel compiler {args[0]!r} not found: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"'{' '.join(args)}' did not answer within 120 s") from None
+    if proc.returncode != 0:
+        raise ToolError(f"'{' '.join(args)}' failed (exit {proc.returncode}): "
+                        f"{(proc.stderr or proc.stdout).strip()[:500]}")
+    lines = (proc.stdout or proc.stderr).strip().splitlines()
+    version = lines[0].strip() if lines else "unknown"
+    return f"zig {version}" if _is_default_compiler() else version
+
+
+def compiler_version():
+    """The first line of the compiler's version text (``zig 0.17.1`` for the default compiler)."""
+    command = compiler_command()
+    _check_tool(command)
+    return _version_of(tuple(command))
+
+
+def _normalise_sources(source):
+    """Return a list of (path or None, text-or-bytes, name) for every source."""
+    items = []
+    if isinstance(source, (list, tuple)):
+        for entry in source:
+            items.extend(_normalise_sources(entry))
+        return items
+    if isinstance(source, str) and ("\n" in source or Path(source).suffix not in SOURCE_SUFFIXES):
+        # Inline C source text.
+        items.append((None, source.encode(), "kernel.c"))
+        return items
+    path = Path(source).expanduser().resolve()
+    if not path.is_file():
+        raise CompileError(f"kernel source {path} does not exist")
+    if path.suffix not in SOURCE_SUFFIXES:
+        raise CompileError(f"kernel source {path} has an unknown suffix "
+                           f"(expected one of {', '.join(sorted(SOURCE_SUFFIXES))})")
+    items.append((path, path.read_bytes(), path.name))
+    return items
+
+
+def _headers_next_to(paths):
+    """Headers in the sources' directories (they are on the include path, so they key the cache)."""
+    found = {}
+    for directory in sorted({p.parent for p in paths}):
+        for header in sorted(directory.glob("*.h")):
+            found[str(header)] = header.read_bytes()
+    return found
+
+
+def _trim(text):
+    text = text.strip()
+    if len(text) > STDERR_LIMIT:
+        text = text[:STDERR_LIMIT // 2] + "\n[... trimmed ...]\n" + text[-STDERR_LIMIT // 2:]
+    return text
+
+
+def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, force=False):
+    """Compile a kernel and return the path of its (cached) ELF.
+
+    Parameters
+    ----------
+    source:
+        A path (``str`` or :class:`~pathlib.Path`) to a ``.c``/``.cpp``/``.S`` file, a list of such
+        paths, or C source text (a ``str`` that contains a newline or has no source suffix).
+    config:
+        The :class:`~simtlab.config.SimtConfig`; its ``c_header()`` becomes ``simtlab_config.h``.
+    opt:
+        Optimisation flag (``-O0``, ``-O2``, ``-Os``, ...).
+    extra_flags:
+        More compiler flags (``-DN=64``, ...).
+    runtime:
+        Link ``start.S`` and ``simtlab.c`` (the default). ``False`` links the given sources alone:
+        they must define ``_start`` (the ISA self-tests do).
+    force:
+        Rebuild even if the cache holds the ELF.
+
+    Raises :class:`~simtlab.errors.ToolError` if the compiler is missing and
+    :class:`~simtlab.errors.CompileError` (with the compiler's messages) if the build fails.
+    """
+    command = compiler_command()
+    _check_tool(command)
+    version = _version_of(tuple(command))
+    sources = _normalise_sources(source)
+    if not sources:
+        raise CompileError("compile_kernel: no source given")
+
+    runtime_files = sorted(p for p in RUNTIME_DIR.iterdir() if p.is_file())
+    header = config.c_header()
+    flags = [*COMMON_FLAGS, *(ZIG_ONLY_FLAGS if _is_default_compiler() else []), opt, *extra_flags]
+    libs = _libraries(command)
+
+    digest = hashlib.sha256()
+    def feed(tag, data):
+        if isinstance(data, str):
+            data = data.encode()
+        digest.update(f"{tag}:{len(data)}:".encode())
+        digest.update(data)
+    feed("compiler", "\0".join(command))
+    feed("version", version)
+    feed("flags", "\0".join(flags))
+    feed("libs", "\0".join(libs))
+    feed("runtime", "1" if runtime else "0")
+    feed("config", header)
+    for path, data, name in sources:
+        feed("source-name", name)
+        feed("source", data)
+    for path in runtime_files:
+        feed("runtime-file", path.name)
+        feed("runtime-data", path.read_bytes())
+    for name, data in _headers_next_to([p for p, _, _ in sources if p is not None]).items():
+        feed("header-name", Path(name).name)
+        feed("header", data)
+    key = digest.hexdigest()[:24]
+
+    out_dir = cache_dir() / "kernels"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{key}.elf"
+    if target.is_file() and not force:
+        return target
+    with FileLock(str(out_dir / f"{key}.lock"), timeout=COMPILE_TIMEOUT * 2):
+        if target.is_file() and not force:
+            return target
+        with tempfile.TemporaryDirectory(prefix=f"build-{key[:8]}-", dir=out_dir) as tmp:
+            tmp = Path(tmp)
+            (tmp / "simtlab_config.h").write_text(header)
+            files = []
+            for path, data, name in sources:
+                if path is None:
+                    inline = tmp / name
+                    inline.write_bytes(data)
+                    files.append(str(inline))
+                else:
+                    files.append(str(path))
+            if runtime:
+                files = [str(RUNTIME_DIR / name) for name in RUNTIME_SOURCES] + files
+            includes = [f"-I{tmp}", f"-I{RUNTIME_DIR}"]
+            for directory in dict.fromkeys(str(p.parent) for p, _, _ in sources if p is not None):
+                includes.append(f"-I{directory}")
+            output = tmp / "kernel.elf"
+            argv = [*command, *flags, *includes, f"-T{LINK_SCRIPT}", *files, "-o", str(output), *libs]
+            env = dict(os.environ)
+            try:
+                proc = subprocess.run(argv, capture_output=True, text=True, timeout=COMPILE_TIMEOUT,
+                                      cwd=tmp, env=env)
+            except FileNotFoundError as exc:
+                raise ToolError(f"kernel compiler {argv[0]!r} not found: {exc}") from None
+            except subprocess.TimeoutExpired:
+                raise CompileError(f"the kernel compiler did not finish within {COMPILE_TIMEOUT} s:\n"
+                                   f"  {shlex.join(argv)}") from None
+            if proc.returncode != 0 or not output.is_file():
+                names = ", ".join(name for _, _, name in sources)
+                message = _trim((proc.stderr or "") + ("\n" + proc.stdout if proc.stdout else ""))
+                raise CompileError(
+                    f"compiling {names} failed (exit {proc.returncode}):\n{message}\n"
+                    f"command: {shlex.join(argv)}")
+            os.replace(output, target)
+    return target
