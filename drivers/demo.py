@@ -21,6 +21,10 @@ def run_case(device, example, case):
     buffers = {name: device.upload(array) for name, array in case.inputs.items()}
     args = [buffers[a.name].addr + a.offset if isinstance(a, Buf) else a for a in case.args]
     counters = device.run(example.source, *args, max_cycles=case.max_cycles)
+    if case.console is not None:
+        printed = device.console().encode()
+        if printed != case.console:
+            raise AssertionError(f"{example.name}: console printed {printed!r}, want {case.console!r}")
     for name, want in case.expected.items():
         got = device.download(buffers[name])
         if not np.array_equal(got, want):

@@ -21,6 +21,7 @@ __all__ = [
     "Counters",
     "Device",
     "make_config",
+    "pack_args",
     "DEFAULT_MAX_CYCLES",
 ]
 
@@ -71,6 +72,28 @@ class Counters:
 
     def __str__(self):
         return f"cycles={self.cycles} instrs={self.instrs} ipc={self.ipc:.3f}"
+
+
+def pack_args(args):
+    """The kernel argument struct for ``args``: consecutive little-endian 32-bit words, a Buffer as
+    its device address, an int as int32/uint32, a float as binary32 bits."""
+    words = []
+    for n, arg in enumerate(args):
+        if isinstance(arg, Buffer):
+            words.append(struct.pack("<I", arg.addr))
+        elif isinstance(arg, (bool, np.bool_)):
+            raise TypeError(f"kernel argument {n}: bool is ambiguous, pass an int")
+        elif isinstance(arg, (int, np.integer)):
+            value = int(arg)
+            if not -(1 << 31) <= value < (1 << 32):
+                raise ValueError(f"kernel argument {n}: {value} does not fit 32 bits")
+            words.append(struct.pack("<I", value & 0xFFFF_FFFF))
+        elif isinstance(arg, (float, np.floating)):
+            words.append(struct.pack("<f", float(arg)))
+        else:
+            raise TypeError(f"kernel argument {n}: expected a Buffer, int or float, "
+                            f"not {type(arg).__name__} ({arg!r})")
+    return b"".join(words)
 
 
 class Device:
@@ -188,25 +211,6 @@ class Device:
         self._program = prog
         return prog
 
-    def _pack_args(self, args):
-        words = []
-        for n, arg in enumerate(args):
-            if isinstance(arg, Buffer):
-                words.append(struct.pack("<I", arg.addr))
-            elif isinstance(arg, (bool, np.bool_)):
-                raise TypeError(f"kernel argument {n}: bool is ambiguous, pass an int")
-            elif isinstance(arg, (int, np.integer)):
-                value = int(arg)
-                if not -(1 << 31) <= value < (1 << 32):
-                    raise ValueError(f"kernel argument {n}: {value} does not fit 32 bits")
-                words.append(struct.pack("<I", value & 0xFFFF_FFFF))
-            elif isinstance(arg, (float, np.floating)):
-                words.append(struct.pack("<f", float(arg)))
-            else:
-                raise TypeError(f"kernel argument {n}: expected a Buffer, int or float, "
-                                f"not {type(arg).__name__} ({arg!r})")
-        return b"".join(words)
-
     def launch(self, program=None, *args):
         """Start a kernel: pack ``args`` (Buffers as addresses, ints, floats) into an argument
         struct in device memory, pass its address through mscratch (DCR STARTUP_ARG) and start at
@@ -219,7 +223,7 @@ class Device:
         check = getattr(self._program, "check_args", None)
         if check is not None:
             check(args)
-        packed = self._pack_args(args)
+        packed = pack_args(args)
         arg_addr = 0
         if packed:
             arg_addr = self.alloc(len(packed)).addr

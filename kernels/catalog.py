@@ -21,7 +21,6 @@ address so that they can be written straight into a backend.
 """
 
 import math
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -48,22 +47,9 @@ def pack_args(args, addresses):
 
     ``addresses`` maps buffer names to device addresses.
     """
-    words = bytearray()
-    for arg in args:
-        if isinstance(arg, Buf):
-            words += struct.pack("<I", (addresses[arg.name] + arg.offset) & MASK32)
-        elif isinstance(arg, (bool, np.bool_)):
-            words += struct.pack("<I", int(arg))
-        elif isinstance(arg, (int, np.integer)):
-            value = int(arg)
-            if not -(1 << 31) <= value <= MASK32:
-                raise ValueError(f"kernel argument {value} does not fit in 32 bits")
-            words += struct.pack("<I", value & MASK32)
-        elif isinstance(arg, (float, np.floating)):
-            words += struct.pack("<f", float(arg))
-        else:
-            raise TypeError(f"kernel argument {arg!r}: expected int, float or Buf")
-    return bytes(words)
+    from ..drivers.device import pack_args as pack
+    return pack([(addresses[a.name] + a.offset) & MASK32 if isinstance(a, Buf) else a
+                 for a in args])
 
 
 @dataclass

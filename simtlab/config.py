@@ -151,9 +151,7 @@ class SimtConfig:
     lmem_log_size:
         log2 of the local memory bytes per core (Vortex: 14, 16 KiB).
     muldiv:
-        Include the M extension's multiplier and divider.
-    div_cycles_per_bit:
-        The iterative divider retires this many quotient bits per cycle (1, 2 or 4).
+        Include the M extension; without it mul/div/rem are illegal instructions.
     """
     cores: int = 1
     warps: int = 1
@@ -163,12 +161,11 @@ class SimtConfig:
     stack_log_size: int = 13
     lmem_log_size: int = 14
     muldiv: bool = True
-    div_cycles_per_bit: int = 1
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
         for knob in ("cores", "warps", "threads", "mem_latency", "stack_log_size", "lmem_log_size",
-                     "startup_addr", "div_cycles_per_bit"):
+                     "startup_addr"):
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
@@ -186,8 +183,6 @@ class SimtConfig:
             raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
         if not 10 <= self.lmem_log_size <= 16:
             raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
-        if self.div_cycles_per_bit not in (1, 2, 4):
-            raise ValueError(f"div_cycles_per_bit must be 1, 2 or 4, not {self.div_cycles_per_bit!r}")
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

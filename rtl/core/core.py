@@ -105,7 +105,7 @@ class Core(wiring.Component):
             depth *= 2
 
         m.submodules.fetch = fetch = Fetch(depth=depth)
-        m.submodules.decoder = decoder = Decoder()
+        m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv)
         m.submodules.regfile = regfile = RegFile()
         m.submodules.alu = alu = Alu()
         m.submodules.multiplier = multiplier = Multiplier()

@@ -43,11 +43,20 @@ class Decoder(wiring.Component):
     out : Out(DecodedLayout)
         Its control signals; ``out.legal`` is 0 for any word not in the decode table.
 
+    Parameters
+    ----------
+    muldiv : bool
+        Decode the M extension (else its encodings are illegal).
+
     Latency: combinational. Resources: one pattern match per table row.
     """
 
     insn: In(32)
     out: Out(DecodedLayout)
+
+    def __init__(self, *, muldiv=True):
+        self._rows = [d for d in INSTRUCTIONS if muldiv or d.unit not in (Unit.MUL, Unit.DIV)]
+        super().__init__()
 
     def elaborate(self, platform):
         m = Module()
@@ -70,7 +79,7 @@ class Decoder(wiring.Component):
             out.funct3.eq(insn[12:15]),
         ]
         with m.Switch(insn):
-            for desc in INSTRUCTIONS:
+            for desc in self._rows:
                 with m.Case(desc.pattern()):
                     m.d.comb += [
                         out.legal.eq(1),

@@ -178,8 +178,10 @@ def test_example_runs_on_emulator(name):
 
 
 def test_pack_args():
-    words = pack_args([3, -1, 1.5, Buf("a"), Buf("a", 4), True], {"a": 0x10000})
-    assert struct.unpack("<IIfIII", words) == (3, 0xFFFFFFFF, 1.5, 0x10000, 0x10004, 1)
+    words = pack_args([3, -1, 1.5, Buf("a"), Buf("a", 4)], {"a": 0x10000})
+    assert struct.unpack("<IIfII", words) == (3, 0xFFFFFFFF, 1.5, 0x10000, 0x10004)
+    with pytest.raises(TypeError, match="bool is ambiguous"):
+        pack_args([True], {})
     with pytest.raises(ValueError):
         pack_args([1 << 32], {})
     with pytest.raises(TypeError):
