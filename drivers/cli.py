@@ -56,7 +56,9 @@ def _int_arg(text):
 
 def cmd_run(args):
     from .device import Device
-    with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles) as dev:
+    waves = _window(args.vcd_window) if args.vcd else None
+    with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
+                vcd_path=args.vcd) as dev:
         dev.launch(args.program, *args.args)
         code = 0
         try:
@@ -69,7 +71,17 @@ def cmd_run(args):
             if result is not None:
                 print(f"status={result.status_name} code={result.code} cycles={result.cycles} "
                       f"instrs={result.instret} ipc={result.ipc:.3f}")
+            if dev.vcd_path:
+                print(f"waveform: {dev.vcd_path}")
         return min(code, 255) if code > 0 else (1 if code else 0)
+
+
+def _window(text):
+    try:
+        first, last = (int(part, 0) for part in text.split(":"))
+    except ValueError:
+        raise ValueError(f"--vcd-window must be FROM:TO cycles, not {text!r}") from None
+    return first, last
 
 
 def cmd_lockstep(args):
@@ -125,6 +137,9 @@ def main(argv=None):
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
     _add_config_options(p)
     p.add_argument("--max-cycles", type=int, default=50_000_000, help="watchdog limit")
+    p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
+    p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
+                   help="cycles to dump with --vcd (default %(default)s)")
     p.add_argument("program", help="an ELF, or a .c/.S source compiled with the kernel runtime")
     p.add_argument("args", nargs="*", type=_int_arg, help="integer/float kernel arguments")
     p.set_defaults(func=cmd_run)

@@ -107,6 +107,10 @@ class Device:
         The Verilator model of the RTL (built on first use, then cached) or the golden model.
     max_cycles : int
         Default watchdog limit of :meth:`wait`.
+    waves : (int, int) | None
+        RTL only: dump a VCD of cycles [from, to) of each run (a separately cached traced build).
+    vcd_path : str | Path | None
+        Where the VCD goes (default: a file in the temporary directory, see ``device.vcd_path``).
     **overrides
         SimtConfig fields to change (``mem_latency=4``, ...).
 
@@ -119,11 +123,14 @@ class Device:
     >>> dev.download(c)
     """
 
-    def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, **overrides):
+    def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, waves=None,
+                 vcd_path=None, **overrides):
         self.config = make_config(config, **overrides)
         if backend == "rtl":
             from ..sim.model import VerilatorModel
-            self._backend = VerilatorModel(self.config)
+            self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path)
+        elif waves is not None:
+            raise ValueError("waves (VCD dumps) need backend='rtl'")
         elif backend == "emu":
             from ..sim.emulator import Emulator
             self._backend = Emulator(self.config)
@@ -275,6 +282,11 @@ class Device:
         text = self._console.decode("utf-8", errors="replace")
         self._console.clear()
         return text
+
+    @property
+    def vcd_path(self):
+        """The VCD file of a device made with ``waves=``, else None."""
+        return getattr(self._backend, "vcd_path", None)
 
     # -- tracing ------------------------------------------------------------------------------------
     def enable_trace(self, on=True):

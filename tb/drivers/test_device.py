@@ -105,3 +105,22 @@ def test_malformed_elf(device, tmp_path):
 def _write(path, data):
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_without_muldiv_mul_is_illegal(tmp_path, backend):
+    src = kernel(tmp_path, "mul", """
+        int main(void) { int r; __asm__ volatile ("mul %0, %0, %0" : "=r"(r) : "0"(3)); return r; }""")
+    with Device("default", backend=backend, muldiv=False) as dev:
+        with pytest.raises(KernelFault, match="illegal instruction") as info:
+            dev.run(src)
+    assert info.value.addr & 0xFE00707F == 0x02000033     # the mul encoding
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="mem_latency must be between 1 and 64"):
+        Device("default", backend="emu", mem_latency=0)
+    with pytest.raises(ValueError, match="unknown configuration preset 'huge'"):
+        Device("huge", backend="emu")
+    with pytest.raises(ValueError, match="backend must be 'rtl' or 'emu'"):
+        Device("default", backend="fpga")
