@@ -7,7 +7,7 @@ set_tohost, start, run, console, trace), so every program and kernel runs on eit
 """
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,18 +60,39 @@ class Buffer:
 
 @dataclass(frozen=True)
 class Counters:
-    """Performance counters of one launch (``Device.wait``'s result)."""
+    """Performance counters of one launch (``Device.wait``'s result).
+
+    ``instrs`` counts warp instructions, ``thread_instrs`` the lanes they ran on; ``perf`` holds the
+    backend's further counters: stall cycles by cause (``issue``, ``idle``, ``hazard``, ``memory``,
+    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes``.
+    """
     cycles: int
     instrs: int
     status: str
     code: int = 0
+    threads: int = 1
+    thread_instrs: int = 0
+    perf: dict = field(default_factory=dict)
 
     @property
     def ipc(self):
+        """Warp instructions per cycle."""
         return self.instrs / self.cycles if self.cycles else 0.0
 
+    @property
+    def lane_efficiency(self):
+        """Fraction of lanes active in the average retired warp instruction."""
+        return self.thread_instrs / (self.instrs * self.threads) if self.instrs else 0.0
+
     def __str__(self):
-        return f"cycles={self.cycles} instrs={self.instrs} ipc={self.ipc:.3f}"
+        return (f"cycles={self.cycles} instrs={self.instrs} ipc={self.ipc:.3f} "
+                f"lanes={self.lane_efficiency:.2f}")
+
+    def report(self):
+        """Every counter, one per line."""
+        lines = [str(self), f"thread_instrs={self.thread_instrs}"]
+        lines += [f"{name}={value}" for name, value in self.perf.items()]
+        return "\n".join(lines)
 
 
 def pack_args(args):
@@ -257,15 +278,22 @@ class Device:
         result = self._backend.run(limit)
         self.last_result = result
         self._console += self._backend.console()
-        counters = Counters(result.cycles, result.instret, result.status_name, result.code)
+        counters = Counters(result.cycles, result.instret, result.status_name, result.code,
+                            threads=self.config.threads,
+                            thread_instrs=result.thread_instrs,
+                            perf=dict(result.perf))
         if result.status == RunStatus.FAULT:
             raise KernelFault(f"kernel fault: {result.describe_fault()} after {result.cycles} cycles",
                               cause=result.fault_cause, pc=result.fault_pc, addr=result.fault_addr,
                               result=result)
         if result.status == RunStatus.WATCHDOG:
-            pcs = ", ".join(f"warp {w}: pc=0x{pc:08x}" for w, pc in enumerate(result.pcs))
+            if result.warps:
+                dump = "\n  ".join(str(warp) for warp in result.warps)
+            else:
+                dump = ", ".join(f"warp {w}: pc=0x{pc:08x}" for w, pc in enumerate(result.pcs))
             raise WatchdogTimeout(f"watchdog: kernel still running after {limit} cycles "
-                                  f"({result.instret} instructions); {pcs}", result=result)
+                                  f"({result.instret} instructions); warps:\n  {dump}",
+                                  result=result)
         if result.code != 0:
             how = "tohost failure code" if result.status == RunStatus.TOHOST else "exit code"
             raise KernelFailed(f"kernel reported {how} {result.code}", code=result.code,

@@ -47,7 +47,7 @@ EXAMPLES_DIR = KERNELS_DIR / "examples"
 ISA_DIR = KERNELS_DIR / "isa"
 
 #: Files of the runtime linked into every kernel (unless ``runtime=False``).
-RUNTIME_SOURCES = ("start.S", "simtlab.c")
+RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c")
 LINK_SCRIPT = RUNTIME_DIR / "link.ld"
 
 ZIG_TARGET = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m"]
@@ -191,8 +191,8 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     extra_flags:
         More compiler flags (``-DN=64``, ...).
     runtime:
-        Link ``start.S`` and ``simtlab.c`` (the default). ``False`` links the given sources alone:
-        they must define ``_start`` (the ISA self-tests do).
+        Link ``start.S``, ``simtlab.c`` and ``vx_spawn.c`` (the default). ``False`` links the given
+        sources alone: they must define ``_start`` (the ISA self-tests do).
     force:
         Rebuild even if the cache holds the ELF.
 

@@ -1,30 +1,49 @@
-"""The functional golden model: an instruction-by-instruction RV32IM + Zicsr emulator.
+"""The functional golden model: an instruction-by-instruction RV32IM + Zicsr SIMT emulator.
 
-:class:`Emulator` runs a kernel on the same memory map as the RTL model (``SimtConfig.regions``) and
-implements the same backend interface as the Verilator model, so the driver can use either and the
-lock-step checker (:mod:`simtlab.sim.lockstep`) can compare their retirement traces.
+:class:`Emulator` runs a kernel on the same memory map as the RTL model (``SimtConfig.regions``) with
+``config.warps`` warps of ``config.threads`` lanes, implements the SIMT execution model of
+docs/simt.md (the contract), and offers the same backend interface as the Verilator model, so the
+driver can use either and the lock-step checker (:mod:`simtlab.sim.lockstep`) can compare their
+retirement traces warp by warp.
 
-Timing model: one instruction per cycle, so ``cycles == instret``.
+Timing model: one *step* per cycle. Each step picks the next runnable warp (active and not waiting at a
+barrier) in round-robin order -- the first one after the warp that was scheduled last -- and executes one
+instruction for all lanes of its thread mask. A step in which ``wspawn`` has to wait (another warp is
+still active) retires nothing but still costs a cycle; when every active warp waits at a barrier, the
+remaining cycles of the budget pass idle and the run ends in ``WATCHDOG`` (a barrier deadlock). With one
+warp, ``cycles == instret``.
 
 Architectural choices that the RTL must match (they are what the lock-step check compares):
 
 * Decoding is strict. Any encoding RV32IM + Zicsr does not define is an illegal instruction, including
   non-zero ``funct7`` bits on R-type and shift-immediate forms, ``ecall``/``ebreak``/``mret``/``wfi``
-  (the whole SYSTEM ``funct3 = 0`` space), compressed encodings, and every custom-0 instruction but
-  ``tmc``. ``fence`` and ``fence.i`` are no-ops whatever their other fields hold. With
-  ``config.muldiv`` off the M instructions are illegal too.
-* ``tmc rs1``: thread mask := ``rs1[NT-1:0]`` (``NT = config.threads``); an empty mask retires the warp.
-* The instruction that ends a run (``tmc`` with an empty mask, the ``tohost`` store, the ``IO_EXIT``
-  store) retires: it is counted and traced. A faulting instruction does not retire.
+  (the whole SYSTEM ``funct3 = 0`` space) and compressed encodings. ``fence`` and ``fence.i`` are no-ops
+  whatever their other fields hold. With ``config.muldiv`` off the M instructions are illegal too.
+  custom-0 (``0x0B``): funct7 = 0 and funct3 0..5 are the SIMT instructions of docs/simt.md, everything
+  else is illegal. Fields a SIMT instruction does not use are ignored; the negate selector (``rs2`` of
+  ``split``, ``rd`` of ``pred``) negates when the field is non-zero.
+* Per-lane execution: ALU, M, CSR, load and store instructions run for every lane in the thread mask;
+  other lanes' registers are untouched. The condition of a branch, the target of ``jalr`` and the
+  operands of ``tmc``/``wspawn``/``bar``/``join``/``pred``'s ``rs2`` come from the last active lane.
+* A faulting instruction does not retire and has no effect (memory addresses of all active lanes are
+  checked before any lane loads or stores; the lowest faulting lane's address is reported).
+* Stores of several lanes happen in lane order (the highest lane wins on a shared address). If stores
+  end the run (``tohost``, ``IO_EXIT``) all lanes still store and the lowest such lane's event ends it.
+* CSRs: id CSRs are per lane (docs/simt.md table). Writable CSRs (mscratch, fflags/frm/fcsr) are per core:
+  every lane reads the value before the instruction and the write uses the last active lane's operand.
+  ``mcycle`` reads the cycle counter and ``minstret`` the warp instructions retired before this one.
+* The instruction that ends a run (the ``tohost`` store, the ``IO_EXIT`` store, the ``tmc``/``pred`` that
+  switches the last active warp off) retires: it is counted and traced.
 * A store of any width whose address is ``IO_COUT`` sends its low byte to the console; a store of any
   width to ``IO_EXIT`` ends the run with the stored value as the exit code. Other I/O addresses read 0
-  and ignore writes.
-* ``tohost`` is checked on word stores to exactly the ``tohost`` address; the value is stored to memory
-  as well.
-* Trace records carry ``rd = 0`` and ``data = 0`` for instructions that write no register.
-
-The code is organised for a later extension to warps x threads: :class:`WarpState` holds a PC, a thread
-mask and one register list per lane; only warp 0, lane 0 executes today.
+  and ignore writes. ``tohost`` is checked on word stores to exactly the ``tohost`` address; the value
+  is stored to memory as well.
+* SIMT details docs/simt.md leaves open: ``wspawn`` checks its count (fault 27) before it waits; the
+  barrier fault reports ``rs1 & 0x7FFFFFFF``; a barrier releases when its arrival count reaches *or
+  passes* ``n`` of the arriving warp; ``pred`` whose fallback mask ``rs2`` is empty switches the warp off
+  like ``tmc 0``; warps spawned by ``wspawn`` keep their registers.
+* Trace records (``trace_dtype(threads)``) carry ``rd = 0`` and zero data for instructions that write no
+  register, and zero data for lanes outside ``tmask``.
 """
 
 import struct
@@ -32,7 +51,7 @@ import struct
 import numpy as np
 
 from ..config import CSR, DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
-from .result import TRACE_DTYPE, RunResult
+from .result import RunResult, WarpDump, trace_dtype
 
 __all__ = ["Emulator", "SparseMemory", "WarpState"]
 
@@ -43,6 +62,8 @@ PAGE_MASK = PAGE_SIZE - 1
 
 #: Register-list slot that receives writes to x0, so that instructions never need an ``rd != 0`` test.
 SINK = 32
+#: Register-list slot holding the lane index (read by per-lane CSRs and by split/pred).
+LANE = 33
 
 _U32 = struct.Struct("<I")
 
@@ -70,12 +91,16 @@ class _Fault(Exception):
 
 
 class _Stop(Exception):
-    """Raised by an instruction that ends the run after it retires (tmc 0, tohost, IO_EXIT)."""
+    """Raised by an instruction that ends the run after it retires (tohost, IO_EXIT)."""
 
     def __init__(self, status, code=0):
         super().__init__(status, code)
         self.status = status
         self.code = code
+
+
+class _Retry(Exception):
+    """Raised by ``wspawn`` while other warps are active: nothing retires, the warp retries later."""
 
 
 # -- memory ---------------------------------------------------------------------------------------------
@@ -139,16 +164,34 @@ class SparseMemory:
 # -- architectural state --------------------------------------------------------------------------------
 
 class WarpState:
-    """One warp: its PC, thread mask and one register list per lane (33 slots, see :data:`SINK`)."""
+    """One warp: PC, thread mask, IPDOM stack, barrier wait and one register list per lane.
 
-    def __init__(self, threads, pc):
+    A lane's register list has 34 slots: x0..x31, the :data:`SINK` for writes to x0 and the lane index
+    (:data:`LANE`). ``xs`` lists the register lists of the lanes in ``tmask``, lowest lane first (so
+    ``xs[-1]`` is the last active lane). ``ipdom`` entries are ``(mask, pc, is_else)``; ``barrier`` is
+    the id of the barrier the warp waits at, or None.
+    """
+
+    def __init__(self, wid, threads, pc, tmask=0):
+        self.wid = wid
         self.pc = pc
-        self.tmask = 1                      # at reset only thread 0 runs
-        self.lanes = [[0] * 33 for _ in range(threads)]
+        self.lanes = [[0] * 33 + [lane] for lane in range(threads)]
+        self.ipdom = []
+        self.barrier = None
+        self.set_tmask(tmask)
+
+    def set_tmask(self, tmask):
+        self.tmask = tmask
+        lanes = self.lanes
+        self.xs = [lanes[lane] for lane in range(len(lanes)) if tmask >> lane & 1]
 
     @property
     def active(self):
         return self.tmask != 0
+
+    def dump(self):
+        return WarpDump(warp=self.wid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
+                        barrier=self.barrier)
 
 
 # -- ALU operations on unsigned 32-bit operands ----------------------------------------------------------
@@ -215,19 +258,23 @@ LOAD_KINDS = {0: (1, True), 1: (2, True), 2: (4, False), 4: (1, False), 5: (2, F
 #: funct3 -> size in bytes for STORE.
 STORE_SIZES = {0: 1, 1: 2, 2: 4}
 
-#: CSRs that read the retired-instruction counter (== cycle counter here): number -> bit shift.
-COUNTER_CSRS = {
-    CSR.MCYCLE: 0, CSR.MINSTRET: 0, CSR.CYCLE: 0, CSR.INSTRET: 0,
-    CSR.MCYCLEH: 32, CSR.MINSTRETH: 32, CSR.CYCLEH: 32, CSR.INSTRETH: 32,
-}
+#: CSRs that read the cycle counter / the retired-instruction counter: number -> bit shift.
+CYCLE_CSRS = {CSR.MCYCLE: 0, CSR.CYCLE: 0, CSR.MCYCLEH: 32, CSR.CYCLEH: 32}
+INSTRET_CSRS = {CSR.MINSTRET: 0, CSR.INSTRET: 0, CSR.MINSTRETH: 32, CSR.INSTRETH: 32}
+
+#: CSRs whose value depends on the lane or the warp (see :meth:`Emulator._csr_read`).
+LANE_CSRS = (CSR.THREAD_ID, CSR.WARP_ID, CSR.ACTIVE_WARPS, CSR.ACTIVE_THREADS, CSR.MHARTID)
 
 OPCODE_LOAD, OPCODE_CUSTOM0, OPCODE_MISC_MEM, OPCODE_OP_IMM, OPCODE_AUIPC = 0x03, 0x0B, 0x0F, 0x13, 0x17
 OPCODE_STORE, OPCODE_OP, OPCODE_LUI, OPCODE_BRANCH = 0x23, 0x33, 0x37, 0x63
 OPCODE_JALR, OPCODE_JAL, OPCODE_SYSTEM = 0x67, 0x6F, 0x73
 
+#: custom-0 funct3 values (docs/simt.md).
+SIMT_TMC, SIMT_WSPAWN, SIMT_SPLIT, SIMT_JOIN, SIMT_BAR, SIMT_PRED = range(6)
+
 
 class Emulator:
-    """RV32IM + Zicsr golden model implementing the simtlab backend interface (see module docstring).
+    """RV32IM + Zicsr SIMT golden model implementing the simtlab backend interface (module docstring).
 
     Typical use::
 
@@ -239,13 +286,14 @@ class Emulator:
 
     def __init__(self, config: SimtConfig):
         self.config = config
+        self._full_mask = (1 << config.threads) - 1
         self._mem = SparseMemory(config.regions)
         self._dcr = {}
         self._tohost = None
         self._console = bytearray()
         self._tracing = False
         self._trace = []
-        self._decoded = {}                  # instruction word -> (execute(x, pc) -> next pc, rd)
+        self._decoded = {}                  # instruction word -> (execute(xs, pc) -> next pc, rd)
         self._csr_constants = self._id_csrs(config)
         self._started = False
         self._final = None                  # RunResult of the end event, once the run has ended
@@ -280,7 +328,7 @@ class Emulator:
         self._started = True
 
     def run(self, max_cycles: int) -> RunResult:
-        """Execute up to ``max_cycles`` instructions; stop early on an end event or a fault.
+        """Execute up to ``max_cycles`` steps; stop early on an end event or a fault.
 
         ``cycles`` and ``instret`` in the result count from :meth:`start`. After ``WATCHDOG`` another
         call continues; after any other status the run is over and the same result is returned again.
@@ -289,8 +337,7 @@ class Emulator:
             raise RuntimeError("Emulator.run() called before start()")
         if self._final is not None:
             return self._final
-        warp = self._warps[0]
-        status, code = self._execute(warp, warp.lanes[0], max(0, int(max_cycles)))
+        status, code = self._execute(self._cycles() + max(0, int(max_cycles)))
         if status == RunStatus.WATCHDOG:
             return self._result(RunStatus.WATCHDOG)
         self._final = self._result(status, code=code)
@@ -307,12 +354,37 @@ class Emulator:
         self._tracing = bool(on)
 
     def trace(self) -> np.ndarray:
-        """The recorded retirement trace since :meth:`start`, as ``TRACE_DTYPE`` records."""
-        records = np.zeros(len(self._trace), dtype=TRACE_DTYPE)
-        if self._trace:
-            columns = np.array(self._trace, dtype=np.uint64).reshape(-1, 4)
-            for index, name in enumerate(("pc", "insn", "data", "rd")):
-                records[name] = columns[:, index]
+        """Every record traced since :meth:`start`, as ``trace_dtype(config.threads)`` records.
+
+        The trace is not drained: each call returns all records from the start of the run (``start``
+        clears it). ``cycle`` is the step number at which the instruction retired (from 0).
+        """
+        threads = self.config.threads
+        records = np.zeros(len(self._trace), dtype=trace_dtype(threads))
+        if not self._trace:
+            return records
+        cycle, pc, insn, warp, rd, tmask, values = zip(*self._trace)
+        records["cycle"] = cycle
+        records["pc"] = pc
+        records["insn"] = insn
+        records["warp"] = warp
+        records["rd"] = rd
+        records["tmask"] = tmask
+        if threads == 1:
+            records["data"][:, 0] = [v[0] if v else 0 for v in values]
+            return records
+        data = records["data"]
+        full = self._full_mask
+        whole = [k for k, (mask, value) in enumerate(zip(tmask, values)) if value and mask == full]
+        if whole:
+            data[whole] = [values[k] for k in whole]
+        lanes_of = {}
+        for k, (mask, value) in enumerate(zip(tmask, values)):
+            if value and mask != full:
+                lanes = lanes_of.get(mask)
+                if lanes is None:
+                    lanes = lanes_of[mask] = [lane for lane in range(threads) if mask >> lane & 1]
+                data[k, lanes] = value
         return records
 
     def registers(self, warp: int = 0, lane: int = 0) -> list:
@@ -329,21 +401,33 @@ class Emulator:
     # -- state ------------------------------------------------------------------------------------------
 
     def _reset_state(self):
-        pc = self._dcr.get(DCR.STARTUP_ADDR0, self.config.startup_addr)
-        self._warps = [WarpState(self.config.threads, pc)]
-        self._current_warp = self._warps[0]
+        config = self.config
+        pc = self._dcr.get(DCR.STARTUP_ADDR0, config.startup_addr)
+        self._warps = [WarpState(w, config.threads, pc, tmask=1 if w == 0 else 0)
+                       for w in range(config.warps)]
+        self._warp = self._warps[0]         # the warp executing the current step
+        self._last_wid = -1                 # the warp scheduled last (round robin starts after it)
+        self._dirty = True                  # the set of runnable warps may have changed
         self._instret = 0
+        self._stalls = 0                    # steps that retired nothing (wspawn waits, deadlock)
+        self._thread_instrs = 0
+        self._bar_counts = [0] * config.num_barriers
         self._mscratch = self._dcr.get(DCR.STARTUP_ARG0, 0)
         self._fcsr = 0
         self._trace = []
         self._final = None
         self._fault = None
 
+    def _cycles(self):
+        return self._instret + self._stalls
+
     def _result(self, status, code=0):
         fault = self._fault or (0, 0, 0)
-        return RunResult(status=status, cycles=self._instret, instret=self._instret, code=code,
+        return RunResult(status=status, cycles=self._cycles(), instret=self._instret, code=code,
                          fault_cause=fault[0], fault_pc=fault[1], fault_addr=fault[2],
-                         pcs=[warp.pc for warp in self._warps])
+                         pcs=[warp.pc & MASK32 for warp in self._warps],
+                         warps=[warp.dump() for warp in self._warps],
+                         thread_instrs=self._thread_instrs)
 
     def _check_ram(self, addr, size):
         if size < 0 or addr < 0:
@@ -357,51 +441,125 @@ class Emulator:
 
     # -- the execution loop -----------------------------------------------------------------------------
 
-    def _execute(self, warp, x, budget):
-        """Run warp ``warp`` (lane register list ``x``) for up to ``budget`` instructions.
+    def _execute(self, stop_at):
+        """Run steps until the cycle counter reaches ``stop_at`` or the run ends; ``(status, code)``.
 
-        Returns ``(status, code)``. ``self._instret`` is kept current so CSR reads can see it.
+        ``self._instret`` (and ``self._stalls``) are kept current so CSR reads can see them.
         """
-        if not warp.active:
-            return RunStatus.DONE, 0
         fast_pages = self._mem.fast
         decoded = self._decoded
         unpack = _U32.unpack_from
         trace = self._trace if self._tracing else None
-        self._current_warp = warp
-        pc = warp.pc
-        stop_at = self._instret + budget
+        warps = self._warps
+        runnable = []
+        k = 0
+        warp = None
+        pc = insn = 0
+        thread_instrs = 0
         try:
-            if pc & 3:
-                raise _Fault(FaultCause.INSN_MISALIGNED, pc)
-            while self._instret < stop_at:
+            while True:
+                if self._dirty:
+                    self._dirty = False
+                    if warp is not None:
+                        self._last_wid = warp.wid
+                    runnable = [w for w in warps if w.tmask and w.barrier is None]
+                    count = len(runnable)
+                    if not count:
+                        if any(w.tmask for w in warps):         # every active warp waits: deadlock
+                            self._stalls += max(0, stop_at - self._cycles())
+                            self._dirty = True
+                            return RunStatus.WATCHDOG, 0
+                        return RunStatus.DONE, 0
+                    last = self._last_wid
+                    for k, w in enumerate(runnable):
+                        if w.wid > last:
+                            break
+                    else:
+                        k = 0
+                    k -= 1                                      # the step below advances to it
+                    limit = stop_at - self._stalls
+                if count == 1:
+                    # one runnable warp: run it until something changes the set of runnable warps
+                    warp = runnable[0]
+                    self._warp = warp
+                    pc = warp.pc
+                    try:
+                        while self._instret < limit:
+                            page = fast_pages.get(pc >> PAGE_BITS)
+                            insn = (self._fetch_slow(pc) if page is None or pc & 3
+                                    else unpack(page, pc & PAGE_MASK)[0])
+                            entry = decoded.get(insn)
+                            if entry is None:
+                                entry = decoded[insn] = self._decode(insn)
+                            execute, rd = entry
+                            xs = warp.xs
+                            tmask = warp.tmask
+                            next_pc = execute(xs, pc)
+                            if trace is not None:
+                                trace.append((self._instret + self._stalls, pc, insn, warp.wid, rd, tmask,
+                                              [x[rd] for x in xs] if rd else None))
+                            self._instret += 1
+                            thread_instrs += len(xs)
+                            pc = next_pc
+                            if self._dirty:
+                                break
+                        else:
+                            return RunStatus.WATCHDOG, 0
+                    except _Retry:
+                        self._stalls += 1
+                        limit -= 1
+                    finally:
+                        warp.pc = pc
+                    continue
+                # several runnable warps: one instruction of the next one in round-robin order
+                k += 1
+                if k >= count:
+                    k = 0
+                if self._instret >= limit:
+                    return RunStatus.WATCHDOG, 0
+                warp = runnable[k]
+                self._warp = warp
+                pc = warp.pc
                 page = fast_pages.get(pc >> PAGE_BITS)
-                insn = unpack(page, pc & PAGE_MASK)[0] if page is not None else self._fetch_slow(pc)
+                insn = self._fetch_slow(pc) if page is None or pc & 3 else unpack(page, pc & PAGE_MASK)[0]
                 entry = decoded.get(insn)
                 if entry is None:
                     entry = decoded[insn] = self._decode(insn)
                 execute, rd = entry
-                next_pc = execute(x, pc)
-                self._instret += 1
+                xs = warp.xs
+                tmask = warp.tmask
+                try:
+                    next_pc = execute(xs, pc)
+                except _Retry:
+                    self._stalls += 1
+                    limit -= 1
+                    continue
                 if trace is not None:
-                    trace.append((pc, insn, x[rd] if rd else 0, rd))
-                pc = next_pc
-            return RunStatus.WATCHDOG, 0
+                    trace.append((self._instret + self._stalls, pc, insn, warp.wid, rd, tmask,
+                                  [x[rd] for x in xs] if rd else None))
+                self._instret += 1
+                thread_instrs += len(xs)
+                warp.pc = next_pc
         except _Fault as fault:
-            pc &= MASK32
-            self._fault = (fault.cause, pc, fault.addr & MASK32)
+            self._fault = (fault.cause, pc & MASK32, fault.addr & MASK32)
             return RunStatus.FAULT, 0
         except _Stop as stop:
-            self._instret += 1
             if trace is not None:
-                trace.append((pc, insn, 0, 0))
-            pc = (pc + 4) & MASK32
+                trace.append((self._instret + self._stalls, pc, insn, warp.wid, 0, tmask, None))
+            self._instret += 1
+            thread_instrs += len(xs)
+            warp.pc = (pc + 4) & MASK32
             return stop.status, stop.code
         finally:
-            warp.pc = pc & MASK32
+            self._thread_instrs += thread_instrs
+            if warp is not None:
+                self._last_wid = warp.wid
+            self._dirty = True
 
     def _fetch_slow(self, pc):
         """Fetch outside the fast pages: untouched ram reads 0 (illegal), anything else faults."""
+        if pc & 3:
+            raise _Fault(FaultCause.INSN_MISALIGNED, pc)
         if pc > MASK32 or self._mem.kind_of(pc, 4) != "ram":
             raise _Fault(FaultCause.INSN_ACCESS, pc)
         return _U32.unpack(self._mem.read(pc, 4))[0]
@@ -423,8 +581,18 @@ class Emulator:
             return 0
         raise _Fault(FaultCause.LOAD_ACCESS, addr)
 
+    def _check_store(self, addr, size):
+        """Raise the fault a ``size``-byte store at ``addr`` would raise, if any."""
+        if addr & (size - 1):
+            raise _Fault(FaultCause.STORE_MISALIGNED, addr)
+        if addr >> PAGE_BITS not in self._mem.fast and self._mem.kind_of(addr, size) not in ("ram", "io"):
+            raise _Fault(FaultCause.STORE_ACCESS, addr)
+
     def _store(self, addr, size, value):
-        """Store the low ``size`` bytes of ``value`` at ``addr``; handles I/O and ``tohost``."""
+        """Store the low ``size`` bytes of ``value`` at ``addr``; handles I/O and ``tohost``.
+
+        Returns a :class:`_Stop` (not raised) when the store ends the run, else None.
+        """
         if addr & (size - 1):
             raise _Fault(FaultCause.STORE_MISALIGNED, addr)
         value &= (1 << (8 * size)) - 1
@@ -440,34 +608,38 @@ class Emulator:
                 raise _Fault(FaultCause.STORE_ACCESS, addr)
             self._mem.write(addr, value.to_bytes(size, "little"))
         if addr == self._tohost and size == 4 and value & 1:
-            raise _Stop(RunStatus.TOHOST, value >> 1)
+            return _Stop(RunStatus.TOHOST, value >> 1)
+        return None
 
     def _store_io(self, addr, value):
         if addr == MemoryMap.IO_COUT:
             self._console.append(value & 0xFF)
         elif addr == MemoryMap.IO_EXIT:
-            raise _Stop(RunStatus.EXIT, value)
+            return _Stop(RunStatus.EXIT, value)
+        return None
 
     # -- CSRs -------------------------------------------------------------------------------------------
 
     @staticmethod
     def _id_csrs(config):
-        """Read-only CSRs whose value is fixed for a 1 warp x 1 thread core."""
+        """Read-only CSRs whose value is the same for every lane of every warp."""
         return {
-            CSR.THREAD_ID: 0, CSR.WARP_ID: 0, CSR.CORE_ID: 0,
-            CSR.ACTIVE_WARPS: 1, CSR.ACTIVE_THREADS: 1,
+            CSR.CORE_ID: 0,
             CSR.NUM_THREADS: config.threads, CSR.NUM_WARPS: config.warps, CSR.NUM_CORES: config.cores,
             CSR.LMEM_BASE: MemoryMap.LMEM_BASE,
-            CSR.MHARTID: 0, CSR.MVENDORID: 0, CSR.MARCHID: 0, CSR.MIMPID: 0,
+            CSR.MVENDORID: 0, CSR.MARCHID: 0, CSR.MIMPID: 0,
         }
 
     def _csr_exists(self, number):
-        return (number in COUNTER_CSRS or number in self._csr_constants
-                or number in (CSR.MSCRATCH, CSR.FFLAGS, CSR.FRM, CSR.FCSR))
+        return (number in CYCLE_CSRS or number in INSTRET_CSRS or number in self._csr_constants
+                or number in LANE_CSRS or number in (CSR.MSCRATCH, CSR.FFLAGS, CSR.FRM, CSR.FCSR))
 
-    def _csr_read(self, number):
-        if number in COUNTER_CSRS:
-            return (self._instret >> COUNTER_CSRS[number]) & MASK32
+    def _csr_read(self, number, lane):
+        """The value lane ``lane`` of the executing warp reads from CSR ``number``."""
+        if number in INSTRET_CSRS:
+            return (self._instret >> INSTRET_CSRS[number]) & MASK32
+        if number in CYCLE_CSRS:
+            return (self._cycles() >> CYCLE_CSRS[number]) & MASK32
         if number == CSR.MSCRATCH:
             return self._mscratch
         if number == CSR.FFLAGS:
@@ -476,6 +648,17 @@ class Emulator:
             return self._fcsr >> 5
         if number == CSR.FCSR:
             return self._fcsr
+        if number == CSR.THREAD_ID:
+            return lane
+        if number == CSR.WARP_ID:
+            return self._warp.wid
+        if number == CSR.ACTIVE_WARPS:
+            return sum(1 << w.wid for w in self._warps if w.tmask)
+        if number == CSR.ACTIVE_THREADS:
+            return self._warp.tmask
+        if number == CSR.MHARTID:
+            core = 0
+            return (core * self.config.warps + self._warp.wid) * self.config.threads + lane
         return self._csr_constants[number]
 
     def _csr_write(self, number, value):
@@ -492,9 +675,10 @@ class Emulator:
     # -- decoding ---------------------------------------------------------------------------------------
 
     def _decode(self, insn):
-        """Turn an instruction word into ``(execute, rd)``: ``execute(x, pc)`` performs it and returns
-        the next PC; ``rd`` is the register it writes (0 for none). Unknown encodings decode to an
-        ``execute`` that raises an illegal-instruction fault."""
+        """Turn an instruction word into ``(execute, rd)``: ``execute(xs, pc)`` performs it for the lane
+        register lists ``xs`` (the executing warp's active lanes, lowest first) and returns the next PC;
+        ``rd`` is the register it writes (0 for none). Unknown encodings decode to an ``execute`` that
+        raises an illegal-instruction fault."""
         handler = self._DECODERS.get(insn & 0x7F)
         entry = handler(self, insn) if handler is not None else None
         if entry is None:
@@ -503,7 +687,7 @@ class Emulator:
 
     @staticmethod
     def _illegal(insn):
-        def execute(x, pc):
+        def execute(xs, pc):
             raise _Fault(FaultCause.ILLEGAL_INSN, insn)
         return execute
 
@@ -520,16 +704,19 @@ class Emulator:
     def _decode_lui(self, insn):
         rd, value = self._fields(insn)[0], insn & 0xFFFF_F000
 
-        def execute(x, pc):
-            x[rd] = value
+        def execute(xs, pc):
+            for x in xs:
+                x[rd] = value
             return pc + 4
         return execute, self._arch_rd(rd)
 
     def _decode_auipc(self, insn):
         rd, offset = self._fields(insn)[0], insn & 0xFFFF_F000
 
-        def execute(x, pc):
-            x[rd] = (pc + offset) & MASK32
+        def execute(xs, pc):
+            value = (pc + offset) & MASK32
+            for x in xs:
+                x[rd] = value
             return pc + 4
         return execute, self._arch_rd(rd)
 
@@ -538,11 +725,13 @@ class Emulator:
         offset = _sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
                        | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)
 
-        def execute(x, pc):
+        def execute(xs, pc):
             target = (pc + offset) & MASK32
             if target & 3:
                 raise _Fault(FaultCause.INSN_MISALIGNED, target)
-            x[rd] = (pc + 4) & MASK32
+            link = (pc + 4) & MASK32
+            for x in xs:
+                x[rd] = link
             return target
         return execute, self._arch_rd(rd)
 
@@ -552,11 +741,13 @@ class Emulator:
             return None
         offset = _sext(insn >> 20, 12)
 
-        def execute(x, pc):
-            target = ((x[rs1] + offset) & MASK32) & ~1
+        def execute(xs, pc):
+            target = ((xs[-1][rs1] + offset) & MASK32) & ~1          # the last active lane decides
             if target & 3:
                 raise _Fault(FaultCause.INSN_MISALIGNED, target)
-            x[rd] = (pc + 4) & MASK32
+            link = (pc + 4) & MASK32
+            for x in xs:
+                x[rd] = link
             return target
         return execute, self._arch_rd(rd)
 
@@ -568,7 +759,8 @@ class Emulator:
         offset = _sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
                        | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)
 
-        def execute(x, pc):
+        def execute(xs, pc):
+            x = xs[-1]                                              # the last active lane decides
             if cond(x[rs1], x[rs2]):
                 target = (pc + offset) & MASK32
                 if target & 3:
@@ -586,12 +778,18 @@ class Emulator:
         offset = _sext(insn >> 20, 12)
         load = self._load
         sign_bit = 1 << (8 * size - 1)
+        extend = (sign_bit << 1) if signed else 0
 
-        def execute(x, pc):
-            value = load((x[rs1] + offset) & MASK32, size)
-            if signed and value & sign_bit:
-                value = (value - (sign_bit << 1)) & MASK32
-            x[rd] = value
+        def execute(xs, pc):
+            if len(xs) == 1:
+                x = xs[0]
+                value = load((x[rs1] + offset) & MASK32, size)
+                x[rd] = (value - extend) & MASK32 if value & sign_bit and signed else value
+                return pc + 4
+            # every lane's access is checked (lowest lane first) before any register is written
+            values = [load((x[rs1] + offset) & MASK32, size) for x in xs]
+            for x, value in zip(xs, values):
+                x[rd] = (value - extend) & MASK32 if value & sign_bit and signed else value
             return pc + 4
         return execute, self._arch_rd(rd)
 
@@ -601,10 +799,22 @@ class Emulator:
         if size is None:
             return None
         offset = _sext(((insn >> 25) << 5) | ((insn >> 7) & 0x1F), 12)
-        store = self._store
+        store, check = self._store, self._check_store
 
-        def execute(x, pc):
-            store((x[rs1] + offset) & MASK32, size, x[rs2])
+        def execute(xs, pc):
+            if len(xs) == 1:
+                x = xs[0]
+                stop = store((x[rs1] + offset) & MASK32, size, x[rs2])
+            else:
+                for x in xs:                                        # no lane stores if any faults
+                    check((x[rs1] + offset) & MASK32, size)
+                stop = None
+                for x in xs:
+                    event = store((x[rs1] + offset) & MASK32, size, x[rs2])
+                    if stop is None:
+                        stop = event
+            if stop is not None:
+                raise stop
             return pc + 4
         return execute, 0
 
@@ -612,8 +822,9 @@ class Emulator:
         rd, funct3, rs1, _, funct7 = self._fields(insn)
         imm = _sext(insn >> 20, 12) & MASK32
         if funct3 == 0:                                     # addi: the most common instruction
-            def execute(x, pc):
-                x[rd] = (x[rs1] + imm) & MASK32
+            def execute(xs, pc):
+                for x in xs:
+                    x[rd] = (x[rs1] + imm) & MASK32
                 return pc + 4
             return execute, self._arch_rd(rd)
         if funct3 in (1, 5):                                # shifts: funct7 selects srl/sra
@@ -624,8 +835,9 @@ class Emulator:
         if op is None:
             return None
 
-        def execute(x, pc):
-            x[rd] = op(x[rs1], imm)
+        def execute(xs, pc):
+            for x in xs:
+                x[rd] = op(x[rs1], imm)
             return pc + 4
         return execute, self._arch_rd(rd)
 
@@ -638,8 +850,9 @@ class Emulator:
         if op is None:
             return None
 
-        def execute(x, pc):
-            x[rd] = op(x[rs1], x[rs2])
+        def execute(xs, pc):
+            for x in xs:
+                x[rd] = op(x[rs1], x[rs2])
             return pc + 4
         return execute, self._arch_rd(rd)
 
@@ -647,27 +860,9 @@ class Emulator:
         if (insn >> 12) & 7 not in (0, 1):                  # fence, fence.i
             return None
 
-        def execute(x, pc):
+        def execute(xs, pc):
             return pc + 4
         return execute, 0
-
-    def _decode_custom0(self, insn):
-        _, funct3, rs1, _, funct7 = self._fields(insn)
-        if funct3 != 0 or funct7 != 0:                      # only tmc for now
-            return None
-        set_thread_mask = self._set_thread_mask
-
-        def execute(x, pc):
-            set_thread_mask(x[rs1])
-            return pc + 4
-        return execute, 0
-
-    def _set_thread_mask(self, value):
-        """tmc: the executing warp's mask := value[NT-1:0]; an empty mask retires the warp."""
-        warp = self._current_warp
-        warp.tmask = value & ((1 << self.config.threads) - 1)
-        if not warp.tmask:
-            raise _Stop(RunStatus.DONE)
 
     def _decode_system(self, insn):
         rd, funct3, rs1, _, _ = self._fields(insn)
@@ -680,15 +875,155 @@ class Emulator:
         if writes and number >> 10 == 3:                    # 0xCxx and 0xFxx are read-only
             return None
         read, write = self._csr_read, self._csr_write
+        per_lane = number in LANE_CSRS
 
-        def execute(x, pc):
-            old = read(number)
-            operand = rs1 if immediate else x[rs1]
+        def execute(xs, pc):
+            last = xs[-1]
+            old = read(number, last[LANE])                  # writable CSRs are per core
             if writes:
+                operand = rs1 if immediate else last[rs1]   # the last active lane's operand
                 write(number, operand if op == 1 else (old | operand if op == 2 else old & ~operand))
-            x[rd] = old
+            if per_lane:
+                for x in xs:
+                    x[rd] = read(number, x[LANE])
+            else:
+                for x in xs:
+                    x[rd] = old
             return pc + 4
         return execute, self._arch_rd(rd)
+
+    # -- SIMT instructions (custom-0, docs/simt.md) ----------------------------------------------------
+
+    def _decode_custom0(self, insn):
+        rd, funct3, rs1, rs2, funct7 = self._fields(insn)
+        if funct7 != 0 or funct3 > SIMT_PRED:
+            return None
+        if funct3 == SIMT_TMC:
+            set_tmask = self._set_tmask
+
+            def execute(xs, pc):
+                set_tmask(self._warp, xs[-1][rs1] & self._full_mask)
+                return pc + 4
+            return execute, 0
+        if funct3 == SIMT_WSPAWN:
+            return self._wspawn(rs1, rs2), 0
+        if funct3 == SIMT_SPLIT:
+            return self._split(rs1, 1 if rs2 else 0, rd), self._arch_rd(rd)
+        if funct3 == SIMT_JOIN:
+            return self._join(rs1), 0
+        if funct3 == SIMT_BAR:
+            return self._bar(rs1, rs2), 0
+        return self._pred(rs1, rs2, 0 if rd == SINK else 1), 0
+
+    def _set_tmask(self, warp, tmask):
+        """Set a warp's thread mask; an empty mask makes it inactive (the scheduler notices)."""
+        warp.set_tmask(tmask)
+        if not tmask:
+            self._dirty = True
+
+    def _lane_bits(self, xs, rs1, negate):
+        """The lanes of ``xs`` whose ``rs1[0] ^ negate`` is set, as a mask."""
+        bits = 0
+        for x in xs:
+            if (x[rs1] ^ negate) & 1:
+                bits |= 1 << x[LANE]
+        return bits
+
+    def _wspawn(self, rs1, rs2):
+        warps = self._warps
+        count_max = self.config.warps
+
+        def execute(xs, pc):
+            count, target = xs[-1][rs1], xs[-1][rs2]
+            if count == 0 or count > count_max:
+                raise _Fault(FaultCause.WSPAWN_RANGE, count)
+            issuer = self._warp
+            if any(w.tmask for w in warps if w is not issuer):
+                raise _Retry()
+            for w in warps[1:count]:
+                if w is not issuer:
+                    w.pc = target
+                    w.set_tmask(1)
+                    w.ipdom.clear()
+                    w.barrier = None
+            self._dirty = True
+            return pc + 4
+        return execute
+
+    def _split(self, rs1, negate, rd):
+        depth = self.config.ipdom_depth
+        lane_bits = self._lane_bits
+
+        def execute(xs, pc):
+            warp = self._warp
+            stack = warp.ipdom
+            sp = len(stack)
+            tmask = warp.tmask
+            taken = lane_bits(xs, rs1, negate)
+            then, other = tmask & taken, tmask & ~taken
+            if then and other:
+                if sp + 2 > depth:
+                    raise _Fault(FaultCause.IPDOM_OVERFLOW, sp)
+                if bin(then).count("1") > bin(other).count("1"):
+                    then, other = other, then               # the smaller side runs first
+                stack.append((tmask, 0, False))
+                stack.append((other, (pc + 4) & MASK32, True))
+                warp.set_tmask(then)
+            for x in xs:
+                x[rd] = sp
+            return pc + 4
+        return execute
+
+    def _join(self, rs1):
+        def execute(xs, pc):
+            warp = self._warp
+            stack = warp.ipdom
+            token = xs[-1][rs1]
+            sp = len(stack)
+            if token == sp:
+                return pc + 4
+            if token > sp:
+                raise _Fault(FaultCause.JOIN_WITHOUT_SPLIT, token)
+            mask, target, is_else = stack.pop()
+            warp.set_tmask(mask)
+            return target if is_else else pc + 4
+        return execute
+
+    def _bar(self, rs1, rs2):
+        warps = self._warps
+        num_barriers = self.config.num_barriers
+        warp_count = self.config.warps
+
+        def execute(xs, pc):
+            bid, n = xs[-1][rs1] & 0x7FFF_FFFF, xs[-1][rs2]
+            if bid >= num_barriers or n > warp_count:
+                raise _Fault(FaultCause.BARRIER_RANGE, bid)
+            if n > 1:
+                bar_counts = self._bar_counts
+                bar_counts[bid] += 1
+                if bar_counts[bid] >= n:
+                    bar_counts[bid] = 0
+                    for w in warps:
+                        if w.barrier == bid:
+                            w.barrier = None
+                else:
+                    self._warp.barrier = bid
+                self._dirty = True
+            return pc + 4
+        return execute
+
+    def _pred(self, rs1, rs2, negate):
+        lane_bits = self._lane_bits
+        set_tmask = self._set_tmask
+
+        def execute(xs, pc):
+            warp = self._warp
+            new = warp.tmask & lane_bits(xs, rs1, negate)
+            if not new:
+                new = xs[-1][rs2] & self._full_mask
+            set_tmask(warp, new)
+            return pc + 4
+        return execute
 
     _DECODERS = {
         OPCODE_LUI: _decode_lui,

@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 
 from ..config import RunStatus, SimtConfig
-from .result import TRACE_DTYPE, RunResult
+from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel"]
 
@@ -51,7 +51,16 @@ _SIGNATURES = {
     "sim_fault_cause": (_U32, [_VP]),
     "sim_fault_pc": (_U32, [_VP]),
     "sim_fault_addr": (_U32, [_VP]),
-    "sim_dbg_pc": (_U32, [_VP]),
+    "sim_thread_instrs": (_U64, [_VP]),
+    "sim_mem_requests": (_U64, [_VP]),
+    "sim_mem_bytes": (_U64, [_VP]),
+    "sim_imem_requests": (_U64, [_VP]),
+    "sim_stall_cycles": (_U64, [_VP, _U32]),
+    "sim_warp_state": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
+    "sim_warps": (_U32, []),
+    "sim_threads": (_U32, []),
+    "sim_block_bytes": (_U32, []),
+    "sim_trace_record_bytes": (_U32, []),
     "sim_console_size": (_U64, [_VP]),
     "sim_console_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
     "sim_trace_enable": (ctypes.c_int, [_VP, ctypes.c_int]),
@@ -95,7 +104,9 @@ class VerilatorModel:
         The device configuration: memory regions and latency come from it; the library is built for it
         with :func:`simtlab.sim.build.build_model` unless ``library`` is given.
     library:
-        Path of a prebuilt harness library (for example from ``build_library``) to use instead.
+        Path of a prebuilt harness library (for example from ``build_library``) to use instead; it
+        must have been built for the same warps, threads and block bytes as ``config`` (ValueError
+        otherwise).
     trace_waves:
         ``(from, to)``: dump a VCD of cycles ``from <= cycle < to`` of every run (cycles count from the
         start pulse). Needs a library built with ``trace=True`` (done automatically when ``library``
@@ -125,6 +136,15 @@ class VerilatorModel:
         self.config = config
         self._handle = None
         self._lib = _load(pathlib.Path(library))
+        shape = (self._lib.sim_warps(), self._lib.sim_threads(), self._lib.sim_block_bytes())
+        if shape != (config.warps, config.threads, config.block_bytes):
+            raise ValueError(f"{library} was built for {shape[0]} warps x {shape[1]} threads "
+                             f"({shape[2]}-byte blocks), but the config has {config.warps} x "
+                             f"{config.threads} ({config.block_bytes}-byte blocks)")
+        self._trace_dtype = trace_dtype(config.threads)
+        if self._lib.sim_trace_record_bytes() != self._trace_dtype.itemsize:
+            raise ValueError(f"{library} writes {self._lib.sim_trace_record_bytes()}-byte trace records, "
+                             f"trace_dtype({config.threads}) has {self._trace_dtype.itemsize}")
         self._trace_on = False
         self.vcd_path = None
         handle = self._lib.sim_create(config.mem_latency)
@@ -222,13 +242,22 @@ class VerilatorModel:
         """Run for at most ``max_cycles`` more cycles and say why it stopped.
 
         ``RunStatus.WATCHDOG`` means the budget ran out; calling ``run`` again continues. Any other
-        status ends the run until the next :meth:`start`. ``cycles``/``instret`` count from ``start``.
+        status ends the run until the next :meth:`start`. ``cycles``/``instret``/``thread_instrs``
+        and ``perf`` count from ``start``; ``warps``/``pcs`` are the state of every warp now.
+        ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests`` and ``mem_bytes``
+        (accepted dmem requests and the popcount of their byte enables) and ``imem_requests``.
         """
         max_cycles = _int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
         status = self._check(lib.sim_run(h, max_cycles), "run")
+        warps = self.warps()
+        perf = {name: lib.sim_stall_cycles(h, i) for i, name in enumerate(STALL_CAUSES)}
+        perf["mem_requests"] = lib.sim_mem_requests(h)
+        perf["mem_bytes"] = lib.sim_mem_bytes(h)
+        perf["imem_requests"] = lib.sim_imem_requests(h)
         result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
-                           pcs=[lib.sim_dbg_pc(h)])
+                           pcs=[w.pc for w in warps], warps=warps,
+                           thread_instrs=lib.sim_thread_instrs(h), perf=perf)
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:
@@ -236,6 +265,18 @@ class VerilatorModel:
             result.fault_pc = lib.sim_fault_pc(h)
             result.fault_addr = lib.sim_fault_addr(h)
         return result
+
+    def warps(self):
+        """The state of every warp now (from the ``dbg`` ports), as :class:`WarpDump` objects."""
+        h = self._h()
+        state = (ctypes.c_uint32 * 5)()
+        out = []
+        for w in range(self.config.warps):
+            self._check(self._lib.sim_warp_state(h, w, state), "warps")
+            pc, tmask, active, waiting, barrier = state
+            out.append(WarpDump(warp=w, pc=pc, tmask=tmask, active=bool(active),
+                                barrier=barrier if waiting else None))
+        return out
 
     def console(self):
         """The console bytes written since the last call (drains the buffer)."""
@@ -253,10 +294,11 @@ class VerilatorModel:
         self._trace_on = bool(on)
 
     def trace(self):
-        """Retired instructions recorded since the last call, as a ``TRACE_DTYPE`` array (drains)."""
+        """Retired instructions recorded since the last call, as a ``trace_dtype(config.threads)`` array
+        (drains). ``data`` lanes outside ``tmask`` (all lanes when ``rd`` is 0) are 0."""
         h = self._h()
         count = self._lib.sim_trace_count(h)
-        out = np.zeros(count, dtype=TRACE_DTYPE)
+        out = np.zeros(count, dtype=self._trace_dtype)
         if count:
             n = self._check(self._lib.sim_trace_read(h, out.ctypes.data, count), "trace")
             out = out[:n]

@@ -6,7 +6,26 @@ import numpy as np
 
 from ..config import FaultCause, RunStatus
 
-__all__ = ["RunResult", "TRACE_DTYPE"]
+__all__ = ["RunResult", "WarpDump", "TRACE_DTYPE", "trace_dtype", "STALL_CAUSES"]
+
+#: Cycle classes the core reports on its ``perf__stall`` port (code = index); the harness counts them.
+STALL_CAUSES = ("issue", "idle", "hazard", "memory", "barrier", "fetch")
+
+
+@dataclass
+class WarpDump:
+    """One warp's state when a run stopped (watchdog dumps)."""
+    warp: int
+    pc: int
+    tmask: int
+    active: bool
+    barrier: "int | None" = None    #: the barrier id the warp waits at, if any
+
+    def __str__(self):
+        state = "active" if self.active else "inactive"
+        if self.barrier is not None:
+            state += f", waiting at barrier {self.barrier}"
+        return f"warp {self.warp}: pc=0x{self.pc:08x} tmask=0x{self.tmask:x} {state}"
 
 
 @dataclass
@@ -15,7 +34,10 @@ class RunResult:
 
     ``code`` is the exit code for ``RunStatus.EXIT``, ``n`` of a ``tohost`` write ``(n << 1) | 1``
     for ``RunStatus.TOHOST`` (0 means pass), else 0. ``fault_*`` are valid for ``RunStatus.FAULT``.
-    ``pcs`` holds the PC of every warp when the run stopped (one entry per warp).
+    ``pcs`` holds the PC of every warp when the run stopped (one entry per warp); ``warps`` the
+    full state of every warp. ``thread_instrs`` counts retired instructions times their active lanes;
+    ``perf`` holds further counters (stall cycles by cause from STALL_CAUSES, ``mem_requests``,
+    ``mem_bytes``) where the backend measures them.
     """
     status: int
     cycles: int
@@ -25,6 +47,9 @@ class RunResult:
     fault_pc: int = 0
     fault_addr: int = 0
     pcs: list = field(default_factory=list)
+    warps: list = field(default_factory=list)
+    thread_instrs: int = 0
+    perf: dict = field(default_factory=dict)
 
     @property
     def status_name(self):
@@ -39,6 +64,16 @@ class RunResult:
         return f"{name} at pc=0x{self.fault_pc:08x} (address/value 0x{self.fault_addr:08x})"
 
 
-#: One retired instruction, as both backends record it for the lock-step check. ``rd`` is 0 when the
-#: instruction wrote no register (writes to x0 are not writes). 16 bytes, packed as the harness writes it.
+def trace_dtype(threads):
+    """One retired warp instruction, as both backends record it for the lock-step check (docs/simt.md).
+
+    ``rd`` is 0 when the instruction wrote no register (writes to x0 are not writes); ``data[l]`` is
+    lane l's result for lanes in ``tmask`` and 0 otherwise. 20 + 4 * threads bytes, packed as the
+    harness writes it.
+    """
+    return np.dtype([("cycle", "<u4"), ("pc", "<u4"), ("insn", "<u4"), ("warp", "u1"), ("rd", "u1"),
+                     ("_pad", "<u2"), ("tmask", "<u4"), ("data", "<u4", (threads,))])
+
+
+#: The first-light record layout (1 thread); kept until the backends move to ``trace_dtype``.
 TRACE_DTYPE = np.dtype([("pc", "<u4"), ("insn", "<u4"), ("data", "<u4"), ("rd", "u1"), ("_pad", "u1", (3,))])

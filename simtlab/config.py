@@ -112,6 +112,12 @@ class FaultCause:
     STORE_MISALIGNED = 6
     STORE_ACCESS = 7
 
+    #: SIMT faults (custom mcause range, see docs/simt.md)
+    IPDOM_OVERFLOW = 24
+    JOIN_WITHOUT_SPLIT = 25
+    BARRIER_RANGE = 26
+    WSPAWN_RANGE = 27
+
     NAMES = {
         0: "instruction address misaligned",
         1: "instruction access fault",
@@ -120,6 +126,10 @@ class FaultCause:
         5: "load access fault",
         6: "store address misaligned",
         7: "store access fault",
+        24: "IPDOM stack overflow",
+        25: "join without split",
+        26: "barrier id or count out of range",
+        27: "wspawn count out of range",
     }
 
 
@@ -141,9 +151,12 @@ class SimtConfig:
     Parameters
     ----------
     cores, warps, threads:
-        Cores, warps per core, threads (lanes) per warp. First light builds 1/1/1 only.
+        Cores (1 for now), warps per core (1..32), threads (lanes) per warp (1..32).
     mem_latency:
         Cycles from a memory request to its response in the harness's memory model (>= 1).
+    block_bytes:
+        Bytes of one memory request (Vortex's 64-byte block); lanes of a warp that fall into one
+        block share a request.
     startup_addr:
         Reset PC (DCR STARTUP_ADDR0/1 overrides it at launch).
     stack_log_size:
@@ -157,6 +170,7 @@ class SimtConfig:
     warps: int = 1
     threads: int = 1
     mem_latency: int = 2
+    block_bytes: int = 64
     startup_addr: int = MemoryMap.CODE_BASE
     stack_log_size: int = 13
     lmem_log_size: int = 14
@@ -165,14 +179,18 @@ class SimtConfig:
 
     def __post_init__(self):
         for knob in ("cores", "warps", "threads", "mem_latency", "stack_log_size", "lmem_log_size",
-                     "startup_addr"):
+                     "startup_addr", "block_bytes"):
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
-        if self.cores != 1 or self.warps != 1 or self.threads != 1:
-            raise ValueError(
-                f"this build supports cores=1 warps=1 threads=1 only (SIMT lands with issue 'SIMT'), "
-                f"not cores={self.cores} warps={self.warps} threads={self.threads}")
+        if self.cores != 1:
+            raise ValueError(f"cores must be 1 for now (multi-core comes later), not {self.cores!r}")
+        for knob in ("warps", "threads"):
+            value = getattr(self, knob)
+            if not 1 <= value <= 32:
+                raise ValueError(f"{knob} must be between 1 and 32, not {value!r}")
+        if self.block_bytes not in (64,):
+            raise ValueError(f"block_bytes must be 64, not {self.block_bytes!r}")
         if not 1 <= self.mem_latency <= 64:
             raise ValueError(f"mem_latency must be between 1 and 64 cycles, not {self.mem_latency!r}")
         if self.startup_addr % 4 or not MemoryMap.CODE_BASE <= self.startup_addr < \
@@ -191,6 +209,15 @@ class SimtConfig:
     @property
     def hw_threads(self):
         return self.cores * self.warps * self.threads
+
+    @property
+    def num_barriers(self):
+        return max(2, self.warps)
+
+    @property
+    def ipdom_depth(self):
+        """IPDOM stack entries per warp."""
+        return 2 * max(1, self.threads - 1)
 
     @property
     def lmem_size(self):
@@ -248,6 +275,8 @@ class SimtConfig:
         define("STACK_LOG2_SIZE", self.stack_log_size)
         define("STACK_SIZE", f"{self.stack_size}u")
         define("LMEM_LOG_SIZE", self.lmem_log_size)
+        define("NUM_BARRIERS", self.num_barriers)
+        define("MEM_BLOCK_SIZE", self.block_bytes)
         lines.append("")
         for name in ("IO_COUT", "IO_EXIT", "HEAP_BASE", "CODE_BASE", "MMIO_BASE", "STACK_TOP",
                      "LMEM_BASE"):
@@ -269,5 +298,7 @@ class SimtConfig:
 PRESETS = {
     "default": SimtConfig(name="default"),
     "test": SimtConfig(name="test", mem_latency=1),
+    "4x4": SimtConfig(name="4x4", warps=4, threads=4),
+    "4x16": SimtConfig(name="4x16", warps=4, threads=16),
     "slowmem": SimtConfig(name="slowmem", mem_latency=8),
 }

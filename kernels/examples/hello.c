@@ -17,8 +17,10 @@ int main(void) {
     sl_printf("d=%d u=%u x=%x X=%X\n", arg->value, (unsigned)arg->value, (unsigned)arg->value,
               (unsigned)arg->value);
     sl_printf("s=%s c=%c pct=%% pad=[%5d] [%-4d] [%08x] [%3s]\n", arg->text, 'Z', 42, -7, 0xbeefu, "ab");
-    sl_printf("threads=%d warps=%d cores=%d hart=%d\n", vx_num_threads(), vx_num_warps(), vx_num_cores(),
-              vx_hart_id());
+    /* The shape CSRs must agree with the configuration the kernel was compiled for (any shape). */
+    sl_printf("shape=%s cores=%d hart=%d\n",
+              vx_num_threads() == NUM_THREADS && vx_num_warps() == NUM_WARPS ? "ok" : "WRONG",
+              vx_num_cores(), vx_hart_id());
     sl_printf("min=%d zero=%d\n", (int)0x80000000, 0);
     return 0;
 }

@@ -9,6 +9,22 @@
  *   sl_cycles(), sl_instret()      low 32 bits of mcycle / minstret
  *   sl_cycles64(), sl_instret64()  full 64-bit counters
  *
+ * Structured divergence (docs/simt.md, docs/runtime.md). A warp follows the branches of its last active
+ * lane, and stock compilers insert no split/join, so a condition that may differ between the lanes of
+ * a warp must be written with these helpers (plain if/for/while are fine for warp-uniform conditions):
+ *
+ *   SL_IF(cond) { ... } SL_ENDIF;                      split on cond, then join
+ *   SL_IF(cond) { ... } SL_ELSE { ... } SL_ENDIF;      each side runs with only its lanes on
+ *   SL_WHILE(cond, body...);                           lane-dependent trip count: split on the first
+ *                                                      test, then vx_pred switches each lane off when
+ *                                                      its cond turns false; the mask returns at the end
+ *   sl_select(c, a, b)                                 c ? a : b without a branch (uint32)
+ *
+ * Rules: no break, continue, return or goto out of (or into) an SL_ region; cond is evaluated once per
+ * lane (SL_IF) or once per iteration (SL_WHILE). Nesting is allowed up to NUM_THREADS - 1 divergent
+ * levels (the IPDOM stack depth); uniform splits push nothing. On a one-lane configuration
+ * (NUM_THREADS == 1) the helpers are plain if/else/while and emit no SIMT instruction.
+ *
  * Implementation in simtlab.c, linked into every kernel.
  */
 #ifndef SIMTLAB_H
@@ -18,6 +34,7 @@
 #include <stddef.h>
 #include "simtlab_config.h"
 #include "vx_intrinsics.h"
+#include "vx_spawn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +72,57 @@ static inline uint64_t sl_instret64(void) {
         lo = csr_read(VX_CSR_MINSTRET);
     } while (hi != csr_read(VX_CSR_MINSTRETH));
     return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- structured divergence --------------------------------------------------------------------- */
+
+/* v, hidden from the optimiser: it cannot know which values v may take, so it can neither thread a
+ * branch through a split (duplicating the split on each side of a lane-dependent branch) nor turn
+ * the computation of v into branches. */
+static inline int sl_opaque(int v) {
+    __asm__ ("" : "+r"(v));
+    return v;
+}
+
+#if NUM_THREADS > 1
+#define SL_IF(cond)                                                         \
+    do {                                                                    \
+        int __sl_if_c = sl_opaque((cond) != 0);                             \
+        int __sl_if_token = vx_split(__sl_if_c);                            \
+        if (__sl_if_c) {
+#define SL_ELSE                                                             \
+        } else {
+#define SL_ENDIF                                                            \
+        }                                                                   \
+        vx_join(__sl_if_token);                                             \
+    } while (0)
+
+#define SL_WHILE(cond, ...)                                                 \
+    do {                                                                    \
+        int __sl_wh_c = sl_opaque((cond) != 0);                             \
+        int __sl_wh_token = vx_split(__sl_wh_c);                            \
+        if (__sl_wh_c) {                                                    \
+            int __sl_wh_mask = vx_active_threads();                         \
+            do {                                                            \
+                __VA_ARGS__                                                 \
+                __sl_wh_c = sl_opaque((cond) != 0);                         \
+                vx_pred(__sl_wh_c, __sl_wh_mask);                           \
+            } while (__sl_wh_c);                                            \
+        }                                                                   \
+        vx_join(__sl_wh_token);                                             \
+    } while (0)
+#else
+#define SL_IF(cond)  do { if (cond) {
+#define SL_ELSE      } else {
+#define SL_ENDIF     } } while (0)
+#define SL_WHILE(cond, ...) do { while (cond) { __VA_ARGS__ } } while (0)
+#endif
+
+/* c ? a : b computed with arithmetic (a compiler may turn a ?: into a branch). */
+static inline uint32_t sl_select(uint32_t c, uint32_t a, uint32_t b) {
+    uint32_t m = 0u - (uint32_t)(c != 0);
+    __asm__ ("" : "+r"(m));     /* keep the compiler from turning this back into a select */
+    return (a & m) | (b & ~m);
 }
 
 #ifdef __cplusplus

@@ -3,7 +3,9 @@
  *
  * SIMT instructions are R-type on custom-0 (opcode 0x0B):
  *   funct3 0 tmc, 1 wspawn, 2 split (rs2 = x1: split.n), 3 join, 4 bar, 5 pred (rd = x1: pred.n).
- * The first simtlab core executes tmc only; the rest are here so that kernels compile.
+ * Semantics: docs/simt.md (operands of tmc/wspawn/bar/pred come from the warp's last active lane).
+ * The launch API (vx_spawn_threads, blockIdx, __syncthreads, ...) is in vx_spawn.h; simtlab's
+ * structured divergence helpers (SL_IF / SL_ELSE / SL_ENDIF, SL_WHILE) are in simtlab.h.
  */
 #ifndef VX_INTRINSICS_H
 #define VX_INTRINSICS_H

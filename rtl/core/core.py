@@ -1,23 +1,26 @@
-"""One core: fetch, decode, execute, memory and writeback stages joined into an in-order pipeline.
+"""One SIMT core: warps of lanes sharing an in-order pipeline.
 
 Stages and what they hold::
 
-    F  fetch unit + instruction buffer      (fetch.py)
-    D  decode; register file read           (decoder.py, regfile.py)
-    X  execute: ALU, branch, mul/div, CSR, address check and bus request (alu.py, muldiv.py,
-       csr.py, lsu.py)
-    M  memory: wait for a load's response, align it (lsu.py)
-    W  writeback: register write, retire (trace port)
+    F  fetch: one request per cycle, round-robin over the warps, into per-warp buffers (fetch.py)
+    D  issue: a round-robin pick among the warps whose next instruction is buffered and which are not
+       waiting at a barrier; decode; register file read for all lanes (decoder.py, regfile.py,
+       scheduler.py)
+    X  execute, per lane: ALU, branch, mul/div, CSR, address checks and coalesced bus requests;
+       SIMT instructions in the warp control unit (alu.py, muldiv.py, csr.py, lsu.py, simt.py)
+    M  memory: collect a load's responses, align them per lane (lsu.py)
+    W  writeback: register write of the active lanes, retire (trace port)
 
-Hazards: results are forwarded from M and W into X, and from W into D (the register file reads one
-cycle ahead). A load's value exists only after M, so an instruction in X that needs it waits one cycle
-(load-use). Branches and jumps resolve in X and redirect fetch (two wrong-path slots flushed). The
-divider holds X until it is done. Faults are precise: a faulting instruction waits in X (or M for a
-load's bus error) until everything older has retired, then stops the core with cause, PC and address.
+Hazards: results are forwarded per lane (and per warp) from M and W into X, and from W into D (the
+register file reads one cycle ahead). A load's value exists only after M, so an instruction of the
+same warp in X that needs it waits (load-use). Branches and jumps resolve in X with the warp's last
+active lane deciding (docs/simt.md) and redirect that warp only. SIMT instructions always redirect
+their warp to the next PC, so no younger instruction of the warp runs with a stale thread mask.
+Faults are precise: the faulting instruction waits in X until everything older has retired.
 """
 
 from amaranth import *
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import FaultCause
@@ -27,38 +30,62 @@ from .csr import CsrFile
 from .decoder import Decoder, DecodedLayout
 from .fetch import Fetch
 from .isa import OperandA, OperandB, Unit
-from .lsu import AddressCheck, LoadAlign, StoreFormat
+from .lsu import AddressCheck, Coalescer, LoadAlign, StoreFormat
 from .muldiv import Divider, Multiplier
 from .regfile import RegFile
+from .scheduler import RoundRobin
+from .simt import SimtOp, WarpControl
 
 __all__ = [
     "FaultSignature",
-    "RetireSignature",
+    "retire_signature",
+    "debug_signature",
+    "PerfSignature",
     "Core",
 ]
 
 #: Fault report: sticky from the fault until the next start.
 FaultSignature = wiring.Signature({
     "valid": Out(1),
-    "cause": Out(4),     #: a FaultCause value (mcause numbering)
+    "cause": Out(8),     #: a FaultCause value (mcause numbering, SIMT faults 24-27)
     "pc": Out(32),
-    "addr": Out(32),     #: faulting address, jump target, or the illegal instruction word
+    "addr": Out(32),     #: faulting address, jump target, illegal instruction word, SIMT operand
 })
 
-#: One retired instruction per cycle at most; the lock-step check compares these with the emulator.
-RetireSignature = wiring.Signature({
-    "valid": Out(1),
-    "pc": Out(32),
-    "insn": Out(32),
-    "rd": Out(5),        #: 0 when no register is written
-    "data": Out(32),
-})
+#: Per-cycle stall class while busy; an index into ``sim.result.STALL_CAUSES``.
+PerfSignature = wiring.Signature({"stall": Out(3)})
 
-_LOAD_TAG = 0x80   # dmem tag bit 7 marks a load; store responses are not waited for
+_ISSUE, _IDLE, _HAZARD, _MEMORY, _BARRIER, _FETCH = range(6)
+_LOAD_TAG = 1 << 15     # dmem tag bit 15 marks a load; store responses are not waited for
+
+
+def retire_signature(threads):
+    """One retired warp instruction per cycle at most; the lock-step check compares these."""
+    return wiring.Signature({
+        "valid": Out(1),
+        "pc": Out(32),
+        "insn": Out(32),
+        "warp": Out(5),
+        "rd": Out(5),                                   #: 0 when no register is written
+        "tmask": Out(threads),                          #: the lanes it executed on
+        "data": Out(data.ArrayLayout(32, threads)),     #: per lane; 0 outside tmask or without rd
+    })
+
+
+def debug_signature(warps, threads):
+    """Every warp's state, for watchdog dumps."""
+    return wiring.Signature({
+        "pc": Out(data.ArrayLayout(32, warps)),
+        "tmask": Out(data.ArrayLayout(threads, warps)),
+        "active": Out(warps),
+        "waiting": Out(warps),
+        "barrier": Out(data.ArrayLayout(8, warps)),
+    })
 
 
 class Core(wiring.Component):
-    """A scalar RV32IM + Zicsr core (one warp of one thread) with Vortex's ``tmc``.
+    """A SIMT core of ``config.warps`` warps x ``config.threads`` lanes (RV32IM + Zicsr + Vortex's
+    custom-0 instructions).
 
     Parameters
     ----------
@@ -67,136 +94,198 @@ class Core(wiring.Component):
     Members
     -------
     start : In(1)
-        Reset the pipeline and run from ``start_pc`` with mscratch = ``start_arg``.
+        Reset the pipeline and run warp 0, lane 0 from ``start_pc`` with mscratch = ``start_arg``.
     start_pc, start_arg : In(32)
     busy : Out(1)
-        High from ``start`` until the warp retires (``tmc`` with mask 0) or faults.
-    imem, dmem : Out(MemSignature())
-        Instruction and data ports.
+        High from ``start`` until no warp is active (or a fault stopped the core).
+    imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
+        Instruction and data ports; every request moves one block.
     fault : Out(FaultSignature)
-    retire : Out(RetireSignature)
-    pc : Out(32)
-        The oldest unretired instruction's PC, else the fetch PC (watchdog dumps).
+    retire : Out(retire_signature(threads))
+    dbg : Out(debug_signature(warps, threads))
+    perf : Out(PerfSignature)
 
-    Latency: 5 stages; a taken branch costs 2 cycles plus the memory latency; a load-use pair one
-    bubble plus the memory latency beyond 1; a division 33 cycles.
-    Throughput: one instruction per cycle on straight-line code.
+    Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
+    issue meanwhile); a load occupies M for the memory latency (one request per block its lanes
+    touch); a division 33 cycles. Throughput: one warp instruction per cycle.
     """
-
-    start: In(1)
-    start_pc: In(32)
-    start_arg: In(32)
-    busy: Out(1)
-    imem: Out(MemSignature())
-    dmem: Out(MemSignature())
-    fault: Out(FaultSignature)
-    retire: Out(RetireSignature)
-    pc: Out(32)
 
     def __init__(self, config):
         self._config = config
-        super().__init__()
+        W, T, B = config.warps, config.threads, config.block_bytes
+        super().__init__({
+            "start": In(1),
+            "start_pc": In(32),
+            "start_arg": In(32),
+            "busy": Out(1),
+            "imem": Out(MemSignature(data_width=8 * B, tag_width=16)),
+            "dmem": Out(MemSignature(data_width=8 * B, tag_width=16)),
+            "fault": Out(FaultSignature),
+            "retire": Out(retire_signature(T)),
+            "dbg": Out(debug_signature(W, T)),
+            "perf": Out(PerfSignature),
+        })
 
     def elaborate(self, platform):
         m = Module()
         cfg = self._config
+        W, T, B = cfg.warps, cfg.threads, cfg.block_bytes
+        offset_bits = (B - 1).bit_length()
+        lanes = data.ArrayLayout(32, T)
         depth = 4
         while depth < cfg.mem_latency + 2:
             depth *= 2
 
-        m.submodules.fetch = fetch = Fetch(depth=depth)
+        m.submodules.fetch = fetch = Fetch(warps=W, depth=depth, block_bytes=B)
+        m.submodules.issue = issue = RoundRobin(W)
         m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv)
-        m.submodules.regfile = regfile = RegFile()
-        m.submodules.alu = alu = Alu()
-        m.submodules.multiplier = multiplier = Multiplier()
-        m.submodules.divider = divider = Divider()
+        m.submodules.regfile = regfile = RegFile(warps=W, threads=T)
         m.submodules.csr = csr = CsrFile(cfg)
-        m.submodules.address_check = address_check = AddressCheck(cfg)
-        m.submodules.store_format = store_format = StoreFormat()
-        m.submodules.load_align = load_align = LoadAlign()
+        m.submodules.warpctl = warpctl = WarpControl(warps=W, threads=T,
+                                                     ipdom_depth=cfg.ipdom_depth,
+                                                     barriers=cfg.num_barriers)
+        m.submodules.coalescer = coalescer = Coalescer(threads=T, block_bytes=B)
+        alus, multipliers, dividers, checks, store_formats, load_aligns = [], [], [], [], [], []
+        for lane in range(T):
+            alus.append(Alu())
+            multipliers.append(Multiplier())
+            dividers.append(Divider())
+            checks.append(AddressCheck(cfg))
+            store_formats.append(StoreFormat())
+            load_aligns.append(LoadAlign())
+            m.submodules[f"alu_{lane}"] = alus[-1]
+            m.submodules[f"multiplier_{lane}"] = multipliers[-1]
+            m.submodules[f"divider_{lane}"] = dividers[-1]
+            m.submodules[f"address_check_{lane}"] = checks[-1]
+            m.submodules[f"store_format_{lane}"] = store_formats[-1]
+            m.submodules[f"load_align_{lane}"] = load_aligns[-1]
         wiring.connect(m, wiring.flipped(self.imem), fetch.bus)
 
         running = Signal()
-        halting = Signal()
         alive = Signal()
         m.d.comb += [alive.eq(running & ~self.fault.valid), self.busy.eq(running)]
 
         # Pipeline registers.
-        d_valid, d_pc, d_insn, d_err = Signal(), Signal(32), Signal(32), Signal()
-        x_valid, x_pc, x_insn, x_err = Signal(), Signal(32), Signal(32), Signal()
+        d_valid, d_warp, d_pc, d_insn, d_err = (Signal(), Signal(range(W)), Signal(32), Signal(32),
+                                                Signal())
+        x_valid, x_warp, x_pc, x_insn, x_err = (Signal(), Signal(range(W)), Signal(32), Signal(32),
+                                                Signal())
         x_dec = Signal(DecodedLayout)
-        x_op1, x_op2 = Signal(32), Signal(32)
-        m_valid, m_pc, m_insn, m_rd, m_wb = Signal(), Signal(32), Signal(32), Signal(5), Signal()
-        m_result, m_load, m_funct3, m_addr = Signal(32), Signal(), Signal(3), Signal(32)
-        w_valid, w_pc, w_insn, w_rd, w_wb, w_data = (Signal(), Signal(32), Signal(32), Signal(5),
-                                                     Signal(), Signal(32))
+        x_tmask = Signal(T)
+        x_op1, x_op2 = Signal(lanes), Signal(lanes)
+        m_valid, m_warp, m_pc, m_insn, m_rd, m_wb = (Signal(), Signal(range(W)), Signal(32),
+                                                     Signal(32), Signal(5), Signal())
+        m_tmask, m_result, m_load = Signal(T), Signal(lanes), Signal()
+        w_valid, w_warp, w_pc, w_insn, w_rd, w_wb = (Signal(), Signal(range(W)), Signal(32),
+                                                     Signal(32), Signal(5), Signal())
+        w_tmask, w_data = Signal(T), Signal(lanes)
 
         # ---- W: write back and retire ---------------------------------------------------------
         m.d.comb += [
-            regfile.we.eq(w_valid & w_wb),
+            regfile.we.eq(Mux(w_valid & w_wb, w_tmask, 0)),
+            regfile.wwarp.eq(w_warp),
             regfile.waddr.eq(w_rd),
             regfile.wdata.eq(w_data),
             self.retire.valid.eq(w_valid),
             self.retire.pc.eq(w_pc),
             self.retire.insn.eq(w_insn),
+            self.retire.warp.eq(w_warp),
             self.retire.rd.eq(Mux(w_wb, w_rd, 0)),
-            self.retire.data.eq(w_data),
+            self.retire.tmask.eq(w_tmask),
             csr.retire.eq(w_valid),
         ]
+        for lane in range(T):
+            m.d.comb += self.retire.data[lane].eq(Mux(w_wb & w_tmask[lane], w_data[lane], 0))
         m.d.sync += w_valid.eq(0)
 
-        def w_forward(rs, value):
-            return Mux(w_valid & w_wb & (w_rd == rs), w_data, value)
+        def w_forward(warp, rs, lane, value):
+            hit = w_valid & w_wb & (w_warp == warp) & (w_rd == rs) & w_tmask[lane]
+            return Mux(hit, w_data[lane], value)
 
-        # ---- M: wait for a load's response ----------------------------------------------------
+        # ---- M: collect a load's responses ------------------------------------------------------
+        # The collector belongs to the one load in flight: it starts with the load's first request
+        # in X and finishes when every lane has its value, then M hands the lanes to W.
+        col_remaining = Signal(T)
+        col_data = Signal(lanes)
+        col_offset = Signal(data.ArrayLayout(offset_bits, T))
+        col_funct3 = Signal(3)
+        req_masks = Array(Signal(T, name=f"load_req_{i}") for i in range(T))
+        req_rd, req_wr = Signal(range(T)), Signal(range(T))
+
         load_rsp = self.dmem.rsp.valid & (self.dmem.rsp.tag & _LOAD_TAG).any()
-        m_done = ~m_load | load_rsp
-        m_fault = m_valid & m_load & load_rsp & self.dmem.rsp.err
+        rsp_lanes = Signal(T)
+        m.d.comb += rsp_lanes.eq(Mux(load_rsp, req_masks[req_rd], 0))
+        col_next = Signal(lanes)
+        for lane in range(T):
+            align = load_aligns[lane]
+            offset = col_offset[lane]
+            m.d.comb += [
+                align.word.eq(self.dmem.rsp.data.word_select(offset[2:], 32) if offset_bits > 2
+                              else self.dmem.rsp.data[:32]),
+                align.addr_low.eq(offset[:2]),
+                align.funct3.eq(col_funct3),
+                col_next[lane].eq(Mux(rsp_lanes[lane], align.value, col_data[lane])),
+            ]
+        remaining_next = col_remaining & ~rsp_lanes
+        m.d.sync += [col_data.eq(col_next), col_remaining.eq(remaining_next)]
+        with m.If(load_rsp):
+            m.d.sync += req_rd.eq(Mux(req_rd == T - 1, 0, req_rd + 1))
+
+        m_done = ~m_load | (remaining_next == 0)
+        m_fault = load_rsp & self.dmem.rsp.err & alive
         m_advance = m_valid & m_done & ~m_fault & alive
         m_ready = ~m_valid | m_advance
-        m.d.comb += [
-            load_align.word.eq(self.dmem.rsp.data),
-            load_align.addr_low.eq(m_addr[0:2]),
-            load_align.funct3.eq(m_funct3),
-        ]
         with m.If(m_advance):
             m.d.sync += [
-                w_valid.eq(1), w_pc.eq(m_pc), w_insn.eq(m_insn), w_rd.eq(m_rd), w_wb.eq(m_wb),
-                w_data.eq(Mux(m_load, load_align.value, m_result)),
+                w_valid.eq(1), w_warp.eq(m_warp), w_pc.eq(m_pc), w_insn.eq(m_insn),
+                w_rd.eq(m_rd), w_wb.eq(m_wb), w_tmask.eq(m_tmask),
+                w_data.eq(Mux(m_load, col_next, m_result)),
             ]
 
         # ---- X: execute -----------------------------------------------------------------------
-        def forward(rs, value):
-            return Mux(m_valid & m_wb & (m_rd == rs), m_result, w_forward(rs, value))
-
-        op1, op2 = Signal(32), Signal(32)
-        m.d.comb += [op1.eq(forward(x_dec.rs1, x_op1)), op2.eq(forward(x_dec.rs2, x_op2))]
-        load_use = (m_valid & m_load & m_wb &
-                    ((x_dec.use_rs1 & (m_rd == x_dec.rs1)) | (x_dec.use_rs2 & (m_rd == x_dec.rs2))))
         unit = x_dec.unit
+        op1, op2 = Signal(lanes), Signal(lanes)
+        for lane in range(T):
+            for op, value, rs in ((op1, x_op1, x_dec.rs1), (op2, x_op2, x_dec.rs2)):
+                hit = m_valid & m_wb & (m_warp == x_warp) & (m_rd == rs) & m_tmask[lane]
+                m.d.comb += op[lane].eq(Mux(hit, m_result[lane],
+                                            w_forward(x_warp, rs, lane, value[lane])))
+        load_use = (m_valid & m_load & m_wb & (m_warp == x_warp) &
+                    ((x_dec.use_rs1 & (m_rd == x_dec.rs1)) | (x_dec.use_rs2 & (m_rd == x_dec.rs2))))
 
-        m.d.comb += [
-            alu.op.eq(x_dec.alu_op),
-            alu.a.eq(Mux(x_dec.a_sel == OperandA.RS1, op1,
-                         Mux(x_dec.a_sel == OperandA.PC, x_pc, 0))),
-            alu.b.eq(Mux(x_dec.b_sel == OperandB.IMM, x_dec.imm, op2)),
-            multiplier.funct3.eq(x_dec.funct3[0:2]),
-            multiplier.a.eq(op1),
-            multiplier.b.eq(op2),
-            divider.funct3.eq(x_dec.funct3),
-            divider.a.eq(op1),
-            divider.b.eq(op2),
-        ]
+        # The last active lane steers the warp (docs/simt.md).
+        last = Signal(range(T))
+        for lane in range(T):
+            with m.If(x_tmask[lane]):
+                m.d.comb += last.eq(lane)
+        a_last, b_last = Signal(32), Signal(32)
+        m.d.comb += [a_last.eq(op1[last]), b_last.eq(op2[last])]
+
+        for lane in range(T):
+            alu = alus[lane]
+            m.d.comb += [
+                alu.op.eq(x_dec.alu_op),
+                alu.a.eq(Mux(x_dec.a_sel == OperandA.RS1, op1[lane],
+                             Mux(x_dec.a_sel == OperandA.PC, x_pc, 0))),
+                alu.b.eq(Mux(x_dec.b_sel == OperandB.IMM, x_dec.imm, op2[lane])),
+                multipliers[lane].funct3.eq(x_dec.funct3[0:2]),
+                multipliers[lane].a.eq(op1[lane]),
+                multipliers[lane].b.eq(op2[lane]),
+                dividers[lane].funct3.eq(x_dec.funct3),
+                dividers[lane].a.eq(op1[lane]),
+                dividers[lane].b.eq(op2[lane]),
+            ]
+        alu_results = Array(alu.result for alu in alus)
 
         # Control flow.
         taken = Signal()
         target = Signal(32)
         m.d.comb += [
-            taken.eq(((unit == Unit.BRANCH) & branch_taken(x_dec.funct3, op1, op2)) |
+            taken.eq(((unit == Unit.BRANCH) & branch_taken(x_dec.funct3, a_last, b_last)) |
                      (unit == Unit.JAL) | (unit == Unit.JALR)),
-            target.eq(Mux(unit == Unit.JALR, Cat(C(0, 1), alu.result[1:32]), x_pc + x_dec.imm)),
+            target.eq(Mux(unit == Unit.JALR, Cat(C(0, 1), alu_results[last][1:32]),
+                          x_pc + x_dec.imm)),
         ]
-        halt = (unit == Unit.TMC) & ~op1[0]     # one thread: a mask without bit 0 retires the warp
 
         # CSRs.
         rs1_field = x_insn[15:20]
@@ -205,136 +294,239 @@ class Core(wiring.Component):
             csr.start_arg.eq(self.start_arg),
             csr.running.eq(running),
             csr.inflight.eq(m_valid + w_valid),
+            csr.warp.eq(x_warp),
+            csr.warp_tmask.eq(x_tmask),
+            csr.active_warps.eq(warpctl.active),
             csr.addr.eq(x_insn[20:32]),
             csr.funct3.eq(x_dec.funct3),
-            csr.src.eq(Mux(x_dec.funct3[2], rs1_field, op1)),
+            csr.src.eq(Mux(x_dec.funct3[2], rs1_field, a_last)),
             csr.src_zero.eq(rs1_field == 0),
         ]
 
-        # Memory access.
-        mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE)
+        # SIMT instructions.
+        is_simt = unit == Unit.SIMT
+        simt_op = x_dec.funct3
         m.d.comb += [
-            address_check.addr.eq(alu.result),
-            address_check.funct3.eq(x_dec.funct3),
-            store_format.addr_low.eq(alu.result[0:2]),
-            store_format.funct3.eq(x_dec.funct3),
-            store_format.value.eq(op2),
+            warpctl.start.eq(self.start),
+            warpctl.valid.eq(x_valid & is_simt),
+            warpctl.op.eq(simt_op),
+            warpctl.warp.eq(x_warp),
+            warpctl.pc.eq(x_pc),
+            warpctl.negate.eq(Mux(simt_op == SimtOp.SPLIT, x_insn[20:25] != 0, x_insn[7:12] != 0)),
+            warpctl.cond.eq(Cat(op1[lane][0] for lane in range(T))),
+            warpctl.a.eq(a_last),
+            warpctl.b.eq(b_last),
         ]
 
+        # Memory access: per-lane checks, then one request per block.
+        mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE)
+        is_load = unit == Unit.LOAD
+        misaligned = Signal(T)
+        unmapped = Signal(T)
+        for lane in range(T):
+            m.d.comb += [
+                checks[lane].addr.eq(alus[lane].result),
+                checks[lane].funct3.eq(x_dec.funct3),
+                misaligned[lane].eq(x_tmask[lane] & checks[lane].misaligned),
+                unmapped[lane].eq(x_tmask[lane] & checks[lane].unmapped),
+                store_formats[lane].addr_low.eq(alus[lane].result[0:2]),
+                store_formats[lane].funct3.eq(x_dec.funct3),
+                store_formats[lane].value.eq(op2[lane]),
+                coalescer.addr[lane].eq(alus[lane].result),
+                coalescer.wdata[lane].eq(store_formats[lane].data),
+                coalescer.wbe[lane].eq(store_formats[lane].be),
+            ]
+        def lowest(mask):
+            address = Signal(32)
+            for lane in reversed(range(T)):
+                with m.If(mask[lane]):
+                    m.d.comb += address.eq(alus[lane].result)
+            return address
+
+        lsu_started = Signal()
+        lsu_pending = Signal(T)
+        pending = Signal(T)
+        m.d.comb += [pending.eq(Mux(lsu_started, lsu_pending, x_tmask)),
+                     coalescer.pending.eq(pending)]
+        last_request = coalescer.lanes == pending
+
         # Exceptions, in priority order.
-        x_cause = Signal(4)
+        x_cause = Signal(8)
         x_addr = Signal(32)
         x_exc = Signal()
         with m.If(x_err):
             m.d.comb += [x_exc.eq(1), x_cause.eq(FaultCause.INSN_ACCESS), x_addr.eq(x_pc)]
         with m.Elif(~x_dec.legal | ((unit == Unit.CSR) & csr.illegal)):
             m.d.comb += [x_exc.eq(1), x_cause.eq(FaultCause.ILLEGAL_INSN), x_addr.eq(x_insn)]
-        with m.Elif(mem_op & address_check.misaligned):
-            m.d.comb += [x_exc.eq(1), x_addr.eq(alu.result),
-                         x_cause.eq(Mux(unit == Unit.LOAD, FaultCause.LOAD_MISALIGNED,
+        with m.Elif(mem_op & misaligned.any()):
+            m.d.comb += [x_exc.eq(1), x_addr.eq(lowest(misaligned)),
+                         x_cause.eq(Mux(is_load, FaultCause.LOAD_MISALIGNED,
                                         FaultCause.STORE_MISALIGNED))]
-        with m.Elif(mem_op & address_check.unmapped):
-            m.d.comb += [x_exc.eq(1), x_addr.eq(alu.result),
-                         x_cause.eq(Mux(unit == Unit.LOAD, FaultCause.LOAD_ACCESS,
-                                        FaultCause.STORE_ACCESS))]
+        with m.Elif(mem_op & unmapped.any()):
+            m.d.comb += [x_exc.eq(1), x_addr.eq(lowest(unmapped)),
+                         x_cause.eq(Mux(is_load, FaultCause.LOAD_ACCESS, FaultCause.STORE_ACCESS))]
         with m.Elif(taken & target[1]):
             m.d.comb += [x_exc.eq(1), x_addr.eq(target), x_cause.eq(FaultCause.INSN_MISALIGNED)]
+        with m.Elif(is_simt & warpctl.fault):
+            m.d.comb += [x_exc.eq(1), x_addr.eq(warpctl.fault_addr),
+                         x_cause.eq(warpctl.fault_cause)]
         # Precise: raise only once everything older has retired.
         x_raise = x_valid & x_exc & alive & ~m_valid & ~w_valid
 
-        div_wait = (unit == Unit.DIV) & ~divider.done
-        x_go = x_valid & alive & ~x_exc & ~load_use & ~div_wait & m_ready
-        x_advance = x_go & (~mem_op | self.dmem.req.ready)
-        m.d.comb += [
-            divider.start.eq(x_valid & alive & (unit == Unit.DIV) & ~load_use &
-                             ~divider.busy & ~divider.done),
-            divider.ack.eq(x_advance),
-            csr.commit.eq(x_advance & (unit == Unit.CSR)),
-            self.dmem.req.valid.eq(x_go & mem_op),
-            self.dmem.req.addr.eq(alu.result),
-            self.dmem.req.we.eq(unit == Unit.STORE),
-            self.dmem.req.data.eq(store_format.data),
-            self.dmem.req.be.eq(store_format.be),
-            self.dmem.req.tag.eq(Mux(unit == Unit.LOAD, _LOAD_TAG, 0)),
-        ]
+        div_wait = (unit == Unit.DIV) & ~dividers[0].done
+        simt_wait = is_simt & warpctl.spawn_wait
+        x_ready = x_valid & alive & ~x_exc & ~load_use & ~div_wait & ~simt_wait
+        # A load starts only when the collector is free; the request that finishes an access also
+        # needs room in M.
+        collector_free = ~(m_valid & m_load) & (col_remaining == 0)
+        mem_request = x_ready & mem_op & (~is_load | lsu_started | collector_free) & \
+            (~last_request | m_ready)
+        mem_issued = mem_request & self.dmem.req.ready
+        x_advance = Mux(mem_op, mem_issued & last_request, x_ready & m_ready)
 
-        result = Signal(32)
-        with m.Switch(unit):
-            with m.Case(Unit.JAL, Unit.JALR):
-                m.d.comb += result.eq(x_pc + 4)
-            with m.Case(Unit.MUL):
-                m.d.comb += result.eq(multiplier.result)
-            with m.Case(Unit.DIV):
-                m.d.comb += result.eq(divider.result)
-            with m.Case(Unit.CSR):
-                m.d.comb += result.eq(csr.rdata)
-            with m.Default():
-                m.d.comb += result.eq(alu.result)
+        m.d.comb += [
+            self.dmem.req.valid.eq(mem_request),
+            self.dmem.req.addr.eq(coalescer.block),
+            self.dmem.req.we.eq(~is_load),
+            self.dmem.req.data.eq(coalescer.data),
+            self.dmem.req.be.eq(coalescer.be),
+            self.dmem.req.tag.eq(Mux(is_load, _LOAD_TAG, 0)),
+            csr.commit.eq(x_advance & (unit == Unit.CSR)),
+            warpctl.commit.eq(x_advance & is_simt),
+        ]
+        for lane in range(T):
+            m.d.comb += [
+                dividers[lane].start.eq(x_valid & alive & (unit == Unit.DIV) & ~load_use &
+                                        ~dividers[lane].busy & ~dividers[lane].done),
+                dividers[lane].ack.eq(x_advance),
+            ]
+        with m.If(mem_issued):
+            m.d.sync += [lsu_started.eq(~last_request), lsu_pending.eq(pending & ~coalescer.lanes)]
+            with m.If(is_load):
+                m.d.sync += [req_masks[req_wr].eq(coalescer.lanes),
+                             req_wr.eq(Mux(req_wr == T - 1, 0, req_wr + 1))]
+                with m.If(~lsu_started):
+                    m.d.sync += [col_remaining.eq(x_tmask), col_funct3.eq(x_dec.funct3)]
+                    for lane in range(T):
+                        m.d.sync += col_offset[lane].eq(alus[lane].result[:offset_bits])
+
+        result = Signal(lanes)
+        for lane in range(T):
+            with m.Switch(unit):
+                with m.Case(Unit.JAL, Unit.JALR):
+                    m.d.comb += result[lane].eq(x_pc + 4)
+                with m.Case(Unit.MUL):
+                    m.d.comb += result[lane].eq(multipliers[lane].result)
+                with m.Case(Unit.DIV):
+                    m.d.comb += result[lane].eq(dividers[lane].result)
+                with m.Case(Unit.CSR):
+                    m.d.comb += result[lane].eq(csr.rdata[lane])
+                with m.Case(Unit.SIMT):
+                    m.d.comb += result[lane].eq(warpctl.result)
+                with m.Default():
+                    m.d.comb += result[lane].eq(alus[lane].result)
 
         with m.If(x_advance):
             m.d.sync += [
-                m_valid.eq(1), m_pc.eq(x_pc), m_insn.eq(x_insn), m_rd.eq(x_dec.rd),
-                m_wb.eq(x_dec.wb), m_result.eq(result), m_load.eq(unit == Unit.LOAD),
-                m_funct3.eq(x_dec.funct3), m_addr.eq(alu.result),
+                m_valid.eq(1), m_warp.eq(x_warp), m_pc.eq(x_pc), m_insn.eq(x_insn),
+                m_rd.eq(x_dec.rd), m_wb.eq(x_dec.wb), m_tmask.eq(x_tmask), m_result.eq(result),
+                m_load.eq(is_load),
             ]
         with m.Elif(m_advance):
             m.d.sync += m_valid.eq(0)
 
-        redirect = x_advance & taken
-        stop = x_advance & halt
-        flush = redirect | stop                 # the instructions in D and F are on a wrong path
-        with m.If(stop):
-            m.d.sync += halting.eq(1)
-
-        # ---- D: decode and read registers; hand over to X ----------------------------------------
-        x_take = alive & (~x_valid | x_advance)
-        d_take = alive & (~d_valid | x_take)
-        m.d.comb += [
-            decoder.insn.eq(d_insn),
-            fetch.o.ready.eq(d_take & ~flush),
-            regfile.raddr1.eq(Mux(d_take, fetch.o.payload.insn[15:20], d_insn[15:20])),
-            regfile.raddr2.eq(Mux(d_take, fetch.o.payload.insn[20:25], d_insn[20:25])),
-        ]
-        with m.If(flush):
-            m.d.sync += [d_valid.eq(0), x_valid.eq(0)]
-        with m.Else():
-            with m.If(x_take):
-                m.d.sync += [
-                    x_valid.eq(d_valid), x_pc.eq(d_pc), x_insn.eq(d_insn), x_err.eq(d_err),
-                    x_dec.eq(decoder.out),
-                    x_op1.eq(w_forward(decoder.out.rs1, regfile.rdata1)),
-                    x_op2.eq(w_forward(decoder.out.rs2, regfile.rdata2)),
-                ]
-            with m.Elif(x_valid):
-                # Stalled: keep the forwarded values, their producers are about to leave M and W.
-                m.d.sync += [x_op1.eq(op1), x_op2.eq(op2)]
-            with m.If(d_take):
-                m.d.sync += [
-                    d_valid.eq(fetch.o.valid), d_pc.eq(fetch.o.payload.pc),
-                    d_insn.eq(fetch.o.payload.insn), d_err.eq(fetch.o.payload.err),
-                ]
-
-        # ---- Control: start, halt, fault --------------------------------------------------------
+        # A taken branch, or any SIMT instruction, sends its warp to a new PC: its younger
+        # instructions (in D and in its fetch buffer) are on a wrong path.
+        redirect = x_advance & (taken | is_simt)
         m.d.comb += [
             fetch.start.eq(self.start),
-            fetch.redirect.eq(redirect),
-            fetch.stop.eq(stop | m_fault | x_raise),
-            fetch.target.eq(Mux(self.start, self.start_pc, target)),
-            self.pc.eq(Mux(x_valid, x_pc, Mux(d_valid, d_pc, fetch.pc))),
+            fetch.spawn.eq(warpctl.spawn),
+            fetch.spawn_pc.eq(Mux(self.start, self.start_pc, warpctl.spawn_pc)),
+            fetch.redirect.eq(redirect | x_raise | m_fault),
+            fetch.redirect_warp.eq(x_warp),
+            fetch.redirect_pc.eq(Mux(is_simt, warpctl.next_pc, target)),
+            fetch.redirect_stop.eq((is_simt & warpctl.stop) | x_raise | m_fault),
         ]
-        with m.If(halting & ~x_valid & ~m_valid & ~w_valid):
-            m.d.sync += [running.eq(0), halting.eq(0)]
+
+        # ---- D: pick a warp, decode, read registers; hand over to X ----------------------------
+        x_take = alive & (~x_valid | x_advance)
+        d_take = alive & (~d_valid | x_take)
+        kill_d = redirect & (d_warp == x_warp)
+        grant = issue.grant
+        for w in range(W):
+            m.d.comb += issue.ready[w].eq(fetch.head_valid[w] & warpctl.active[w] &
+                                          ~warpctl.waiting[w] & ~(redirect & (x_warp == w)))
+        head = fetch.head[grant]
+        m.d.comb += [
+            issue.advance.eq(d_take),
+            fetch.pop.eq(d_take & issue.valid),
+            fetch.pop_warp.eq(grant),
+            decoder.insn.eq(d_insn),
+            regfile.rwarp.eq(Mux(d_take, grant, d_warp)),
+            regfile.raddr1.eq(Mux(d_take, head.insn[15:20], d_insn[15:20])),
+            regfile.raddr2.eq(Mux(d_take, head.insn[20:25], d_insn[20:25])),
+        ]
+        with m.If(x_take):
+            m.d.sync += [
+                x_valid.eq(d_valid & ~kill_d), x_warp.eq(d_warp), x_pc.eq(d_pc),
+                x_insn.eq(d_insn), x_err.eq(d_err), x_dec.eq(decoder.out),
+                x_tmask.eq(warpctl.tmask[d_warp]),
+            ]
+            for lane in range(T):
+                m.d.sync += [
+                    x_op1[lane].eq(w_forward(d_warp, decoder.out.rs1, lane, regfile.rdata1[lane])),
+                    x_op2[lane].eq(w_forward(d_warp, decoder.out.rs2, lane, regfile.rdata2[lane])),
+                ]
+        with m.Elif(x_valid):
+            # Stalled: keep the forwarded values, their producers are about to leave M and W.
+            m.d.sync += [x_op1.eq(op1), x_op2.eq(op2)]
+        with m.If(d_take):
+            m.d.sync += [
+                d_valid.eq(issue.valid), d_warp.eq(grant), d_pc.eq(head.pc),
+                d_insn.eq(head.insn), d_err.eq(head.err),
+            ]
+        with m.Elif(kill_d):
+            m.d.sync += d_valid.eq(0)
+
+        # ---- Control: start, end, fault ----------------------------------------------------------
+        idle = ~d_valid & ~x_valid & ~m_valid & ~w_valid & (col_remaining == 0)
+        with m.If(running & ~warpctl.active.any() & idle):
+            m.d.sync += running.eq(0)
         with m.If(m_fault):
             m.d.sync += [self.fault.valid.eq(1), self.fault.cause.eq(FaultCause.LOAD_ACCESS),
-                         self.fault.pc.eq(m_pc), self.fault.addr.eq(m_addr), running.eq(0)]
+                         self.fault.pc.eq(Mux(m_valid & m_load, m_pc, x_pc)),
+                         self.fault.addr.eq(0), running.eq(0)]
         with m.Elif(x_raise):
             m.d.sync += [self.fault.valid.eq(1), self.fault.cause.eq(x_cause),
                          self.fault.pc.eq(x_pc), self.fault.addr.eq(x_addr), running.eq(0)]
-
-        # Start wins over everything above.
         with m.If(self.start):
             m.d.sync += [
-                running.eq(1), halting.eq(0), self.fault.valid.eq(0),
+                running.eq(1), self.fault.valid.eq(0),
                 d_valid.eq(0), x_valid.eq(0), m_valid.eq(0), w_valid.eq(0),
+                lsu_started.eq(0), col_remaining.eq(0), req_rd.eq(0), req_wr.eq(0),
             ]
+
+        # ---- Observation: warp dump and stall classes ---------------------------------------------
+        for w in range(W):
+            m.d.comb += [
+                self.dbg.pc[w].eq(Mux(x_valid & (x_warp == w), x_pc,
+                                      Mux(d_valid & (d_warp == w), d_pc,
+                                          Mux(fetch.head_valid[w], fetch.head[w].pc,
+                                              fetch.next_pc[w])))),
+                self.dbg.tmask[w].eq(warpctl.tmask[w]),
+                self.dbg.barrier[w].eq(warpctl.barrier_id[w]),
+            ]
+        m.d.comb += [self.dbg.active.eq(warpctl.active), self.dbg.waiting.eq(warpctl.waiting)]
+        with m.If(x_advance):
+            m.d.comb += self.perf.stall.eq(_ISSUE)
+        with m.Elif(x_valid & (mem_op | ~m_ready)):
+            m.d.comb += self.perf.stall.eq(_MEMORY)
+        with m.Elif(x_valid & (load_use | div_wait)):
+            m.d.comb += self.perf.stall.eq(_HAZARD)
+        with m.Elif((x_valid & simt_wait) | (~x_valid & (warpctl.waiting & warpctl.active).any())):
+            m.d.comb += self.perf.stall.eq(_BARRIER)
+        with m.Elif(~x_valid & ~(fetch.head_valid & warpctl.active).any()):
+            m.d.comb += self.perf.stall.eq(_FETCH)
+        with m.Else():
+            m.d.comb += self.perf.stall.eq(_IDLE)
         return m

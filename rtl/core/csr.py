@@ -1,7 +1,7 @@
 """Control and status registers of one core: counters, mscratch, FP control, Vortex's id CSRs."""
 
 from amaranth import *
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import CSR, MemoryMap
@@ -17,7 +17,7 @@ class CsrFile(wiring.Component):
     Parameters
     ----------
     config : SimtConfig
-        Supplies the values of the count and id CSRs (0xFC0-0xFC3).
+        Supplies the values of the count and id CSRs (0xFC0-0xFC3) and the lane count.
 
     Members
     -------
@@ -31,39 +31,47 @@ class CsrFile(wiring.Component):
     inflight : In(2)
         Instructions older than the one in execute that have not retired yet: a read of minstret
         adds them, so it equals the count of every older instruction, as on the golden model.
+    warp : In(range(warps))
+        Warp of the instruction in execute (warp id, mhartid).
+    warp_tmask : In(threads)
+        Its thread mask (active threads CSR).
+    active_warps : In(warps)
     addr : In(12)
     funct3 : In(3)
         csrrw/s/c (1-3) and their immediate forms (5-7).
     src : In(32)
-        rs1's value, or the zero-extended immediate.
+        rs1's value in the warp's last active lane, or the zero-extended immediate.
     src_zero : In(1)
         The rs1 field is x0 / the immediate is 0: csrrs/csrrc then do not write.
     commit : In(1)
         The instruction in execute leaves it this cycle: perform the write.
-    rdata : Out(32)
-        The CSR's value before the write (combinational).
+    rdata : Out(ArrayLayout(32, threads))
+        The CSR's value before the write, per lane (combinational).
     illegal : Out(1)
         Unknown CSR, or a write to a read-only one (number 0xC00-0xFFF).
 
     Latency: combinational read, write at the clock edge. mcycle and minstret ignore writes.
     """
 
-    start: In(1)
-    start_arg: In(32)
-    running: In(1)
-    retire: In(1)
-    inflight: In(2)
-    addr: In(12)
-    funct3: In(3)
-    src: In(32)
-    src_zero: In(1)
-    commit: In(1)
-    rdata: Out(32)
-    illegal: Out(1)
-
     def __init__(self, config):
         self._config = config
-        super().__init__()
+        super().__init__({
+            "start": In(1),
+            "start_arg": In(32),
+            "running": In(1),
+            "retire": In(1),
+            "inflight": In(2),
+            "warp": In(range(config.warps)),
+            "warp_tmask": In(config.threads),
+            "active_warps": In(config.warps),
+            "addr": In(12),
+            "funct3": In(3),
+            "src": In(32),
+            "src_zero": In(1),
+            "commit": In(1),
+            "rdata": Out(data.ArrayLayout(32, config.threads)),
+            "illegal": Out(1),
+        })
 
     def elaborate(self, platform):
         m = Module()
@@ -85,12 +93,12 @@ class CsrFile(wiring.Component):
             with m.If(self.retire):
                 m.d.sync += minstret.eq(minstret + 1)
 
-        # Read-only values: (number, value).
+        # Values the same in every lane: (number, value).
         constants = {
-            CSR.THREAD_ID: 0, CSR.WARP_ID: 0, CSR.CORE_ID: 0,
-            CSR.ACTIVE_WARPS: 1, CSR.ACTIVE_THREADS: 1,
+            CSR.WARP_ID: self.warp, CSR.CORE_ID: 0,
+            CSR.ACTIVE_WARPS: self.active_warps, CSR.ACTIVE_THREADS: self.warp_tmask,
             CSR.NUM_THREADS: cfg.threads, CSR.NUM_WARPS: cfg.warps, CSR.NUM_CORES: cfg.cores,
-            CSR.LMEM_BASE: MemoryMap.LMEM_BASE, CSR.MHARTID: 0,
+            CSR.LMEM_BASE: MemoryMap.LMEM_BASE,
             CSR.MVENDORID: 0, CSR.MARCHID: 0, CSR.MIMPID: 0,
         }
         counters = {
@@ -108,26 +116,34 @@ class CsrFile(wiring.Component):
 
         writes = Signal()
         m.d.comb += writes.eq((self.funct3[0:2] == 1) | ~self.src_zero)
+        uniform = Signal(32)    # the value in every lane, except for the per-lane CSRs below
         new = Signal(32)
         with m.Switch(self.funct3[0:2]):
             with m.Case(1):
                 m.d.comb += new.eq(self.src)
             with m.Case(2):
-                m.d.comb += new.eq(self.rdata | self.src)
+                m.d.comb += new.eq(uniform | self.src)
             with m.Case(3):
-                m.d.comb += new.eq(self.rdata & ~self.src)
+                m.d.comb += new.eq(uniform & ~self.src)
+        per_lane = self.addr == CSR.THREAD_ID
+        per_hart = self.addr == CSR.MHARTID
+        for lane in range(cfg.threads):
+            hart = self.warp * cfg.threads + lane
+            m.d.comb += self.rdata[lane].eq(Mux(per_lane, lane, Mux(per_hart, hart, uniform)))
 
         read_only = self.addr[10:12] == 0b11
         with m.Switch(self.addr):
+            with m.Case(CSR.THREAD_ID, CSR.MHARTID):
+                pass
             for number, value in constants.items():
                 with m.Case(number):
-                    m.d.comb += self.rdata.eq(value)
+                    m.d.comb += uniform.eq(value)
             for number, value in counters.items():
                 with m.Case(number):
-                    m.d.comb += self.rdata.eq(value)
+                    m.d.comb += uniform.eq(value)
             for number, reg in writable.items():
                 with m.Case(number):
-                    m.d.comb += self.rdata.eq(reg)
+                    m.d.comb += uniform.eq(reg)
                     with m.If(self.commit & writes & ~self.start):
                         if number == CSR.FCSR:
                             m.d.sync += [fflags.eq(new[0:5]), frm.eq(new[5:8])]

@@ -1,16 +1,18 @@
-"""Fetch unit: keeps the instruction bus busy and queues fetched words for decode.
+"""Fetch unit: one instruction request per cycle, shared round-robin by the warps, into per-warp
+instruction buffers.
 
-Fetch predicts fall-through: it requests pc, pc+4, ... one word per cycle as long as the instruction
-buffer has room for every response in flight. A redirect (taken branch or jump, resolved in execute)
-empties the buffer and starts a new *epoch*; the request tag carries the epoch, so responses to the
-wrong path, still on their way, are recognised and dropped.
+Each warp fetches ahead along fall-through (pc, pc+4, ...) while its buffer has a free entry for every
+response in flight. A redirect of a warp (taken branch or jump, SIMT instruction, resolved in execute)
+empties that warp's buffer and starts a new *epoch* for it; the request tag carries warp and epoch, so
+responses to an abandoned path are recognised and dropped.
 """
 
 from amaranth import *
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..mem.bus import MemSignature
+from .scheduler import RoundRobin
 
 __all__ = [
     "FetchedLayout",
@@ -25,108 +27,145 @@ FetchedLayout = data.StructLayout({
     "err": 1,       #: the bus reported an access fault for this word
 })
 
+_WARP_BITS = 5
+_EPOCH_BITS = 4
+
 
 class Fetch(wiring.Component):
-    """Sequential instruction fetch into a flushable buffer.
+    """Per-warp sequential fetch into flushable buffers.
 
     Parameters
     ----------
+    warps : int
     depth : int
-        Instruction buffer entries (a power of two). For one instruction per cycle it must exceed
-        the memory latency by at least one.
+        Buffer entries per warp (a power of two). One warp alone fetches one instruction per cycle
+        if ``depth`` exceeds the memory latency by at least one.
+    block_bytes : int
+        Width of the memory bus; the instruction is picked out of the returned block.
 
     Members
     -------
     start : In(1)
-        Flush and begin fetching at ``target`` (launch).
+        Launch: every warp flushes; warp 0 starts at ``spawn_pc``, the others stop.
+    spawn : In(warps)
+        Warps to (re)start at ``spawn_pc`` with an empty buffer (launch, wspawn).
+    spawn_pc : In(32)
     redirect : In(1)
-        Flush and continue at ``target`` (taken branch or jump).
-    stop : In(1)
-        Flush and stop fetching until the next ``start`` (the warp retired or faulted).
-    target : In(32)
-    bus : Out(MemSignature())
-        Read requests; tag = epoch.
-    o : Out(stream.Signature(FetchedLayout))
-        Fetched instructions in program order.
-    pc : Out(32)
-        The next address to request (debug).
+        Flush warp ``redirect_warp`` and continue at ``redirect_pc``; with ``redirect_stop`` the warp
+        stops fetching instead (it retired, or faulted).
+    redirect_warp : In(range(warps))
+    redirect_pc : In(32)
+    redirect_stop : In(1)
+    bus : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
+        Read requests; tag = warp | epoch << 5.
+    head : Out(ArrayLayout(FetchedLayout, warps))
+        The oldest buffered instruction of each warp ...
+    head_valid : Out(warps)
+        ... when its bit is set.
+    pop : In(1)
+        Remove the head of warp ``pop_warp``.
+    pop_warp : In(range(warps))
+    next_pc : Out(ArrayLayout(32, warps))
+        Address of each warp's next response (debug dumps).
 
-    Latency: memory latency + 1 cycle from request to ``o.valid``. Throughput: one instruction per
-    cycle while fall-through. Resources: ``depth`` x 65 bits of registers.
+    Latency: memory latency + 1 cycle from request to ``head_valid``. Throughput: one instruction per
+    cycle for all warps together. Resources: ``warps * depth`` x 65 bits of registers.
     """
 
-    def __init__(self, *, depth=4):
+    def __init__(self, *, warps=1, depth=4, block_bytes=64):
         if not isinstance(depth, int) or depth < 2 or depth & (depth - 1):
             raise ValueError(f"Fetch depth must be a power of two >= 2, not {depth!r}")
-        self._depth = depth
+        if not 1 <= warps <= 1 << _WARP_BITS:
+            raise ValueError(f"Fetch supports 1..32 warps, not {warps!r}")
+        self._warps, self._depth, self._block_bytes = warps, depth, block_bytes
         super().__init__({
             "start": In(1),
+            "spawn": In(warps),
+            "spawn_pc": In(32),
             "redirect": In(1),
-            "stop": In(1),
-            "target": In(32),
-            "bus": Out(MemSignature()),
-            "o": Out(stream.Signature(FetchedLayout)),
-            "pc": Out(32),
+            "redirect_warp": In(range(warps)),
+            "redirect_pc": In(32),
+            "redirect_stop": In(1),
+            "bus": Out(MemSignature(data_width=8 * block_bytes, tag_width=16)),
+            "head": Out(data.ArrayLayout(FetchedLayout, warps)),
+            "head_valid": Out(warps),
+            "pop": In(1),
+            "pop_warp": In(range(warps)),
+            "next_pc": Out(data.ArrayLayout(32, warps)),
         })
-
-    @property
-    def depth(self):
-        return self._depth
 
     def elaborate(self, platform):
         m = Module()
-        depth = self._depth
+        warps, depth = self._warps, self._depth
+        word_bits = (self._block_bytes // 4 - 1).bit_length()
 
-        buffer = Array(Signal(FetchedLayout, name=f"ibuf_{i}") for i in range(depth))
-        rd_ptr = Signal(range(depth))
-        wr_ptr = Signal(range(depth))
-        count = Signal(range(depth + 1))
-        in_flight = Signal(range(depth + 1))
-        epoch = Signal(8)
-        active = Signal()
-        pc = Signal(32)
-        rsp_pc = Signal(32)     # address of the next current-epoch response
-
-        flush = Signal()
-        m.d.comb += [flush.eq(self.start | self.redirect | self.stop), self.pc.eq(pc)]
-
-        # Requests: one per cycle while every response in flight has a buffer entry waiting.
+        m.submodules.arbiter = arbiter = RoundRobin(warps)
         bus = self.bus
+
+        pcs = Array(Signal(32, name=f"pc_{w}") for w in range(warps))
+        rsp_pcs = Array(Signal(32, name=f"rsp_pc_{w}") for w in range(warps))
+        epochs = Array(Signal(_EPOCH_BITS, name=f"epoch_{w}") for w in range(warps))
+
+        grant = arbiter.grant
+        grant_field = Signal(_WARP_BITS)
         m.d.comb += [
-            bus.req.valid.eq(active & ~flush & (in_flight + count < depth)),
-            bus.req.addr.eq(pc),
-            bus.req.tag.eq(epoch),
+            grant_field.eq(grant),
+            bus.req.valid.eq(arbiter.valid),
+            bus.req.addr.eq(pcs[grant] & ~(self._block_bytes - 1)),
+            bus.req.tag.eq(Cat(grant_field, epochs[grant])),
+            arbiter.advance.eq(bus.req.ready),
         ]
         issued = bus.req.valid & bus.req.ready
 
-        # Responses: keep the current epoch's, drop the rest.
-        keep = bus.rsp.valid & (bus.rsp.tag == epoch) & ~flush
-        pop = self.o.valid & self.o.ready
-        m.d.comb += [
-            self.o.valid.eq(count != 0),
-            self.o.payload.eq(buffer[rd_ptr]),
-        ]
+        rsp_warp = bus.rsp.tag[:_WARP_BITS]
+        rsp_epoch = bus.rsp.tag[_WARP_BITS:_WARP_BITS + _EPOCH_BITS]
+        rsp_pc = Signal(32)
+        m.d.comb += rsp_pc.eq(rsp_pcs[rsp_warp])
+        word = bus.rsp.data.word_select(rsp_pc[2:2 + word_bits], 32) if word_bits else bus.rsp.data[:32]
 
-        m.d.sync += in_flight.eq(in_flight + issued - bus.rsp.valid)
-        with m.If(flush):
-            m.d.sync += [
-                rd_ptr.eq(0), wr_ptr.eq(0), count.eq(0),
-                epoch.eq(epoch + 1),
-                pc.eq(self.target), rsp_pc.eq(self.target),
-                active.eq(~self.stop),
+        for w in range(warps):
+            buffer = Array(Signal(FetchedLayout, name=f"ibuf_{w}_{i}") for i in range(depth))
+            rd_ptr = Signal(range(depth), name=f"rd_ptr_{w}")
+            wr_ptr = Signal(range(depth), name=f"wr_ptr_{w}")
+            count = Signal(range(depth + 1), name=f"count_{w}")
+            in_flight = Signal(range(depth + 1), name=f"in_flight_{w}")
+            active = Signal(name=f"active_{w}")
+
+            spawned = self.start | self.spawn[w]
+            flush = spawned | (self.redirect & (self.redirect_warp == w))
+            target = Mux(spawned, self.spawn_pc, self.redirect_pc)
+            restarts = Mux(self.start, int(w == 0), self.spawn[w] | ~self.redirect_stop)
+            issued_w = issued & (grant == w)
+            rsp_w = bus.rsp.valid & (rsp_warp == w)
+            keep = rsp_w & (rsp_epoch == epochs[w]) & ~flush
+            pop = self.pop & (self.pop_warp == w) & (count != 0)
+
+            m.d.comb += [
+                arbiter.ready[w].eq(active & ~flush & (in_flight + count < depth)),
+                self.head[w].eq(buffer[rd_ptr]),
+                self.head_valid[w].eq(count != 0),
+                self.next_pc[w].eq(rsp_pcs[w]),
             ]
-        with m.Else():
-            with m.If(issued):
-                m.d.sync += pc.eq(pc + 4)
-            with m.If(keep):
+            m.d.sync += in_flight.eq(in_flight + issued_w - rsp_w)
+            with m.If(flush):
                 m.d.sync += [
-                    buffer[wr_ptr].pc.eq(rsp_pc),
-                    buffer[wr_ptr].insn.eq(bus.rsp.data),
-                    buffer[wr_ptr].err.eq(bus.rsp.err),
-                    wr_ptr.eq(wr_ptr + 1),
-                    rsp_pc.eq(rsp_pc + 4),
+                    rd_ptr.eq(0), wr_ptr.eq(0), count.eq(0),
+                    epochs[w].eq(epochs[w] + 1),
+                    pcs[w].eq(target), rsp_pcs[w].eq(target),
+                    active.eq(restarts),
                 ]
-            with m.If(pop):
-                m.d.sync += rd_ptr.eq(rd_ptr + 1)
-            m.d.sync += count.eq(count + keep - pop)
+            with m.Else():
+                with m.If(issued_w):
+                    m.d.sync += pcs[w].eq(pcs[w] + 4)
+                with m.If(keep):
+                    m.d.sync += [
+                        buffer[wr_ptr].pc.eq(rsp_pcs[w]),
+                        buffer[wr_ptr].insn.eq(word),
+                        buffer[wr_ptr].err.eq(bus.rsp.err),
+                        wr_ptr.eq(wr_ptr + 1),
+                        rsp_pcs[w].eq(rsp_pcs[w] + 4),
+                    ]
+                with m.If(pop):
+                    m.d.sync += rd_ptr.eq(rd_ptr + 1)
+                m.d.sync += count.eq(count + keep - pop)
         return m

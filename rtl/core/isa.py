@@ -57,7 +57,7 @@ class Unit(enum.Enum, shape=4):
     MUL = 6
     DIV = 7
     CSR = 8
-    TMC = 9      #: Vortex tmc: thread mask := rs1
+    SIMT = 9     #: Vortex's custom-0 instructions (simt.py)
     FENCE = 10   #: no-op on this in-order core
 
 
@@ -97,12 +97,15 @@ class InstrDesc:
     alu: AluOp = AluOp.ADD
     a: OperandA = OperandA.RS1
     b: OperandB = OperandB.IMM
-    #: Fixed rd/rs1/rs2 fields (for fence/ecall-like encodings); None = any register.
-    rs2: "int | None" = None
+    #: Override the format's default register use (custom-0 rows use rd/rs2 fields as flags).
+    wb: "bool | None" = None
+    rs2_used: "bool | None" = None
 
     @property
     def writes_rd(self):
-        return self.fmt not in (Format.S, Format.B) and self.unit not in (Unit.TMC, Unit.FENCE)
+        if self.wb is not None:
+            return self.wb
+        return self.fmt not in (Format.S, Format.B) and self.unit is not Unit.FENCE
 
     @property
     def reads_rs1(self):
@@ -112,7 +115,9 @@ class InstrDesc:
 
     @property
     def reads_rs2(self):
-        return self.fmt in (Format.R, Format.S, Format.B) and self.unit not in (Unit.TMC,)
+        if self.rs2_used is not None:
+            return self.rs2_used
+        return self.fmt in (Format.R, Format.S, Format.B)
 
     def pattern(self):
         """The 32-bit match pattern, most significant bit first, '-' for don't care."""
@@ -125,8 +130,6 @@ class InstrDesc:
             put(self.funct3, 12, 3)
         if self.funct7 is not None:
             put(self.funct7, 25, 7)
-        if self.rs2 is not None:
-            put(self.rs2, 20, 5)
         return "".join(bits)
 
 
@@ -169,5 +172,11 @@ INSTRUCTIONS = (
     *[InstrDesc(n, Opcode.SYSTEM, f3, None, Format.I, Unit.CSR)
       for n, f3 in [("csrrw", 1), ("csrrs", 2), ("csrrc", 3),
                     ("csrrwi", 5), ("csrrsi", 6), ("csrrci", 7)]],
-    InstrDesc("tmc", Opcode.CUSTOM0, 0, 0x00, Format.R, Unit.TMC, rs2=0),
+    # Vortex's SIMT instructions (docs/simt.md); split.n and pred.n are flagged by rs2 = x1 / rd = x1.
+    InstrDesc("tmc", Opcode.CUSTOM0, 0, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=False),
+    InstrDesc("wspawn", Opcode.CUSTOM0, 1, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
+    InstrDesc("split", Opcode.CUSTOM0, 2, 0x00, Format.R, Unit.SIMT, wb=True, rs2_used=False),
+    InstrDesc("join", Opcode.CUSTOM0, 3, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=False),
+    InstrDesc("bar", Opcode.CUSTOM0, 4, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
+    InstrDesc("pred", Opcode.CUSTOM0, 5, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
 )

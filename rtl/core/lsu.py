@@ -1,18 +1,20 @@
-"""Load/store unit of one lane: address checks, request formatting and load data alignment.
+"""Load/store unit: address checks, request formatting, coalescing and load data alignment.
 
-A load or store leaves execute as one bus request; a load's response is aligned and extended in the
-memory stage. Misaligned and unmapped addresses are caught here, before the request, so the fault is
-precise: the faulting instruction and everything after it have no effect.
+A warp's load or store leaves execute as one bus request per 64-byte block its active lanes touch
+(the coalescer picks the lowest pending lane's block and serves every lane in that block); a load's
+responses are aligned and extended per lane. Misaligned and unmapped addresses are caught before the
+first request, so the fault is precise: the faulting instruction and everything after it have no effect.
 """
 
 from amaranth import *
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 __all__ = [
     "AddressCheck",
     "StoreFormat",
     "LoadAlign",
+    "Coalescer",
 ]
 
 
@@ -121,4 +123,78 @@ class LoadAlign(wiring.Component):
                 m.d.comb += self.value.eq(Mux(unsigned, shifted[0:16], shifted[0:16].as_signed()))
             with m.Default():
                 m.d.comb += self.value.eq(shifted)
+        return m
+
+
+class Coalescer(wiring.Component):
+    """Forms the next memory request of a warp's load or store.
+
+    Parameters
+    ----------
+    threads : int
+    block_bytes : int
+
+    Members
+    -------
+    pending : In(threads)
+        Lanes not served yet.
+    addr : In(ArrayLayout(32, threads))
+        Each lane's byte address.
+    wdata : In(ArrayLayout(32, threads))
+        Each lane's store word, already on its byte lanes (``StoreFormat.data``).
+    wbe : In(ArrayLayout(4, threads))
+        Each lane's byte enables within its word (``StoreFormat.be``).
+    lanes : Out(threads)
+        Lanes this request serves: every pending lane in the lowest pending lane's block.
+    block : Out(32)
+        The block address.
+    data : Out(8 * block_bytes)
+    be : Out(block_bytes)
+        The merged store data and byte enables (for a load: the bytes the lanes read). When lanes
+        store to the same byte, the highest lane wins, as in the golden model's lane order.
+
+    Latency: combinational.
+    """
+
+    def __init__(self, *, threads=1, block_bytes=64):
+        self._threads, self._block_bytes = threads, block_bytes
+        super().__init__({
+            "pending": In(threads),
+            "addr": In(data.ArrayLayout(32, threads)),
+            "wdata": In(data.ArrayLayout(32, threads)),
+            "wbe": In(data.ArrayLayout(4, threads)),
+            "lanes": Out(threads),
+            "block": Out(32),
+            "data": Out(8 * block_bytes),
+            "be": Out(block_bytes),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        T, nbytes = self._threads, self._block_bytes
+        offset_bits = (nbytes - 1).bit_length()
+        first = Signal(32)
+        for lane in reversed(range(T)):
+            with m.If(self.pending[lane]):
+                m.d.comb += first.eq(self.addr[lane])
+        m.d.comb += self.block.eq(Cat(C(0, offset_bits), first[offset_bits:]))
+
+        merged_data = C(0, 8 * nbytes)
+        merged_be = C(0, nbytes)
+        for lane in range(T):
+            addr = self.addr[lane]
+            hit = Signal(name=f"hit_{lane}")
+            m.d.comb += [hit.eq(self.pending[lane] & (addr[offset_bits:] == first[offset_bits:])),
+                         self.lanes[lane].eq(hit)]
+            word = addr[2:offset_bits]
+            be = Signal(nbytes, name=f"be_{lane}")
+            wdata = Signal(8 * nbytes, name=f"wdata_{lane}")
+            m.d.comb += [
+                be.eq(Mux(hit, self.wbe[lane] << (word * 4), 0)),
+                wdata.eq(self.wdata[lane] << (word * 32)),
+            ]
+            byte_mask = Cat(be[i].replicate(8) for i in range(nbytes))
+            merged_data = (merged_data & ~byte_mask) | (wdata & byte_mask)
+            merged_be = merged_be | be
+        m.d.comb += [self.data.eq(merged_data), self.be.eq(merged_be)]
         return m

@@ -1,7 +1,7 @@
-"""Integer register file of one warp and lane: two synchronous read ports, one write port."""
+"""Integer register file of a core: one bank per lane, each holding every warp's 32 registers."""
 
 from amaranth import *
-from amaranth.lib import memory, wiring
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 __all__ = [
@@ -10,44 +10,63 @@ __all__ = [
 
 
 class RegFile(wiring.Component):
-    """32 x 32-bit registers on ``lib.memory`` so they map to block RAM.
+    """``threads`` banks of ``warps`` x 32 words on ``lib.memory`` (block RAM on an FPGA).
+
+    Parameters
+    ----------
+    warps, threads : int
 
     Members
     -------
+    rwarp : In(range(warps))
+        Warp of both reads.
     raddr1, raddr2 : In(5)
-        Read addresses; the data appears on ``rdata1``/``rdata2`` in the next cycle.
-    rdata1, rdata2 : Out(32)
-    we : In(1)
+        Read registers; the lane vectors appear on ``rdata1``/``rdata2`` in the next cycle.
+    rdata1, rdata2 : Out(ArrayLayout(32, threads))
+    we : In(threads)
+        Lanes to write.
+    wwarp : In(range(warps))
     waddr : In(5)
-    wdata : In(32)
-        Written at the clock edge. A read of the same register in the same cycle returns the new
-        value (the read ports are transparent for the write port). The core never writes x0, so
-        x0 stays 0 from the zero initial contents.
+    wdata : In(ArrayLayout(32, threads))
+        Written at the clock edge; a read of the same register in the same cycle returns the new
+        value (transparent read ports). x0 is never written, so it stays 0.
 
-    Latency: one cycle for reads and writes. Throughput: two reads and one write per cycle.
+    Latency: one cycle. Throughput: two lane-vector reads and one write per cycle.
     """
 
-    raddr1: In(5)
-    raddr2: In(5)
-    rdata1: Out(32)
-    rdata2: Out(32)
-    we: In(1)
-    waddr: In(5)
-    wdata: In(32)
+    def __init__(self, *, warps=1, threads=1):
+        self._warps, self._threads = warps, threads
+        lanes = data.ArrayLayout(32, threads)
+        super().__init__({
+            "rwarp": In(range(warps)),
+            "raddr1": In(5),
+            "raddr2": In(5),
+            "rdata1": Out(lanes),
+            "rdata2": Out(lanes),
+            "we": In(threads),
+            "wwarp": In(range(warps)),
+            "waddr": In(5),
+            "wdata": In(lanes),
+        })
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
-        write = regs.write_port()
-        read1 = regs.read_port(transparent_for=(write,))
-        read2 = regs.read_port(transparent_for=(write,))
-        m.d.comb += [
-            write.en.eq(self.we & (self.waddr != 0)),
-            write.addr.eq(self.waddr),
-            write.data.eq(self.wdata),
-            read1.addr.eq(self.raddr1),
-            read2.addr.eq(self.raddr2),
-            self.rdata1.eq(read1.data),
-            self.rdata2.eq(read2.data),
-        ]
+        depth = 32 * self._warps
+        def index(warp, reg):
+            return Cat(reg, warp) if self._warps > 1 else reg
+        for lane in range(self._threads):
+            bank = memory.Memory(shape=32, depth=depth, init=[])
+            m.submodules[f"bank_{lane}"] = bank
+            write = bank.write_port()
+            read1 = bank.read_port(transparent_for=(write,))
+            read2 = bank.read_port(transparent_for=(write,))
+            m.d.comb += [
+                write.en.eq(self.we[lane] & (self.waddr != 0)),
+                write.addr.eq(index(self.wwarp, self.waddr)),
+                write.data.eq(self.wdata[lane]),
+                read1.addr.eq(index(self.rwarp, self.raddr1)),
+                read2.addr.eq(index(self.rwarp, self.raddr2)),
+                self.rdata1[lane].eq(read1.data),
+                self.rdata2[lane].eq(read2.data),
+            ]
         return m

@@ -1,4 +1,4 @@
-"""The simulated device's top level: DCRs, the host's start/busy handshake, one core, its ports.
+"""The simulated device's top level: DCRs, the host's start/busy handshake, one SIMT core, its ports.
 
 Its Verilog ports (module ``simtlab_top``) are what the Verilator harness and cocotb testbenches
 drive; docs/architecture.md lists them.
@@ -8,7 +8,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..core.core import Core, FaultSignature, RetireSignature
+from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
 from ..mem.bus import MemSignature
 from .dcr import DcrFile, DcrWriteSignature
 
@@ -32,28 +32,33 @@ class SimtTop(wiring.Component):
         One-cycle pulse: run from STARTUP_ADDR with mscratch = STARTUP_ARG.
     busy : Out(1)
         High until every warp has retired or a fault stopped the device.
-    imem, dmem : Out(MemSignature())
-        Instruction and data memory ports (``imem__req__valid``, ``dmem__rsp__data``, ...).
+    imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
+        Instruction and data memory ports moving 64-byte blocks (``imem__req__valid``,
+        ``dmem__rsp__data``, ...).
     fault : Out(FaultSignature)
         ``fault__valid`` (sticky), ``fault__cause`` (mcause numbering), ``fault__pc``,
         ``fault__addr``.
-    retire : Out(RetireSignature)
-        One retired instruction per cycle: ``retire__valid/pc/insn/rd/data``.
-    dbg : Out(Signature{pc: 32})
-        ``dbg__pc``: the PC of the warp, for watchdog dumps.
+    retire : Out(retire_signature(threads))
+        One retired warp instruction per cycle: ``retire__valid/pc/insn/warp/rd/tmask/data``.
+    dbg : Out(debug_signature(warps, threads))
+        Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps.
+    perf : Out(PerfSignature)
+        ``perf__stall``: the stall class of each cycle (``sim.result.STALL_CAUSES``).
     """
 
     def __init__(self, config):
         self._config = config
+        bus = MemSignature(data_width=8 * config.block_bytes, tag_width=16)
         super().__init__({
             "dcr": In(DcrWriteSignature),
             "start": In(1),
             "busy": Out(1),
-            "imem": Out(MemSignature()),
-            "dmem": Out(MemSignature()),
+            "imem": Out(bus),
+            "dmem": Out(bus),
             "fault": Out(FaultSignature),
-            "retire": Out(RetireSignature),
-            "dbg": Out(wiring.Signature({"pc": Out(32)})),
+            "retire": Out(retire_signature(config.threads)),
+            "dbg": Out(debug_signature(config.warps, config.threads)),
+            "perf": Out(PerfSignature),
         })
 
     @property
@@ -69,11 +74,12 @@ class SimtTop(wiring.Component):
         wiring.connect(m, dmem=wiring.flipped(self.dmem), core=core.dmem)
         wiring.connect(m, fault=wiring.flipped(self.fault), core=core.fault)
         wiring.connect(m, retire=wiring.flipped(self.retire), core=core.retire)
+        wiring.connect(m, dbg=wiring.flipped(self.dbg), core=core.dbg)
+        wiring.connect(m, perf=wiring.flipped(self.perf), core=core.perf)
         m.d.comb += [
             core.start.eq(self.start),
             core.start_pc.eq(dcrs.startup_addr),
             core.start_arg.eq(dcrs.startup_arg),
             self.busy.eq(core.busy),
-            self.dbg.pc.eq(core.pc),
         ]
         return m

@@ -1,53 +1,148 @@
-// simtlab Verilator harness: drives the Verilated `simtlab_top` from C++ and exposes an extern "C" API
-// that simtlab.sim.model.VerilatorModel loads with ctypes.
+// simtlab Verilator harness (v2, SIMT core): drives the Verilated `simtlab_top` from C++ and exposes
+// an extern "C" API that simtlab.sim.model.VerilatorModel loads with ctypes.
 //
 // The harness owns the clock, reset, the DCR write port, the start pulse, and the memory behind the
-// two memory ports (imem, dmem). Python is called once per `sim_run`, never per cycle.
+// two block-wide memory ports (imem, dmem). Python is called once per `sim_run`, never per cycle.
+//
+// The core's shape (warps W, threads T, block bytes) comes from `simtlab_harness_config.h`, which
+// simtlab.sim.build generates into the build directory; the widths of the config-dependent ports are
+// checked against it at compile time.
 //
 // One cycle (function `cycle`):
 //   1. drive inputs: responses due in this cycle (rsp__valid for exactly one cycle);
 //   2. clk=0, eval; sample outputs: accept requests (dmem, then imem), apply their side effects and
-//      queue their responses `latency` cycles later; record retire and fault;
+//      queue their responses `latency` cycles later; record retire, perf__stall and fault;
 //   3. clk=1, eval (the rising edge at which the sampled requests are accepted).
 // So a request accepted at the edge ending cycle n gets its response driven in cycle n + latency.
+// At most one response per port is driven per cycle (later ones wait their turn).
 //
-// Memory: a sparse byte array behind a table of 65536 pointers to lazily allocated 64 KiB pages
-// (unwritten memory reads 0). Region kinds: 1 = ram, 2 = io, 3 = mmio; any access outside ram/io, or
-// inside mmio, gets err=1 (and no side effect).
+// Memory requests move whole blocks: the address is block aligned (low bits ignored), a read returns
+// the whole block (byte i at bits 8i..8i+7 of rsp__data), a write writes the bytes whose `be` bit is
+// set. Memory is a sparse byte array behind a table of 65536 pointers to lazily allocated 64 KiB pages
+// (unwritten memory reads 0). Region kinds: 1 = ram, 2 = io, 3 = mmio; a request whose block does not
+// lie in one ram or io region gets err=1 and has no side effect. io reads return zeros; an io write
+// whose `be` covers IO_COUT appends that byte to the console; one that covers any byte of IO_EXIT
+// (4 bytes) ends the run with the little-endian value of the enabled bytes.
 //
-// Ending stores: a write to IO_EXIT or (when enabled) an odd word to tohost has its side effect when
-// the request is accepted, but the run stops only when that store retires, so the retire trace ends
-// with it (as the golden model's does). The harness numbers the dmem write requests it accepts and
-// counts retired store instructions (opcodes STORE 0x23 and STORE-FP 0x27); the run ends in the cycle
-// the store count reaches the ordinal of the ending write, or DRAIN_LIMIT cycles after it at the
-// latest (for designs whose stores do not map one-to-one onto dmem writes).
+// Ending stores: a write to IO_EXIT, or (when enabled) a write touching the tohost word that leaves an
+// odd value there, has its side effect when the request is accepted, but the run stops only when the
+// store instruction that issued it retires, so the retire trace ends with it (as the golden model's
+// does). A SIMT store may issue several write requests (one per block), so the harness cannot number
+// stores by their requests; it assumes the store that issued the ending write is the next store to
+// retire (opcodes STORE 0x23 / STORE-FP 0x27), counting from the stores retired before the cycle in
+// which the ending write was accepted (a store retiring in that very cycle counts). That holds for a
+// load/store unit that works on one memory instruction at a time and retires a store no earlier than
+// the cycle its last request is accepted. The run ends DRAIN_LIMIT cycles after the ending write at
+// the latest.
 //
 // Build flags: define SIMTLAB_TRACE (and pass --trace to Verilator) for VCD support.
 //
 // Every entry point checks its handle (NULL or not created by sim_create) and arguments and returns a
 // negative SIM_E* code instead of crashing the host process.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "Vsimtlab_top.h"
+#include "simtlab_harness_config.h"
 #include "verilated.h"
 #ifdef SIMTLAB_TRACE
 #include "verilated_vcd_c.h"
 #endif
 
+#if !defined(SIMTLAB_WARPS) || !defined(SIMTLAB_THREADS) || !defined(SIMTLAB_BLOCK_BYTES)
+#error "simtlab_harness_config.h must define SIMTLAB_WARPS, SIMTLAB_THREADS and SIMTLAB_BLOCK_BYTES"
+#endif
+
 // Verilator encodes "__" in port names as "___05F".
 #define REQ(port, field) port##___05Freq___05F##field
 #define RSP(port, field) port##___05Frsp___05F##field
+#define PORT(group, field) group##___05F##field
 
 namespace {
 
+constexpr unsigned W = SIMTLAB_WARPS;
+constexpr unsigned T = SIMTLAB_THREADS;
+constexpr unsigned BLOCK = SIMTLAB_BLOCK_BYTES;
+constexpr unsigned BLOCK_WORDS = BLOCK / 4;
+static_assert(W >= 1 && W <= 32, "SIMTLAB_WARPS must be 1..32");
+static_assert(T >= 1 && T <= 32, "SIMTLAB_THREADS must be 1..32");
+static_assert(BLOCK == 64, "the harness supports 64-byte blocks (64-bit byte enables) only");
+
+// ---- signal access ------------------------------------------------------------------------------
+// Verilator stores a port of n bits as CData (1..8), SData (9..16), IData (17..32), QData (33..64) or
+// VlWide<ceil(n/32)> (65+). These overloads read and write any of them as little-endian 32-bit words.
+inline uint32_t word_of(CData v, unsigned i) { return i == 0 ? v : 0u; }
+inline uint32_t word_of(SData v, unsigned i) { return i == 0 ? v : 0u; }
+inline uint32_t word_of(IData v, unsigned i) { return i == 0 ? v : 0u; }
+inline uint32_t word_of(QData v, unsigned i) {
+    return i == 0 ? uint32_t(v) : i == 1 ? uint32_t(v >> 32) : 0u;
+}
+template <std::size_t N>
+inline uint32_t word_of(const VlWide<N>& v, unsigned i) {
+    return i < N ? v.m_storage[i] : 0u;
+}
+
+// Bits [lsb, lsb + width) of a signal (width 1..32).
+template <typename S>
+inline uint32_t bits_of(const S& sig, unsigned lsb, unsigned width) {
+    unsigned w = lsb / 32, sh = lsb % 32;
+    uint64_t v = word_of(sig, w);
+    if (sh + width > 32) v |= uint64_t(word_of(sig, w + 1)) << 32;
+    v >>= sh;
+    return width >= 32 ? uint32_t(v) : uint32_t(v) & ((1u << width) - 1u);
+}
+
+// Write `n` words (missing ones as 0) to a signal.
+inline void set_words(CData& s, const uint32_t* w, unsigned n) { s = CData(n ? w[0] : 0); }
+inline void set_words(SData& s, const uint32_t* w, unsigned n) { s = SData(n ? w[0] : 0); }
+inline void set_words(IData& s, const uint32_t* w, unsigned n) { s = n ? w[0] : 0; }
+inline void set_words(QData& s, const uint32_t* w, unsigned n) {
+    s = (n > 0 ? QData(w[0]) : 0) | (n > 1 ? QData(w[1]) << 32 : 0);
+}
+template <std::size_t N>
+inline void set_words(VlWide<N>& s, const uint32_t* w, unsigned n) {
+    for (std::size_t i = 0; i < N; i++) s.m_storage[i] = i < n ? w[i] : 0u;
+}
+
+// The storage Verilator uses for a port of `bits` bits: used to check the ports against the config.
+constexpr std::size_t storage_bytes(unsigned bits) {
+    return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
+}
+#define CHECK_WIDTH(member, bits)                                                                    \
+    static_assert(sizeof(std::remove_reference<decltype(std::declval<Vsimtlab_top&>().member)>::type) \
+                      == storage_bytes(bits),                                                        \
+                  "port " #member " does not have the width simtlab_harness_config.h implies")
+CHECK_WIDTH(REQ(dmem, data), 8 * BLOCK);
+CHECK_WIDTH(REQ(dmem, be), BLOCK);
+CHECK_WIDTH(REQ(dmem, tag), 16);
+CHECK_WIDTH(RSP(dmem, data), 8 * BLOCK);
+CHECK_WIDTH(RSP(dmem, tag), 16);
+CHECK_WIDTH(REQ(imem, data), 8 * BLOCK);
+CHECK_WIDTH(REQ(imem, be), BLOCK);
+CHECK_WIDTH(REQ(imem, tag), 16);
+CHECK_WIDTH(RSP(imem, data), 8 * BLOCK);
+CHECK_WIDTH(RSP(imem, tag), 16);
+CHECK_WIDTH(PORT(fault, cause), 8);
+CHECK_WIDTH(PORT(retire, warp), 5);
+CHECK_WIDTH(PORT(retire, tmask), T);
+CHECK_WIDTH(PORT(retire, data), 32 * T);
+CHECK_WIDTH(PORT(dbg, pc), 32 * W);
+CHECK_WIDTH(PORT(dbg, tmask), T * W);
+CHECK_WIDTH(PORT(dbg, active), W);
+CHECK_WIDTH(PORT(dbg, waiting), W);
+CHECK_WIDTH(PORT(dbg, barrier), 8 * W);
+CHECK_WIDTH(PORT(perf, stall), 3);
+#undef CHECK_WIDTH
+
+// ---- constants ----------------------------------------------------------------------------------
 // Keep these in step with simtlab.config (RunStatus, MemoryMap) and sim/model.py.
 enum : int {
     ST_RUNNING = 0,
@@ -61,7 +156,7 @@ enum : int {
 enum : int {
     SIM_OK = 0,
     SIM_EHANDLE = -1,    // NULL or unknown handle
-    SIM_EARG = -2,       // bad argument (NULL buffer, size, kind, window)
+    SIM_EARG = -2,       // bad argument (NULL buffer, size, kind, window, warp)
     SIM_EUNMAPPED = -3,  // memory range not inside one "ram" region
     SIM_ENOTSUP = -4,    // waveforms requested from a build without tracing
     SIM_EIO = -5,        // could not open the VCD file
@@ -73,12 +168,16 @@ enum : int { KIND_RAM = 1, KIND_IO = 2, KIND_MMIO = 3 };
 
 constexpr uint32_t IO_COUT = 0x00000040u;
 constexpr uint32_t IO_EXIT = 0x00000080u;
-constexpr uint64_t MAGIC = 0x73696d746c616231ull;  // "simtlab1"
+constexpr uint64_t MAGIC = 0x73696d746c616232ull;  // "simtlab2"
 constexpr int RESET_CYCLES = 4;
 constexpr uint64_t DRAIN_LIMIT = 256;
 constexpr uint32_t PAGE_BITS = 16;
 constexpr uint32_t PAGE_SIZE = 1u << PAGE_BITS;
 constexpr uint32_t NUM_PAGES = 1u << (32 - PAGE_BITS);
+constexpr unsigned STALL_SLOTS = 8;  // perf__stall is 3 bits
+constexpr unsigned TRACE_WORDS = 5 + T;  // trace_dtype(T) in sim/result.py: 20 + 4T bytes
+
+static_assert(PAGE_SIZE % BLOCK == 0, "a block must not straddle pages");
 
 struct Region {
     uint64_t base;
@@ -88,21 +187,51 @@ struct Region {
 
 struct Response {
     uint64_t due;
-    uint32_t data;
-    uint8_t tag;
+    uint32_t data[BLOCK_WORDS];
+    uint16_t tag;
     uint8_t err;
+    uint8_t has_data;
 };
 
-#pragma pack(push, 1)
-struct TraceRecord {  // TRACE_DTYPE in sim/result.py
-    uint32_t pc;
-    uint32_t insn;
-    uint32_t data;
-    uint8_t rd;
-    uint8_t pad[3];
+// A FIFO of responses in a ring buffer that grows by doubling (no allocation in steady state).
+struct RspQueue {
+    std::vector<Response> buf;
+    size_t head = 0, count = 0;
+    bool data_dirty = false;  // rsp__data was last driven non-zero
+
+    bool init() {
+        try {
+            buf.resize(64);
+        } catch (...) {
+            return false;
+        }
+        return true;
+    }
+    void clear() { head = count = 0; }
+    bool empty() const { return count == 0; }
+    Response& front() { return buf[head]; }
+    void pop() {
+        head = (head + 1) & (buf.size() - 1);
+        count--;
+    }
+    // Slot for a new response, or NULL when out of memory.
+    Response* push() {
+        if (count == buf.size()) {
+            std::vector<Response> bigger;
+            try {
+                bigger.resize(buf.size() * 2);
+            } catch (...) {
+                return nullptr;
+            }
+            for (size_t i = 0; i < count; i++) bigger[i] = buf[(head + i) & (buf.size() - 1)];
+            buf.swap(bigger);
+            head = 0;
+        }
+        Response* r = &buf[(head + count) & (buf.size() - 1)];
+        count++;
+        return r;
+    }
 };
-#pragma pack(pop)
-static_assert(sizeof(TraceRecord) == 16, "TraceRecord must match TRACE_DTYPE");
 
 struct Sim {
     uint64_t magic = MAGIC;
@@ -110,29 +239,32 @@ struct Sim {
     Vsimtlab_top* top = nullptr;
     uint8_t** pages = nullptr;  // NUM_PAGES entries
     std::vector<Region> regions;
+    const Region* last_region = nullptr;  // one-entry lookup cache
     unsigned latency = 1;
 
     bool tohost_enabled = false;
     uint32_t tohost_addr = 0;
     std::vector<std::pair<uint32_t, uint32_t>> dcrs;  // replayed at sim_start, in write order
 
-    std::deque<Response> rsp_dmem, rsp_imem;
+    RspQueue rsp_dmem, rsp_imem;
     bool started = false;
-    int status = ST_RUNNING;  // sticky once the run ended for a reason other than the watchdog
+    int status = ST_RUNNING;          // sticky once the run ended for a reason other than the watchdog
     int pending_status = ST_RUNNING;  // EXIT/TOHOST waiting for its store to retire
-    uint64_t pending_target = 0;      // ... the ordinal of that store among dmem writes
+    uint64_t pending_target = 0;      // ... the store count at which it has retired
     uint64_t pending_deadline = 0;    // ... and the cycle at which the run ends anyway
-    uint64_t dmem_writes = 0;         // dmem write requests accepted since start
     uint64_t stores_retired = 0;      // store instructions retired since start
-    uint64_t now = 0;         // cycles since the start pulse (the start cycle is cycle 0)
+    uint64_t now = 0;                 // cycles since the start pulse (the start cycle is cycle 0)
     uint64_t instret = 0;
+    uint64_t thread_instrs = 0;
+    uint64_t stall[STALL_SLOTS] = {};
+    uint64_t mem_requests = 0, mem_bytes = 0, mem_writes = 0, imem_requests = 0;
     uint32_t code = 0;
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
     uint64_t ticks = 0;  // half-cycles since create (VCD time)
 
     std::string console;
     bool trace_on = false;
-    std::vector<TraceRecord> trace;
+    std::vector<uint32_t> trace;  // TRACE_WORDS words per record
 
 #ifdef SIMTLAB_TRACE
     VerilatedVcdC* vcd = nullptr;
@@ -149,9 +281,15 @@ Sim* get(void* handle) {
     return sim;
 }
 
-const Region* region_of(const Sim* sim, uint64_t addr, uint64_t size) {
-    for (const Region& r : sim->regions)
-        if (addr >= r.base && addr + size <= r.base + r.size) return &r;
+// The region holding the whole block at `block` (block aligned), or NULL.
+const Region* block_region(Sim* sim, uint32_t block) {
+    const Region* r = sim->last_region;
+    if (r && block >= r->base && uint64_t(block) + BLOCK <= r->base + r->size) return r;
+    for (const Region& reg : sim->regions)
+        if (block >= reg.base && uint64_t(block) + BLOCK <= reg.base + reg.size) {
+            sim->last_region = &reg;
+            return &reg;
+        }
     return nullptr;
 }
 
@@ -161,7 +299,10 @@ bool ram_range(const Sim* sim, uint64_t addr, uint64_t size) {
     while (size) {
         const Region* hit = nullptr;
         for (const Region& r : sim->regions)
-            if (r.kind == KIND_RAM && addr >= r.base && addr < r.base + r.size) { hit = &r; break; }
+            if (r.kind == KIND_RAM && addr >= r.base && addr < r.base + r.size) {
+                hit = &r;
+                break;
+            }
         if (!hit) return false;
         uint64_t chunk = hit->base + hit->size - addr;
         if (chunk >= size) return true;
@@ -185,60 +326,129 @@ uint32_t read_word(const Sim* sim, uint32_t word_addr) {
     return v;  // little-endian host (x86-64, aarch64)
 }
 
-bool write_word(Sim* sim, uint32_t word_addr, uint32_t data, uint32_t be) {
-    uint8_t* page = page_for_write(sim, word_addr);
-    if (!page) return false;
-    uint8_t* p = page + (word_addr & (PAGE_SIZE - 1));
-    for (int i = 0; i < 4; i++)
-        if (be & (1u << i)) p[i] = uint8_t(data >> (8 * i));
-    return true;
-}
-
 void end_run(Sim* sim, int status) {
     if (sim->status == ST_RUNNING) sim->status = status;
 }
 
-// An accepted ending store (EXIT/TOHOST): stop when it retires. The first one wins.
+// An accepted ending write (EXIT/TOHOST): stop when its store retires. The first one wins.
 bool end_when_retired(Sim* sim, int status) {
     if (sim->status != ST_RUNNING || sim->pending_status != ST_RUNNING) return false;
     sim->pending_status = status;
-    sim->pending_target = sim->dmem_writes;
+    sim->pending_target = sim->stores_retired + 1;  // retires of this cycle are counted after accepts
     sim->pending_deadline = sim->now + DRAIN_LIMIT;
     return true;
 }
 
+// The bytes of block-relative range [off, off+n) that `be` enables, as a mask of n bits.
+inline uint32_t be_bits(uint64_t be, unsigned off, unsigned n) {
+    return uint32_t(be >> off) & ((1u << n) - 1u);
+}
+
 // Accept one request: apply side effects, queue the response.
-void accept(Sim* sim, std::deque<Response>& queue, uint32_t addr, bool we, uint32_t data, uint32_t be,
-            uint8_t tag) {
-    if (we && &queue == &sim->rsp_dmem) sim->dmem_writes++;
-    uint32_t word = addr & ~3u;
-    const Region* region = region_of(sim, word, 4);
+template <typename Req>
+void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
+    uint32_t block = rq.addr & ~(BLOCK - 1);
+    bool we = rq.we;
+    uint64_t be = rq.be;
+    if (dmem) {
+        sim->mem_requests++;
+        sim->mem_bytes += uint64_t(__builtin_popcountll(be));
+        if (we) sim->mem_writes++;
+    } else {
+        sim->imem_requests++;
+    }
+    Response* rsp = queue.push();
+    if (!rsp) {  // out of host memory: nothing sensible to answer; stop the run
+        end_run(sim, ST_FAULT);
+        return;
+    }
+    rsp->due = sim->now + sim->latency;
+    rsp->tag = rq.tag;
+    rsp->has_data = 0;
+    const Region* region = block_region(sim, block);
     bool err = !region || (region->kind != KIND_RAM && region->kind != KIND_IO);
-    uint32_t rdata = 0;
     if (!err) {
         if (region->kind == KIND_RAM) {
+            uint32_t off = block & (PAGE_SIZE - 1);
             if (we) {
-                if (!write_word(sim, word, data, be)) err = true;  // out of host memory
-                else if (sim->tohost_enabled && word == (sim->tohost_addr & ~3u)) {
-                    uint32_t value = read_word(sim, word);
-                    if ((value & 1u) && end_when_retired(sim, ST_TOHOST)) sim->code = value >> 1;
+                if (be) {
+                    uint8_t* page = page_for_write(sim, block);
+                    if (!page) {
+                        err = true;  // out of host memory
+                    } else {
+                        uint32_t data[BLOCK_WORDS];
+                        rq.read_data(data);
+                        uint8_t* p = page + off;
+                        if (be == ~0ull) {
+                            memcpy(p, data, BLOCK);
+                        } else {
+                            const uint8_t* src = reinterpret_cast<const uint8_t*>(data);
+                            for (uint64_t m = be; m; m &= m - 1) {
+                                unsigned i = unsigned(__builtin_ctzll(m));
+                                p[i] = src[i];
+                            }
+                        }
+                        if (sim->tohost_enabled) {
+                            uint32_t word = sim->tohost_addr & ~3u;
+                            if ((word & ~(BLOCK - 1)) == block && be_bits(be, word & (BLOCK - 1), 4)) {
+                                uint32_t value = read_word(sim, word);
+                                if ((value & 1u) && end_when_retired(sim, ST_TOHOST)) sim->code = value >> 1;
+                            }
+                        }
+                    }
                 }
             } else {
-                rdata = read_word(sim, word);
+                const uint8_t* page = sim->pages[block >> PAGE_BITS];
+                if (page) {
+                    memcpy(rsp->data, page + off, BLOCK);
+                    rsp->has_data = 1;
+                }
             }
-        } else if (we) {  // io: writes have effects, reads return 0
-            if (word == (IO_COUT & ~3u) && (be & (1u << (IO_COUT & 3u))))
-                sim->console.push_back(char(data >> (8 * (IO_COUT & 3u))));
-            if (word == (IO_EXIT & ~3u) && be) {
+        } else if (we && be) {  // io: writes have effects, reads return zeros
+            uint32_t data[BLOCK_WORDS];
+            bool have = false;
+            if (block == (IO_COUT & ~(BLOCK - 1)) && be_bits(be, IO_COUT & (BLOCK - 1), 1)) {
+                rq.read_data(data);
+                have = true;
+                unsigned i = IO_COUT & (BLOCK - 1);
+                sim->console.push_back(char(data[i / 4] >> (8 * (i % 4))));
+            }
+            uint32_t exit_be = (block == (IO_EXIT & ~(BLOCK - 1))) ? be_bits(be, IO_EXIT & (BLOCK - 1), 4) : 0;
+            if (exit_be) {
+                if (!have) rq.read_data(data);
                 uint32_t mask = 0;
                 for (int i = 0; i < 4; i++)
-                    if (be & (1u << i)) mask |= 0xFFu << (8 * i);
-                if (end_when_retired(sim, ST_EXIT)) sim->code = data & mask;
+                    if (exit_be & (1u << i)) mask |= 0xFFu << (8 * i);
+                uint32_t value = data[(IO_EXIT & (BLOCK - 1)) / 4];  // IO_EXIT is word aligned
+                if (end_when_retired(sim, ST_EXIT)) sim->code = value & mask;
             }
         }
     }
-    queue.push_back(Response{sim->now + sim->latency, rdata, tag, uint8_t(err)});
+    rsp->err = uint8_t(err);
 }
+
+// A request port's fields, read straight from the model (wide data only when needed).
+#define REQ_VIEW(name, port)                                                          \
+    struct name {                                                                     \
+        Vsimtlab_top* t;                                                              \
+        uint32_t addr;                                                                \
+        bool we;                                                                      \
+        uint64_t be;                                                                  \
+        uint16_t tag;                                                                 \
+        explicit name(Vsimtlab_top* top)                                              \
+            : t(top),                                                                 \
+              addr(top->REQ(port, addr)),                                             \
+              we(top->REQ(port, we) != 0),                                            \
+              be(uint64_t(word_of(top->REQ(port, be), 0)) |                          \
+                 uint64_t(word_of(top->REQ(port, be), 1)) << 32),                     \
+              tag(uint16_t(top->REQ(port, tag))) {}                                   \
+        void read_data(uint32_t* out) const {                                         \
+            for (unsigned i = 0; i < BLOCK_WORDS; i++) out[i] = word_of(t->REQ(port, data), i); \
+        }                                                                             \
+    };
+REQ_VIEW(DmemReq, dmem)
+REQ_VIEW(ImemReq, imem)
+#undef REQ_VIEW
 
 #ifdef SIMTLAB_TRACE
 void dump(Sim* sim) {
@@ -256,25 +466,59 @@ void half(Sim* sim, int clk) {
     sim->ticks++;
 }
 
+static const uint32_t ZERO_BLOCK[BLOCK_WORDS] = {};
+
 void drive_rsp(Sim* sim) {
     Vsimtlab_top* t = sim->top;
-#define DRIVE(port, queue)                                            \
-    if (!queue.empty() && queue.front().due <= sim->now) {            \
-        const Response& r = queue.front();                            \
-        t->RSP(port, valid) = 1;                                      \
-        t->RSP(port, data) = r.data;                                  \
-        t->RSP(port, tag) = r.tag;                                    \
-        t->RSP(port, err) = r.err;                                    \
-        queue.pop_front();                                            \
-    } else {                                                          \
-        t->RSP(port, valid) = 0;                                      \
-        t->RSP(port, data) = 0;                                       \
-        t->RSP(port, tag) = 0;                                        \
-        t->RSP(port, err) = 0;                                        \
+#define DRIVE(port, queue)                                                   \
+    if (!queue.empty() && queue.front().due <= sim->now) {                   \
+        const Response& r = queue.front();                                   \
+        t->RSP(port, valid) = 1;                                             \
+        if (r.has_data) {                                                    \
+            set_words(t->RSP(port, data), r.data, BLOCK_WORDS);              \
+            queue.data_dirty = true;                                         \
+        } else if (queue.data_dirty) {                                       \
+            set_words(t->RSP(port, data), ZERO_BLOCK, BLOCK_WORDS);          \
+            queue.data_dirty = false;                                        \
+        }                                                                    \
+        t->RSP(port, tag) = r.tag;                                           \
+        t->RSP(port, err) = r.err;                                           \
+        queue.pop();                                                         \
+    } else if (t->RSP(port, valid)) {                                        \
+        t->RSP(port, valid) = 0;                                             \
+        t->RSP(port, tag) = 0;                                               \
+        t->RSP(port, err) = 0;                                               \
+        if (queue.data_dirty) {                                              \
+            set_words(t->RSP(port, data), ZERO_BLOCK, BLOCK_WORDS);          \
+            queue.data_dirty = false;                                        \
+        }                                                                    \
     }
     DRIVE(dmem, sim->rsp_dmem)
     DRIVE(imem, sim->rsp_imem)
 #undef DRIVE
+}
+
+void record_retire(Sim* sim) {
+    Vsimtlab_top* t = sim->top;
+    uint32_t insn = t->PORT(retire, insn);
+    uint32_t tmask = bits_of(t->PORT(retire, tmask), 0, T);
+    sim->instret++;
+    sim->thread_instrs += unsigned(__builtin_popcount(tmask));
+    uint32_t opcode = insn & 0x7Fu;
+    if (opcode == 0x23u || opcode == 0x27u) sim->stores_retired++;
+    if (!sim->trace_on) return;
+    uint32_t rd = t->PORT(retire, rd) & 0x1Fu;
+    size_t at = sim->trace.size();
+    sim->trace.resize(at + TRACE_WORDS);
+    uint32_t* rec = sim->trace.data() + at;
+    rec[0] = uint32_t(sim->now);
+    rec[1] = t->PORT(retire, pc);
+    rec[2] = insn;
+    rec[3] = (t->PORT(retire, warp) & 0x1Fu) | (rd << 8);
+    rec[4] = tmask;
+    // Lanes outside tmask, and every lane when no register was written, read 0 (docs/simt.md).
+    for (unsigned l = 0; l < T; l++)
+        rec[5 + l] = (rd && (tmask >> l & 1u)) ? word_of(t->PORT(retire, data), l) : 0u;
 }
 
 // One full cycle of a started design. `check_busy` is false for the start-pulse cycle.
@@ -282,27 +526,23 @@ void cycle(Sim* sim, bool check_busy) {
     Vsimtlab_top* t = sim->top;
     drive_rsp(sim);
     half(sim, 0);
-    if (t->REQ(dmem, valid))
-        accept(sim, sim->rsp_dmem, t->REQ(dmem, addr), t->REQ(dmem, we), t->REQ(dmem, data),
-               t->REQ(dmem, be), t->REQ(dmem, tag));
-    if (t->REQ(imem, valid))
-        accept(sim, sim->rsp_imem, t->REQ(imem, addr), t->REQ(imem, we), t->REQ(imem, data),
-               t->REQ(imem, be), t->REQ(imem, tag));
-    if (t->retire___05Fvalid) {
-        sim->instret++;
-        uint32_t opcode = t->retire___05Finsn & 0x7Fu;
-        if (opcode == 0x23u || opcode == 0x27u) sim->stores_retired++;
-        if (sim->trace_on)
-            sim->trace.push_back(TraceRecord{t->retire___05Fpc, t->retire___05Finsn, t->retire___05Fdata,
-                                             uint8_t(t->retire___05Frd), {0, 0, 0}});
+    if (t->REQ(dmem, valid)) {
+        DmemReq rq(t);
+        accept(sim, sim->rsp_dmem, rq, true);
     }
+    if (t->REQ(imem, valid)) {
+        ImemReq rq(t);
+        accept(sim, sim->rsp_imem, rq, false);
+    }
+    if (t->PORT(retire, valid)) record_retire(sim);
+    if (t->busy) sim->stall[t->PORT(perf, stall) & (STALL_SLOTS - 1)]++;
     if (sim->pending_status != ST_RUNNING &&
         (sim->stores_retired >= sim->pending_target || sim->now >= sim->pending_deadline))
         end_run(sim, sim->pending_status);
-    if (t->fault___05Fvalid && sim->status == ST_RUNNING) {
-        sim->fault_cause = t->fault___05Fcause;
-        sim->fault_pc = t->fault___05Fpc;
-        sim->fault_addr = t->fault___05Faddr;
+    if (t->PORT(fault, valid) && sim->status == ST_RUNNING) {
+        sim->fault_cause = t->PORT(fault, cause);
+        sim->fault_pc = t->PORT(fault, pc);
+        sim->fault_addr = t->PORT(fault, addr);
         end_run(sim, ST_FAULT);
     }
     if (check_busy && !t->busy) end_run(sim, ST_DONE);
@@ -313,15 +553,43 @@ void cycle(Sim* sim, bool check_busy) {
 // A cycle outside a run (reset, DCR writes): no memory traffic is served.
 void idle_cycle(Sim* sim) {
     Vsimtlab_top* t = sim->top;
-    t->RSP(dmem, valid) = 0;
-    t->RSP(imem, valid) = 0;
+#define QUIET(port, queue)                                          \
+    t->RSP(port, valid) = 0;                                        \
+    t->RSP(port, tag) = 0;                                          \
+    t->RSP(port, err) = 0;                                          \
+    if (queue.data_dirty) {                                         \
+        set_words(t->RSP(port, data), ZERO_BLOCK, BLOCK_WORDS);     \
+        queue.data_dirty = false;                                   \
+    }
+    QUIET(dmem, sim->rsp_dmem)
+    QUIET(imem, sim->rsp_imem)
+#undef QUIET
     half(sim, 0);
     half(sim, 1);
+}
+
+void destroy(Sim* sim) {
+    if (sim->top) {
+        sim->top->final();
+        delete sim->top;
+    }
+    delete sim->ctx;
+    if (sim->pages) {
+        for (uint32_t i = 0; i < NUM_PAGES; i++) free(sim->pages[i]);
+        free(sim->pages);
+    }
+    sim->magic = 0;
+    delete sim;
 }
 
 }  // namespace
 
 extern "C" {
+
+// The shape this library was built for (no handle needed).
+uint32_t sim_warps(void) { return W; }
+uint32_t sim_threads(void) { return T; }
+uint32_t sim_block_bytes(void) { return BLOCK; }
 
 // Create a simulator with memory latency `latency` (1..4096 cycles). Returns NULL on failure.
 void* sim_create(unsigned latency) {
@@ -331,10 +599,8 @@ void* sim_create(unsigned latency) {
     sim->latency = latency;
     sim->pages = static_cast<uint8_t**>(calloc(NUM_PAGES, sizeof(uint8_t*)));
     sim->ctx = new (std::nothrow) VerilatedContext();
-    if (!sim->pages || !sim->ctx) {
-        free(sim->pages);
-        delete sim->ctx;
-        delete sim;
+    if (!sim->pages || !sim->ctx || !sim->rsp_dmem.init() || !sim->rsp_imem.init()) {
+        destroy(sim);
         return nullptr;
     }
     sim->ctx->randReset(0);
@@ -343,9 +609,7 @@ void* sim_create(unsigned latency) {
 #endif
     sim->top = new (std::nothrow) Vsimtlab_top(sim->ctx, "simtlab_top");
     if (!sim->top) {
-        free(sim->pages);
-        delete sim->ctx;
-        delete sim;
+        destroy(sim);
         return nullptr;
     }
     Vsimtlab_top* t = sim->top;
@@ -365,15 +629,10 @@ void sim_free(void* handle) {
     if (sim->vcd) {
         sim->vcd->close();
         delete sim->vcd;
+        sim->vcd = nullptr;
     }
 #endif
-    sim->top->final();
-    delete sim->top;
-    delete sim->ctx;
-    for (uint32_t i = 0; i < NUM_PAGES; i++) free(sim->pages[i]);
-    free(sim->pages);
-    sim->magic = 0;
-    delete sim;
+    destroy(sim);
 }
 
 // 1 when this library was built with VCD support, else 0.
@@ -391,7 +650,12 @@ int sim_add_region(void* handle, uint32_t base, uint64_t size, int kind) {
     if (!sim) return SIM_EHANDLE;
     if (size == 0 || uint64_t(base) + size > (1ull << 32) || kind < KIND_RAM || kind > KIND_MMIO)
         return SIM_EARG;
-    sim->regions.push_back(Region{base, size, kind});
+    try {
+        sim->regions.push_back(Region{base, size, kind});
+    } catch (...) {
+        return SIM_ENOMEM;
+    }
+    sim->last_region = nullptr;  // the vector may have moved
     return SIM_OK;
 }
 
@@ -468,7 +732,11 @@ int sim_dcr_write(void* handle, uint32_t addr, uint32_t value) {
             d.second = value;
             return SIM_OK;
         }
-    sim->dcrs.emplace_back(addr, value);
+    try {
+        sim->dcrs.emplace_back(addr, value);
+    } catch (...) {
+        return SIM_ENOMEM;
+    }
     return SIM_OK;
 }
 
@@ -482,29 +750,31 @@ int sim_start(void* handle) {
     sim->rsp_dmem.clear();
     sim->rsp_imem.clear();
     sim->now = 0;
-    sim->instret = 0;
+    sim->instret = sim->thread_instrs = 0;
+    for (uint64_t& s : sim->stall) s = 0;
+    sim->mem_requests = sim->mem_bytes = sim->mem_writes = sim->imem_requests = 0;
     sim->code = 0;
     sim->fault_cause = sim->fault_pc = sim->fault_addr = 0;
     sim->status = ST_RUNNING;
     sim->pending_status = ST_RUNNING;
     sim->pending_target = sim->pending_deadline = 0;
-    sim->dmem_writes = sim->stores_retired = 0;
+    sim->stores_retired = 0;
     sim->console.clear();
     sim->trace.clear();
     t->start = 0;
-    t->dcr___05Fvalid = 0;
+    t->PORT(dcr, valid) = 0;
     t->rst = 1;
     for (int i = 0; i < RESET_CYCLES; i++) idle_cycle(sim);
     t->rst = 0;
     for (const auto& d : sim->dcrs) {
-        t->dcr___05Fvalid = 1;
-        t->dcr___05Faddr = uint16_t(d.first);
-        t->dcr___05Fdata = d.second;
+        t->PORT(dcr, valid) = 1;
+        t->PORT(dcr, addr) = uint16_t(d.first);
+        t->PORT(dcr, data) = d.second;
         idle_cycle(sim);
     }
-    t->dcr___05Fvalid = 0;
-    t->dcr___05Faddr = 0;
-    t->dcr___05Fdata = 0;
+    t->PORT(dcr, valid) = 0;
+    t->PORT(dcr, addr) = 0;
+    t->PORT(dcr, data) = 0;
     t->start = 1;
     cycle(sim, false);
     t->start = 0;
@@ -529,11 +799,36 @@ int sim_run(void* handle, uint64_t max_cycles) {
 // Counters and end state of the current run (0 for a bad handle).
 uint64_t sim_cycles(void* handle) { Sim* s = get(handle); return s ? s->now : 0; }
 uint64_t sim_instret(void* handle) { Sim* s = get(handle); return s ? s->instret : 0; }
+uint64_t sim_thread_instrs(void* handle) { Sim* s = get(handle); return s ? s->thread_instrs : 0; }
+uint64_t sim_mem_requests(void* handle) { Sim* s = get(handle); return s ? s->mem_requests : 0; }
+uint64_t sim_mem_bytes(void* handle) { Sim* s = get(handle); return s ? s->mem_bytes : 0; }
+uint64_t sim_mem_writes(void* handle) { Sim* s = get(handle); return s ? s->mem_writes : 0; }
+uint64_t sim_imem_requests(void* handle) { Sim* s = get(handle); return s ? s->imem_requests : 0; }
 uint32_t sim_code(void* handle) { Sim* s = get(handle); return s ? s->code : 0; }
 uint32_t sim_fault_cause(void* handle) { Sim* s = get(handle); return s ? s->fault_cause : 0; }
 uint32_t sim_fault_pc(void* handle) { Sim* s = get(handle); return s ? s->fault_pc : 0; }
 uint32_t sim_fault_addr(void* handle) { Sim* s = get(handle); return s ? s->fault_addr : 0; }
-uint32_t sim_dbg_pc(void* handle) { Sim* s = get(handle); return s ? s->top->dbg___05Fpc : 0; }
+
+// Busy cycles whose perf__stall code was `cause` (0..7; STALL_CAUSES names 0..5).
+uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
+    Sim* s = get(handle);
+    return s && cause < STALL_SLOTS ? s->stall[cause] : 0;
+}
+
+// The state of warp `warp` from the dbg ports: out[0] pc, out[1] tmask, out[2] active,
+// out[3] waiting (at a barrier), out[4] barrier id.
+int sim_warp_state(void* handle, uint32_t warp, uint32_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out || warp >= W) return SIM_EARG;
+    Vsimtlab_top* t = sim->top;
+    out[0] = word_of(t->PORT(dbg, pc), warp);
+    out[1] = bits_of(t->PORT(dbg, tmask), T * warp, T);
+    out[2] = bits_of(t->PORT(dbg, active), warp, 1);
+    out[3] = bits_of(t->PORT(dbg, waiting), warp, 1);
+    out[4] = bits_of(t->PORT(dbg, barrier), 8 * warp, 8);
+    return SIM_OK;
+}
 
 // Bytes waiting in the console buffer.
 uint64_t sim_console_size(void* handle) {
@@ -560,22 +855,26 @@ int sim_trace_enable(void* handle, int on) {
     return SIM_OK;
 }
 
+// Bytes of one trace record: 20 + 4 * threads (trace_dtype(threads) in sim/result.py).
+uint32_t sim_trace_record_bytes(void) { return 4 * TRACE_WORDS; }
+
 // Records waiting in the trace buffer.
 uint64_t sim_trace_count(void* handle) {
     Sim* sim = get(handle);
-    return sim ? sim->trace.size() : 0;
+    return sim ? sim->trace.size() / TRACE_WORDS : 0;
 }
 
-// Move up to `max_records` 16-byte trace records (TRACE_DTYPE) into `out`, oldest first; returns the
-// number moved (or a negative error).
+// Move up to `max_records` trace records (sim_trace_record_bytes each) into `out`, oldest first;
+// returns the number moved (or a negative error).
 int64_t sim_trace_read(void* handle, void* out, uint64_t max_records) {
     Sim* sim = get(handle);
     if (!sim) return SIM_EHANDLE;
     if (max_records && !out) return SIM_EARG;
-    uint64_t n = sim->trace.size() < max_records ? sim->trace.size() : max_records;
+    uint64_t have = sim->trace.size() / TRACE_WORDS;
+    uint64_t n = have < max_records ? have : max_records;
     if (n) {
-        memcpy(out, sim->trace.data(), n * sizeof(TraceRecord));
-        sim->trace.erase(sim->trace.begin(), sim->trace.begin() + n);
+        memcpy(out, sim->trace.data(), n * TRACE_WORDS * 4);
+        sim->trace.erase(sim->trace.begin(), sim->trace.begin() + ptrdiff_t(n * TRACE_WORDS));
     }
     return int64_t(n);
 }

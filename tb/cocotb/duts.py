@@ -4,10 +4,14 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from simtlab.config import SimtConfig
 from simtlab.rtl.core.alu import Alu
 from simtlab.rtl.core.decoder import Decoder
+from simtlab.rtl.core.scheduler import RoundRobin
+from simtlab.rtl.core.simt import WarpControl
+from simtlab.rtl.soc.top import SimtTop
 
-__all__ = ["DecodeAluTop", "DECODE_ALU_TOP"]
+__all__ = ["DecodeAluTop", "DECODE_ALU_TOP", "DUTS"]
 
 #: Verilog module name of :class:`DecodeAluTop`.
 DECODE_ALU_TOP = "simtlab_decode_alu"
@@ -67,3 +71,16 @@ class DecodeAluTop(wiring.Component):
             self.alu_result.eq(alu.result),
         ]
         return m
+
+
+#: Every DUT of the cocotb suite: name -> (top module name, factory of the component). The Verilog
+#: module names differ so that a waveform or a log says which build it came from.
+DUTS = {
+    "decode_alu": (DECODE_ALU_TOP, DecodeAluTop),
+    "top": ("simtlab_top", lambda: SimtTop(SimtConfig())),
+    "top_4x4": ("simtlab_top_4x4", lambda: SimtTop(SimtConfig(warps=4, threads=4))),
+    "rr4": ("simtlab_round_robin_4", lambda: RoundRobin(4)),
+    "rr5": ("simtlab_round_robin_5", lambda: RoundRobin(5)),
+    "warpctl": ("simtlab_warp_control",
+                lambda: WarpControl(warps=4, threads=4, ipdom_depth=6, barriers=4)),
+}

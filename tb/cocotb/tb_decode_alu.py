@@ -66,6 +66,11 @@ def _j(rd, offset):
     return f"jal x{rd},{offset}", asm.j(rd, offset), exp
 
 
+def _custom(funct3, rd=0, rs1=0, rs2=0, funct7=0):
+    """A custom-0 (opcode 0x0B) R-type word."""
+    return (funct7 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | 0x0B
+
+
 def _raw(name, word, **exp):
     return name, word, dict(legal=1, **exp)
 
@@ -126,8 +131,24 @@ LEGAL = [
     # csrrwi x3, 0x7ff, 31: rs1 field is the zimm, not a register
     _raw("csrrwi x3,0x7ff,31", (0x7FF << 20) | (31 << 15) | (5 << 12) | (3 << 7) | 0x73,
          unit=Unit.CSR, rd=3, wb=1, use_rs1=0, imm=0x7FF, funct3=5),
-    _raw("tmc x0", asm.TMC_X0, unit=Unit.TMC, wb=0, use_rs1=1, use_rs2=0),
-    _raw("tmc x5", asm.TMC_X0 | (5 << 15), unit=Unit.TMC, rs1=5, wb=0, use_rs1=1),
+    # Vortex's custom-0 SIMT instructions (docs/simt.md): funct3 picks the op, rd/rs2 = x1 flag
+    # pred.n/split.n; only split writes rd
+    _raw("tmc x0", asm.TMC_X0, unit=Unit.SIMT, wb=0, use_rs1=1, use_rs2=0, funct3=0),
+    _raw("tmc x5", _custom(0, rs1=5), unit=Unit.SIMT, rs1=5, wb=0, use_rs1=1, use_rs2=0),
+    _raw("wspawn x5,x6", _custom(1, rs1=5, rs2=6), unit=Unit.SIMT, rs1=5, rs2=6, wb=0, use_rs1=1,
+         use_rs2=1, funct3=1),
+    _raw("split x13,x11", _custom(2, rd=13, rs1=11), unit=Unit.SIMT, rd=13, rs1=11, wb=1,
+         use_rs1=1, use_rs2=0, funct3=2),
+    _raw("split.n x13,x11", _custom(2, rd=13, rs1=11, rs2=1), unit=Unit.SIMT, rd=13, rs1=11, rs2=1,
+         wb=1, use_rs1=1, use_rs2=0, funct3=2),
+    _raw("join x13", _custom(3, rs1=13), unit=Unit.SIMT, rs1=13, wb=0, use_rs1=1, use_rs2=0,
+         funct3=3),
+    _raw("bar x5,x6", _custom(4, rs1=5, rs2=6), unit=Unit.SIMT, rs1=5, rs2=6, wb=0, use_rs1=1,
+         use_rs2=1, funct3=4),
+    _raw("pred x5,x6", _custom(5, rs1=5, rs2=6), unit=Unit.SIMT, rs1=5, rs2=6, wb=0, use_rs1=1,
+         use_rs2=1, funct3=5),
+    _raw("pred.n x5,x6", _custom(5, rd=1, rs1=5, rs2=6), unit=Unit.SIMT, rd=1, wb=0, use_rs1=1,
+         use_rs2=1, funct3=5),
     _raw("fence", 0x0FF0000F, unit=Unit.FENCE, wb=0, use_rs1=0, use_rs2=0),
     _raw("fence.i", 0x0000100F, unit=Unit.FENCE, wb=0),
 ]
@@ -152,7 +173,10 @@ ILLEGAL = [
     ("ld (RV64)", _f3(asm.i("lw", 1, 2, 0), 3)),
     ("sd (RV64)", _f3(asm.s("sw", 1, 2, 0), 3)),
     ("csr funct3=4", _f3(asm.i("csrrs", 1, 0, 0x340), 4)),
-    ("custom-0 funct3=1 (wspawn)", _f3(asm.TMC_X0, 1)),
+    ("custom-0 funct3=6", _f3(asm.TMC_X0, 6)),
+    ("custom-0 funct3=7", _f3(asm.TMC_X0, 7)),
+    ("tmc with funct7=1", _custom(0, rs1=5, funct7=1)),
+    ("split with funct7=0x40", _custom(2, rd=1, rs1=2, funct7=0x40)),
     ("addi with opcode bits[1:0]=00", asm.i("addi", 1, 2, 3) & ~3),
 ]
 
@@ -185,7 +209,7 @@ async def decoder_fields(dut):
 
 @cocotb.test()
 async def decoder_illegal(dut):
-    """Words that are not RV32IM + Zicsr + tmc decode with legal = 0."""
+    """Words that are not RV32IM + Zicsr + Vortex custom-0 decode with legal = 0."""
     errors = []
     for name, word in ILLEGAL:
         got = await decode(dut, word)

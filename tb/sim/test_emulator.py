@@ -11,7 +11,7 @@ import pytest
 
 from simtlab.config import CSR, DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
 from simtlab.sim.emulator import Emulator
-from simtlab.sim.result import TRACE_DTYPE
+from simtlab.sim.result import trace_dtype
 
 BASE = MemoryMap.CODE_BASE
 HEAP = MemoryMap.HEAP_BASE
@@ -524,9 +524,10 @@ def test_console_is_kept_across_start():
     0x0010_0073,                          # ebreak
     0x3020_0073,                          # mret
     0x1050_0073,                          # wfi
-    0x00B5_100B,                          # wspawn (custom-0 funct3 1)
-    0x0005_250B,                          # split
+    enc_r(0x0B, 0, 6, 10, 0, 0),          # custom-0 funct3 6 (funct3 1..5 are SIMT instructions)
+    enc_r(0x0B, 0, 7, 10, 11, 0),         # custom-0 funct3 7
     enc_r(0x0B, 0, 0, 10, 0, 1),          # custom-0 funct3 0 with funct7 1
+    enc_r(0x0B, 0, 2, 10, 0, 0x40),       # split with funct7 0x40
     enc_i(0x13, A2, 1, A0, 0x400),        # slli with funct7 0x20
     enc_i(0x13, A2, 5, A0, 0x200),        # srli with funct7 0x10
     enc_r(0x33, A2, 0, A0, A1, 0x40),     # add with a bad funct7
@@ -721,12 +722,14 @@ def test_trace_records_retired_instructions():
                r("add", A1, A0, A0), jal(1, 8), NOP, HALT]
     emu, result = run(*program, trace=True)
     trace = emu.trace()
-    assert trace.dtype == TRACE_DTYPE
+    assert trace.dtype == trace_dtype(1)
     assert result.instret == len(trace) == 6
+    assert list(trace["cycle"]) == list(range(6))
     assert list(trace["pc"]) == [BASE + 4 * k for k in (0, 1, 2, 3, 4, 6)]
     assert list(trace["insn"]) == [program[k] for k in (0, 1, 2, 3, 4, 6)]
     assert list(trace["rd"]) == [A0, 0, 0, A1, 1, 0]
-    assert list(trace["data"]) == [5, 0, 0, 10, BASE + 20, 0]
+    assert list(trace["data"][:, 0]) == [5, 0, 0, 10, BASE + 20, 0]
+    assert list(trace["warp"]) == [0] * 6 and list(trace["tmask"]) == [1] * 6
     assert not trace["_pad"].any()
 
 
@@ -745,7 +748,7 @@ def test_trace_of_a_load_shows_the_loaded_value():
     emu, result = run(li(A0, HEAP), load("lb", A2, A0, 0), HALT, trace=True,
                       setup=_with_data(b"\xfe", at=HEAP))
     record = emu.trace()[2]
-    assert (record["rd"], record["data"]) == (A2, 0xFFFF_FFFE)
+    assert (record["rd"], record["data"][0]) == (A2, 0xFFFF_FFFE)
 
 
 def test_close_releases_memory():
@@ -757,6 +760,7 @@ def test_close_releases_memory():
 def test_trace_matches_numpy_layout():
     emu, _ = run(i("addi", A0, 0, 1), HALT, trace=True)
     raw = emu.trace().tobytes()
-    assert len(raw) == 32
-    assert struct.unpack_from("<IIIB", raw, 0) == (BASE, i("addi", A0, 0, 1), 1, A0)
-    assert np.array_equal(np.frombuffer(raw, dtype=TRACE_DTYPE), emu.trace())
+    assert len(raw) == 2 * 24                      # 20 + 4 * threads bytes per record
+    # cycle, pc, insn, warp, rd, _pad, tmask, data[0]
+    assert struct.unpack_from("<IIIBBHII", raw, 0) == (0, BASE, i("addi", A0, 0, 1), 0, A0, 0, 1, 1)
+    assert np.array_equal(np.frombuffer(raw, dtype=trace_dtype(1)), emu.trace())

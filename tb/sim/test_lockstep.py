@@ -8,7 +8,7 @@ import pytest
 from simtlab.config import MemoryMap, SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import Divergence, compare_traces, format_record, make_trace
-from simtlab.sim.result import TRACE_DTYPE
+from simtlab.sim.result import TRACE_DTYPE, trace_dtype
 
 BASE = MemoryMap.CODE_BASE
 
@@ -29,8 +29,10 @@ def modified(index, **changes):
 
 def test_make_trace_builds_trace_records():
     trace = make_trace(ROWS)
-    assert trace.dtype == TRACE_DTYPE
-    assert (int(trace[1]["pc"]), int(trace[1]["rd"]), int(trace[1]["data"])) == (BASE + 4, 11, 15)
+    assert trace.dtype == trace_dtype(1)
+    assert (int(trace[1]["pc"]), int(trace[1]["rd"]), int(trace[1]["data"][0])) == (BASE + 4, 11, 15)
+    assert list(trace["cycle"]) == [0, 1, 2, 3]
+    assert list(trace["warp"]) == [0] * 4 and list(trace["tmask"]) == [1] * 4
 
 
 def test_identical_traces_match():
@@ -46,8 +48,11 @@ def test_first_difference_is_found(index, field, value):
     assert isinstance(div, Divergence)
     assert div.index == index
     assert div.fields == (field,)
-    assert int(div.actual[field]) == value
-    assert int(div.expected[field]) == ROWS[index][("pc", "insn", "rd", "data").index(field)]
+    assert (div.warp, div.cycle) == (0, index)
+    assert div.lane == (0 if field == "data" else None)
+    scalar = (lambda rec: int(rec["data"][0])) if field == "data" else (lambda rec: int(rec[field]))
+    assert scalar(div.actual) == value
+    assert scalar(div.expected) == ROWS[index][("pc", "insn", "rd", "data").index(field)]
 
 
 def test_only_the_first_of_several_differences_is_reported():
@@ -124,8 +129,19 @@ def test_format_record():
 
 
 def test_rejects_non_trace_arrays():
-    with pytest.raises(TypeError, match="TRACE_DTYPE"):
+    with pytest.raises(TypeError, match="trace_dtype"):
         compare_traces(np.zeros(4, dtype=np.uint32), make_trace(ROWS))
+
+
+def test_first_light_traces_are_still_accepted():
+    legacy = np.zeros(len(ROWS), dtype=TRACE_DTYPE)
+    for index, (pc, insn, rd, data) in enumerate(ROWS):
+        legacy[index] = (pc, insn, data, rd, (0, 0, 0))
+    assert compare_traces(make_trace(ROWS), legacy) is None
+    changed = legacy.copy()
+    changed[1]["data"] = 99
+    div = compare_traces(make_trace(ROWS), changed)
+    assert (div.index, div.fields, div.lane) == (1, ("data",), 0)
 
 
 def _emulator_trace(words):

@@ -11,9 +11,9 @@ BASE = 0x8000_0000
 DATA = 0x0001_0000
 
 
-def run_program(words, *, latency=1, max_cycles=3000, memory=None):
-    """Run ``words`` at BASE; returns (memory dict of words, retired list, fault tuple or None)."""
-    cfg = SimtConfig(mem_latency=latency)
+def run_program(words, *, latency=1, max_cycles=3000, memory=None, warps=1, threads=1):
+    """Run ``words`` at BASE; returns (memory dict of words, retired list, outcome dict)."""
+    cfg = SimtConfig(mem_latency=latency, warps=warps, threads=threads)
     dut = SimtTop(cfg)
     mem = dict(memory or {})
     for n, word in enumerate(words):
@@ -43,15 +43,20 @@ def run_program(words, *, latency=1, max_cycles=3000, memory=None):
             for name in ("dmem", "imem"):
                 port = getattr(dut, name)
                 if ctx.get(port.req.valid):
-                    addr = ctx.get(port.req.addr) & ~3
+                    block = ctx.get(port.req.addr) & ~63
                     if ctx.get(port.req.we):
-                        old, new, be = mem.get(addr, 0), ctx.get(port.req.data), ctx.get(port.req.be)
-                        mask = sum(0xFF << (8 * k) for k in range(4) if be >> k & 1)
-                        mem[addr] = (old & ~mask) | (new & mask)
-                    pending[name].append((cycle + latency, mem.get(addr, 0), ctx.get(port.req.tag)))
+                        new, be = ctx.get(port.req.data), ctx.get(port.req.be)
+                        for word in range(16):
+                            mask = sum(0xFF << (8 * k) for k in range(4) if be >> (4 * word + k) & 1)
+                            if mask:
+                                addr = block + 4 * word
+                                value = (new >> (32 * word)) & 0xFFFF_FFFF
+                                mem[addr] = (mem.get(addr, 0) & ~mask) | (value & mask)
+                    data = sum(mem.get(block + 4 * k, 0) << (32 * k) for k in range(16))
+                    pending[name].append((cycle + latency, data, ctx.get(port.req.tag)))
             if ctx.get(dut.retire.valid):
                 retired.append((ctx.get(dut.retire.pc), ctx.get(dut.retire.rd),
-                                ctx.get(dut.retire.data)))
+                                ctx.get(dut.retire.data.as_value())))
             if ctx.get(dut.fault.valid):
                 outcome["fault"] = (ctx.get(dut.fault.cause), ctx.get(dut.fault.pc),
                                     ctx.get(dut.fault.addr))
@@ -126,3 +131,60 @@ def test_misaligned_and_unmapped():
     words = [asm.s("sw", 0, 0, 0)]
     _, _, outcome = run_program(words)
     assert outcome["fault"] == (FaultCause.STORE_ACCESS, BASE, 0)
+
+
+def custom(funct3, rd=0, rs1=0, rs2=0):
+    return (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | 0x0B
+
+
+def csrr(rd, csr):
+    return (csr << 20) | (2 << 12) | (rd << 7) | 0x73
+
+
+def spawn_all_then(body, warps):
+    """wspawn every warp at `work`, enable every lane, run `body`, store a4 at DATA + 4*mhartid."""
+    prologue = [
+        asm.i("addi", 5, 0, warps),
+        asm.u("auipc", 6, 0),
+        asm.i("addi", 6, 6, 12),        # work = pc of this auipc + 12
+        custom(1, rs1=5, rs2=6),        # wspawn
+        asm.i("addi", 7, 0, -1),        # work: all lanes on
+        custom(0, rs1=7),               # tmc
+    ]
+    epilogue = [
+        csrr(10, 0xF14),
+        asm.i("slli", 11, 10, 2),
+        asm.u("lui", 12, DATA >> 12),
+        asm.r("add", 12, 12, 11),
+        asm.s("sw", 14, 12, 0),
+        custom(0),                      # tmc x0
+    ]
+    return prologue + body + epilogue
+
+
+@pytest.mark.parametrize("warps,threads", [(2, 2), (4, 4)])
+def test_every_hart_runs(warps, threads):
+    body = [csrr(14, 0xF14), asm.r("mul", 14, 14, 14)]     # a4 = hart^2
+    mem, retired, outcome = run_program(spawn_all_then(body, warps), warps=warps, threads=threads,
+                                        latency=2)
+    assert "fault" not in outcome
+    harts = warps * threads
+    assert [mem.get(DATA + 4 * h) for h in range(harts)] == [h * h for h in range(harts)]
+
+
+@pytest.mark.parametrize("warps,threads", [(1, 4), (2, 4)])
+def test_split_join_divergence(warps, threads):
+    body = [
+        csrr(10, 0xCC0),                # thread id
+        asm.i("andi", 11, 10, 1),       # odd lanes
+        custom(2, rd=13, rs1=11),       # split a3, a1
+        asm.b("beq", 11, 0, 12),        # even lanes -> else
+        asm.i("addi", 14, 0, 100),
+        asm.j(0, 8),
+        asm.i("addi", 14, 0, 200),      # else
+        custom(3, rs1=13),              # join a3
+    ]
+    mem, retired, outcome = run_program(spawn_all_then(body, warps), warps=warps, threads=threads)
+    assert "fault" not in outcome
+    assert [mem.get(DATA + 4 * h) for h in range(warps * threads)] == \
+        [100 if h % 2 else 200 for h in range(warps * threads)]

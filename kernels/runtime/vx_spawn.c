@@ -1,0 +1,170 @@
+/* simtlab's vx_spawn_threads (C half; the warp entry points are in start.S). See vx_spawn.h.
+ *
+ * Work distribution
+ *   task mode (block_dim NULL): round r gives warp w the tasks r*NUM_WARPS*NUM_THREADS + w*NUM_THREADS
+ *     + lane, i.e. consecutive tasks on the lanes of a warp (coalesced accesses). Lanes past the last
+ *     task are switched off with tmc in the last round.
+ *   block mode: warps_per_block = ceil(B / NUM_THREADS), slots = NUM_WARPS / warps_per_block (at most
+ *     the number of blocks). Warp w belongs to slot w / warps_per_block and runs threads
+ *     (w % warps_per_block) * NUM_THREADS + lane of blocks slot, slot + slots, ... Lanes past B are
+ *     switched off with tmc once; every warp of a slot runs the same number of blocks, so barriers
+ *     match.
+ * All control flow here is warp-uniform: lane-dependent values (thread indices) are computed without
+ * branches, and lane masks come from tmc.
+ */
+#include <stdint.h>
+#include "vx_spawn.h"
+#include "simtlab.h"
+
+#define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
+
+dim3_t gridDim;
+dim3_t blockDim;
+/* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). start.S points
+ * tp at __sl_hart_idx[mhartid]. */
+__attribute__((section(".noinit.__sl_idx"))) dim3_t __sl_hart_idx[SL_HW_THREADS][2];
+uint32_t __sl_warp_slot[NUM_WARPS];
+uint32_t __sl_warps_per_block;
+
+/* Lane 0's stack pointer of warp 0 while the worker runs (start.S). */
+uint32_t __sl_spawn_sp;
+
+void __sl_spawn_warp0(void);
+void __sl_spawn_warp_entry(void);
+void __sl_spawn_worker(void);
+
+static struct {
+    vx_kernel_func_cb fn;
+    const void *arg;
+    uint32_t dims;          /* dimensions of the grid */
+    uint32_t total;         /* tasks (task mode) or blocks (block mode) */
+    uint32_t block_size;    /* threads per block; 0 in task mode */
+    uint32_t slots;         /* co-resident blocks (block mode) */
+} sl_launch;
+
+static inline uint32_t sl_lane_mask(uint32_t lanes) {
+    return lanes >= 32 ? 0xFFFFFFFFu : (1u << lanes) - 1u;
+}
+
+/* index -> (x, y, z) in a grid of extents (gx, gy, *); branch-free for lane-dependent indices. */
+static inline void sl_unflatten(dim3_t *out, uint32_t index, uint32_t gx, uint32_t gy) {
+    uint32_t q = index / gx;
+    out->x = index - q * gx;
+    out->y = q % gy;
+    out->z = q / gy;
+}
+
+void __sl_spawn_worker(void) {
+    const uint32_t warp = (uint32_t)vx_warp_id();
+    const uint32_t lane = (uint32_t)vx_thread_id();
+    const vx_kernel_func_cb fn = sl_launch.fn;
+    void *const arg = (void *)sl_launch.arg;
+    const uint32_t total = sl_launch.total;
+    const uint32_t gx = gridDim.x, gy = gridDim.y;
+    dim3_t *const bidx = &__sl_hart_index()[0];
+    dim3_t *const tidx = &__sl_hart_index()[1];
+
+    if (sl_launch.block_size == 0) {
+        /* task mode */
+        tidx->x = tidx->y = tidx->z = 0;
+        bidx->y = bidx->z = 0;
+        __sl_warp_slot[warp] = warp;
+        const uint32_t one_dim = sl_launch.dims == 1;
+        for (uint32_t base = warp * NUM_THREADS; base < total; base += NUM_WARPS * NUM_THREADS) {
+            uint32_t left = total - base;
+            if (left < NUM_THREADS)                 /* warp-uniform */
+                vx_tmc((int)sl_lane_mask(left));
+            uint32_t task = base + lane;
+            if (one_dim)                            /* warp-uniform */
+                bidx->x = task;
+            else
+                sl_unflatten(bidx, task, gx, gy);
+            fn(arg);
+        }
+        return;
+    }
+
+    /* block mode */
+    const uint32_t wpb = __sl_warps_per_block;
+    const uint32_t slot = warp / wpb;
+    const uint32_t slots = sl_launch.slots;
+    if (slot >= slots)
+        return;
+    __sl_warp_slot[warp] = slot;
+    const uint32_t first = (warp - slot * wpb) * NUM_THREADS;      /* first thread of this warp */
+    sl_unflatten(tidx, first + lane, blockDim.x, blockDim.y);
+    const uint32_t left = sl_launch.block_size - first;
+    if (left < NUM_THREADS)
+        vx_tmc((int)sl_lane_mask(left));
+    for (uint32_t block = slot; block < total; block += slots) {
+        sl_unflatten(bidx, block, gx, gy);
+        fn(arg);
+    }
+}
+
+int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_t *block_dim,
+                     vx_kernel_func_cb kernel_func, const void *arg) {
+    if (dimension < 1 || dimension > 3 || grid_dim == NULL || kernel_func == NULL) {
+        sl_printf("vx_spawn_threads: invalid arguments (dimension %u)\n", (unsigned)dimension);
+        return -1;
+    }
+    uint32_t g[3] = {1, 1, 1}, b[3] = {1, 1, 1};
+    uint32_t total = 1, block_size = 1;
+    for (uint32_t i = 0; i < dimension; i++) {
+        g[i] = grid_dim[i];
+        total *= g[i];
+        if (block_dim) {
+            b[i] = block_dim[i];
+            block_size *= b[i];
+        }
+    }
+    if (block_dim && block_size == 0) {
+        sl_printf("vx_spawn_threads: empty block\n");
+        return -1;
+    }
+    if (block_dim && block_size > NUM_WARPS * NUM_THREADS) {
+        sl_printf("vx_spawn_threads: a block of %u threads does not fit this core "
+                  "(%d warps x %d threads = %d)\n",
+                  (unsigned)block_size, NUM_WARPS, NUM_THREADS, NUM_WARPS * NUM_THREADS);
+        return -1;
+    }
+    gridDim.x = g[0]; gridDim.y = g[1]; gridDim.z = g[2];
+    blockDim.x = b[0]; blockDim.y = b[1]; blockDim.z = b[2];
+    if (total == 0)
+        return 0;
+
+    uint32_t warps;
+    sl_launch.fn = kernel_func;
+    sl_launch.arg = arg;
+    sl_launch.dims = dimension;
+    sl_launch.total = total;
+    if (block_dim) {
+        uint32_t wpb = (block_size + NUM_THREADS - 1) / NUM_THREADS;
+        uint32_t slots = NUM_WARPS / wpb;
+        if (slots > total)
+            slots = total;
+        sl_launch.block_size = block_size;
+        sl_launch.slots = slots;
+        __sl_warps_per_block = wpb;
+        warps = slots * wpb;
+    } else {
+        uint32_t needed = (total + NUM_THREADS - 1) / NUM_THREADS;
+        sl_launch.block_size = 0;
+        sl_launch.slots = 0;
+        __sl_warps_per_block = 1;
+        warps = needed < NUM_WARPS ? needed : NUM_WARPS;
+    }
+    vx_fence();
+#if NUM_WARPS > 1
+    if (warps > 1)
+        vx_wspawn((int)warps, __sl_spawn_warp_entry);
+#endif
+    __sl_spawn_warp0();
+#if NUM_WARPS > 1
+    if (warps > 1)
+        vx_wspawn(1, __sl_spawn_warp_entry);    /* spawns nothing: waits for warps 1.. to retire */
+#endif
+    (void)warps;
+    vx_fence();
+    return 0;
+}

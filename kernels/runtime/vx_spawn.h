@@ -1,0 +1,94 @@
+/* simtlab's implementation of Vortex's kernel launch API (vx_spawn.h). Written for simtlab from the
+ * documented behaviour of Vortex's API; kernels written against Vortex's names compile unchanged.
+ *
+ *   int vx_spawn_threads(dimension, grid_dim, block_dim, kernel_fn, arg)
+ *       Runs kernel_fn(arg) once per thread of a grid of dimension (1..3) dimensions.
+ *       block_dim == NULL: task mode, one task per hardware thread slot: gridDim = grid_dim,
+ *         blockDim = {1,1,1}, threadIdx = {0,0,0}, blockIdx = the task's coordinates.
+ *       block_dim != NULL: block mode, grid_dim blocks of block_dim threads; a block of B threads
+ *         occupies ceil(B / NUM_THREADS) warps of one "slot"; as many slots as fit in NUM_WARPS run at
+ *         once, and each slot loops over blocks slot, slot + slots, ...
+ *       Returns 0 when every thread has run, -1 (after a message on the console) if the arguments are
+ *       invalid (dimension not 1..3, or a block larger than NUM_WARPS * NUM_THREADS threads).
+ *       Must be called by warp 0 on one lane (main does); returns on warp 0, lane 0, with every other
+ *       warp inactive again.
+ *   blockIdx, threadIdx, gridDim, blockDim  (dim3_t; use as blockIdx.x etc. inside kernels)
+ *   __syncthreads()          barrier over the warps of the calling thread's block
+ *   __local_mem(size)        this block's slice [slot * size, slot * size + size) of local memory
+ *
+ * Kernel code runs on many lanes of a warp at once and the warp follows the branches of its last
+ * active lane: a branch whose direction depends on the lane must be written with the divergence
+ * helpers of simtlab.h (SL_IF / SL_WHILE) or vx_split/vx_join/vx_pred. See docs/simt.md and
+ * docs/runtime.md.
+ */
+#ifndef VX_SPAWN_H
+#define VX_SPAWN_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "vx_intrinsics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Vortex marks arguments that are the same on every lane; simtlab needs no annotation. */
+#ifndef __UNIFORM__
+#define __UNIFORM__
+#endif
+
+typedef struct {
+    uint32_t x, y, z;
+} dim3_t;
+
+typedef void (*vx_kernel_func_cb)(void *arg);
+
+int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_t *block_dim,
+                     vx_kernel_func_cb kernel_func, const void *arg);
+
+/* Launch geometry, the same for every thread of a launch. */
+extern dim3_t gridDim;
+extern dim3_t blockDim;
+
+/* Per hardware thread: {blockIdx, threadIdx} of the thread, at __sl_hart_idx[mhartid]. The spawn
+ * entry points point each lane's tp (thread pointer, x4) at its own record, so that blockIdx.x costs
+ * one load (no TLS needed); per warp: the block slot, and the block's warp count. */
+extern dim3_t __sl_hart_idx[NUM_CORES * NUM_WARPS * NUM_THREADS][2];
+extern uint32_t __sl_warp_slot[NUM_WARPS];      /* block slot (= barrier id) of each warp */
+extern uint32_t __sl_warps_per_block;           /* warps of one block in the current launch */
+
+static inline dim3_t *__sl_hart_index(void) {
+    dim3_t *p;
+    __asm__ ("mv %0, tp" : "=r"(p));
+    return p;
+}
+
+#define blockIdx  (__sl_hart_index()[0])
+#define threadIdx (__sl_hart_index()[1])
+
+/* Vortex's names for a block's slot and warp count. */
+#define __local_group_id  (__sl_warp_slot[vx_warp_id()])
+#define __warps_per_group (__sl_warps_per_block)
+
+/* Barrier over the warps of this thread's block (barrier id = the block's slot). One-warp blocks need
+ * no barrier instruction: their lanes run in lock-step. */
+static inline void __syncthreads(void) {
+#if NUM_WARPS > 1
+    uint32_t n = __sl_warps_per_block;
+    if (n > 1)
+        vx_barrier((int)__sl_warp_slot[vx_warp_id()], (int)n);
+#endif
+    __asm__ __volatile__ ("" ::: "memory");
+}
+
+/* This block's part of local memory: `size` bytes at LMEM base + slot * size. The caller makes sure
+ * that (number of co-resident blocks) * size fits (2^LMEM_LOG_SIZE bytes); beyond it is unmapped and
+ * an access faults. */
+#define __local_mem(size) \
+    ((void *)((uint8_t *)vx_local_mem() + (size_t)__sl_warp_slot[vx_warp_id()] * (size_t)(size)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VX_SPAWN_H */

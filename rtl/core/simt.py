@@ -1,0 +1,243 @@
+"""Warp control: thread masks, active warps, IPDOM divergence stacks and the barrier table.
+
+Executes Vortex's custom-0 instructions (tmc, wspawn, split/split.n, join, bar, pred/pred.n) for the
+execute stage exactly as docs/simt.md specifies, and holds the per-warp state they change.
+"""
+
+from amaranth import *
+from amaranth.lib import data, enum, wiring
+from amaranth.lib.wiring import In, Out
+
+from ...config import FaultCause
+
+__all__ = [
+    "SimtOp",
+    "WarpControl",
+]
+
+
+class SimtOp(enum.Enum, shape=3):
+    """funct3 of the custom-0 instructions."""
+    TMC = 0
+    WSPAWN = 1
+    SPLIT = 2
+    JOIN = 3
+    BAR = 4
+    PRED = 5
+
+
+class WarpControl(wiring.Component):
+    """Per-warp SIMT state and the custom-0 instructions.
+
+    Parameters
+    ----------
+    warps, threads : int
+    ipdom_depth : int
+        IPDOM stack entries per warp (two per divergent split).
+    barriers : int
+        Barrier table entries.
+
+    Members
+    -------
+    start : In(1)
+        Launch: only warp 0 active, with thread mask 1; stacks and barriers cleared.
+    valid : In(1)
+        Execute holds a custom-0 instruction of warp ``warp``: the outputs below describe it.
+    commit : In(1)
+        It leaves execute this cycle: apply its effect.
+    op : In(SimtOp)
+    warp : In(range(warps))
+    pc : In(32)
+    negate : In(1)
+        split.n / pred.n.
+    cond : In(threads)
+        Bit 0 of rs1 in every lane (split and pred conditions).
+    a, b : In(32)
+        rs1 and rs2 of the warp's last active lane.
+    tmask : Out(ArrayLayout(threads, warps))
+    active : Out(warps)
+    waiting : Out(warps)
+        Waits at a barrier.
+    barrier_id : Out(ArrayLayout(8, warps))
+    result : Out(32)
+        split's rd: the stack depth before the split.
+    spawn_wait : Out(1)
+        wspawn must wait: other warps are still active.
+    fault : Out(1)
+    fault_cause : Out(8)
+    fault_addr : Out(32)
+    next_pc : Out(32)
+        Where the warp continues (pc + 4, or the other side of a split for join).
+    stop : Out(1)
+        The warp retires (tmc, or pred with an empty fallback mask).
+    spawn : Out(warps)
+        Warps started by a committing wspawn, at ``spawn_pc``.
+    spawn_pc : Out(32)
+
+    Latency: combinational outputs, state updated at the clock edge of ``commit``.
+    """
+
+    def __init__(self, *, warps=1, threads=1, ipdom_depth=2, barriers=2):
+        self._warps, self._threads = warps, threads
+        self._depth, self._barriers = ipdom_depth, barriers
+        super().__init__({
+            "start": In(1),
+            "valid": In(1),
+            "commit": In(1),
+            "op": In(SimtOp),
+            "warp": In(range(warps)),
+            "pc": In(32),
+            "negate": In(1),
+            "cond": In(threads),
+            "a": In(32),
+            "b": In(32),
+            "tmask": Out(data.ArrayLayout(threads, warps)),
+            "active": Out(warps),
+            "waiting": Out(warps),
+            "barrier_id": Out(data.ArrayLayout(8, warps)),
+            "result": Out(32),
+            "spawn_wait": Out(1),
+            "fault": Out(1),
+            "fault_cause": Out(8),
+            "fault_addr": Out(32),
+            "next_pc": Out(32),
+            "stop": Out(1),
+            "spawn": Out(warps),
+            "spawn_pc": Out(32),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        W, T, depth, B = self._warps, self._threads, self._depth, self._barriers
+        full = (1 << T) - 1
+        entry_layout = data.StructLayout({"mask": T, "pc": 32, "is_else": 1})
+
+        tmasks = Array(Signal(T, name=f"tmask_{w}") for w in range(W))
+        sps = Array(Signal(range(depth + 1), name=f"sp_{w}") for w in range(W))
+        stacks = [Array(Signal(entry_layout, name=f"ipdom_{w}_{i}") for i in range(depth))
+                  for w in range(W)]
+        bar_ids = Array(Signal(8, name=f"bar_id_{w}") for w in range(W))
+        bar_counts = Array(Signal(range(W + 1), name=f"bar_count_{b}") for b in range(B))
+        active = Signal(W)
+        waiting = Signal(W)
+
+        for w in range(W):
+            m.d.comb += [self.tmask[w].eq(tmasks[w]), self.barrier_id[w].eq(bar_ids[w])]
+        m.d.comb += [self.active.eq(active), self.waiting.eq(waiting)]
+
+        warp, op, a, b = self.warp, self.op, self.a, self.b
+        cur_tmask = Signal(T)
+        cur_sp = Signal(range(depth + 1))
+        m.d.comb += [cur_tmask.eq(tmasks[warp]), cur_sp.eq(sps[warp])]
+
+        taken = Signal(T)
+        m.d.comb += taken.eq(cur_tmask & (self.cond ^ self.negate.replicate(T)))
+        other = Signal(T)
+        m.d.comb += other.eq(cur_tmask & ~taken)
+        divergent = taken.any() & other.any()
+        def popcount(x):
+            return sum(x[i] for i in range(T))
+        first = Signal(T)
+        second = Signal(T)
+        then_first = popcount(taken) <= popcount(other)
+        m.d.comb += [first.eq(Mux(then_first, taken, other)),
+                     second.eq(Mux(then_first, other, taken))]
+
+        top = Signal(entry_layout)
+        top_index = Signal(range(depth))
+        m.d.comb += top_index.eq(cur_sp - 1)
+        with m.Switch(warp):
+            for w in range(W):
+                with m.Case(w):
+                    m.d.comb += top.eq(stacks[w][top_index])
+        pops = (op == SimtOp.JOIN) & (a < cur_sp)
+
+        bar_id = a[:31]
+        spawn_count = a
+        others_active = (active & ~(C(1, W) << warp)).any()
+        mask_of = lambda n: (C(1, 33) << n) - 1
+
+        new_mask = Signal(T)    # tmc's and pred's new thread mask
+        m.d.comb += new_mask.eq(Mux(op == SimtOp.TMC, a & full, Mux(taken.any(), taken, b & full)))
+        m.d.comb += [
+            self.result.eq(cur_sp),
+            self.spawn_wait.eq(self.valid & (op == SimtOp.WSPAWN) & others_active),
+            self.stop.eq(((op == SimtOp.TMC) | (op == SimtOp.PRED)) & (new_mask == 0)),
+            self.next_pc.eq(Mux(pops & top.is_else, top.pc, self.pc + 4)),
+            self.spawn_pc.eq(b),
+        ]
+        with m.Switch(op):
+            with m.Case(SimtOp.SPLIT):
+                m.d.comb += [self.fault.eq(divergent & (cur_sp + 2 > depth)),
+                             self.fault_cause.eq(FaultCause.IPDOM_OVERFLOW),
+                             self.fault_addr.eq(cur_sp)]
+            with m.Case(SimtOp.JOIN):
+                m.d.comb += [self.fault.eq(a > cur_sp),
+                             self.fault_cause.eq(FaultCause.JOIN_WITHOUT_SPLIT),
+                             self.fault_addr.eq(a)]
+            with m.Case(SimtOp.BAR):
+                m.d.comb += [self.fault.eq((bar_id >= B) | (b > W)),
+                             self.fault_cause.eq(FaultCause.BARRIER_RANGE),
+                             self.fault_addr.eq(bar_id)]
+            with m.Case(SimtOp.WSPAWN):
+                m.d.comb += [self.fault.eq((spawn_count == 0) | (spawn_count > W)),
+                             self.fault_cause.eq(FaultCause.WSPAWN_RANGE),
+                             self.fault_addr.eq(spawn_count)]
+            with m.Case(SimtOp.TMC, SimtOp.PRED):
+                pass
+            with m.Default():
+                m.d.comb += self.fault.eq(0)
+
+        spawn = Signal(W)
+        m.d.comb += spawn.eq(mask_of(spawn_count[:6]) & ~1 & ~(C(1, W) << warp))
+        commit = self.commit & ~self.start
+        m.d.comb += self.spawn.eq(Mux(commit & (op == SimtOp.WSPAWN), spawn, 0))
+
+        release = Signal()
+        bar_count = bar_counts[bar_id[:max(1, (B - 1).bit_length())]]
+        m.d.comb += release.eq(bar_count + 1 >= b)
+
+        with m.If(commit):
+            with m.Switch(op):
+                with m.Case(SimtOp.TMC, SimtOp.PRED):
+                    m.d.sync += tmasks[warp].eq(new_mask)
+                    with m.If(new_mask == 0):
+                        m.d.sync += active.eq(active & ~(C(1, W) << warp))
+                with m.Case(SimtOp.WSPAWN):
+                    m.d.sync += active.eq(active | spawn)
+                    for w in range(W):
+                        with m.If(spawn[w]):
+                            m.d.sync += [tmasks[w].eq(1), sps[w].eq(0)]
+                with m.Case(SimtOp.SPLIT):
+                    with m.If(divergent):
+                        m.d.sync += [tmasks[warp].eq(first), sps[warp].eq(cur_sp + 2)]
+                        for w in range(W):
+                            with m.If(warp == w):
+                                m.d.sync += [
+                                    stacks[w][cur_sp].mask.eq(cur_tmask),
+                                    stacks[w][cur_sp].is_else.eq(0),
+                                    stacks[w][cur_sp + 1].mask.eq(second),
+                                    stacks[w][cur_sp + 1].pc.eq(self.pc + 4),
+                                    stacks[w][cur_sp + 1].is_else.eq(1),
+                                ]
+                with m.Case(SimtOp.JOIN):
+                    with m.If(pops):
+                        m.d.sync += [tmasks[warp].eq(top.mask), sps[warp].eq(cur_sp - 1)]
+                with m.Case(SimtOp.BAR):
+                    with m.If(b > 1):
+                        with m.If(release):
+                            m.d.sync += bar_count.eq(0)
+                            for w in range(W):
+                                with m.If(waiting[w] & (bar_ids[w] == bar_id)):
+                                    m.d.sync += waiting[w].eq(0)
+                        with m.Else():
+                            m.d.sync += [bar_count.eq(bar_count + 1), waiting.eq(waiting | (C(1, W) << warp)),
+                                         bar_ids[warp].eq(bar_id)]
+
+        with m.If(self.start):
+            m.d.sync += [active.eq(1), waiting.eq(0)]
+            for w in range(W):
+                m.d.sync += [tmasks[w].eq(1 if w == 0 else 0), sps[w].eq(0), bar_ids[w].eq(0)]
+            for b_ in range(B):
+                m.d.sync += bar_counts[b_].eq(0)
+        return m
