@@ -929,11 +929,13 @@ class Emulator:
                 bits |= 1 << x[LANE]
         return bits
 
+    # Decoded instructions are cached across launches: their closures must read self._warps at
+    # execution time, since every start() builds new warp objects.
     def _wspawn(self, rs1, rs2):
-        warps = self._warps
         count_max = self.config.warps
 
         def execute(xs, pc):
+            warps = self._warps
             count, target = xs[-1][rs1], xs[-1][rs2]
             if count == 0 or count > count_max:
                 raise _Fault(FaultCause.WSPAWN_RANGE, count)
@@ -990,11 +992,11 @@ class Emulator:
         return execute
 
     def _bar(self, rs1, rs2):
-        warps = self._warps
         num_barriers = self.config.num_barriers
         warp_count = self.config.warps
 
         def execute(xs, pc):
+            warps = self._warps
             bid, n = xs[-1][rs1] & 0x7FFF_FFFF, xs[-1][rs2]
             if bid >= num_barriers or n > warp_count:
                 raise _Fault(FaultCause.BARRIER_RANGE, bid)

@@ -374,8 +374,10 @@ class Core(wiring.Component):
         x_raise = x_valid & x_exc & alive & ~m_valid & ~w_valid
 
         div_wait = (unit == Unit.DIV) & ~dividers[0].done
-        simt_wait = is_simt & warpctl.spawn_wait
-        x_ready = x_valid & alive & ~x_exc & ~load_use & ~div_wait & ~simt_wait
+        # A wspawn that must wait for the other warps to finish leaves X unexecuted and its warp is
+        # parked; it is fetched again and replayed once the warp is alone (docs/simt.md).
+        replay = x_valid & alive & ~x_exc & is_simt & warpctl.spawn_wait
+        x_ready = x_valid & alive & ~x_exc & ~load_use & ~div_wait & ~replay
         # A load starts only when the collector is free; the request that finishes an access also
         # needs room in M.
         collector_free = ~(m_valid & m_load) & (col_remaining == 0)
@@ -393,6 +395,7 @@ class Core(wiring.Component):
             self.dmem.req.tag.eq(Mux(is_load, _LOAD_TAG, 0)),
             csr.commit.eq(x_advance & (unit == Unit.CSR)),
             warpctl.commit.eq(x_advance & is_simt),
+            warpctl.park.eq(replay),
         ]
         for lane in range(T):
             m.d.comb += [
@@ -437,25 +440,26 @@ class Core(wiring.Component):
 
         # A taken branch, or any SIMT instruction, sends its warp to a new PC: its younger
         # instructions (in D and in its fetch buffer) are on a wrong path.
-        redirect = x_advance & (taken | is_simt)
+        redirect = (x_advance & (taken | is_simt)) | replay
         m.d.comb += [
             fetch.start.eq(self.start),
             fetch.spawn.eq(warpctl.spawn),
             fetch.spawn_pc.eq(Mux(self.start, self.start_pc, warpctl.spawn_pc)),
             fetch.redirect.eq(redirect | x_raise | m_fault),
             fetch.redirect_warp.eq(x_warp),
-            fetch.redirect_pc.eq(Mux(is_simt, warpctl.next_pc, target)),
+            fetch.redirect_pc.eq(Mux(replay, x_pc, Mux(is_simt, warpctl.next_pc, target))),
             fetch.redirect_stop.eq((is_simt & warpctl.stop) | x_raise | m_fault),
         ]
 
         # ---- D: pick a warp, decode, read registers; hand over to X ----------------------------
-        x_take = alive & (~x_valid | x_advance)
+        x_take = alive & (~x_valid | x_advance | replay)
         d_take = alive & (~d_valid | x_take)
         kill_d = redirect & (d_warp == x_warp)
         grant = issue.grant
         for w in range(W):
             m.d.comb += issue.ready[w].eq(fetch.head_valid[w] & warpctl.active[w] &
-                                          ~warpctl.waiting[w] & ~(redirect & (x_warp == w)))
+                                          ~warpctl.waiting[w] & ~warpctl.parked[w] &
+                                          ~(redirect & (x_warp == w)))
         head = fetch.head[grant]
         m.d.comb += [
             issue.advance.eq(d_take),
@@ -523,7 +527,7 @@ class Core(wiring.Component):
             m.d.comb += self.perf.stall.eq(_MEMORY)
         with m.Elif(x_valid & (load_use | div_wait)):
             m.d.comb += self.perf.stall.eq(_HAZARD)
-        with m.Elif((x_valid & simt_wait) | (~x_valid & (warpctl.waiting & warpctl.active).any())):
+        with m.Elif(~x_valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(_BARRIER)
         with m.Elif(~x_valid & ~(fetch.head_valid & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(_FETCH)

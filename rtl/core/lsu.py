@@ -179,22 +179,22 @@ class Coalescer(wiring.Component):
                 m.d.comb += first.eq(self.addr[lane])
         m.d.comb += self.block.eq(Cat(C(0, offset_bits), first[offset_bits:]))
 
-        merged_data = C(0, 8 * nbytes)
-        merged_be = C(0, nbytes)
+        # Merge word by word (32-bit operations, cheap to simulate, unlike shifts of the whole
+        # block): a byte of word k comes from the highest lane that writes it.
+        hits, words = [], []
         for lane in range(T):
             addr = self.addr[lane]
             hit = Signal(name=f"hit_{lane}")
             m.d.comb += [hit.eq(self.pending[lane] & (addr[offset_bits:] == first[offset_bits:])),
                          self.lanes[lane].eq(hit)]
-            word = addr[2:offset_bits]
-            be = Signal(nbytes, name=f"be_{lane}")
-            wdata = Signal(8 * nbytes, name=f"wdata_{lane}")
-            m.d.comb += [
-                be.eq(Mux(hit, self.wbe[lane] << (word * 4), 0)),
-                wdata.eq(self.wdata[lane] << (word * 32)),
-            ]
-            byte_mask = Cat(be[i].replicate(8) for i in range(nbytes))
-            merged_data = (merged_data & ~byte_mask) | (wdata & byte_mask)
-            merged_be = merged_be | be
-        m.d.comb += [self.data.eq(merged_data), self.be.eq(merged_be)]
+            hits.append(hit)
+            words.append(addr[2:offset_bits])
+        for k in range(nbytes // 4):
+            data_k, be_k = C(0, 32), C(0, 4)
+            for lane in range(T):
+                lane_be = Mux(hits[lane] & (words[lane] == k), self.wbe[lane], 0)
+                byte_mask = Cat(lane_be[i].replicate(8) for i in range(4))
+                data_k = (data_k & ~byte_mask) | (self.wdata[lane] & byte_mask)
+                be_k = be_k | lane_be
+            m.d.comb += [self.data.word_select(k, 32).eq(data_k), self.be.word_select(k, 4).eq(be_k)]
         return m

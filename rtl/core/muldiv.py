@@ -20,7 +20,7 @@ class Multiplier(wiring.Component):
     result : Out(32)
 
     Latency: combinational; the core registers the product at the end of execute, so a dependent
-    instruction issues back to back. Resources: one 33x33 signed multiplier (DSP blocks on an FPGA).
+    instruction issues back to back. Resources: one 32x32 unsigned multiplier, two subtractors.
     """
 
     latency = 0
@@ -32,14 +32,20 @@ class Multiplier(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        # mulh treats both operands as signed, mulhsu only a, mulhu neither: extend to 33 bits.
-        a_signed = (self.funct3 == 1) | (self.funct3 == 2)
-        b_signed = self.funct3 == 1
-        a = Cat(self.a, a_signed & self.a[31]).as_signed()
-        b = Cat(self.b, b_signed & self.b[31]).as_signed()
-        product = Signal(66)
-        m.d.comb += product.eq(a * b)
-        m.d.comb += self.result.eq(Mux(self.funct3 == 0, product[0:32], product[32:64]))
+        # One unsigned 32x32 -> 64 product, then the signed high words by correction:
+        # hi(signed a) = hi(unsigned) - (a < 0 ? b : 0), and likewise for b. This keeps the product
+        # 64 bits wide (a native word in Verilator, one DSP cascade on an FPGA).
+        a_signed = (self.funct3 == 1) | (self.funct3 == 2)     # mulh, mulhsu
+        b_signed = self.funct3 == 1                            # mulh
+        product = Signal(64)
+        high = Signal(32)
+        m.d.comb += [
+            product.eq(self.a * self.b),
+            high.eq(product[32:64]
+                    - Mux(a_signed & self.a[31], self.b, 0)
+                    - Mux(b_signed & self.b[31], self.a, 0)),
+            self.result.eq(Mux(self.funct3 == 0, product[0:32], high)),
+        ]
         return m
 
 

@@ -63,6 +63,10 @@ class WarpControl(wiring.Component):
         split's rd: the stack depth before the split.
     spawn_wait : Out(1)
         wspawn must wait: other warps are still active.
+    park : In(1)
+        The waiting wspawn of warp ``warp`` leaves execute to be replayed: the warp is *parked*
+        (not issued) until it is the only active warp, so it does not block the others.
+    parked : Out(warps)
     fault : Out(1)
     fault_cause : Out(8)
     fault_addr : Out(32)
@@ -97,6 +101,8 @@ class WarpControl(wiring.Component):
             "barrier_id": Out(data.ArrayLayout(8, warps)),
             "result": Out(32),
             "spawn_wait": Out(1),
+            "park": In(1),
+            "parked": Out(warps),
             "fault": Out(1),
             "fault_cause": Out(8),
             "fault_addr": Out(32),
@@ -121,9 +127,14 @@ class WarpControl(wiring.Component):
         active = Signal(W)
         waiting = Signal(W)
 
+        parked = Signal(W)
         for w in range(W):
             m.d.comb += [self.tmask[w].eq(tmasks[w]), self.barrier_id[w].eq(bar_ids[w])]
-        m.d.comb += [self.active.eq(active), self.waiting.eq(waiting)]
+            with m.If((active & ~(1 << w)) == 0):
+                m.d.sync += parked[w].eq(0)
+        with m.If(self.park):
+            m.d.sync += parked.eq(parked | (C(1, W) << self.warp))
+        m.d.comb += [self.active.eq(active), self.waiting.eq(waiting), self.parked.eq(parked)]
 
         warp, op, a, b = self.warp, self.op, self.a, self.b
         cur_tmask = Signal(T)
@@ -235,7 +246,7 @@ class WarpControl(wiring.Component):
                                          bar_ids[warp].eq(bar_id)]
 
         with m.If(self.start):
-            m.d.sync += [active.eq(1), waiting.eq(0)]
+            m.d.sync += [active.eq(1), waiting.eq(0), parked.eq(0)]
             for w in range(W):
                 m.d.sync += [tmasks[w].eq(1 if w == 0 else 0), sps[w].eq(0), bar_ids[w].eq(0)]
             for b_ in range(B):

@@ -17,14 +17,10 @@ from simtlab.kernels import compile as kc
 from simtlab.kernels.catalog import EXAMPLES, Buf, pack_args, spin_reference
 from simtlab.kernels.compile import ISA_DIR, compile_kernel, compiler_command, compiler_version
 
-try:
-    from simtlab.sim.emulator import Emulator
-except Exception:  # the golden model is optional for these tests
-    Emulator = None
+from simtlab.sim.emulator import Emulator
 
 CONFIG = SimtConfig(name="test")
 ISA_TESTS = sorted(ISA_DIR.glob("*.S"))
-needs_emulator = pytest.mark.skipif(Emulator is None, reason="simtlab.sim.emulator not available")
 
 
 def run_on_emulator(program, writes=(), arg_addr=None, max_cycles=2_000_000):
@@ -159,7 +155,6 @@ def test_example_compiles_and_loads(name):
     assert program.entry % 4 == 0
 
 
-@needs_emulator
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_runs_on_emulator(name):
     example = EXAMPLES[name]
@@ -197,14 +192,12 @@ def test_spin_reference_is_long_enough_for_the_benchmark():
 
 # -- programs without the runtime ---------------------------------------------------------------------
 
-@needs_emulator
 def test_main_result_becomes_exit_code():
     program = load_elf(compile_kernel('#include "simtlab.h"\nint main(void) { return 3; }\n', CONFIG), CONFIG)
     _, result = run_on_emulator(program)
     assert (result.status, result.code) == (RunStatus.EXIT, 3)
 
 
-@needs_emulator
 def test_sl_exit_and_bss_and_64bit_division():
     source = r'''
 #include "simtlab.h"
@@ -258,7 +251,6 @@ def test_isa_tests_cover_every_instruction():
     assert ".insn r 0x0b, 0, 0" in text     # tmc
 
 
-@needs_emulator
 @pytest.mark.parametrize("path", ISA_TESTS, ids=[p.stem for p in ISA_TESTS])
 def test_isa_test_passes_on_emulator(path):
     program = load_elf(compile_kernel(path, CONFIG, runtime=False), CONFIG)
@@ -267,7 +259,6 @@ def test_isa_test_passes_on_emulator(path):
     assert result.code == 0, f"{path.name}: check {result.code} failed"
 
 
-@needs_emulator
 def test_isa_test_reports_the_failing_check(tmp_path):
     text = (ISA_DIR / "alu_reg.S").read_text()
     wrong = text.replace("TEST_RR(14, add, 0xacf13568,", "TEST_RR(14, add, 0xacf13569,")

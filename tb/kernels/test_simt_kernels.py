@@ -1,6 +1,7 @@
 """The SIMT example kernels (vx_spawn_threads, __syncthreads, local memory, split/join/pred) on the
-golden model at several warps x threads shapes, each checked against numpy; plus the launch geometry
-(blockIdx/threadIdx/gridDim/blockDim) and the error path of a block that does not fit the core."""
+RTL model and the golden model at several warps x threads shapes, each checked against numpy; plus the
+launch geometry (blockIdx/threadIdx/gridDim/blockDim) and the error path of a block that does not fit
+the core."""
 
 import numpy as np
 import pytest
@@ -10,13 +11,6 @@ from simtlab.config import SimtConfig
 from simtlab.drivers.demo import run_case
 from simtlab.errors import KernelFailed
 from simtlab.kernels.catalog import EXAMPLES, SIMT_EXAMPLES
-
-try:
-    from simtlab.sim.emulator import Emulator   # noqa: F401
-except Exception:  # pragma: no cover - the golden model is part of the package
-    Emulator = None
-
-pytestmark = pytest.mark.skipif(Emulator is None, reason="simtlab.sim.emulator not available")
 
 SHAPES = ((1, 1), (2, 2), (4, 4), (8, 8), (4, 16), (16, 4))
 SEED = 20261122
@@ -32,20 +26,34 @@ def _device(shape):
     return Device(_config(shape), backend="emu")
 
 
+_SHARED = {}
+
+
+def _shared_device(shape, backend):
+    """One device per shape and backend for the whole session (launches reset the core)."""
+    key = (shape, backend)
+    if key not in _SHARED:
+        _SHARED[key] = Device(_config(shape), backend=backend)
+    return _SHARED[key]
+
+
 def _cases():
-    for name in SIMT_EXAMPLES:
-        example = EXAMPLES[name]
-        for size in (example.default_size, *example.sizes):
-            for shape in SHAPES:
-                yield pytest.param(name, size, shape, id=f"{name}-{size}-{shape[0]}x{shape[1]}")
+    for backend in ("emu", "rtl"):
+        for name in SIMT_EXAMPLES:
+            example = EXAMPLES[name]
+            for size in (example.default_size, *example.sizes):
+                for shape in SHAPES:
+                    yield pytest.param(name, size, shape, backend,
+                                       id=f"{backend}-{name}-{size}-{shape[0]}x{shape[1]}")
 
 
-@pytest.mark.parametrize("name,size,shape", list(_cases()))
-def test_simt_example_matches_numpy(name, size, shape):
+@pytest.mark.parametrize("name,size,shape,backend", list(_cases()))
+def test_simt_example_matches_numpy(name, size, shape, backend):
     example = EXAMPLES[name]
     case = example.make_case(np.random.default_rng(SEED), size)
-    with _device(shape) as device:
-        counters = run_case(device, example, case)
+    device = _shared_device(shape, backend)
+    device.free_all()
+    counters = run_case(device, example, case)
     assert 0 < counters.instrs <= counters.cycles <= case.max_cycles
 
 
