@@ -6,6 +6,8 @@ against numpy, so a fast wrong answer cannot pass as a benchmark.
 
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import SimtConfig
-from ..kernels.catalog import EXAMPLES, spin_reference
+from ..kernels.catalog import EXAMPLES, SIMT_EXAMPLES, spin_reference
 
 __all__ = [
     "bench",
@@ -50,67 +52,138 @@ def _timed(fn):
     return value, time.perf_counter() - start
 
 
-def bench(quick=False, config=None):
+def _cold_build(config):
+    """Seconds to build ``config``'s model into an empty cache."""
     from ..sim.build import build_model
-    from ..sim.model import VerilatorModel
-    from .demo import run_case
-    from .device import Device
-
-    config = config or SimtConfig(name="default")
-    print(f"simtlab bench: config {config.as_dict()}")
-
-    # Cold build into an empty cache, then a warm load from the normal cache.
     with tempfile.TemporaryDirectory() as empty:
         saved = os.environ.get("SIMTLAB_CACHE")
         os.environ["SIMTLAB_CACHE"] = empty
         try:
-            _, cold = _timed(lambda: build_model(config))
+            _, seconds = _timed(lambda: build_model(config))
         finally:
             if saved is None:
                 os.environ.pop("SIMTLAB_CACHE")
             else:
                 os.environ["SIMTLAB_CACHE"] = saved
-    build_model(config)
-    from ..sim import build
-    build._VERILOG_MEMO.clear()     # time what a new process pays: elaborate, hash, load
-    model, warm = _timed(lambda: VerilatorModel(config))
-    model.close()
-    print(f"  cold model build      {cold:8.1f} s")
-    print(f"  warm model load       {warm:8.3f} s (elaborate + hash + load from cache)")
+    return seconds
 
-    rows = []
-    with Device(config) as device:
-        # Simulation speed on a long run of the spin kernel.
-        iterations = 100_000 if quick else 1_000_000
-        out = device.alloc(12, np.uint32)
-        device.load(EXAMPLES["spin"].source)
-        counters, seconds = _timed(lambda: device.run(None, iterations, 12345, out,
-                                                      max_cycles=400 * iterations))
-        assert np.array_equal(device.download(out), spin_reference(iterations, 12345)), \
-            "spin kernel result differs from the Python reference"
-        print(f"  spin x{iterations:<9}     {counters.cycles:>10} cycles in {seconds:.2f} s = "
-              f"{counters.cycles / seconds / 1e6:.2f} M cycles/s (ipc {counters.ipc:.3f})")
-        device.free_all()
 
-        # Straight-line integer code.
+def _spin_speed(device, iterations):
+    """Run the spin kernel; returns (counters, simulated cycles per second)."""
+    out = device.alloc(12, np.uint32)
+    device.load(EXAMPLES["spin"].source)
+    counters, seconds = _timed(lambda: device.run(None, iterations, 12345, out,
+                                                  max_cycles=400 * iterations))
+    assert np.array_equal(device.download(out), spin_reference(iterations, 12345)), \
+        "spin kernel result differs from the Python reference"
+    device.free_all()
+    return counters, counters.cycles / seconds
+
+
+#: Vortex's published RTL-simulation figures (vortex-isa.md): (cycles, IPC) per workload and shape.
+VORTEX = {
+    ("vecadd", "4x4"): (292_046, 0.337),
+    ("vecadd", "4x16"): (75_335, 0.326),
+    ("sgemm", "4x4"): (5_957_013, 0.419),
+    ("sgemm", "4x16"): (1_821_882, 0.342),
+}
+
+
+def _sgemm_case(rng, size):
+    """An integer C = A x B of size^3 for the tiled matmul kernel (Vortex's sgemm shape)."""
+    from ..kernels.catalog import Buf, Case
+    a = rng.integers(-100, 100, size=(size, size)).astype(np.int32)
+    b = rng.integers(-100, 100, size=(size, size)).astype(np.int32)
+    c = (a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32)
+    return Case(args=[size, size, size, Buf("a"), Buf("b"), Buf("c")],
+                inputs={"a": a, "b": b, "c": np.zeros((size, size), np.int32)},
+                expected={"c": c}, max_cycles=400_000_000)
+
+
+def bench(quick=False):
+    from ..sim.build import build_model
+    from .demo import run_case
+    from .device import Device
+
+    scalar = SimtConfig(name="1x1")
+    simt = {"4x4": SimtConfig(name="4x4", warps=4, threads=4),
+            "4x16": SimtConfig(name="4x16", warps=4, threads=16)}
+    print("simtlab bench (every kernel result is checked against numpy)")
+
+    print("\n== model build")
+    for name, config in (("1x1", scalar), ("4x4", simt["4x4"])):
+        print(f"  cold build {name:<5}          {_cold_build(config):8.1f} s")
+    build_model(scalar)
+    # A new process: what `Device()` costs once the model is cached (imports not counted).
+    probe = ("import time, simtlab; t = time.perf_counter(); simtlab.Device(); "
+             "print(time.perf_counter() - t)")
+    warm = float(subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                                text=True).stdout)
+    print(f"  warm load 1x1               {warm:8.2f} s (Device() in a new process, model cached)")
+
+    print("\n== simulation speed (spin kernel)")
+    for name, config, iterations in (("1x1", scalar, 100_000 if quick else 1_000_000),
+                                     ("4x4", simt["4x4"], 50_000 if quick else 300_000)):
+        with Device(config) as device:
+            counters, speed = _spin_speed(device, iterations)
+        print(f"  {name:<5} {counters.cycles:>10} cycles  {speed / 1e6:6.2f} M cycles/s  "
+              f"ipc {counters.ipc:.3f}")
+
+    with Device(scalar) as device:
         from ..kernels.compile import compile_kernel
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "straight.S"
             source.write_text(straight_line_program(5_000 if quick else 20_000))
-            elf = compile_kernel(source, config, runtime=False)
+            elf = compile_kernel(source, scalar, runtime=False)
             counters = device.run(elf)
-        print(f"  straight-line integer {counters.cycles:>10} cycles, {counters.instrs} instrs, "
-              f"ipc {counters.ipc:.3f}")
+        print(f"\n== straight-line integer code (1x1): {counters.instrs} instrs in {counters.cycles} "
+              f"cycles, ipc {counters.ipc:.3f}")
 
+        print("\n== example kernels (1x1)")
+        print(f"  {'kernel':<12} {'n':>6} {'cycles':>10} {'instrs':>10} {'ipc':>6}")
         rng = np.random.default_rng(2026)
         for name, example in EXAMPLES.items():
-            if name == "spin":
+            if name == "spin" or name in SIMT_EXAMPLES:
                 continue
-            case = example.make_case(rng, example.default_size)
-            counters = run_case(device, example, case)
-            rows.append((name, example.default_size, counters))
-    print(f"  {'kernel':<10} {'n':>6} {'cycles':>10} {'instrs':>10} {'ipc':>6}")
-    for name, size, counters in rows:
-        print(f"  {name:<10} {size:>6} {counters.cycles:>10} {counters.instrs:>10} "
-              f"{counters.ipc:>6.3f}")
+            counters = run_case(device, example, example.make_case(rng, example.default_size))
+            print(f"  {name:<12} {example.default_size:>6} {counters.cycles:>10} "
+                  f"{counters.instrs:>10} {counters.ipc:>6.3f}")
+
+    print("\n== SIMT, side by side with Vortex (1 core; Vortex RTL figures from its CI)")
+    print(f"  {'workload':<22} {'shape':<5} {'cycles':>10} {'ipc':>6} {'lanes':>6} {'Mc/s':>6}"
+          f" | {'Vortex cycles':>13} {'ipc':>6} {'speed-up':>8}")
+    vec_n = 4096 if quick else 16384
+    gemm_n = 32 if quick else 128
+    for shape, config in simt.items():
+        with Device(config) as device:
+            rng = np.random.default_rng(7)
+            for workload, example, case in (
+                    ("vecadd", EXAMPLES["vortex_vecadd"],
+                     EXAMPLES["vortex_vecadd"].make_case(rng, vec_n)),
+                    ("sgemm", EXAMPLES["matmul_tiled"], _sgemm_case(rng, gemm_n))):
+                counters, seconds = _timed(lambda: run_case(device, example, case))
+                size = vec_n if workload == "vecadd" else f"{gemm_n}^3"
+                label = f"{workload} n={size}" + (" (int, tiled)" if workload == "sgemm" else "")
+                vortex = ""
+                if not quick:
+                    v_cycles, v_ipc = VORTEX[(workload, shape)]
+                    vortex = f" | {v_cycles:>13} {v_ipc:>6.3f} {v_cycles / counters.cycles:>7.2f}x"
+                print(f"  {label:<22} {shape:<5} {counters.cycles:>10} {counters.ipc:>6.3f} "
+                      f"{counters.lane_efficiency:>6.2f} {counters.cycles / seconds / 1e6:>6.2f}"
+                      + vortex)
+
+    print("\n== SIMT kernels at 4x4: stall cycles by cause")
+    causes = ("issue", "idle", "hazard", "memory", "barrier", "fetch")
+    print(f"  {'kernel':<14} {'cycles':>9} {'ipc':>6} {'lanes':>6} " +
+          " ".join(f"{c:>8}" for c in causes) + f" {'mem req':>8} {'bytes':>9}")
+    with Device(simt["4x4"]) as device:
+        rng = np.random.default_rng(11)
+        for name in SIMT_EXAMPLES:
+            example = EXAMPLES[name]
+            counters = run_case(device, example, example.make_case(rng, example.default_size))
+            perf = counters.perf
+            print(f"  {name:<14} {counters.cycles:>9} {counters.ipc:>6.3f} "
+                  f"{counters.lane_efficiency:>6.2f} " +
+                  " ".join(f"{perf.get(c, 0):>8}" for c in causes) +
+                  f" {perf.get('mem_requests', 0):>8} {perf.get('mem_bytes', 0):>9}")
     return 0

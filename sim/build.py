@@ -353,17 +353,52 @@ def build_library(verilog, *, config=None, key_extra="", trace=False):
 _VERILOG_MEMO = {}
 
 
+def _source_key(config, trace):
+    """A key from everything the generated Verilog and the build depend on, computable without
+    elaborating the design: the configuration, the RTL and configuration sources, Amaranth's version,
+    the harness, the tools and the flags."""
+    import amaranth
+    h = hashlib.sha256()
+    parts = [("config", config.key()), ("trace", str(bool(trace))), ("recipe", str(_RECIPE)),
+             ("amaranth", amaranth.__version__), ("flags", " ".join(VERILATOR_FLAGS)),
+             ("cpu", _cpu_identity())]
+    parts += sorted(tool_versions().items())
+    rtl = pathlib.Path(__import__("simtlab.rtl", fromlist=["_"]).__file__).parent
+    sources = sorted(rtl.rglob("*.py")) + [pathlib.Path(__import__(
+        "simtlab.config", fromlist=["_"]).__file__)] + list(_harness_sources())
+    for path in sources:
+        parts.append((path.name, path.read_bytes()))
+    for label, data in parts:
+        data = data.encode() if isinstance(data, str) else data
+        h.update(f"{label}:{len(data)}:".encode())
+        h.update(data)
+    return h.hexdigest()[:32]
+
+
 def build_model(config, *, trace=False):
     """Build (or fetch) the library of the real simtlab top for ``config`` (a ``SimtConfig``).
 
-    The Verilog (about 0.7 s of elaboration) is generated once per process and configuration; the
-    cache lookup itself takes about a millisecond.
+    A warm start does not elaborate the design: an index keyed by the RTL sources, the configuration
+    and the tools (``_source_key``) points at the cache entry, which is keyed by the generated
+    Verilog. On a miss the Verilog is generated (about 1-3 s, once per process and configuration).
     """
     from ..config import SimtConfig
     if not isinstance(config, SimtConfig):
         raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
+    index = cache_dir() / "models" / "index" / _source_key(config, trace)
+    try:
+        entry = cache_dir() / "models" / index.read_text().strip()
+        if _entry_ok(entry):
+            return entry / _LIB_NAME
+    except OSError:
+        pass
     key = config.key()
     if key not in _VERILOG_MEMO:
-        from ..rtl import generate_verilog  # imported late: the RTL is heavy and may not exist yet
+        from ..rtl import generate_verilog  # imported late: the RTL is heavy
         _VERILOG_MEMO[key] = generate_verilog(config)
-    return build_library(_VERILOG_MEMO[key], config=config, key_extra=key, trace=trace)
+    lib = build_library(_VERILOG_MEMO[key], config=config, key_extra=key, trace=trace)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(lib.parent.name)
+    os.replace(tmp, index)
+    return lib

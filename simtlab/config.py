@@ -153,7 +153,8 @@ class SimtConfig:
     cores, warps, threads:
         Cores (1 for now), warps per core (1..32), threads (lanes) per warp (1..32).
     mem_latency:
-        Cycles from a memory request to its response in the harness's memory model (>= 1).
+        Cycles from a memory request to its response at the device's ports in the harness's memory
+        model (>= 1). The top registers responses, so the core sees them one cycle later.
     block_bytes:
         Bytes of one memory request (Vortex's 64-byte block); lanes of a warp that fall into one
         block share a request.

@@ -133,7 +133,7 @@ class Core(wiring.Component):
         offset_bits = (B - 1).bit_length()
         lanes = data.ArrayLayout(32, T)
         depth = 4
-        while depth < cfg.mem_latency + 2:
+        while depth < cfg.mem_latency + 3:     # + 1: the top registers responses
             depth *= 2
 
         m.submodules.fetch = fetch = Fetch(warps=W, depth=depth, block_bytes=B)

@@ -70,8 +70,20 @@ class SimtTop(wiring.Component):
         m.submodules.dcrs = dcrs = DcrFile(self._config)
         m.submodules.core = core = Core(self._config)
         wiring.connect(m, dcr=wiring.flipped(self.dcr), dcrs=dcrs.write)
-        wiring.connect(m, imem=wiring.flipped(self.imem), core=core.imem)
-        wiring.connect(m, dmem=wiring.flipped(self.dmem), core=core.dmem)
+        # Requests go straight out; responses pass one register, so that no logic of the core
+        # depends combinationally on the memory (the simulator then evaluates it once per cycle).
+        for name in ("imem", "dmem"):
+            port, inner = getattr(self, name), getattr(core, name)
+            m.d.comb += [
+                port.req.valid.eq(inner.req.valid), port.req.addr.eq(inner.req.addr),
+                port.req.we.eq(inner.req.we), port.req.data.eq(inner.req.data),
+                port.req.be.eq(inner.req.be), port.req.tag.eq(inner.req.tag),
+                inner.req.ready.eq(port.req.ready),
+            ]
+            m.d.sync += [
+                inner.rsp.valid.eq(port.rsp.valid), inner.rsp.data.eq(port.rsp.data),
+                inner.rsp.tag.eq(port.rsp.tag), inner.rsp.err.eq(port.rsp.err),
+            ]
         wiring.connect(m, fault=wiring.flipped(self.fault), core=core.fault)
         wiring.connect(m, retire=wiring.flipped(self.retire), core=core.retire)
         wiring.connect(m, dbg=wiring.flipped(self.dbg), core=core.dbg)
