@@ -89,17 +89,6 @@ VORTEX = {
 }
 
 
-def _sgemm_case(rng, size):
-    """An integer C = A x B of size^3 for the tiled matmul kernel (Vortex's sgemm shape)."""
-    from ..kernels.catalog import Buf, Case
-    a = rng.integers(-100, 100, size=(size, size)).astype(np.int32)
-    b = rng.integers(-100, 100, size=(size, size)).astype(np.int32)
-    c = (a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32)
-    return Case(args=[size, size, size, Buf("a"), Buf("b"), Buf("c")],
-                inputs={"a": a, "b": b, "c": np.zeros((size, size), np.int32)},
-                expected={"c": c}, max_cycles=400_000_000)
-
-
 def bench(quick=False):
     from ..sim.build import build_model
     from .demo import run_case
@@ -160,10 +149,10 @@ def bench(quick=False):
             for workload, example, case in (
                     ("vecadd", EXAMPLES["vortex_vecadd"],
                      EXAMPLES["vortex_vecadd"].make_case(rng, vec_n)),
-                    ("sgemm", EXAMPLES["matmul_tiled"], _sgemm_case(rng, gemm_n))):
+                    ("sgemm", EXAMPLES["sgemm"], EXAMPLES["sgemm"].make_case(rng, gemm_n))):
                 counters, seconds = _timed(lambda: run_case(device, example, case))
                 size = vec_n if workload == "vecadd" else f"{gemm_n}^3"
-                label = f"{workload} n={size}" + (" (int, tiled)" if workload == "sgemm" else "")
+                label = f"{workload} n={size}" + (" (int)" if workload == "sgemm" else "")
                 vortex = ""
                 if not quick:
                     v_cycles, v_ipc = VORTEX[(workload, shape)]

@@ -291,6 +291,15 @@ def _matmul_tiled(rng, size):
                 max_cycles=SIMT_BASE + 100 * (30 * m * n * (k + 16) + 2000))
 
 
+def _sgemm(rng, size):
+    a = rng.integers(-1000, 1000, size=(size, size)).astype(np.int32)
+    b = rng.integers(-1000, 1000, size=(size, size)).astype(np.int32)
+    return Case(args=[size, Buf("a"), Buf("b"), Buf("c")],
+                inputs={"a": a, "b": b, "c": np.full((size, size), 0x11111111, np.int32)},
+                expected={"c": _wrap32(a.astype(np.int64) @ b.astype(np.int64))},
+                max_cycles=SIMT_BASE + 100 * (12 * size ** 3 + 40 * size * size + 2000))
+
+
 def stencil_reference(grid):
     """What kernels/examples/stencil.c computes for a 2-D int32 array."""
     g = grid.astype(np.int64)
@@ -377,6 +386,9 @@ EXAMPLES = {
                 (1, 2, 16, 1024)),
         Example("matmul_tiled", EXAMPLES_DIR / "matmul_tiled.c",
                 "C = A x B (int32) with tiles in local memory", _matmul_tiled, 13, (1, 4)),
+        Example("sgemm", EXAMPLES_DIR / "sgemm.c",
+                "C = A x B (int32), one task per element, Vortex's sgemm shape", _sgemm, 12,
+                (1, 5)),
         Example("stencil", EXAMPLES_DIR / "stencil.c", "2-D 5-point stencil (int32), 2-D grid",
                 _stencil, 20, (1, 2, 3)),
         Example("divergence", EXAMPLES_DIR / "divergence.c",
@@ -388,4 +400,4 @@ EXAMPLES = {
 #: The examples that launch through vx_spawn_threads (tb/kernels/test_simt_kernels.py runs them on
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
-                 "bitonic_sort", "matmul_tiled", "stencil", "divergence")
+                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence")

@@ -38,12 +38,10 @@
     slli    tmp, tmp, STACK_LOG2_SIZE;  \
     sub     rd, rd, tmp
 
-/* tp := &__sl_hart_idx[mhartid] (vx_spawn.c: 24 bytes per hardware thread, read by blockIdx etc.). */
+/* tp := &__sl_hart_idx[0][mhartid] (vx_spawn.h: one row of words per coordinate). */
 #define SL_SET_TP(tmp)                  \
     csrr    tmp, VX_CSR_MHARTID;        \
-    slli    tp, tmp, 4;                 \
-    slli    tmp, tmp, 3;                \
-    add     tp, tp, tmp;                \
+    slli    tp, tmp, 2;                 \
     la      tmp, __sl_hart_idx;         \
     add     tp, tp, tmp
 

@@ -16,13 +16,11 @@
 #include "vx_spawn.h"
 #include "simtlab.h"
 
-#define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
-
 dim3_t gridDim;
 dim3_t blockDim;
 /* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). start.S points
- * tp at __sl_hart_idx[mhartid]. */
-__attribute__((section(".noinit.__sl_idx"))) dim3_t __sl_hart_idx[SL_HW_THREADS][2];
+ * tp at __sl_hart_idx[0][mhartid]. */
+__attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 uint32_t __sl_warp_slot[NUM_WARPS];
 uint32_t __sl_warps_per_block;
 
@@ -46,12 +44,19 @@ static inline uint32_t sl_lane_mask(uint32_t lanes) {
     return lanes >= 32 ? 0xFFFFFFFFu : (1u << lanes) - 1u;
 }
 
-/* index -> (x, y, z) in a grid of extents (gx, gy, *); branch-free for lane-dependent indices. */
-static inline void sl_unflatten(dim3_t *out, uint32_t index, uint32_t gx, uint32_t gy) {
+/* Stores coordinates x, y, z into rows first .. first + 2 of this hardware thread's column. */
+static inline void sl_set(uint32_t first, uint32_t x, uint32_t y, uint32_t z) {
+    uint32_t *p = __sl_hart_column() + first * SL_HW_THREADS;
+    p[0] = x;
+    p[SL_HW_THREADS] = y;
+    p[2 * SL_HW_THREADS] = z;
+}
+
+/* index -> (x, y, z) in a grid of extents (gx, gy, *) stored at rows first..; branch-free for
+ * lane-dependent indices. */
+static inline void sl_unflatten(uint32_t first, uint32_t index, uint32_t gx, uint32_t gy) {
     uint32_t q = index / gx;
-    out->x = index - q * gx;
-    out->y = q % gy;
-    out->z = q / gy;
+    sl_set(first, index - q * gx, q % gy, q / gy);
 }
 
 void __sl_spawn_worker(void) {
@@ -61,13 +66,11 @@ void __sl_spawn_worker(void) {
     void *const arg = (void *)sl_launch.arg;
     const uint32_t total = sl_launch.total;
     const uint32_t gx = gridDim.x, gy = gridDim.y;
-    dim3_t *const bidx = &__sl_hart_index()[0];
-    dim3_t *const tidx = &__sl_hart_index()[1];
 
     if (sl_launch.block_size == 0) {
         /* task mode */
-        tidx->x = tidx->y = tidx->z = 0;
-        bidx->y = bidx->z = 0;
+        sl_set(3, 0, 0, 0);             /* threadIdx */
+        sl_set(0, 0, 0, 0);             /* blockIdx */
         __sl_warp_slot[warp] = warp;
         const uint32_t one_dim = sl_launch.dims == 1;
         for (uint32_t base = warp * NUM_THREADS; base < total; base += NUM_WARPS * NUM_THREADS) {
@@ -76,9 +79,9 @@ void __sl_spawn_worker(void) {
                 vx_tmc((int)sl_lane_mask(left));
             uint32_t task = base + lane;
             if (one_dim)                            /* warp-uniform */
-                bidx->x = task;
+                __sl_hart_column()[0] = task;
             else
-                sl_unflatten(bidx, task, gx, gy);
+                sl_unflatten(0, task, gx, gy);
             fn(arg);
         }
         return;
@@ -92,12 +95,12 @@ void __sl_spawn_worker(void) {
         return;
     __sl_warp_slot[warp] = slot;
     const uint32_t first = (warp - slot * wpb) * NUM_THREADS;      /* first thread of this warp */
-    sl_unflatten(tidx, first + lane, blockDim.x, blockDim.y);
+    sl_unflatten(3, first + lane, blockDim.x, blockDim.y);
     const uint32_t left = sl_launch.block_size - first;
     if (left < NUM_THREADS)
         vx_tmc((int)sl_lane_mask(left));
     for (uint32_t block = slot; block < total; block += slots) {
-        sl_unflatten(bidx, block, gx, gy);
+        sl_unflatten(0, block, gx, gy);
         fn(arg);
     }
 }

@@ -50,21 +50,31 @@ int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_
 extern dim3_t gridDim;
 extern dim3_t blockDim;
 
-/* Per hardware thread: {blockIdx, threadIdx} of the thread, at __sl_hart_idx[mhartid]. The spawn
- * entry points point each lane's tp (thread pointer, x4) at its own record, so that blockIdx.x costs
- * one load (no TLS needed); per warp: the block slot, and the block's warp count. */
-extern dim3_t __sl_hart_idx[NUM_CORES * NUM_WARPS * NUM_THREADS][2];
+/* Per hardware thread: the coordinates blockIdx.x/y/z and threadIdx.x/y/z, one row per coordinate
+ * (__sl_hart_idx[c][mhartid]) so that the lanes of a warp read consecutive words: one memory block per
+ * warp for blockIdx.x. The spawn entry points point each lane's tp (thread pointer, x4) at its column,
+ * so a coordinate costs one load (no TLS needed). Per warp: the block slot, and the block's warp count. */
+#define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
+extern uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 extern uint32_t __sl_warp_slot[NUM_WARPS];      /* block slot (= barrier id) of each warp */
 extern uint32_t __sl_warps_per_block;           /* warps of one block in the current launch */
 
-static inline dim3_t *__sl_hart_index(void) {
-    dim3_t *p;
+static inline uint32_t *__sl_hart_column(void) {
+    uint32_t *p;
     __asm__ ("mv %0, tp" : "=r"(p));
     return p;
 }
 
-#define blockIdx  (__sl_hart_index()[0])
-#define threadIdx (__sl_hart_index()[1])
+/* Coordinate row `first` .. first + 2 of this hardware thread, as a dim3_t (only the fields used are
+ * loaded once inlined). */
+static inline dim3_t __sl_hart_dim3(uint32_t first) {
+    const uint32_t *p = __sl_hart_column() + first * SL_HW_THREADS;
+    dim3_t d = { p[0], p[SL_HW_THREADS], p[2 * SL_HW_THREADS] };
+    return d;
+}
+
+#define blockIdx  (__sl_hart_dim3(0))
+#define threadIdx (__sl_hart_dim3(3))
 
 /* Vortex's names for a block's slot and warp count. */
 #define __local_group_id  (__sl_warp_slot[vx_warp_id()])
