@@ -175,7 +175,7 @@ class Core(wiring.Component):
         x_op1, x_op2 = Signal(lanes), Signal(lanes)
         m_valid, m_warp, m_pc, m_insn, m_rd, m_wb = (Signal(), Signal(range(W)), Signal(32),
                                                      Signal(32), Signal(5), Signal())
-        m_tmask, m_result, m_load = Signal(T), Signal(lanes), Signal()
+        m_tmask, m_result = Signal(T), Signal(lanes)
         w_valid, w_warp, w_pc, w_insn, w_rd, w_wb = (Signal(), Signal(range(W)), Signal(32),
                                                      Signal(32), Signal(5), Signal())
         w_tmask, w_data = Signal(T), Signal(lanes)
@@ -202,44 +202,61 @@ class Core(wiring.Component):
             hit = w_valid & w_wb & (w_warp == warp) & (w_rd == rs) & w_tmask[lane]
             return Mux(hit, w_data[lane], value)
 
-        # ---- M: collect a load's responses ------------------------------------------------------
-        # The collector belongs to the one load in flight: it starts with the load's first request
-        # in X and finishes when every lane has its value, then M hands the lanes to W.
-        col_remaining = Signal(T)
-        col_data = Signal(lanes)
-        col_offset = Signal(data.ArrayLayout(offset_bits, T))
-        col_funct3 = Signal(3)
-        req_masks = Array(Signal(T, name=f"load_req_{i}") for i in range(T))
-        req_rd, req_wr = Signal(range(T)), Signal(range(T))
+        # ---- Loads: one collector per warp -----------------------------------------------------
+        # A load leaves X once its requests are out and waits in its warp's collector, not in M, so
+        # the other warps go on issuing; its warp issues nothing until the load retires, which keeps
+        # each warp's retire order. Responses return in request order: a FIFO of (warp, lanes) per
+        # request routes each one. A completed load takes W ahead of M (at most one completes per
+        # cycle, as at most one response arrives).
+        fifo_depth = 2 * max(T, W)
+        req_warp = Array(Signal(range(W), name=f"load_req_warp_{i}") for i in range(fifo_depth))
+        req_lanes = Array(Signal(T, name=f"load_req_lanes_{i}") for i in range(fifo_depth))
+        req_rd, req_wr = Signal(range(fifo_depth)), Signal(range(fifo_depth))
+        req_count = Signal(range(fifo_depth + 1))
+
+        entry = data.StructLayout({"pc": 32, "insn": 32, "rd": 5, "wb": 1, "tmask": T, "funct3": 3,
+                                   "remaining": T, "offset": data.ArrayLayout(offset_bits, T),
+                                   "data": lanes})
+        collectors = Array(Signal(entry, name=f"load_{w}") for w in range(W))
+        pending_load = Signal(W)        # warp w has a load in flight
 
         load_rsp = self.dmem.rsp.valid & (self.dmem.rsp.tag & _LOAD_TAG).any()
+        rsp_warp = Signal(range(W))
         rsp_lanes = Signal(T)
-        m.d.comb += rsp_lanes.eq(Mux(load_rsp, req_masks[req_rd], 0))
+        m.d.comb += [rsp_warp.eq(req_warp[req_rd]),
+                     rsp_lanes.eq(Mux(load_rsp, req_lanes[req_rd], 0))]
+        col = collectors[rsp_warp]
         col_next = Signal(lanes)
         for lane in range(T):
             align = load_aligns[lane]
-            offset = col_offset[lane]
+            offset = col.offset[lane]
             m.d.comb += [
                 align.word.eq(self.dmem.rsp.data.word_select(offset[2:], 32) if offset_bits > 2
                               else self.dmem.rsp.data[:32]),
                 align.addr_low.eq(offset[:2]),
-                align.funct3.eq(col_funct3),
-                col_next[lane].eq(Mux(rsp_lanes[lane], align.value, col_data[lane])),
+                align.funct3.eq(col.funct3),
+                col_next[lane].eq(Mux(rsp_lanes[lane], align.value, col.data[lane])),
             ]
-        remaining_next = col_remaining & ~rsp_lanes
-        m.d.sync += [col_data.eq(col_next), col_remaining.eq(remaining_next)]
+        remaining_next = Signal(T)
+        m.d.comb += remaining_next.eq(col.remaining & ~rsp_lanes)
         with m.If(load_rsp):
-            m.d.sync += req_rd.eq(Mux(req_rd == T - 1, 0, req_rd + 1))
-
-        m_done = ~m_load | (remaining_next == 0)
+            m.d.sync += [col.data.eq(col_next), col.remaining.eq(remaining_next),
+                         req_rd.eq(Mux(req_rd == fifo_depth - 1, 0, req_rd + 1))]
+        load_done = load_rsp & (remaining_next == 0) & ~self.dmem.rsp.err
         m_fault = load_rsp & self.dmem.rsp.err & alive
-        m_advance = m_valid & m_done & ~m_fault & alive
+
+        # ---- M: pass results on (W is taken by a completing load first) --------------------------
+        m_advance = m_valid & ~load_done & alive
         m_ready = ~m_valid | m_advance
-        with m.If(m_advance):
+        with m.If(load_done):
+            m.d.sync += [
+                w_valid.eq(1), w_warp.eq(rsp_warp), w_pc.eq(col.pc), w_insn.eq(col.insn),
+                w_rd.eq(col.rd), w_wb.eq(col.wb), w_tmask.eq(col.tmask), w_data.eq(col_next),
+            ]
+        with m.Elif(m_advance):
             m.d.sync += [
                 w_valid.eq(1), w_warp.eq(m_warp), w_pc.eq(m_pc), w_insn.eq(m_insn),
-                w_rd.eq(m_rd), w_wb.eq(m_wb), w_tmask.eq(m_tmask),
-                w_data.eq(Mux(m_load, col_next, m_result)),
+                w_rd.eq(m_rd), w_wb.eq(m_wb), w_tmask.eq(m_tmask), w_data.eq(m_result),
             ]
 
         # ---- X: execute -----------------------------------------------------------------------
@@ -250,8 +267,6 @@ class Core(wiring.Component):
                 hit = m_valid & m_wb & (m_warp == x_warp) & (m_rd == rs) & m_tmask[lane]
                 m.d.comb += op[lane].eq(Mux(hit, m_result[lane],
                                             w_forward(x_warp, rs, lane, value[lane])))
-        load_use = (m_valid & m_load & m_wb & (m_warp == x_warp) &
-                    ((x_dec.use_rs1 & (m_rd == x_dec.rs1)) | (x_dec.use_rs2 & (m_rd == x_dec.rs2))))
 
         # The last active lane steers the warp (docs/simt.md).
         last = Signal(range(T))
@@ -377,12 +392,11 @@ class Core(wiring.Component):
         # A wspawn that must wait for the other warps to finish leaves X unexecuted and its warp is
         # parked; it is fetched again and replayed once the warp is alone (docs/simt.md).
         replay = x_valid & alive & ~x_exc & is_simt & warpctl.spawn_wait
-        x_ready = x_valid & alive & ~x_exc & ~load_use & ~div_wait & ~replay
-        # A load starts only when the collector is free; the request that finishes an access also
-        # needs room in M.
-        collector_free = ~(m_valid & m_load) & (col_remaining == 0)
-        mem_request = x_ready & mem_op & (~is_load | lsu_started | collector_free) & \
-            (~last_request | m_ready)
+        x_ready = x_valid & alive & ~x_exc & ~div_wait & ~replay
+        # Every load request needs a FIFO entry; the request that finishes a store needs room in M
+        # (a load goes to its collector instead).
+        mem_request = x_ready & mem_op & (~is_load | (req_count < fifo_depth)) & \
+            (is_load | ~last_request | m_ready)
         mem_issued = mem_request & self.dmem.req.ready
         x_advance = Mux(mem_op, mem_issued & last_request, x_ready & m_ready)
 
@@ -399,19 +413,30 @@ class Core(wiring.Component):
         ]
         for lane in range(T):
             m.d.comb += [
-                dividers[lane].start.eq(x_valid & alive & (unit == Unit.DIV) & ~load_use &
+                dividers[lane].start.eq(x_valid & alive & (unit == Unit.DIV) &
                                         ~dividers[lane].busy & ~dividers[lane].done),
                 dividers[lane].ack.eq(x_advance),
             ]
         with m.If(mem_issued):
             m.d.sync += [lsu_started.eq(~last_request), lsu_pending.eq(pending & ~coalescer.lanes)]
             with m.If(is_load):
-                m.d.sync += [req_masks[req_wr].eq(coalescer.lanes),
-                             req_wr.eq(Mux(req_wr == T - 1, 0, req_wr + 1))]
+                m.d.sync += [req_warp[req_wr].eq(x_warp), req_lanes[req_wr].eq(coalescer.lanes),
+                             req_wr.eq(Mux(req_wr == fifo_depth - 1, 0, req_wr + 1))]
                 with m.If(~lsu_started):
-                    m.d.sync += [col_remaining.eq(x_tmask), col_funct3.eq(x_dec.funct3)]
+                    target_col = collectors[x_warp]
+                    m.d.sync += [
+                        target_col.pc.eq(x_pc), target_col.insn.eq(x_insn),
+                        target_col.rd.eq(x_dec.rd), target_col.wb.eq(x_dec.wb),
+                        target_col.tmask.eq(x_tmask), target_col.funct3.eq(x_dec.funct3),
+                        target_col.remaining.eq(x_tmask),
+                    ]
                     for lane in range(T):
-                        m.d.sync += col_offset[lane].eq(alus[lane].result[:offset_bits])
+                        m.d.sync += target_col.offset[lane].eq(alus[lane].result[:offset_bits])
+        m.d.sync += req_count.eq(req_count + (mem_issued & is_load) - load_rsp)
+        load_starts = mem_issued & is_load & ~lsu_started
+        m.d.sync += pending_load.eq(
+            (pending_load & ~Mux(load_done, C(1, W) << rsp_warp, 0)) |
+            Mux(load_starts, C(1, W) << x_warp, 0))
 
         result = Signal(lanes)
         for lane in range(T):
@@ -429,11 +454,10 @@ class Core(wiring.Component):
                 with m.Default():
                     m.d.comb += result[lane].eq(alus[lane].result)
 
-        with m.If(x_advance):
+        with m.If(x_advance & ~is_load):
             m.d.sync += [
                 m_valid.eq(1), m_warp.eq(x_warp), m_pc.eq(x_pc), m_insn.eq(x_insn),
                 m_rd.eq(x_dec.rd), m_wb.eq(x_dec.wb), m_tmask.eq(x_tmask), m_result.eq(result),
-                m_load.eq(is_load),
             ]
         with m.Elif(m_advance):
             m.d.sync += m_valid.eq(0)
@@ -456,10 +480,13 @@ class Core(wiring.Component):
         d_take = alive & (~d_valid | x_take)
         kill_d = redirect & (d_warp == x_warp)
         grant = issue.grant
+        d_load = d_valid & (decoder.out.unit == Unit.LOAD)
+        x_load = x_valid & is_load
         for w in range(W):
+            behind_load = (pending_load[w] | (d_load & (d_warp == w)) | (x_load & (x_warp == w)))
             m.d.comb += issue.ready[w].eq(fetch.head_valid[w] & warpctl.active[w] &
                                           ~warpctl.waiting[w] & ~warpctl.parked[w] &
-                                          ~(redirect & (x_warp == w)))
+                                          ~behind_load & ~(redirect & (x_warp == w)))
         head = fetch.head[grant]
         m.d.comb += [
             issue.advance.eq(d_take),
@@ -493,12 +520,12 @@ class Core(wiring.Component):
             m.d.sync += d_valid.eq(0)
 
         # ---- Control: start, end, fault ----------------------------------------------------------
-        idle = ~d_valid & ~x_valid & ~m_valid & ~w_valid & (col_remaining == 0)
+        idle = ~d_valid & ~x_valid & ~m_valid & ~w_valid & (pending_load == 0)
         with m.If(running & ~warpctl.active.any() & idle):
             m.d.sync += running.eq(0)
         with m.If(m_fault):
             m.d.sync += [self.fault.valid.eq(1), self.fault.cause.eq(FaultCause.LOAD_ACCESS),
-                         self.fault.pc.eq(Mux(m_valid & m_load, m_pc, x_pc)),
+                         self.fault.pc.eq(col.pc),
                          self.fault.addr.eq(0), running.eq(0)]
         with m.Elif(x_raise):
             m.d.sync += [self.fault.valid.eq(1), self.fault.cause.eq(x_cause),
@@ -507,7 +534,8 @@ class Core(wiring.Component):
             m.d.sync += [
                 running.eq(1), self.fault.valid.eq(0),
                 d_valid.eq(0), x_valid.eq(0), m_valid.eq(0), w_valid.eq(0),
-                lsu_started.eq(0), col_remaining.eq(0), req_rd.eq(0), req_wr.eq(0),
+                lsu_started.eq(0), pending_load.eq(0), req_rd.eq(0), req_wr.eq(0),
+                req_count.eq(0),
             ]
 
         # ---- Observation: warp dump and stall classes ---------------------------------------------
@@ -525,7 +553,7 @@ class Core(wiring.Component):
             m.d.comb += self.perf.stall.eq(_ISSUE)
         with m.Elif(x_valid & (mem_op | ~m_ready)):
             m.d.comb += self.perf.stall.eq(_MEMORY)
-        with m.Elif(x_valid & (load_use | div_wait)):
+        with m.Elif(x_valid & div_wait):
             m.d.comb += self.perf.stall.eq(_HAZARD)
         with m.Elif(~x_valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(_BARRIER)
