@@ -179,8 +179,8 @@ class Coalescer(wiring.Component):
                 m.d.comb += first.eq(self.addr[lane])
         m.d.comb += self.block.eq(Cat(C(0, offset_bits), first[offset_bits:]))
 
-        # Merge word by word (32-bit operations, cheap to simulate, unlike shifts of the whole
-        # block): a byte of word k comes from the highest lane that writes it.
+        # Merge byte by byte: a byte of the block comes from the highest lane that writes it
+        # (small 8-bit multiplexers: cheap in gates and for the simulator, unlike block-wide shifts).
         hits, words = [], []
         for lane in range(T):
             addr = self.addr[lane]
@@ -190,11 +190,17 @@ class Coalescer(wiring.Component):
             hits.append(hit)
             words.append(addr[2:offset_bits])
         for k in range(nbytes // 4):
-            data_k, be_k = C(0, 32), C(0, 4)
+            selected = []
             for lane in range(T):
-                lane_be = Mux(hits[lane] & (words[lane] == k), self.wbe[lane], 0)
-                byte_mask = Cat(lane_be[i].replicate(8) for i in range(4))
-                data_k = (data_k & ~byte_mask) | (self.wdata[lane] & byte_mask)
-                be_k = be_k | lane_be
-            m.d.comb += [self.data.word_select(k, 32).eq(data_k), self.be.word_select(k, 4).eq(be_k)]
+                sel = Signal(name=f"word_{k}_lane_{lane}")
+                m.d.comb += sel.eq(hits[lane] & (words[lane] == k))
+                selected.append(sel)
+            for byte in range(4):
+                value, enable = C(0, 8), C(0, 1)
+                for lane in range(T):
+                    lane_enable = selected[lane] & self.wbe[lane][byte]
+                    value = Mux(lane_enable, self.wdata[lane][8 * byte:8 * byte + 8], value)
+                    enable = enable | lane_enable
+                m.d.comb += [self.data[32 * k + 8 * byte:32 * k + 8 * byte + 8].eq(value),
+                             self.be[4 * k + byte].eq(enable)]
         return m

@@ -10,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
 from ..mem.bus import MemSignature
+from ..mem.skid import RequestSkid
 from .dcr import DcrFile, DcrWriteSignature
 
 __all__ = [
@@ -67,20 +68,28 @@ class SimtTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        # The core runs in domain "core": the same clock, but its reset is the `rst` input delayed
+        # by one register. Like the registered memory responses and start pulse below, this keeps
+        # every core signal free of combinational paths from the top's inputs, which lets Verilator
+        # evaluate the core once per cycle instead of once per input change.
+        m.domains.core = core_domain = ClockDomain("core", local=True)
+        core_reset = Signal(init=1)
+        m.d.sync += core_reset.eq(0)
+        m.d.comb += [core_domain.clk.eq(ClockSignal("sync")), core_domain.rst.eq(core_reset)]
         m.submodules.dcrs = dcrs = DcrFile(self._config)
-        m.submodules.core = core = Core(self._config)
+        m.submodules.core = core = DomainRenamer("core")(Core(self._config))
         wiring.connect(m, dcr=wiring.flipped(self.dcr), dcrs=dcrs.write)
-        # Requests go straight out; responses pass one register, so that no logic of the core
-        # depends combinationally on the memory (the simulator then evaluates it once per cycle).
+        # Requests go out through a skid buffer and responses pass one register, so that no logic
+        # of the core depends combinationally on the memory (the simulator then evaluates the
+        # core once per cycle).
+        width = 8 * self._config.block_bytes
         for name in ("imem", "dmem"):
             port, inner = getattr(self, name), getattr(core, name)
-            m.d.comb += [
-                port.req.valid.eq(inner.req.valid), port.req.addr.eq(inner.req.addr),
-                port.req.we.eq(inner.req.we), port.req.data.eq(inner.req.data),
-                port.req.be.eq(inner.req.be), port.req.tag.eq(inner.req.tag),
-                inner.req.ready.eq(port.req.ready),
-            ]
-            m.d.sync += [
+            skid = RequestSkid(data_width=width, tag_width=16)
+            m.submodules[f"{name}_skid"] = DomainRenamer("core")(skid)
+            wiring.connect(m, core=inner.req, skid=skid.i)
+            wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
+            m.d.core += [
                 inner.rsp.valid.eq(port.rsp.valid), inner.rsp.data.eq(port.rsp.data),
                 inner.rsp.tag.eq(port.rsp.tag), inner.rsp.err.eq(port.rsp.err),
             ]
@@ -88,10 +97,13 @@ class SimtTop(wiring.Component):
         wiring.connect(m, retire=wiring.flipped(self.retire), core=core.retire)
         wiring.connect(m, dbg=wiring.flipped(self.dbg), core=core.dbg)
         wiring.connect(m, perf=wiring.flipped(self.perf), core=core.perf)
+        # Registered like the memory responses: no core logic depends combinationally on an input.
+        start = Signal()
+        m.d.core += start.eq(self.start)
         m.d.comb += [
-            core.start.eq(self.start),
+            core.start.eq(start),
             core.start_pc.eq(dcrs.startup_addr),
             core.start_arg.eq(dcrs.startup_arg),
-            self.busy.eq(core.busy),
+            self.busy.eq(core.busy | start),     # busy from the cycle after the start pulse
         ]
         return m

@@ -25,6 +25,7 @@ def run_program(words, *, latency=1, max_cycles=3000, memory=None, warps=1, thre
         pending = {"imem": [], "dmem": []}
         ctx.set(dut.imem.req.ready, 1)
         ctx.set(dut.dmem.req.ready, 1)
+        await ctx.tick()                # the core leaves reset one cycle after the top
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
