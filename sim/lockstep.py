@@ -8,16 +8,13 @@ retired warp instruction (``sim.result.trace_dtype(threads)``): ``cycle``, ``pc`
 ``pc``, ``insn``, ``rd``, ``tmask`` and -- when either record writes a register -- ``data`` of the lanes
 in ``tmask``. Of the warps' first divergences it reports the earliest one by the expected (golden)
 trace's ``cycle``. ``cycle`` itself and ``_pad`` are never compared.
-
-Traces in the first-light 1-thread layout (``sim.result.TRACE_DTYPE``) are accepted too: they are read
-as warp 0 with ``tmask = 1`` and ``cycle`` = record number.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .result import TRACE_DTYPE, trace_dtype
+from .result import trace_dtype
 
 __all__ = ["Divergence", "compare_traces", "format_record", "make_trace"]
 
@@ -126,23 +123,11 @@ class Divergence:
         return "\n".join(lines)
 
 
-def _legacy_to_simt(records):
-    out = np.zeros(len(records), dtype=trace_dtype(1))
-    out["cycle"] = np.arange(len(records))
-    for name in ("pc", "insn", "rd"):
-        out[name] = records[name]
-    out["tmask"] = 1
-    out["data"][:, 0] = records["data"]
-    return out
-
-
 def _as_trace(records, label):
     records = np.asarray(records)
     names = records.dtype.names
-    if names is not None and records.dtype == TRACE_DTYPE:
-        return _legacy_to_simt(records.reshape(-1))
     if names is None or any(name not in names for name in FIELDS + ("cycle", "warp")):
-        raise TypeError(f"{label} trace must be an array of trace_dtype (or TRACE_DTYPE) records, "
+        raise TypeError(f"{label} trace must be an array of trace_dtype records, "
                         f"not dtype {records.dtype}")
     records = records.reshape(-1)
     if records.dtype["data"].ndim == 0:                 # a scalar data field: one thread

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..config import FaultCause, RunStatus
 
-__all__ = ["RunResult", "WarpDump", "TRACE_DTYPE", "trace_dtype", "STALL_CAUSES"]
+__all__ = ["RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
 
 #: Cycle classes the core reports on its ``perf__stall`` port (code = index); the harness counts them.
 STALL_CAUSES = ("issue", "idle", "hazard", "memory", "barrier", "fetch")
@@ -74,6 +74,3 @@ def trace_dtype(threads):
     return np.dtype([("cycle", "<u4"), ("pc", "<u4"), ("insn", "<u4"), ("warp", "u1"), ("rd", "u1"),
                      ("_pad", "<u2"), ("tmask", "<u4"), ("data", "<u4", (threads,))])
 
-
-#: The first-light record layout (1 thread); kept until the backends move to ``trace_dtype``.
-TRACE_DTYPE = np.dtype([("pc", "<u4"), ("insn", "<u4"), ("data", "<u4"), ("rd", "u1"), ("_pad", "u1", (3,))])

@@ -8,7 +8,7 @@ import pytest
 from simtlab.config import MemoryMap, SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import Divergence, compare_traces, format_record, make_trace
-from simtlab.sim.result import TRACE_DTYPE, trace_dtype
+from simtlab.sim.result import trace_dtype
 
 BASE = MemoryMap.CODE_BASE
 
@@ -131,17 +131,6 @@ def test_format_record():
 def test_rejects_non_trace_arrays():
     with pytest.raises(TypeError, match="trace_dtype"):
         compare_traces(np.zeros(4, dtype=np.uint32), make_trace(ROWS))
-
-
-def test_first_light_traces_are_still_accepted():
-    legacy = np.zeros(len(ROWS), dtype=TRACE_DTYPE)
-    for index, (pc, insn, rd, data) in enumerate(ROWS):
-        legacy[index] = (pc, insn, data, rd, (0, 0, 0))
-    assert compare_traces(make_trace(ROWS), legacy) is None
-    changed = legacy.copy()
-    changed[1]["data"] = 99
-    div = compare_traces(make_trace(ROWS), changed)
-    assert (div.index, div.fields, div.lane) == (1, ("data",), 0)
 
 
 def _emulator_trace(words):
