@@ -37,29 +37,40 @@ def run_case(device, example, case):
     return counters
 
 
-def demo(names=("vecadd", "memcpy", "fibonacci", "matmul", "reduce", "sort"), seed=2026):
-    """Build (or load) the RTL model, run each example, check it with numpy, print counters."""
+def _run_all(device, names, rng):
+    failures = 0
+    for name in names:
+        example = EXAMPLES[name]
+        case = example.make_case(rng, example.default_size)
+        try:
+            counters = run_case(device, example, case)
+        except Exception as error:      # report every kernel, then fail
+            failures += 1
+            print(f"  {name:<14} FAIL  {error}")
+            continue
+        print(f"  {name:<14} ok    n={example.default_size:<5} {counters}   ({example.description})")
+    return failures
+
+
+def demo(seed=2026):
+    """Build (or load) the RTL models, run the example kernels on a scalar core (1 warp x 1 thread)
+    and on a 4 warps x 4 threads SIMT core, check each against numpy, print counters."""
+    from ..config import PRESETS
     from .device import Device
 
-    start = time.perf_counter()
-    device = Device()
-    print(f"simtlab demo: RTL model ready in {time.perf_counter() - start:.1f} s "
-          f"(config {device.config.as_dict()})")
     rng = np.random.default_rng(seed)
     failures = 0
-    with device:
-        for name in names:
-            example = EXAMPLES[name]
-            case = example.make_case(rng, example.default_size)
-            try:
-                counters = run_case(device, example, case)
-            except (AssertionError, Exception) as error:   # report every kernel, then fail
-                failures += 1
-                print(f"  {name:<10} FAIL  {error}")
-                continue
-            print(f"  {name:<10} ok    n={example.default_size:<5} {counters}   "
-                  f"({example.description})")
-    print("all results match numpy" if not failures else f"{failures} kernel(s) FAILED")
+    for preset, names in (
+            ("default", ("vecadd", "memcpy", "fibonacci", "matmul", "reduce", "sort")),
+            ("4x4", ("vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram", "bitonic_sort",
+                     "matmul_tiled", "sgemm", "stencil", "divergence"))):
+        config = PRESETS[preset]
+        start = time.perf_counter()
+        with Device(config) as device:
+            print(f"\nsimtlab demo: {config.warps} warp(s) x {config.threads} thread(s), RTL model "
+                  f"ready in {time.perf_counter() - start:.1f} s")
+            failures += _run_all(device, names, rng)
+    print("\nall results match numpy" if not failures else f"\n{failures} kernel(s) FAILED")
     return 1 if failures else 0
 
 
