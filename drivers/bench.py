@@ -161,6 +161,24 @@ def bench(quick=False):
                       f"{counters.lane_efficiency:>6.2f} {counters.cycles / seconds / 1e6:>6.2f}"
                       + vortex)
 
+    print("\n== configurations: vecadd n=4096 and sgemm 32^3 (int) on every tested shape")
+    print(f"  {'shape':<6} {'workload':<10} {'cycles':>9} {'instrs':>8} {'ipc':>6} {'lanes':>6} "
+          f"{'memory':>7} {'hazard':>7} {'idle':>6} {'mem req':>8}")
+    for shape in ((1, 1), (2, 2), (4, 4), (8, 8), (4, 16), (16, 4)):
+        config = SimtConfig(name=f"{shape[0]}x{shape[1]}", warps=shape[0], threads=shape[1])
+        with Device(config) as device:
+            rng = np.random.default_rng(5)
+            for workload, size in (("vortex_vecadd", 1024 if quick else 4096),
+                                   ("sgemm", 16 if quick else 32)):
+                example = EXAMPLES[workload]
+                counters = run_case(device, example, example.make_case(rng, size))
+                perf = counters.perf
+                print(f"  {config.name:<6} {workload.replace('vortex_', ''):<10} "
+                      f"{counters.cycles:>9} {counters.instrs:>8} {counters.ipc:>6.3f} "
+                      f"{counters.lane_efficiency:>6.2f} {perf.get('memory', 0):>7} "
+                      f"{perf.get('hazard', 0):>7} {perf.get('idle', 0):>6} "
+                      f"{perf.get('mem_requests', 0):>8}")
+
     print("\n== SIMT kernels at 4x4: stall cycles by cause")
     causes = ("issue", "idle", "hazard", "memory", "barrier", "fetch")
     print(f"  {'kernel':<14} {'cycles':>9} {'ipc':>6} {'lanes':>6} " +
