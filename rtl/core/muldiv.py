@@ -50,7 +50,8 @@ class Multiplier(wiring.Component):
 
 
 class Divider(wiring.Component):
-    """div, divu, rem, remu (selected by ``funct3`` 4-7), restoring division one bit per cycle.
+    """div, divu, rem, remu (selected by ``funct3`` 4-7), restoring division, ``BITS_PER_CYCLE``
+    quotient bits per cycle (that many subtract-and-select steps chained in one cycle).
 
     Members
     -------
@@ -65,12 +66,13 @@ class Divider(wiring.Component):
         The result was taken; the divider is free from the next cycle.
     result : Out(32)
 
-    Latency: 33 cycles from ``start`` to ``done`` (division by zero too). Throughput: one division at a
-    time. RISC-V's special cases hold: x/0 = -1 (all ones unsigned), x%0 = x, -2**31 / -1 = -2**31,
+    Latency: ``32 / BITS_PER_CYCLE + 1`` cycles (9) from ``start`` to ``done``, division by zero
+    too. Throughput: one division at a time. RISC-V's special cases hold: x/0 = -1 (all ones unsigned), x%0 = x, -2**31 / -1 = -2**31,
     -2**31 % -1 = 0.
     """
 
-    latency = 33
+    BITS_PER_CYCLE = 4
+    latency = 32 // BITS_PER_CYCLE + 1
 
     start: In(1)
     funct3: In(3)
@@ -92,7 +94,7 @@ class Divider(wiring.Component):
         quotient = Signal(32)
         remainder = Signal(33)
         divisor = Signal(32)
-        count = Signal(range(33))
+        count = Signal(range(32 // self.BITS_PER_CYCLE + 1))
         negate_q = Signal()
         negate_r = Signal()
         is_rem = Signal()
@@ -106,7 +108,7 @@ class Divider(wiring.Component):
                         quotient.eq(Mux(a_neg, -self.a, self.a)),
                         remainder.eq(0),
                         divisor.eq(Mux(b_neg, -self.b, self.b)),
-                        count.eq(32),
+                        count.eq(32 // self.BITS_PER_CYCLE),
                         negate_q.eq(a_neg ^ b_neg),
                         negate_r.eq(a_neg),
                         is_rem.eq(want_rem),
@@ -116,15 +118,16 @@ class Divider(wiring.Component):
                     m.next = "Divide"
             with m.State("Divide"):
                 m.d.comb += self.busy.eq(1)
-                # Shift the next dividend bit into the partial remainder; subtract if it fits.
-                shifted = Cat(quotient[31], remainder[0:32])
-                diff = shifted - divisor
-                fits = ~diff[32]
-                m.d.sync += [
-                    remainder.eq(Mux(fits, diff, shifted)),
-                    quotient.eq(Cat(fits, quotient[0:31])),
-                    count.eq(count - 1),
-                ]
+                # Per step: shift the next dividend bit into the partial remainder; subtract if it
+                # fits. BITS_PER_CYCLE steps are chained combinationally.
+                rem, quo = remainder, quotient
+                for _ in range(self.BITS_PER_CYCLE):
+                    shifted = Cat(quo[31], rem[0:32])
+                    diff = shifted - divisor
+                    fits = ~diff[32]
+                    rem = Mux(fits, diff, shifted)[0:33]
+                    quo = Cat(fits, quo[0:31])
+                m.d.sync += [remainder.eq(rem), quotient.eq(quo), count.eq(count - 1)]
                 with m.If(count == 1):
                     m.next = "Done"
             with m.State("Done"):
