@@ -107,7 +107,7 @@ class Core(wiring.Component):
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies M for the memory latency (one request per block its lanes
-    touch); a division 9 cycles. Throughput: one warp instruction per cycle.
+    touch); a division 33 cycles. Throughput: one warp instruction per cycle.
     """
 
     def __init__(self, config):

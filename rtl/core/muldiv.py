@@ -66,12 +66,14 @@ class Divider(wiring.Component):
         The result was taken; the divider is free from the next cycle.
     result : Out(32)
 
-    Latency: ``32 / BITS_PER_CYCLE + 1`` cycles (9) from ``start`` to ``done``, division by zero
-    too. Throughput: one division at a time. RISC-V's special cases hold: x/0 = -1 (all ones unsigned), x%0 = x, -2**31 / -1 = -2**31,
+    Latency: ``32 / BITS_PER_CYCLE + 1`` cycles (33) from ``start`` to ``done``, division by zero
+    too. Throughput: one division at a time. More bits per cycle cut the latency (2: 17 cycles,
+    4: 9 cycles) but cost simulation speed (every lane's chained steps are evaluated every cycle:
+    about 25% slower at 4x4 with 4) and FPGA timing. RISC-V's special cases hold: x/0 = -1 (all ones unsigned), x%0 = x, -2**31 / -1 = -2**31,
     -2**31 % -1 = 0.
     """
 
-    BITS_PER_CYCLE = 4
+    BITS_PER_CYCLE = 1      # a power of two up to 32
     latency = 32 // BITS_PER_CYCLE + 1
 
     start: In(1)
