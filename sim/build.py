@@ -363,9 +363,9 @@ def _source_key(config, trace):
              ("amaranth", amaranth.__version__), ("flags", " ".join(VERILATOR_FLAGS)),
              ("cpu", _cpu_identity())]
     parts += sorted(tool_versions().items())
-    rtl = pathlib.Path(__import__("simtlab.rtl", fromlist=["_"]).__file__).parent
-    sources = sorted(rtl.rglob("*.py")) + [pathlib.Path(__import__(
-        "simtlab.config", fromlist=["_"]).__file__)] + list(_harness_sources())
+    from .. import config as config_module, rtl
+    sources = (sorted(pathlib.Path(rtl.__file__).parent.rglob("*.py")) +
+               [pathlib.Path(config_module.__file__)] + list(_harness_sources()))
     for path in sources:
         parts.append((path.name, path.read_bytes()))
     for label, data in parts:
