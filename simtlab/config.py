@@ -166,6 +166,9 @@ class SimtConfig:
         log2 of the local memory bytes per core (Vortex: 14, 16 KiB).
     muldiv:
         Include the M extension; without it mul/div/rem are illegal instructions.
+    fpu:
+        Include the F extension (one FPU per lane, docs/fpu.md); without it every F instruction
+        (flw/fsw included) is illegal and kernels are compiled for RV32IM (ilp32).
     """
     cores: int = 1
     warps: int = 1
@@ -176,6 +179,7 @@ class SimtConfig:
     stack_log_size: int = 13
     lmem_log_size: int = 14
     muldiv: bool = True
+    fpu: bool = True
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -184,6 +188,9 @@ class SimtConfig:
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
+        for knob in ("muldiv", "fpu"):
+            if not isinstance(getattr(self, knob), bool):
+                raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
         if self.cores != 1:
             raise ValueError(f"cores must be 1 for now (multi-core comes later), not {self.cores!r}")
         for knob in ("warps", "threads"):
@@ -278,6 +285,8 @@ class SimtConfig:
         define("LMEM_LOG_SIZE", self.lmem_log_size)
         define("NUM_BARRIERS", self.num_barriers)
         define("MEM_BLOCK_SIZE", self.block_bytes)
+        define("EXT_M_ENABLED", int(self.muldiv))
+        define("EXT_F_ENABLED", int(self.fpu))
         lines.append("")
         for name in ("IO_COUT", "IO_EXIT", "HEAP_BASE", "CODE_BASE", "MMIO_BASE", "STACK_TOP",
                      "LMEM_BASE"):
