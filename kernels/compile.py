@@ -1,12 +1,13 @@
-"""Compile simtlab kernels (C, C++ or assembly) into RV32IM ELF files, with a content-addressed cache.
+"""Compile simtlab kernels (C, C++ or assembly) into RV32IMF ELF files, with a content-addressed cache.
 
 The default compiler is the ``ziglang`` wheel from PyPI (``python -m ziglang cc``), so nothing needs a
 download step. Set ``SIMTLAB_CC`` to use another one, for example::
 
-    SIMTLAB_CC="riscv64-unknown-elf-gcc -march=rv32im -mabi=ilp32"
-    SIMTLAB_CC="clang --target=riscv32 -march=rv32im -mabi=ilp32 -fuse-ld=lld"
+    SIMTLAB_CC="riscv64-unknown-elf-gcc -march=rv32imf -misa-spec=2.2 -mabi=ilp32f"
+    SIMTLAB_CC="clang --target=riscv32 -march=rv32imf -mabi=ilp32f -fuse-ld=lld"
 
-``SIMTLAB_CC`` is split like a shell command line and must already select RV32IM and the ilp32 ABI; the
+``SIMTLAB_CC`` is split like a shell command line and must already select the ISA (RV32IMF with the
+ilp32f ABI; RV32IM with ilp32 for a configuration without an FPU, ``SimtConfig(fpu=False)``); the
 common flags (``-nostdlib -ffreestanding ... -T link.ld``) are appended. The library supplying 64-bit
 division helpers is ``-lcompiler_rt`` for zig and ``-lgcc`` for a GCC; ``SIMTLAB_CC_LIBS`` overrides it
 (an empty value links none).
@@ -50,7 +51,8 @@ ISA_DIR = KERNELS_DIR / "isa"
 RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c")
 LINK_SCRIPT = RUNTIME_DIR / "link.ld"
 
-ZIG_TARGET = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m"]
+ZIG_TARGET = ["-target", "riscv32-freestanding-none"]
+ZIG_CPU = {False: "-mcpu=generic_rv32+m", True: "-mcpu=generic_rv32+m+f"}   # by config.fpu
 COMMON_FLAGS = [
     "-nostdlib", "-ffreestanding", "-fno-builtin", "-fomit-frame-pointer",
     "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",
@@ -76,12 +78,16 @@ def _is_default_compiler():
     return not os.environ.get("SIMTLAB_CC", "").strip()
 
 
-def compiler_command():
-    """The compiler's command line up to (not including) the common flags and the files."""
+def compiler_command(config=None):
+    """The compiler's command line up to (not including) the common flags and the files.
+
+    The default compiler targets RV32IMF (ilp32f ABI), or RV32IM (ilp32) when ``config.fpu`` is off.
+    """
     env = os.environ.get("SIMTLAB_CC", "").strip()
     if env:
         return shlex.split(env)
-    return [sys.executable, "-m", "ziglang", "cc", *ZIG_TARGET]
+    fpu = True if config is None else config.fpu
+    return [sys.executable, "-m", "ziglang", "cc", *ZIG_TARGET, ZIG_CPU[fpu]]
 
 
 def _libraries(command):
@@ -199,7 +205,7 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     Raises :class:`~simtlab.errors.ToolError` if the compiler is missing and
     :class:`~simtlab.errors.CompileError` (with the compiler's messages) if the build fails.
     """
-    command = compiler_command()
+    command = compiler_command(config)
     _check_tool(command)
     version = _version_of(tuple(command))
     sources = _normalise_sources(source)

@@ -6,14 +6,17 @@ Stages and what they hold::
     D  issue: a round-robin pick among the warps whose next instruction is buffered and which are not
        waiting at a barrier; decode; register file read for all lanes (decoder.py, regfile.py,
        scheduler.py)
-    X  execute, per lane: ALU, branch, mul/div, CSR, address checks and coalesced bus requests;
-       SIMT instructions in the warp control unit (alu.py, muldiv.py, csr.py, lsu.py, simt.py)
-    M  memory: collect a load's responses, align them per lane (lsu.py)
+    X  execute, per lane: ALU, branch, mul/div, CSR, address checks and coalesced bus requests,
+       FPU stage 1; SIMT instructions in the warp control unit (alu.py, muldiv.py, csr.py, lsu.py,
+       simt.py, ../fpu/fpu.py)
+    M  memory: collect a load's responses, align them per lane (lsu.py); FPU stage 2 (add,
+       normalise, round) for the pipelined FP operations
     W  writeback: register write of the active lanes, retire (trace port)
 
 Hazards: results are forwarded per lane (and per warp) from M and W into X, and from W into D (the
 register file reads one cycle ahead). A load's value exists only after M, so an instruction of the
-same warp in X that needs it waits (load-use). Branches and jumps resolve in X with the warp's last
+same warp in X that needs it waits (load-use); so does one that needs the result of a pipelined
+FP operation (fadd, fmul, fmadd, fcvt.s.w, ...) while that is in M: it is forwarded from W. Branches and jumps resolve in X with the warp's last
 active lane deciding (docs/simt.md) and redirect that warp only. SIMT instructions always redirect
 their warp to the next PC, so no younger instruction of the warp runs with a stale thread mask.
 Faults are precise: the faulting instruction waits in X until everything older has retired.
@@ -23,11 +26,12 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import FaultCause
+from ...config import CSR, FaultCause
+from ..fpu.layouts import RoundingMode
 from ..mem.bus import MemSignature
 from .alu import Alu, branch_taken
 from .csr import CsrFile
-from .decoder import Decoder, DecodedLayout
+from .decoder import Decoder, DecodedLayout, source_registers
 from .fetch import Fetch
 from .isa import OperandA, OperandB, Unit
 from .lsu import AddressCheck, Coalescer, LoadAlign, StoreFormat
@@ -66,7 +70,7 @@ def retire_signature(threads):
         "pc": Out(32),
         "insn": Out(32),
         "warp": Out(5),
-        "rd": Out(5),                                   #: 0 when no register is written
+        "rd": Out(6),           #: 0 when no register is written; f registers are 32-63
         "tmask": Out(threads),                          #: the lanes it executed on
         "data": Out(data.ArrayLayout(32, threads)),     #: per lane; 0 outside tmask or without rd
     })
@@ -84,8 +88,8 @@ def debug_signature(warps, threads):
 
 
 class Core(wiring.Component):
-    """A SIMT core of ``config.warps`` warps x ``config.threads`` lanes (RV32IM + Zicsr + Vortex's
-    custom-0 instructions).
+    """A SIMT core of ``config.warps`` warps x ``config.threads`` lanes (RV32IMF + Zicsr + Vortex's
+    custom-0 instructions; without F when ``config.fpu`` is off).
 
     Parameters
     ----------
@@ -107,7 +111,10 @@ class Core(wiring.Component):
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies M for the memory latency (one request per block its lanes
-    touch); a division 33 cycles. Throughput: one warp instruction per cycle.
+    touch); a division 33 cycles. FP (docs/fpu.md): compares, moves, sign injection, fmin/fmax and
+    fcvt.w.s finish in X like ALU operations; fadd/fsub/fmul, the fused operations and fcvt.s.w take X
+    and M (a dependent instruction of the same warp waits one cycle); fdiv/fsqrt hold X while they
+    iterate. Throughput: one warp instruction per cycle, one FP operation per lane per cycle.
     """
 
     def __init__(self, config):
@@ -138,15 +145,20 @@ class Core(wiring.Component):
 
         m.submodules.fetch = fetch = Fetch(warps=W, depth=depth, block_bytes=B)
         m.submodules.issue = issue = RoundRobin(W)
-        m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv)
-        m.submodules.regfile = regfile = RegFile(warps=W, threads=T)
+        m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv, fpu=cfg.fpu)
+        m.submodules.regfile = regfile = RegFile(warps=W, threads=T, fpu=cfg.fpu)
         m.submodules.csr = csr = CsrFile(cfg)
         m.submodules.warpctl = warpctl = WarpControl(warps=W, threads=T,
                                                      ipdom_depth=cfg.ipdom_depth,
                                                      barriers=cfg.num_barriers)
         m.submodules.coalescer = coalescer = Coalescer(threads=T, block_bytes=B)
         alus, multipliers, dividers, checks, store_formats, load_aligns = [], [], [], [], [], []
+        fpus = []
         for lane in range(T):
+            if cfg.fpu:
+                from ..fpu.fpu import Fpu     # TEMP until rtl/fpu/fpu.py lands
+                fpus.append(Fpu())
+                m.submodules[f"fpu_{lane}"] = fpus[-1]
             alus.append(Alu())
             multipliers.append(Multiplier())
             dividers.append(Divider())
@@ -172,12 +184,15 @@ class Core(wiring.Component):
                                                 Signal())
         x_dec = Signal(DecodedLayout)
         x_tmask = Signal(T)
-        x_op1, x_op2 = Signal(lanes), Signal(lanes)
+        x_op1, x_op2, x_op3 = Signal(lanes), Signal(lanes), Signal(lanes)
         m_valid, m_warp, m_pc, m_insn, m_rd, m_wb = (Signal(), Signal(range(W)), Signal(32),
-                                                     Signal(32), Signal(5), Signal())
+                                                     Signal(32), Signal(6), Signal())
         m_tmask, m_result = Signal(T), Signal(lanes)
+        m_fpu = Signal()        # an FP instruction: accrue m_flags into its warp's fflags
+        m_pipe = Signal()       # a pipelined FP operation: the result is the FPU's stage 2
+        m_flags = Signal(5)     # flags of an FP operation finished in X
         w_valid, w_warp, w_pc, w_insn, w_rd, w_wb = (Signal(), Signal(range(W)), Signal(32),
-                                                     Signal(32), Signal(5), Signal())
+                                                     Signal(32), Signal(6), Signal())
         w_tmask, w_data = Signal(T), Signal(lanes)
 
         # ---- W: write back and retire ---------------------------------------------------------
@@ -214,7 +229,7 @@ class Core(wiring.Component):
         req_rd, req_wr = Signal(range(fifo_depth)), Signal(range(fifo_depth))
         req_count = Signal(range(fifo_depth + 1))
 
-        entry = data.StructLayout({"pc": 32, "insn": 32, "rd": 5, "wb": 1, "tmask": T, "funct3": 3,
+        entry = data.StructLayout({"pc": 32, "insn": 32, "rd": 6, "wb": 1, "tmask": T, "funct3": 3,
                                    "remaining": T, "offset": data.ArrayLayout(offset_bits, T),
                                    "data": lanes})
         collectors = Array(Signal(entry, name=f"load_{w}") for w in range(W))
@@ -248,6 +263,22 @@ class Core(wiring.Component):
         # ---- M: pass results on (W is taken by a completing load first) --------------------------
         m_advance = m_valid & ~load_done & alive
         m_ready = ~m_valid | m_advance
+        # A pipelined FP operation finishes here: its value and flags come from the FPU's stage 2.
+        m_value = Signal(lanes)
+        m_fflags = Signal(5)
+        if cfg.fpu:
+            pipe_flags = 0
+            for lane in range(T):
+                m.d.comb += m_value[lane].eq(Mux(m_pipe, fpus[lane].p_result, m_result[lane]))
+                pipe_flags |= Mux(m_tmask[lane], fpus[lane].p_flags, 0)
+            m.d.comb += m_fflags.eq(Mux(m_pipe, pipe_flags, m_flags))
+        else:
+            m.d.comb += m_value.eq(m_result)
+        m.d.comb += [
+            csr.fp_accrue.eq(m_advance & m_fpu),
+            csr.fp_warp.eq(m_warp),
+            csr.fp_flags.eq(m_fflags),
+        ]
         with m.If(load_done):
             m.d.sync += [
                 w_valid.eq(1), w_warp.eq(rsp_warp), w_pc.eq(col.pc), w_insn.eq(col.insn),
@@ -256,17 +287,26 @@ class Core(wiring.Component):
         with m.Elif(m_advance):
             m.d.sync += [
                 w_valid.eq(1), w_warp.eq(m_warp), w_pc.eq(m_pc), w_insn.eq(m_insn),
-                w_rd.eq(m_rd), w_wb.eq(m_wb), w_tmask.eq(m_tmask), w_data.eq(m_result),
+                w_rd.eq(m_rd), w_wb.eq(m_wb), w_tmask.eq(m_tmask), w_data.eq(m_value),
             ]
 
         # ---- X: execute -----------------------------------------------------------------------
         unit = x_dec.unit
-        op1, op2 = Signal(lanes), Signal(lanes)
+        op1, op2, op3 = Signal(lanes), Signal(lanes), Signal(lanes)
+        sources = [(op1, x_op1, x_dec.rs1), (op2, x_op2, x_dec.rs2)]
+        if cfg.fpu:
+            sources.append((op3, x_op3, x_dec.rs3))
         for lane in range(T):
-            for op, value, rs in ((op1, x_op1, x_dec.rs1), (op2, x_op2, x_dec.rs2)):
+            for op, value, rs in sources:
                 hit = m_valid & m_wb & (m_warp == x_warp) & (m_rd == rs) & m_tmask[lane]
                 m.d.comb += op[lane].eq(Mux(hit, m_result[lane],
                                             w_forward(x_warp, rs, lane, value[lane])))
+        # A pipelined FP result is not ready while its instruction is in M: a dependent instruction
+        # of the same warp waits a cycle and takes it from W.
+        m_late = m_valid & m_wb & m_pipe & (m_warp == x_warp)
+        fp_hazard = m_late & (((m_rd == x_dec.rs1) & x_dec.use_rs1) |
+                              ((m_rd == x_dec.rs2) & x_dec.use_rs2) |
+                              ((m_rd == x_dec.rs3) & x_dec.use_rs3))
 
         # The last active lane steers the warp (docs/simt.md).
         last = Signal(range(T))
@@ -317,6 +357,28 @@ class Core(wiring.Component):
             csr.src.eq(Mux(x_dec.funct3[2], rs1_field, a_last)),
             csr.src_zero.eq(rs1_field == 0),
         ]
+        # fflags accrue as an FP instruction leaves M: a CSR access to them waits for that.
+        fflags_csr = (x_insn[20:32] == CSR.FFLAGS) | (x_insn[20:32] == CSR.FCSR)
+        csr_hazard = (unit == Unit.CSR) & fflags_csr & m_valid & m_fpu & (m_warp == x_warp)
+
+        # FP: the rounding mode (rm field, or the warp's frm when it is 7), then the lanes' FPUs.
+        is_fpu = unit == Unit.FPU
+        rm = Signal(3)
+        m.d.comb += rm.eq(Mux(x_dec.funct3 == RoundingMode.DYN, csr.frm, x_dec.funct3))
+        bad_rm = x_dec.uses_rm & (rm > RoundingMode.RMM)
+        x_fflags = Signal(5)
+        fpu_wait = Signal()
+        if cfg.fpu:
+            lane_flags = 0
+            for lane in range(T):
+                fpu = fpus[lane]
+                m.d.comb += [
+                    fpu.op.eq(x_dec.fpu_op), fpu.rm.eq(rm),
+                    fpu.a.eq(op1[lane]), fpu.b.eq(op2[lane]), fpu.c.eq(op3[lane]),
+                ]
+                lane_flags |= Mux(x_tmask[lane], fpu.flags, 0)
+            m.d.comb += [x_fflags.eq(lane_flags),
+                         fpu_wait.eq(is_fpu & x_dec.fpu_iter & ~fpus[0].done)]
 
         # SIMT instructions.
         is_simt = unit == Unit.SIMT
@@ -371,7 +433,7 @@ class Core(wiring.Component):
         x_exc = Signal()
         with m.If(x_err):
             m.d.comb += [x_exc.eq(1), x_cause.eq(FaultCause.INSN_ACCESS), x_addr.eq(x_pc)]
-        with m.Elif(~x_dec.legal | ((unit == Unit.CSR) & csr.illegal)):
+        with m.Elif(~x_dec.legal | ((unit == Unit.CSR) & csr.illegal) | bad_rm):
             m.d.comb += [x_exc.eq(1), x_cause.eq(FaultCause.ILLEGAL_INSN), x_addr.eq(x_insn)]
         with m.Elif(mem_op & misaligned.any()):
             m.d.comb += [x_exc.eq(1), x_addr.eq(lowest(misaligned)),
@@ -388,7 +450,7 @@ class Core(wiring.Component):
         # Precise: raise only once everything older has retired.
         x_raise = x_valid & x_exc & alive & ~m_valid & ~w_valid
 
-        div_wait = (unit == Unit.DIV) & ~dividers[0].done
+        div_wait = ((unit == Unit.DIV) & ~dividers[0].done) | fpu_wait | fp_hazard | csr_hazard
         # A wspawn that must wait for the other warps to finish leaves X unexecuted and its warp is
         # parked; it is fetched again and replayed once the warp is alone (docs/simt.md).
         replay = x_valid & alive & ~x_exc & is_simt & warpctl.spawn_wait
@@ -417,6 +479,14 @@ class Core(wiring.Component):
                                         ~dividers[lane].busy & ~dividers[lane].done),
                 dividers[lane].ack.eq(x_advance),
             ]
+            if cfg.fpu:
+                fpu = fpus[lane]
+                iterate = x_valid & alive & ~x_exc & is_fpu & x_dec.fpu_iter
+                m.d.comb += [
+                    fpu.start.eq(iterate & ~fpu.busy & ~fpu.done),
+                    fpu.ack.eq(x_advance),
+                    fpu.advance.eq(x_advance & is_fpu & x_dec.fpu_pipe),
+                ]
         with m.If(mem_issued):
             m.d.sync += [lsu_started.eq(~last_request), lsu_pending.eq(pending & ~coalescer.lanes)]
             with m.If(is_load):
@@ -451,6 +521,9 @@ class Core(wiring.Component):
                     m.d.comb += result[lane].eq(csr.rdata[lane])
                 with m.Case(Unit.SIMT):
                     m.d.comb += result[lane].eq(warpctl.result)
+                if cfg.fpu:
+                    with m.Case(Unit.FPU):
+                        m.d.comb += result[lane].eq(fpus[lane].result)
                 with m.Default():
                     m.d.comb += result[lane].eq(alus[lane].result)
 
@@ -458,6 +531,7 @@ class Core(wiring.Component):
             m.d.sync += [
                 m_valid.eq(1), m_warp.eq(x_warp), m_pc.eq(x_pc), m_insn.eq(x_insn),
                 m_rd.eq(x_dec.rd), m_wb.eq(x_dec.wb), m_tmask.eq(x_tmask), m_result.eq(result),
+                m_fpu.eq(is_fpu), m_pipe.eq(is_fpu & x_dec.fpu_pipe), m_flags.eq(x_fflags),
             ]
         with m.Elif(m_advance):
             m.d.sync += m_valid.eq(0)
@@ -494,9 +568,16 @@ class Core(wiring.Component):
             fetch.pop_warp.eq(grant),
             decoder.insn.eq(d_insn),
             regfile.rwarp.eq(Mux(d_take, grant, d_warp)),
-            regfile.raddr1.eq(Mux(d_take, head.insn[15:20], d_insn[15:20])),
-            regfile.raddr2.eq(Mux(d_take, head.insn[20:25], d_insn[20:25])),
         ]
+        # The register file is read in the cycle before D, from the fetch buffer's head: its float
+        # operands (numbers 32-63) are told from the opcode alone (``source_registers``).
+        head_rs = source_registers(head.insn, cfg.fpu)
+        m.d.comb += [
+            regfile.raddr1.eq(Mux(d_take, head_rs[0], decoder.out.rs1)),
+            regfile.raddr2.eq(Mux(d_take, head_rs[1], decoder.out.rs2)),
+        ]
+        if cfg.fpu:
+            m.d.comb += regfile.raddr3.eq(Mux(d_take, head_rs[2], decoder.out.rs3))
         with m.If(x_take):
             m.d.sync += [
                 x_valid.eq(d_valid & ~kill_d), x_warp.eq(d_warp), x_pc.eq(d_pc),
@@ -508,9 +589,12 @@ class Core(wiring.Component):
                     x_op1[lane].eq(w_forward(d_warp, decoder.out.rs1, lane, regfile.rdata1[lane])),
                     x_op2[lane].eq(w_forward(d_warp, decoder.out.rs2, lane, regfile.rdata2[lane])),
                 ]
+                if cfg.fpu:
+                    m.d.sync += x_op3[lane].eq(w_forward(d_warp, decoder.out.rs3, lane,
+                                                         regfile.rdata3[lane]))
         with m.Elif(x_valid):
             # Stalled: keep the forwarded values, their producers are about to leave M and W.
-            m.d.sync += [x_op1.eq(op1), x_op2.eq(op2)]
+            m.d.sync += [x_op1.eq(op1), x_op2.eq(op2), x_op3.eq(op3)]
         with m.If(d_take):
             m.d.sync += [
                 d_valid.eq(issue.valid), d_warp.eq(grant), d_pc.eq(head.pc),
@@ -553,7 +637,7 @@ class Core(wiring.Component):
             m.d.comb += self.perf.stall.eq(_ISSUE)
         with m.Elif(x_valid & (mem_op | ~m_ready)):
             m.d.comb += self.perf.stall.eq(_MEMORY)
-        with m.Elif(x_valid & div_wait):
+        with m.Elif(x_valid & div_wait):    # divide, FP iteration or an FP result not ready yet
             m.d.comb += self.perf.stall.eq(_HAZARD)
         with m.Elif(~x_valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(_BARRIER)

@@ -1,4 +1,5 @@
-"""Control and status registers of one core: counters, mscratch, FP control, Vortex's id CSRs."""
+"""Control and status registers of one core: counters, mscratch, per-warp FP control (fcsr),
+Vortex's id CSRs."""
 
 from amaranth import *
 from amaranth.lib import data, wiring
@@ -45,10 +46,19 @@ class CsrFile(wiring.Component):
         The rs1 field is x0 / the immediate is 0: csrrs/csrrc then do not write.
     commit : In(1)
         The instruction in execute leaves it this cycle: perform the write.
+    frm : Out(3)
+        The rounding mode of ``warp`` (for dynamic-rounding FP instructions in execute).
+    fp_accrue : In(1)
+        OR ``fp_flags`` into the fflags of ``fp_warp`` at the clock edge (an FP instruction leaves
+        the memory stage). The core keeps a CSR write of the same warp's fflags from coinciding.
+    fp_warp : In(range(warps))
+    fp_flags : In(5)
     rdata : Out(ArrayLayout(32, threads))
         The CSR's value before the write, per lane (combinational).
     illegal : Out(1)
         Unknown CSR, or a write to a read-only one (number 0xC00-0xFFF).
+
+    fflags, frm and fcsr are per warp, as in Vortex: each warp's copy is 0 at launch.
 
     Latency: combinational read, write at the clock edge. mcycle and minstret ignore writes.
     """
@@ -69,6 +79,10 @@ class CsrFile(wiring.Component):
             "src": In(32),
             "src_zero": In(1),
             "commit": In(1),
+            "frm": Out(3),
+            "fp_accrue": In(1),
+            "fp_warp": In(range(config.warps)),
+            "fp_flags": In(5),
             "rdata": Out(data.ArrayLayout(32, config.threads)),
             "illegal": Out(1),
         })
@@ -80,13 +94,18 @@ class CsrFile(wiring.Component):
         mcycle = Signal(64)
         minstret = Signal(64)
         mscratch = Signal(32)
-        fflags = Signal(5)
-        frm = Signal(3)
+        fflags_of = Array(Signal(5, name=f"fflags_{w}") for w in range(cfg.warps))
+        frm_of = Array(Signal(3, name=f"frm_{w}") for w in range(cfg.warps))
+        fflags, frm = fflags_of[self.warp], frm_of[self.warp]
+        m.d.comb += self.frm.eq(frm)
+        with m.If(self.fp_accrue):
+            m.d.sync += fflags_of[self.fp_warp].eq(fflags_of[self.fp_warp] | self.fp_flags)
         instret_now = Signal(64)
         m.d.comb += instret_now.eq(minstret + self.inflight)
 
         with m.If(self.start):
             m.d.sync += [mcycle.eq(0), minstret.eq(0), mscratch.eq(self.start_arg)]
+            m.d.sync += [reg.eq(0) for reg in (*fflags_of, *frm_of)]
         with m.Else():
             with m.If(self.running):
                 m.d.sync += mcycle.eq(mcycle + 1)

@@ -1,4 +1,4 @@
-"""RV32IM + Zicsr + Vortex custom-0 encodings, and the table the decoder is generated from.
+"""RV32IMF + Zicsr + Vortex custom-0 encodings, and the table the decoder is generated from.
 
 Each row of :data:`INSTRUCTIONS` names one instruction, its fixed encoding bits, its immediate format
 and the execution unit and ALU operation it needs. The decoder (``decoder.py``), the docs and the tests
@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 from amaranth.lib import enum
 
+from ..fpu.layouts import LATENCY, FpuOp, Latency
+
 __all__ = [
+    "FpuOp",
+    "Latency",
     "Opcode",
     "Format",
     "Unit",
@@ -34,6 +38,13 @@ class Opcode(enum.Enum, shape=7):
     MISC_MEM = 0b0001111
     SYSTEM = 0b1110011
     CUSTOM0 = 0b0001011   #: Vortex's SIMT instructions
+    LOAD_FP = 0b0000111
+    STORE_FP = 0b0100111
+    MADD = 0b1000011
+    MSUB = 0b1000111
+    NMSUB = 0b1001011
+    NMADD = 0b1001111
+    OP_FP = 0b1010011
 
 
 class Format(enum.Enum, shape=3):
@@ -59,6 +70,7 @@ class Unit(enum.Enum, shape=4):
     CSR = 8
     SIMT = 9     #: Vortex's custom-0 instructions (simt.py)
     FENCE = 10   #: no-op on this in-order core
+    FPU = 11     #: RV32F arithmetic, compares, conversions and moves (rtl/fpu)
 
 
 class AluOp(enum.Enum, shape=4):
@@ -100,6 +112,17 @@ class InstrDesc:
     #: Override the format's default register use (custom-0 rows use rd/rs2 fields as flags).
     wb: "bool | None" = None
     rs2_used: "bool | None" = None
+    #: RV32F: the operation, fixed rs2-field value (fsqrt, fcvt, fmv, fclass), whether bits
+    #: [26:25] (fmt) must be 00, and which register operands are float registers.
+    fpu: "FpuOp | None" = None
+    rs2_field: "int | None" = None
+    fmt_s: bool = False
+    rd_fp: bool = False
+    rs1_fp: bool = False
+    rs2_fp: bool = False
+    rs3: bool = False
+    #: funct3 is a rounding mode (5 and 6 illegal, 7 = frm)
+    uses_rm: bool = False
 
     @property
     def writes_rd(self):
@@ -130,7 +153,16 @@ class InstrDesc:
             put(self.funct3, 12, 3)
         if self.funct7 is not None:
             put(self.funct7, 25, 7)
+        if self.fmt_s:
+            put(0, 25, 2)
+        if self.rs2_field is not None:
+            put(self.rs2_field, 20, 5)
         return "".join(bits)
+
+    @property
+    def latency(self):
+        """The FPU latency class (``None`` outside the FPU)."""
+        return LATENCY[self.fpu] if self.fpu is not None else None
 
 
 def _alu_rows():
@@ -148,6 +180,49 @@ def _alu_rows():
         ("slli", 1, 0x00, AluOp.SLL), ("srli", 5, 0x00, AluOp.SRL), ("srai", 5, 0x20, AluOp.SRA),
     ]:
         rows.append(InstrDesc(name, Opcode.OP_IMM, f3, f7, Format.I, Unit.ALU, op))
+    return rows
+
+
+def _fp_rows():
+    """RV32F. funct3 is the rounding mode where ``uses_rm``, else it selects the operation."""
+    def op_fp(name, funct7, op, funct3=None, rs2=None, *, rd_fp=True, rs1_fp=True, rs2_fp=True,
+              uses_rm=False):
+        return InstrDesc(name, Opcode.OP_FP, funct3, funct7, Format.R, Unit.FPU, b=OperandB.RS2,
+                         fpu=op, rs2_field=rs2, rs2_used=rs2 is None, rd_fp=rd_fp, rs1_fp=rs1_fp,
+                         rs2_fp=rs2_fp and rs2 is None, uses_rm=uses_rm)
+    rows = [
+        InstrDesc("flw", Opcode.LOAD_FP, 2, None, Format.I, Unit.LOAD, rd_fp=True),
+        InstrDesc("fsw", Opcode.STORE_FP, 2, None, Format.S, Unit.STORE, rs2_fp=True),
+    ]
+    for name, opcode, op in [("fmadd.s", Opcode.MADD, FpuOp.MADD),
+                             ("fmsub.s", Opcode.MSUB, FpuOp.MSUB),
+                             ("fnmsub.s", Opcode.NMSUB, FpuOp.NMSUB),
+                             ("fnmadd.s", Opcode.NMADD, FpuOp.NMADD)]:
+        rows.append(InstrDesc(name, opcode, None, None, Format.R, Unit.FPU, b=OperandB.RS2,
+                              fpu=op, fmt_s=True, rd_fp=True, rs1_fp=True, rs2_fp=True, rs3=True,
+                              uses_rm=True))
+    rows += [
+        op_fp("fadd.s", 0x00, FpuOp.ADD, uses_rm=True),
+        op_fp("fsub.s", 0x04, FpuOp.SUB, uses_rm=True),
+        op_fp("fmul.s", 0x08, FpuOp.MUL, uses_rm=True),
+        op_fp("fdiv.s", 0x0C, FpuOp.DIV, uses_rm=True),
+        op_fp("fsqrt.s", 0x2C, FpuOp.SQRT, rs2=0, uses_rm=True),
+        op_fp("fsgnj.s", 0x10, FpuOp.SGNJ, 0),
+        op_fp("fsgnjn.s", 0x10, FpuOp.SGNJN, 1),
+        op_fp("fsgnjx.s", 0x10, FpuOp.SGNJX, 2),
+        op_fp("fmin.s", 0x14, FpuOp.MIN, 0),
+        op_fp("fmax.s", 0x14, FpuOp.MAX, 1),
+        op_fp("fcvt.w.s", 0x60, FpuOp.CVT_W_S, rs2=0, rd_fp=False, uses_rm=True),
+        op_fp("fcvt.wu.s", 0x60, FpuOp.CVT_WU_S, rs2=1, rd_fp=False, uses_rm=True),
+        op_fp("fmv.x.w", 0x70, FpuOp.MV_X_W, 0, rs2=0, rd_fp=False),
+        op_fp("feq.s", 0x50, FpuOp.EQ, 2, rd_fp=False),
+        op_fp("flt.s", 0x50, FpuOp.LT, 1, rd_fp=False),
+        op_fp("fle.s", 0x50, FpuOp.LE, 0, rd_fp=False),
+        op_fp("fclass.s", 0x70, FpuOp.CLASS, 1, rs2=0, rd_fp=False),
+        op_fp("fcvt.s.w", 0x68, FpuOp.CVT_S_W, rs2=0, rs1_fp=False, uses_rm=True),
+        op_fp("fcvt.s.wu", 0x68, FpuOp.CVT_S_WU, rs2=1, rs1_fp=False, uses_rm=True),
+        op_fp("fmv.w.x", 0x78, FpuOp.MV_W_X, 0, rs2=0, rs1_fp=False),
+    ]
     return rows
 
 
@@ -179,4 +254,5 @@ INSTRUCTIONS = (
     InstrDesc("join", Opcode.CUSTOM0, 3, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=False),
     InstrDesc("bar", Opcode.CUSTOM0, 4, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
     InstrDesc("pred", Opcode.CUSTOM0, 5, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
+    *_fp_rows(),
 )

@@ -1,4 +1,5 @@
-"""Integer register file of a core: one bank per lane, each holding every warp's 32 registers."""
+"""Register file of a core: one bank per lane, each holding every warp's integer (and float)
+registers."""
 
 from amaranth import *
 from amaranth.lib import data, memory, wiring
@@ -10,63 +11,71 @@ __all__ = [
 
 
 class RegFile(wiring.Component):
-    """``threads`` banks of ``warps`` x 32 words on ``lib.memory`` (block RAM on an FPGA).
+    """``threads`` banks of ``warps`` x 64 words (x0-x31, then f0-f31) on ``lib.memory`` (block RAM
+    on an FPGA); without the FPU, ``warps`` x 32 words and no third read port.
 
     Parameters
     ----------
     warps, threads : int
+    fpu : bool
+        Hold the float registers (numbers 32-63) and read a third operand (fused multiply-add).
 
     Members
     -------
     rwarp : In(range(warps))
-        Warp of both reads.
-    raddr1, raddr2 : In(5)
-        Read registers; the lane vectors appear on ``rdata1``/``rdata2`` in the next cycle.
-    rdata1, rdata2 : Out(ArrayLayout(32, threads))
+        Warp of the reads.
+    raddr1, raddr2, raddr3 : In(6)
+        Read registers; the lane vectors appear on ``rdata1``/``rdata2``/``rdata3`` in the next cycle.
+        ``raddr3``/``rdata3`` exist only with ``fpu``.
+    rdata1, rdata2, rdata3 : Out(ArrayLayout(32, threads))
     we : In(threads)
         Lanes to write.
     wwarp : In(range(warps))
-    waddr : In(5)
+    waddr : In(6)
     wdata : In(ArrayLayout(32, threads))
         Written at the clock edge; a read of the same register in the same cycle returns the new
         value (transparent read ports). x0 is never written, so it stays 0.
 
-    Latency: one cycle. Throughput: two lane-vector reads and one write per cycle.
+    Latency: one cycle. Throughput: two (three) lane-vector reads and one write per cycle.
     """
 
-    def __init__(self, *, warps=1, threads=1):
-        self._warps, self._threads = warps, threads
+    def __init__(self, *, warps=1, threads=1, fpu=True):
+        self._warps, self._threads, self._fpu = warps, threads, fpu
         lanes = data.ArrayLayout(32, threads)
-        super().__init__({
+        ports = {
             "rwarp": In(range(warps)),
-            "raddr1": In(5),
-            "raddr2": In(5),
+            "raddr1": In(6),
+            "raddr2": In(6),
             "rdata1": Out(lanes),
             "rdata2": Out(lanes),
             "we": In(threads),
             "wwarp": In(range(warps)),
-            "waddr": In(5),
+            "waddr": In(6),
             "wdata": In(lanes),
-        })
+        }
+        if fpu:
+            ports.update({"raddr3": In(6), "rdata3": Out(lanes)})
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        depth = 32 * self._warps
+        reg_bits = 6 if self._fpu else 5
+        depth = (1 << reg_bits) * self._warps
         def index(warp, reg):
-            return Cat(reg, warp) if self._warps > 1 else reg
+            return Cat(reg[:reg_bits], warp) if self._warps > 1 else reg[:reg_bits]
+        reads = [(self.raddr1, self.rdata1), (self.raddr2, self.rdata2)]
+        if self._fpu:
+            reads.append((self.raddr3, self.rdata3))
         for lane in range(self._threads):
             bank = memory.Memory(shape=32, depth=depth, init=[])
             m.submodules[f"bank_{lane}"] = bank
             write = bank.write_port()
-            read1 = bank.read_port(transparent_for=(write,))
-            read2 = bank.read_port(transparent_for=(write,))
             m.d.comb += [
                 write.en.eq(self.we[lane] & (self.waddr != 0)),
                 write.addr.eq(index(self.wwarp, self.waddr)),
                 write.data.eq(self.wdata[lane]),
-                read1.addr.eq(index(self.rwarp, self.raddr1)),
-                read2.addr.eq(index(self.rwarp, self.raddr2)),
-                self.rdata1[lane].eq(read1.data),
-                self.rdata2[lane].eq(read2.data),
             ]
+            for addr, rdata in reads:
+                read = bank.read_port(transparent_for=(write,))
+                m.d.comb += [read.addr.eq(index(self.rwarp, addr)), rdata[lane].eq(read.data)]
         return m
