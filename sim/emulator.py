@@ -1,4 +1,4 @@
-"""The functional golden model: an instruction-by-instruction RV32IM + Zicsr SIMT emulator.
+"""The functional golden model: an instruction-by-instruction RV32IMF + Zicsr SIMT emulator.
 
 :class:`Emulator` runs a kernel on the same memory map as the RTL model (``SimtConfig.regions``) with
 ``config.warps`` warps of ``config.threads`` lanes, implements the SIMT execution model of
@@ -15,22 +15,36 @@ warp, ``cycles == instret``.
 
 Architectural choices that the RTL must match (they are what the lock-step check compares):
 
-* Decoding is strict. Any encoding RV32IM + Zicsr does not define is an illegal instruction, including
+* Decoding is strict. Any encoding RV32IMF + Zicsr does not define is an illegal instruction, including
   non-zero ``funct7`` bits on R-type and shift-immediate forms, ``ecall``/``ebreak``/``mret``/``wfi``
   (the whole SYSTEM ``funct3 = 0`` space) and compressed encodings. ``fence`` and ``fence.i`` are no-ops
   whatever their other fields hold. With ``config.muldiv`` off the M instructions are illegal too.
+* F (RV32F, single precision only; with ``config.fpu`` off every F instruction, ``flw``/``fsw``
+  included, is illegal): ``flw``/``fsw`` need ``funct3 = 2``; the fused ops (0x43/0x47/0x4B/0x4F) and
+  OP-FP (0x53) need ``fmt`` (bits 26:25) = 00; OP-FP is decoded by funct7: add/sub/mul/div 0x00/0x04/
+  0x08/0x0C, sqrt 0x2C (rs2 = 0), sgnj/sgnjn/sgnjx 0x10 (funct3 0/1/2), min/max 0x14 (funct3 0/1),
+  fcvt.w.s/fcvt.wu.s 0x60 (rs2 0/1), fmv.x.w/fclass 0x70 (rs2 = 0, funct3 0/1), feq/flt/fle 0x50
+  (funct3 2/1/0), fcvt.s.w/fcvt.s.wu 0x68 (rs2 0/1), fmv.w.x 0x78 (rs2 = 0, funct3 0); anything else
+  is illegal. Where an instruction has a rounding mode (add, sub, mul, div, sqrt, the fused ops, the
+  fcvts) rm 5 and 6 are illegal and rm 7 uses the warp's ``frm``; a dynamic rm with ``frm`` 5, 6 or 7
+  is an illegal-instruction fault when it executes. The ops without rm use funct3 only to select. The
+  arithmetic of every op is :func:`simtlab.sim.fp.execute` (SoftFloat, RISC-V flavour). f-registers
+  (32 per lane) and every warp's fcsr are 0 at launch.
   custom-0 (``0x0B``): funct7 = 0 and funct3 0..5 are the SIMT instructions of docs/simt.md, everything
   else is illegal. Fields a SIMT instruction does not use are ignored; the negate selector (``rs2`` of
   ``split``, ``rd`` of ``pred``) negates when the field is non-zero.
-* Per-lane execution: ALU, M, CSR, load and store instructions run for every lane in the thread mask;
+* Per-lane execution: ALU, M, F, CSR, load and store instructions run for every lane in the thread mask;
   other lanes' registers are untouched. The condition of a branch, the target of ``jalr`` and the
   operands of ``tmc``/``wspawn``/``bar``/``join``/``pred``'s ``rs2`` come from the last active lane.
 * A faulting instruction does not retire and has no effect (memory addresses of all active lanes are
   checked before any lane loads or stores; the lowest faulting lane's address is reported).
 * Stores of several lanes happen in lane order (the highest lane wins on a shared address). If stores
   end the run (``tohost``, ``IO_EXIT``) all lanes still store and the lowest such lane's event ends it.
-* CSRs: id CSRs are per lane (docs/simt.md table). Writable CSRs (mscratch, fflags/frm/fcsr) are per core:
-  every lane reads the value before the instruction and the write uses the last active lane's operand.
+* CSRs: id CSRs are per lane (docs/simt.md table). mscratch is per core and fflags/frm/fcsr are per warp
+  (as in Vortex; ``fcsr = frm << 5 | fflags``, frm is 3 bits, fcsr bits above 7 are dropped; ``wspawn``
+  leaves every warp's fcsr alone): every lane reads the value before the instruction and the write uses
+  the last active lane's operand. An F instruction ORs the flags of all its active lanes into its
+  warp's fflags.
   ``mcycle`` reads the cycle counter and ``minstret`` the warp instructions retired before this one.
 * The instruction that ends a run (the ``tohost`` store, the ``IO_EXIT`` store, the ``tmc``/``pred`` that
   switches the last active warp off) retires: it is counted and traced.
@@ -43,7 +57,8 @@ Architectural choices that the RTL must match (they are what the lock-step check
   passes* ``n`` of the arriving warp; ``pred`` whose fallback mask ``rs2`` is empty switches the warp off
   like ``tmc 0``; warps spawned by ``wspawn`` keep their registers.
 * Trace records (``trace_dtype(threads)``) carry ``rd = 0`` and zero data for instructions that write no
-  register, and zero data for lanes outside ``tmask``.
+  register, and zero data for lanes outside ``tmask``. A write of f-register n is traced as
+  ``rd = 32 + n`` (f0 included); integer writes keep ``rd`` 1..31.
 """
 
 import struct
@@ -51,6 +66,8 @@ import struct
 import numpy as np
 
 from ..config import CSR, DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
+from ..rtl.fpu.layouts import FpuOp
+from .fp import execute as fp_execute
 from .result import RunResult, WarpDump, trace_dtype
 
 __all__ = ["Emulator", "SparseMemory", "WarpState"]
@@ -60,10 +77,13 @@ PAGE_BITS = 16
 PAGE_SIZE = 1 << PAGE_BITS
 PAGE_MASK = PAGE_SIZE - 1
 
+#: Register-list slot of f0: f-register n lives in slot ``F + n``, which is also the ``rd`` its writes
+#: are traced with (``32 + n``).
+F = 32
 #: Register-list slot that receives writes to x0, so that instructions never need an ``rd != 0`` test.
-SINK = 32
+SINK = 64
 #: Register-list slot holding the lane index (read by per-lane CSRs and by split/pred).
-LANE = 33
+LANE = 65
 
 _U32 = struct.Struct("<I")
 
@@ -164,20 +184,22 @@ class SparseMemory:
 # -- architectural state --------------------------------------------------------------------------------
 
 class WarpState:
-    """One warp: PC, thread mask, IPDOM stack, barrier wait and one register list per lane.
+    """One warp: PC, thread mask, IPDOM stack, barrier wait, fcsr and one register list per lane.
 
-    A lane's register list has 34 slots: x0..x31, the :data:`SINK` for writes to x0 and the lane index
-    (:data:`LANE`). ``xs`` lists the register lists of the lanes in ``tmask``, lowest lane first (so
-    ``xs[-1]`` is the last active lane). ``ipdom`` entries are ``(mask, pc, is_else)``; ``barrier`` is
-    the id of the barrier the warp waits at, or None.
+    A lane's register list has 66 slots: x0..x31, f0..f31 (slots :data:`F` + n), the :data:`SINK` for
+    writes to x0 and the lane index (:data:`LANE`). ``xs`` lists the register lists of the lanes in
+    ``tmask``, lowest lane first (so ``xs[-1]`` is the last active lane). ``ipdom`` entries are
+    ``(mask, pc, is_else)``; ``barrier`` is the id of the barrier the warp waits at, or None; ``fcsr``
+    is the warp's ``frm << 5 | fflags``.
     """
 
     def __init__(self, wid, threads, pc, tmask=0):
         self.wid = wid
         self.pc = pc
-        self.lanes = [[0] * 33 + [lane] for lane in range(threads)]
+        self.lanes = [[0] * LANE + [lane] for lane in range(threads)]
         self.ipdom = []
         self.barrier = None
+        self.fcsr = 0
         self.set_tmask(tmask)
 
     def set_tmask(self, tmask):
@@ -268,13 +290,35 @@ LANE_CSRS = (CSR.THREAD_ID, CSR.WARP_ID, CSR.ACTIVE_WARPS, CSR.ACTIVE_THREADS, C
 OPCODE_LOAD, OPCODE_CUSTOM0, OPCODE_MISC_MEM, OPCODE_OP_IMM, OPCODE_AUIPC = 0x03, 0x0B, 0x0F, 0x13, 0x17
 OPCODE_STORE, OPCODE_OP, OPCODE_LUI, OPCODE_BRANCH = 0x23, 0x33, 0x37, 0x63
 OPCODE_JALR, OPCODE_JAL, OPCODE_SYSTEM = 0x67, 0x6F, 0x73
+OPCODE_LOAD_FP, OPCODE_STORE_FP, OPCODE_OP_FP = 0x07, 0x27, 0x53
+OPCODE_MADD, OPCODE_MSUB, OPCODE_NMSUB, OPCODE_NMADD = 0x43, 0x47, 0x4B, 0x4F
+
+#: Fused multiply-add opcodes -> operation (rs3 = insn[31:27], fmt = insn[26:25] must be 0).
+FUSED_OPS = {OPCODE_MADD: FpuOp.MADD, OPCODE_MSUB: FpuOp.MSUB, OPCODE_NMSUB: FpuOp.NMSUB,
+             OPCODE_NMADD: FpuOp.NMADD}
+
+#: OP-FP funct7 -> operation, for the two-operand arithmetic that rounds (rm = funct3).
+FP_ARITH_OPS = {0x00: FpuOp.ADD, 0x04: FpuOp.SUB, 0x08: FpuOp.MUL, 0x0C: FpuOp.DIV}
+
+#: OP-FP (funct7, funct3) -> operation, for the two-operand ops without a rounding mode.
+FP_SELECT_OPS = {
+    (0x10, 0): FpuOp.SGNJ, (0x10, 1): FpuOp.SGNJN, (0x10, 2): FpuOp.SGNJX,
+    (0x14, 0): FpuOp.MIN, (0x14, 1): FpuOp.MAX,
+    (0x50, 2): FpuOp.EQ, (0x50, 1): FpuOp.LT, (0x50, 0): FpuOp.LE,
+}
+
+#: Operations of FP_SELECT_OPS whose result goes to an integer register.
+FP_INT_RESULT = {FpuOp.EQ, FpuOp.LT, FpuOp.LE}
+
+#: Rounding-mode fields that are reserved (an illegal instruction wherever they appear) and dynamic.
+RM_RESERVED, RM_DYN = (5, 6), 7
 
 #: custom-0 funct3 values (docs/simt.md).
 SIMT_TMC, SIMT_WSPAWN, SIMT_SPLIT, SIMT_JOIN, SIMT_BAR, SIMT_PRED = range(6)
 
 
 class Emulator:
-    """RV32IM + Zicsr SIMT golden model implementing the simtlab backend interface (module docstring).
+    """RV32IMF + Zicsr SIMT golden model implementing the simtlab backend interface (module docstring).
 
     Typical use::
 
@@ -391,6 +435,14 @@ class Emulator:
         """x0..x31 of one lane (an emulator-only debugging aid, not part of the backend interface)."""
         return list(self._warps[warp].lanes[lane][:32])
 
+    def fregisters(self, warp: int = 0, lane: int = 0) -> list:
+        """f0..f31 of one lane as bit patterns (an emulator-only debugging aid, like :meth:`registers`)."""
+        return list(self._warps[warp].lanes[lane][F:F + 32])
+
+    def fcsr(self, warp: int = 0) -> int:
+        """One warp's fcsr (``frm << 5 | fflags``; an emulator-only debugging aid)."""
+        return self._warps[warp].fcsr
+
     def close(self) -> None:
         """Release device memory and recorded state."""
         self._mem.clear()
@@ -413,7 +465,6 @@ class Emulator:
         self._thread_instrs = 0
         self._bar_counts = [0] * config.num_barriers
         self._mscratch = self._dcr.get(DCR.STARTUP_ARG0, 0)
-        self._fcsr = 0
         self._trace = []
         self._final = None
         self._fault = None
@@ -643,11 +694,11 @@ class Emulator:
         if number == CSR.MSCRATCH:
             return self._mscratch
         if number == CSR.FFLAGS:
-            return self._fcsr & 0x1F
+            return self._warp.fcsr & 0x1F
         if number == CSR.FRM:
-            return self._fcsr >> 5
+            return self._warp.fcsr >> 5
         if number == CSR.FCSR:
-            return self._fcsr
+            return self._warp.fcsr
         if number == CSR.THREAD_ID:
             return lane
         if number == CSR.WARP_ID:
@@ -664,12 +715,14 @@ class Emulator:
     def _csr_write(self, number, value):
         if number == CSR.MSCRATCH:
             self._mscratch = value
-        elif number == CSR.FFLAGS:
-            self._fcsr = (self._fcsr & 0xE0) | (value & 0x1F)
+        elif number == CSR.FFLAGS:                          # the float CSRs are per warp
+            warp = self._warp
+            warp.fcsr = (warp.fcsr & 0xE0) | (value & 0x1F)
         elif number == CSR.FRM:
-            self._fcsr = (self._fcsr & 0x1F) | ((value & 0x7) << 5)
+            warp = self._warp
+            warp.fcsr = (warp.fcsr & 0x1F) | ((value & 0x7) << 5)
         elif number == CSR.FCSR:
-            self._fcsr = value & 0xFF
+            self._warp.fcsr = value & 0xFF
         # writes to mcycle/minstret (and their high halves) are ignored
 
     # -- decoding ---------------------------------------------------------------------------------------
@@ -892,6 +945,126 @@ class Emulator:
             return pc + 4
         return execute, self._arch_rd(rd)
 
+    # -- F extension (RV32F) ------------------------------------------------------------------------------
+
+    def _fp_rm(self, insn):
+        """The rounding-mode field of ``insn``: 0-4 or :data:`RM_DYN`; None if reserved (illegal)."""
+        rm = (insn >> 12) & 7
+        return None if rm in RM_RESERVED else rm
+
+    def _fp(self, insn, op, rm, rd, a, b=0, c=0):
+        """``execute`` of one F operation: ``rd``, ``a``, ``b``, ``c`` are register-list slots (f-registers
+        at :data:`F` + n, integers at n, x0's slot reads 0 and stands in for unused operands). Every
+        active lane computes with :func:`simtlab.sim.fp.execute`; the OR of their flags accrues into the
+        warp's fflags. ``rm`` :data:`RM_DYN` reads the warp's frm, which must be 0-4."""
+        if rm == RM_DYN:
+            def execute(xs, pc):
+                warp = self._warp
+                mode = warp.fcsr >> 5
+                if mode > 4:
+                    raise _Fault(FaultCause.ILLEGAL_INSN, insn)
+                flags = 0
+                for x in xs:
+                    x[rd], raised = fp_execute(op, mode, x[a], x[b], x[c])
+                    flags |= raised
+                warp.fcsr |= flags
+                return pc + 4
+            return execute
+
+        def execute(xs, pc):
+            flags = 0
+            for x in xs:
+                x[rd], raised = fp_execute(op, rm, x[a], x[b], x[c])
+                flags |= raised
+            if flags:
+                self._warp.fcsr |= flags
+            return pc + 4
+        return execute
+
+    def _decode_load_fp(self, insn):
+        rd, funct3, rs1, _, _ = self._fields(insn)
+        if not self.config.fpu or funct3 != 2:              # flw only
+            return None
+        rd = F + ((insn >> 7) & 31)                         # f0 is a register
+        offset = _sext(insn >> 20, 12)
+        load = self._load
+
+        def execute(xs, pc):
+            # every lane's access is checked (lowest lane first) before any register is written
+            values = [load((x[rs1] + offset) & MASK32, 4) for x in xs]
+            for x, value in zip(xs, values):
+                x[rd] = value
+            return pc + 4
+        return execute, rd
+
+    def _decode_store_fp(self, insn):
+        _, funct3, rs1, rs2, _ = self._fields(insn)
+        if not self.config.fpu or funct3 != 2:              # fsw only
+            return None
+        rs2 += F
+        offset = _sext(((insn >> 25) << 5) | ((insn >> 7) & 0x1F), 12)
+        store, check = self._store, self._check_store
+
+        def execute(xs, pc):
+            for x in xs:                                    # no lane stores if any faults
+                check((x[rs1] + offset) & MASK32, 4)
+            stop = None
+            for x in xs:
+                event = store((x[rs1] + offset) & MASK32, 4, x[rs2])
+                if stop is None:
+                    stop = event
+            if stop is not None:
+                raise stop
+            return pc + 4
+        return execute, 0
+
+    def _decode_fused(self, insn):
+        if not self.config.fpu or (insn >> 25) & 3:         # fmt must be 00 (single precision)
+            return None
+        rm = self._fp_rm(insn)
+        if rm is None:
+            return None
+        rd, rs1, rs2, rs3 = (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, insn >> 27
+        op = FUSED_OPS[insn & 0x7F]
+        return self._fp(insn, op, rm, F + rd, F + rs1, F + rs2, F + rs3), F + rd
+
+    def _decode_op_fp(self, insn):
+        if not self.config.fpu:
+            return None
+        xd, funct3, rs1, rs2, funct7 = self._fields(insn)
+        fd = F + ((insn >> 7) & 31)
+        fs1, fs2 = F + rs1, F + rs2
+        op = FP_ARITH_OPS.get(funct7)
+        if op is not None or funct7 == 0x2C:                # add sub mul div, sqrt: f <- f (op f)
+            if op is None:
+                if rs2:
+                    return None
+                op, fs2 = FpuOp.SQRT, 0
+            rm = self._fp_rm(insn)
+            return (self._fp(insn, op, rm, fd, fs1, fs2), fd) if rm is not None else None
+        op = FP_SELECT_OPS.get((funct7, funct3))
+        if op is not None:                                  # sgnj*, min/max: f; compares: x
+            if op in FP_INT_RESULT:
+                return self._fp(insn, op, 0, xd, fs1, fs2), self._arch_rd(xd)
+            return self._fp(insn, op, 0, fd, fs1, fs2), fd
+        if funct7 in (0x60, 0x68):                          # fcvt.w[u].s: x <- f; fcvt.s.w[u]: f <- x
+            rm = self._fp_rm(insn)
+            if rs2 > 1 or rm is None:
+                return None
+            if funct7 == 0x60:
+                op = FpuOp.CVT_WU_S if rs2 else FpuOp.CVT_W_S
+                return self._fp(insn, op, rm, xd, fs1), self._arch_rd(xd)
+            op = FpuOp.CVT_S_WU if rs2 else FpuOp.CVT_S_W
+            return self._fp(insn, op, rm, fd, rs1), fd
+        if rs2:
+            return None
+        if funct7 == 0x70 and funct3 in (0, 1):             # fmv.x.w, fclass.s: x <- f
+            op = FpuOp.CLASS if funct3 else FpuOp.MV_X_W
+            return self._fp(insn, op, 0, xd, fs1), self._arch_rd(xd)
+        if funct7 == 0x78 and funct3 == 0:                  # fmv.w.x: f <- x
+            return self._fp(insn, FpuOp.MV_W_X, 0, fd, rs1), fd
+        return None
+
     # -- SIMT instructions (custom-0, docs/simt.md) ----------------------------------------------------
 
     def _decode_custom0(self, insn):
@@ -1040,4 +1213,11 @@ class Emulator:
         OPCODE_MISC_MEM: _decode_misc_mem,
         OPCODE_CUSTOM0: _decode_custom0,
         OPCODE_SYSTEM: _decode_system,
+        OPCODE_LOAD_FP: _decode_load_fp,
+        OPCODE_STORE_FP: _decode_store_fp,
+        OPCODE_OP_FP: _decode_op_fp,
+        OPCODE_MADD: _decode_fused,
+        OPCODE_MSUB: _decode_fused,
+        OPCODE_NMSUB: _decode_fused,
+        OPCODE_NMADD: _decode_fused,
     }

@@ -2,8 +2,8 @@
 
 The golden model (:class:`simtlab.sim.emulator.Emulator`) and the RTL model both record one record per
 retired warp instruction (``sim.result.trace_dtype(threads)``): ``cycle``, ``pc``, ``insn``, ``warp``,
-``rd`` (0 when no register was written), ``tmask`` (the mask it executed under) and ``data[threads]``
-(the value each lane in ``tmask`` wrote). The two models interleave their warps differently, so
+``rd`` (0 when no register was written, 32 + n for f-register n), ``tmask`` (the mask it executed
+under) and ``data[threads]`` (the value each lane in ``tmask`` wrote). The two models interleave their warps differently, so
 :func:`compare_traces` splits both traces by ``warp`` and compares each warp's stream record by record:
 ``pc``, ``insn``, ``rd``, ``tmask`` and -- when either record writes a register -- ``data`` of the lanes
 in ``tmask``. Of the warps' first divergences it reports the earliest one by the expected (golden)
@@ -16,7 +16,7 @@ import numpy as np
 
 from .result import trace_dtype
 
-__all__ = ["Divergence", "compare_traces", "format_record", "make_trace"]
+__all__ = ["Divergence", "compare_traces", "format_record", "make_trace", "register_name"]
 
 #: Compared fields, in the order a difference is reported.
 FIELDS = ("pc", "insn", "rd", "tmask", "data")
@@ -27,12 +27,19 @@ def _lanes(rec):
     return [int(v) for v in data]
 
 
+def register_name(rd) -> str:
+    """The name of a traced destination: ``x1``..``x31``, or ``f0``..``f31`` for ``rd`` 32..63."""
+    rd = int(rd)
+    return f"f{rd - 32}" if rd >= 32 else f"x{rd}"
+
+
 def format_record(rec) -> str:
     """One trace record as text.
 
     A 1-thread record of warp 0 under ``tmask = 1`` reads ``pc=0x80000010 insn=0x00a50533 x10=0x00000007``;
     other records add the mask and list the value of every lane in it, e.g.
-    ``pc=0x80000010 insn=0x00a50533 tmask=0x5 x10=[0:0x00000007 2:0x00000009]``.
+    ``pc=0x80000010 insn=0x00a50533 tmask=0x5 x10=[0:0x00000007 2:0x00000009]``. An f-register write
+    (``rd`` 32..63) names the register ``f0``..``f31``: ``... f3=0x3f800000``.
     """
     if rec is None:
         return "(no record: trace ended)"
@@ -40,12 +47,12 @@ def format_record(rec) -> str:
     data = _lanes(rec)
     head = f"pc=0x{pc:08x} insn=0x{insn:08x}"
     if len(data) == 1 and tmask == 1 and int(rec["warp"]) == 0:
-        write = f"x{rd}=0x{data[0]:08x}" if rd else "(no register write)"
+        write = f"{register_name(rd)}=0x{data[0]:08x}" if rd else "(no register write)"
         return f"{head} {write}"
     if not rd:
         return f"{head} tmask=0x{tmask:x} (no register write)"
     values = " ".join(f"{lane}:0x{value:08x}" for lane, value in enumerate(data) if tmask >> lane & 1)
-    return f"{head} tmask=0x{tmask:x} x{rd}=[{values}]"
+    return f"{head} tmask=0x{tmask:x} {register_name(rd)}=[{values}]"
 
 
 @dataclass
@@ -101,7 +108,7 @@ class Divergence:
         rd, lane = int(self.expected["rd"]), self.lane
         expected, actual = _lanes(self.expected)[lane], _lanes(self.actual)[lane]
         where = f" in lane {lane}" if len(_lanes(self.expected)) > 1 else ""
-        return (f"same instruction wrote different values to x{rd}{where}: "
+        return (f"same instruction wrote different values to {register_name(rd)}{where}: "
                 f"{first}=0x{expected:08x}, {second}=0x{actual:08x}")
 
     def __str__(self) -> str:

@@ -2,7 +2,8 @@
 
 import enum as py_enum
 
-from amaranth.lib import enum
+from amaranth import *
+from amaranth.lib import data, enum
 
 __all__ = [
     "FpuOp",
@@ -10,6 +11,11 @@ __all__ = [
     "Flags",
     "Latency",
     "LATENCY",
+    "CANONICAL_NAN",
+    "EXP_SHAPE",
+    "UnpackedFloat",
+    "RoundRequest",
+    "unpack",
 ]
 
 
@@ -76,3 +82,65 @@ _ITERATIVE = {FpuOp.DIV, FpuOp.SQRT}
 LATENCY = {op: (Latency.PIPELINED if op in _PIPELINED else
                 Latency.ITERATIVE if op in _ITERATIVE else Latency.EXECUTE)
            for op in FpuOp}
+
+
+#: The NaN every arithmetic operation returns (RISC-V: positive, quiet, zero payload).
+CANONICAL_NAN = 0x7FC0_0000
+
+#: Unbiased exponents inside the FPU: enough for a product of two subnormals (-298) minus the
+#: normalisation shift of a cancelling sum, and for the largest product (+255) plus a carry.
+EXP_SHAPE = signed(11)
+
+
+class UnpackedFloat(data.Struct):
+    """A binary32 operand split for arithmetic.
+
+    A finite nonzero value is ``(-1)**sign * sig * 2**(exp - 23)`` with ``sig[23]`` set: subnormal
+    inputs are normalised here, so no arithmetic block sees a subnormal. ``sig`` and ``exp`` are
+    meaningless for zeros, infinities and NaNs, which the class bits describe.
+    """
+    sign: 1
+    exp: EXP_SHAPE
+    sig: 24
+    zero: 1
+    inf: 1
+    nan: 1
+    snan: 1
+
+
+class RoundRequest(data.Struct):
+    """What an arithmetic block hands the rounder (:class:`~.round.Rounder`).
+
+    Unless ``bypass`` is set, the exact result is ``(-1)**sign * (sig + f) * 2**(exp - 24)`` for some
+    ``0 <= f < 1`` with ``f > 0`` exactly when ``sticky`` is set; ``sig[24]`` must be set (``sig[0]``
+    is the guard bit below the 24 bits of a normal significand). With ``bypass`` set the result is
+    ``bypass_bits`` with flags ``bypass_flags`` (NaNs, infinities, exact zeros, invalid operations).
+    """
+    sign: 1
+    exp: EXP_SHAPE
+    sig: 25
+    sticky: 1
+    bypass: 1
+    bypass_bits: 32
+    bypass_flags: 5
+
+
+def unpack(m, bits, *, name):
+    """Unpack the binary32 pattern ``bits`` into a new :class:`UnpackedFloat` signal (subnormals
+    normalised with a 5-step shifter) and return it. ``name`` prefixes the signals' names."""
+    from .round import normalize     # round.py imports this module
+    u = Signal(UnpackedFloat, name=name)
+    exp_field = bits[23:31]
+    frac = bits[0:23]
+    sig, shift = normalize(m, Cat(frac, exp_field != 0), name=f"{name}_norm")
+    m.d.comb += [
+        u.sign.eq(bits[31]),
+        # A subnormal's exponent field means 1, and each normalising shift step lowers it by one.
+        u.exp.eq(Mux(exp_field == 0, 1, exp_field) - 127 - shift),
+        u.sig.eq(sig),
+        u.zero.eq((exp_field == 0) & (frac == 0)),
+        u.inf.eq((exp_field == 0xFF) & (frac == 0)),
+        u.nan.eq((exp_field == 0xFF) & (frac != 0)),
+        u.snan.eq((exp_field == 0xFF) & (frac != 0) & ~frac[22]),
+    ]
+    return u

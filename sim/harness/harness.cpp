@@ -132,6 +132,7 @@ CHECK_WIDTH(RSP(imem, data), 8 * BLOCK);
 CHECK_WIDTH(RSP(imem, tag), 16);
 CHECK_WIDTH(PORT(fault, cause), 8);
 CHECK_WIDTH(PORT(retire, warp), 5);
+CHECK_WIDTH(PORT(retire, rd), 6);
 CHECK_WIDTH(PORT(retire, tmask), T);
 CHECK_WIDTH(PORT(retire, data), 32 * T);
 CHECK_WIDTH(PORT(dbg, pc), 32 * W);
@@ -507,7 +508,7 @@ void record_retire(Sim* sim) {
     uint32_t opcode = insn & 0x7Fu;
     if (opcode == 0x23u || opcode == 0x27u) sim->stores_retired++;
     if (!sim->trace_on) return;
-    uint32_t rd = t->PORT(retire, rd) & 0x1Fu;
+    uint32_t rd = t->PORT(retire, rd) & 0x3Fu;  // 32-63: f registers
     size_t at = sim->trace.size();
     sim->trace.resize(at + TRACE_WORDS);
     uint32_t* rec = sim->trace.data() + at;

@@ -32,9 +32,9 @@ class DecodeAluTop(wiring.Component):
     dec_alu_op: Out(4)
     dec_a_sel: Out(2)
     dec_b_sel: Out(1)
-    dec_rd: Out(5)
-    dec_rs1: Out(5)
-    dec_rs2: Out(5)
+    dec_rd: Out(6)      # 32-63: f registers
+    dec_rs1: Out(6)
+    dec_rs2: Out(6)
     dec_wb: Out(1)
     dec_use_rs1: Out(1)
     dec_use_rs2: Out(1)
