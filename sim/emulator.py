@@ -310,6 +310,16 @@ FP_SELECT_OPS = {
 #: Operations of FP_SELECT_OPS whose result goes to an integer register.
 FP_INT_RESULT = {FpuOp.EQ, FpuOp.LT, FpuOp.LE}
 
+#: Operations that only move or re-sign bits and never raise a flag: the emulator runs them inline
+#: (the same definitions as :func:`simtlab.sim.fp.execute`, which the unit tests compare them with).
+FP_BIT_OPS = {
+    FpuOp.MV_X_W: lambda a, b: a,
+    FpuOp.MV_W_X: lambda a, b: a,
+    FpuOp.SGNJ: lambda a, b: (a & 0x7FFF_FFFF) | (b & 0x8000_0000),
+    FpuOp.SGNJN: lambda a, b: (a & 0x7FFF_FFFF) | (~b & 0x8000_0000),
+    FpuOp.SGNJX: lambda a, b: a ^ (b & 0x8000_0000),
+}
+
 #: Rounding-mode fields that are reserved (an illegal instruction wherever they appear) and dynamic.
 RM_RESERVED, RM_DYN = (5, 6), 7
 
@@ -955,8 +965,23 @@ class Emulator:
     def _fp(self, insn, op, rm, rd, a, b=0, c=0):
         """``execute`` of one F operation: ``rd``, ``a``, ``b``, ``c`` are register-list slots (f-registers
         at :data:`F` + n, integers at n, x0's slot reads 0 and stands in for unused operands). Every
-        active lane computes with :func:`simtlab.sim.fp.execute`; the OR of their flags accrues into the
-        warp's fflags. ``rm`` :data:`RM_DYN` reads the warp's frm, which must be 0-4."""
+        active lane computes with :func:`simtlab.sim.fp.execute` (moves and sign injection, which raise
+        no flags, inline: :data:`FP_BIT_OPS`); the OR of their flags accrues into the warp's fflags.
+        ``rm`` :data:`RM_DYN` reads the warp's frm, which must be 0-4."""
+        bit_op = FP_BIT_OPS.get(op)
+        if bit_op is not None:
+            if op is FpuOp.MV_X_W or op is FpuOp.MV_W_X:
+                def execute(xs, pc):
+                    for x in xs:
+                        x[rd] = x[a]
+                    return pc + 4
+                return execute
+
+            def execute(xs, pc):
+                for x in xs:
+                    x[rd] = bit_op(x[a], x[b])
+                return pc + 4
+            return execute
         if rm == RM_DYN:
             def execute(xs, pc):
                 warp = self._warp

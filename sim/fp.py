@@ -85,7 +85,8 @@ def execute(op, rm, a, b=0, c=0):
     CVT_S_W/CVT_S_WU/MV_W_X). Integer results (compares, fclass, conversions to integer, fmv.x.w) are
     returned as unsigned 32-bit patterns.
     """
-    op = FpuOp(op)
+    if not isinstance(op, FpuOp):
+        op = FpuOp(op)      # (Amaranth's enum call is slow: skip it for FpuOp members)
     a &= 0xFFFF_FFFF
     b &= 0xFFFF_FFFF
     c &= 0xFFFF_FFFF

@@ -3,11 +3,11 @@
 The golden model (:class:`simtlab.sim.emulator.Emulator`) and the RTL model both record one record per
 retired warp instruction (``sim.result.trace_dtype(threads)``): ``cycle``, ``pc``, ``insn``, ``warp``,
 ``rd`` (0 when no register was written, 32 + n for f-register n), ``tmask`` (the mask it executed
-under) and ``data[threads]`` (the value each lane in ``tmask`` wrote). The two models interleave their warps differently, so
-:func:`compare_traces` splits both traces by ``warp`` and compares each warp's stream record by record:
-``pc``, ``insn``, ``rd``, ``tmask`` and -- when either record writes a register -- ``data`` of the lanes
-in ``tmask``. Of the warps' first divergences it reports the earliest one by the expected (golden)
-trace's ``cycle``. ``cycle`` itself and ``_pad`` are never compared.
+under) and ``data[threads]`` (the value each lane in ``tmask`` wrote). The two models interleave their
+warps differently, so :func:`compare_traces` splits both traces by ``warp`` and compares each warp's
+stream record by record: ``pc``, ``insn``, ``rd``, ``tmask`` and -- when either record writes a
+register -- ``data`` of the lanes in ``tmask``. Of the warps' first divergences it reports the earliest
+one by the expected (golden) trace's ``cycle``. ``cycle`` itself and ``_pad`` are never compared.
 """
 
 from dataclasses import dataclass

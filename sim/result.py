@@ -67,9 +67,9 @@ class RunResult:
 def trace_dtype(threads):
     """One retired warp instruction, as both backends record it for the lock-step check (docs/simt.md).
 
-    ``rd`` is 0 when the instruction wrote no register (writes to x0 are not writes); ``data[l]`` is
-    lane l's result for lanes in ``tmask`` and 0 otherwise. 20 + 4 * threads bytes, packed as the
-    harness writes it.
+    ``rd`` is 0 when the instruction wrote no register (writes to x0 are not writes) and 32 + n for
+    f-register n; ``data[l]`` is lane l's result for lanes in ``tmask`` and 0 otherwise. 20 + 4 * threads
+    bytes, packed as the harness writes it.
     """
     return np.dtype([("cycle", "<u4"), ("pc", "<u4"), ("insn", "<u4"), ("warp", "u1"), ("rd", "u1"),
                      ("_pad", "<u2"), ("tmask", "<u4"), ("data", "<u4", (threads,))])

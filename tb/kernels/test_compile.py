@@ -251,6 +251,21 @@ def test_isa_tests_cover_every_instruction():
     assert ".insn r 0x0b, 0, 0" in text     # tmc
 
 
+def test_isa_tests_cover_every_f_instruction():
+    import re
+    text = "\n".join(p.read_text() for p in ISA_TESTS)
+    mnemonics = """flw fsw fmadd.s fmsub.s fnmsub.s fnmadd.s fadd.s fsub.s fmul.s fdiv.s fsqrt.s fsgnj.s
+        fsgnjn.s fsgnjx.s fmin.s fmax.s fcvt.w.s fcvt.wu.s fmv.x.w feq.s flt.s fle.s fclass.s fcvt.s.w
+        fcvt.s.wu fmv.w.x""".split()
+    macros = (ISA_DIR / "test_macros.h").read_text()
+    missing = [m for m in mnemonics if not re.search(rf"(^|[\s(;,]){re.escape(m)}[\s,]", text + macros)]
+    assert not missing
+    for mode in ("rne", "rtz", "rdn", "rup", "rmm", "dyn"):
+        assert f", {mode}," in text
+    for csr in ("fflags", "frm", "fcsr"):
+        assert f", {csr}" in text
+
+
 @pytest.mark.parametrize("path", ISA_TESTS, ids=[p.stem for p in ISA_TESTS])
 def test_isa_test_passes_on_emulator(path):
     program = load_elf(compile_kernel(path, CONFIG, runtime=False), CONFIG)

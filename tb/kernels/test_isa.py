@@ -9,21 +9,35 @@ from simtlab.config import RunStatus
 
 ISA_DIR = Path(__file__).resolve().parents[2] / "kernels" / "isa"
 TESTS = sorted(ISA_DIR.glob("*.S"))
+BACKENDS = ("rtl", "emu")
+
+#: ISA tests the RTL backend does not run yet: the RV32F tests (kernels/fp_isa_gen.py) wait for the
+#: FPU integration. Remove a name (or the whole set) once the RTL passes it.
+RTL_PENDING = {"fadd", "fclass", "fcmp", "fcsr", "fcvt", "fcvt_w", "fdiv", "fldst", "fmadd", "fmin",
+               "fmove"}
+RTL_PENDING_MARK = pytest.mark.skip(reason="FPU integration in progress")
 
 
 def test_isa_tests_exist():
     names = {path.stem for path in TESTS}
     assert {"alu_reg", "alu_imm", "branches", "jumps", "loads", "stores", "mul", "div",
             "csr"} <= names
+    assert RTL_PENDING <= names
 
 
-@pytest.fixture(scope="module", params=("rtl", "emu"))
+@pytest.fixture(scope="module")
 def device(request):
     with Device("default", backend=request.param) as dev:
         yield dev
 
 
-@pytest.mark.parametrize("test", TESTS, ids=[p.stem for p in TESTS])
+# One device per backend for the whole module (module-scoped, parametrised indirectly).
+CASES = [pytest.param(backend, test, id=f"{backend}-{test.stem}",
+                      marks=[RTL_PENDING_MARK] if backend == "rtl" and test.stem in RTL_PENDING else [])
+         for backend in BACKENDS for test in TESTS]
+
+
+@pytest.mark.parametrize("device,test", CASES, indirect=["device"])
 def test_isa(device, test):
     device.load(test)
     counters = device.run(None, max_cycles=200_000)   # raises KernelFailed with the test number

@@ -151,3 +151,30 @@ def test_emulator_traces_compare_equal_and_a_changed_program_diverges():
     changed = _emulator_trace([0x00200513] + words[1:])          # start the count at 2
     div = compare_traces(reference, changed)
     assert div.index == 0 and div.fields == ("insn", "data")
+
+
+# -- f-register writes (rd = 32 + n) ---------------------------------------------------------------------
+
+FADD = 0x00208153                            # fadd.s f2, f1, f2, rne
+
+
+def test_format_record_names_f_registers():
+    one = make_trace([(BASE, FADD, 34, 0x3F80_0000), (BASE + 4, FADD, 32, 1), (BASE + 8, FADD, 63, 2),
+                      (BASE + 12, FADD, 31, 3)])
+    assert format_record(one[0]) == f"pc=0x{BASE:08x} insn=0x{FADD:08x} f2=0x3f800000"
+    assert format_record(one[1]).endswith(" f0=0x00000001")
+    assert format_record(one[2]).endswith(" f31=0x00000002")
+    assert format_record(one[3]).endswith(" x31=0x00000003")
+    many = make_trace([dict(pc=BASE, insn=FADD, rd=37, tmask=0b101, data={0: 7, 2: 9})], threads=4)
+    assert format_record(many[0]) == (f"pc=0x{BASE:08x} insn=0x{FADD:08x} tmask=0x5 "
+                                      f"f5=[0:0x00000007 2:0x00000009]")
+
+
+def test_divergence_in_an_f_register_names_it():
+    expected = make_trace([(BASE, FADD, 34, 0x3F80_0000)])
+    actual = make_trace([(BASE, FADD, 34, 0x3F80_0001)])
+    div = compare_traces(expected, actual)
+    assert div.fields == ("data",)
+    assert "wrote different values to f2" in div.explanation()
+    assert "f2=0x3f800001" in str(div)
+    assert compare_traces(expected, make_trace([(BASE, FADD, 2, 0x3F80_0000)])).fields == ("rd",)
