@@ -1,0 +1,1 @@
+"""Tests of the deep-learning tile units (rtl/tile/)."""
