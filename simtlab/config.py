@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "Region",
+    "TileConfig",
     "SimtConfig",
     "MemoryMap",
     "CSR",
@@ -142,6 +143,52 @@ class RunStatus:
     WATCHDOG = 5    #: the cycle (or instruction) limit ran out
 
     NAMES = {1: "done", 2: "tohost", 3: "exit", 4: "fault", 5: "watchdog"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TileConfig:
+    """Shape of the NVDLA nv_small-style deep-learning tile (docs/tile.md).
+
+    Parameters
+    ----------
+    atom_c, atom_k:
+        The MAC array: AtomC int8 channels per feature atom x AtomK kernels (MAC cells); nv_small is
+        8 x 8 = 64 MACs. Powers of two, 4..32.
+    cbuf_banks, cbuf_bank_bytes:
+        The convolution buffer: banks shared between data and weights by software (D_BANK);
+        nv_small: 32 banks of 4 KiB (512 entries of 8 bytes) = 128 KiB.
+    stripe:
+        Output pixels per stripe (feature atoms streamed while one weight set stays): 16-32 in NVDLA.
+    """
+    atom_c: int = 8
+    atom_k: int = 8
+    cbuf_banks: int = 32
+    cbuf_bank_bytes: int = 4096
+    stripe: int = 16
+
+    def __post_init__(self):
+        for knob in ("atom_c", "atom_k", "cbuf_banks", "cbuf_bank_bytes", "stripe"):
+            value = getattr(self, knob)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"TileConfig.{knob} must be an integer, not {value!r}")
+        for knob in ("atom_c", "atom_k"):
+            value = getattr(self, knob)
+            if value not in (4, 8, 16, 32):
+                raise ValueError(f"{knob} must be 4, 8, 16 or 32, not {value!r}")
+        if not 2 <= self.cbuf_banks <= 32:
+            raise ValueError(f"cbuf_banks must be 2..32, not {self.cbuf_banks!r}")
+        if self.cbuf_bank_bytes not in (1024, 2048, 4096, 8192):
+            raise ValueError(f"cbuf_bank_bytes must be 1, 2, 4 or 8 KiB, not {self.cbuf_bank_bytes!r}")
+        if not 1 <= self.stripe <= 64:
+            raise ValueError(f"stripe must be 1..64, not {self.stripe!r}")
+
+    @property
+    def macs(self):
+        return self.atom_c * self.atom_k
+
+    @property
+    def cbuf_bytes(self):
+        return self.cbuf_banks * self.cbuf_bank_bytes
 
 
 @dataclass(frozen=True, kw_only=True)
