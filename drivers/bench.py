@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from ..config import SimtConfig
-from ..kernels.catalog import EXAMPLES, SIMT_EXAMPLES, spin_reference
+from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sgemm_f_case,
+                               spin_reference)
 
 __all__ = [
     "bench",
+    "float_sgemm",
     "straight_line_program",
 ]
 
@@ -87,6 +89,28 @@ VORTEX = {
     ("sgemm", "4x4"): (5_957_013, 0.419),
     ("sgemm", "4x16"): (1_821_882, 0.342),
 }
+
+
+def float_sgemm(n=128, shapes=("4x4", "4x16"), backend="rtl", seed=7):
+    """Run kernels/examples/sgemm_fast_f.c on an n x n x n float32 product at each shape and check C
+    bit for bit (uint32 patterns) against catalog.sgemm_f_reference. Yields (shape, counters,
+    seconds); raises AssertionError on any differing element."""
+    from .device import Device
+    example = FLOAT_EXAMPLES["sgemm_fast_f"]
+    case = sgemm_f_case(np.random.default_rng(seed), n, n, n, max_cycles=8 * n ** 3 + 2_000_000)
+    want = case.expected["c"].view(np.uint32)
+    for shape in shapes:
+        warps, threads = map(int, shape.split("x"))
+        with Device(SimtConfig(name=shape, warps=warps, threads=threads), backend=backend) as device:
+            buffers = {name: device.upload(array) for name, array in case.inputs.items()}
+            args = [buffers[a.name].addr if isinstance(a, Buf) else a for a in case.args]
+            device.load(example.source)             # compile outside the timed run
+            counters, seconds = _timed(lambda: device.run(None, *args, max_cycles=case.max_cycles))
+            got = device.download(buffers["c"]).view(np.uint32).reshape(want.shape)
+            bad = np.flatnonzero(got != want)
+            assert not bad.size, (f"sgemm_fast_f {n}^3 at {shape} ({backend}): {bad.size} elements "
+                                  f"differ from the reference, first at {bad[0]}")
+        yield shape, counters, seconds
 
 
 def bench(quick=False):
@@ -160,6 +184,21 @@ def bench(quick=False):
                 print(f"  {label:<22} {shape:<5} {counters.cycles:>10} {counters.ipc:>6.3f} "
                       f"{counters.lane_efficiency:>6.2f} {counters.cycles / seconds / 1e6:>6.2f}"
                       + vortex)
+
+    gemm_n = 32 if quick else 128
+    print(f"\n== float sgemm {gemm_n}^3 (sgemm_fast_f.c, checked bit for bit), side by side with "
+          "Vortex's sgemm")
+    print(f"  {'shape':<5} {'cycles':>10} {'ipc':>6} {'FLOP/cyc':>8} {'Mc/s':>6}"
+          f" | {'Vortex cycles':>13} {'FLOP/cyc':>8} {'speed-up':>8}")
+    for shape, counters, seconds in float_sgemm(gemm_n):
+        flops = 2 * gemm_n ** 3 / counters.cycles
+        vortex = ""
+        if not quick:
+            v_cycles, _ = VORTEX[("sgemm", shape)]
+            vortex = (f" | {v_cycles:>13} {2 * gemm_n ** 3 / v_cycles:>8.2f} "
+                      f"{v_cycles / counters.cycles:>7.2f}x")
+        print(f"  {shape:<5} {counters.cycles:>10} {counters.ipc:>6.3f} {flops:>8.2f} "
+              f"{counters.cycles / seconds / 1e6:>6.2f}" + vortex)
 
     print("\n== configurations: vecadd n=4096 and sgemm 32^3 (int) on every tested shape")
     print(f"  {'shape':<6} {'workload':<10} {'cycles':>9} {'instrs':>8} {'ipc':>6} {'lanes':>6} "

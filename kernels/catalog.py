@@ -30,7 +30,9 @@ import numpy as np
 from ..config import MemoryMap
 
 __all__ = ["Buf", "Case", "Example", "EXAMPLES", "SIMT_EXAMPLES", "pack_args", "spin_reference",
-           "stencil_reference", "divergence_reference"]
+           "stencil_reference", "divergence_reference", "FLOAT_EXAMPLES", "FLOAT_SIMT_EXAMPLES",
+           "fma_f32", "fmax_f32", "exp_approx_f32", "sgemm_f_reference", "sgemm_f_case",
+           "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 MASK32 = 0xFFFF_FFFF
@@ -401,3 +403,227 @@ EXAMPLES = {
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
                  "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence")
+
+
+# -- float32 examples (RV32F) -----------------------------------------------------------------------
+# Every float example is a SIMT kernel (vx_spawn_threads) and every reference reproduces the kernel's
+# exact operation sequence, so results are compared bit for bit: plain + - * / as numpy float32
+# (IEEE binary32, round to nearest even, the same as the FPU), fused multiply-add (fmadd.s, written
+# explicitly as sl_fmaf in kernels/examples/sl_float.h, which switches off implicit contraction) as
+# fma_f32, fmax.s as fmax_f32. softmax_f's exponential is the kernel's own approximation
+# (exp_approx_f32 mirrors it operation by operation), so softmax is bit-exact too; its accuracy against
+# the true exp (<= 1 ulp on [-80, 0]) is a separate sanity test. Reductions use a fixed number of
+# "virtual lanes" and a pairwise tree, so the order (and the bits) do not depend on warps x threads.
+# They are kept out of EXAMPLES / SIMT_EXAMPLES: they need the F extension on the backend
+# (SimtConfig(fpu=True)); tb/kernels/test_float_kernels.py runs them.
+
+_F32_EXP = 0x7F80_0000
+
+
+def fma_f32(a, b, c):
+    """a * b + c rounded once to float32 (round to nearest even), elementwise, like fmadd.s.
+
+    The product of two float32 is exact in float64; the sum p + c is computed in float64 with its exact
+    error (TwoSum) and rounded to odd (a float64 with an odd last bit stands for "inexact"), which then
+    rounds to float32 without double-rounding errors (53 >= 24 + 2 bits). Verified against Berkeley
+    SoftFloat (sim/fp.execute) in tb/kernels/test_float_kernels.py.
+    """
+    a64 = np.asarray(a, np.float32).astype(np.float64)
+    b64 = np.asarray(b, np.float32).astype(np.float64)
+    c64 = np.asarray(c, np.float32).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = a64 * b64
+        s = p + c64
+        bv = s - p
+        err = (p - (s - bv)) + (c64 - bv)
+        fix = np.isfinite(s) & (err != 0) & ((s.view(np.uint64) & 1) == 0)
+        s = np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+        return s.astype(np.float32)
+
+
+def fmax_f32(a, b):
+    """fmax.s for non-NaN float32 operands (of two zeros, +0 wins)."""
+    a = np.asarray(a, np.float32)
+    b = np.asarray(b, np.float32)
+    both = (a.view(np.uint32) & b.view(np.uint32)).view(np.float32)     # equal: +0 if either is +0
+    return np.where(a > b, a, np.where(b > a, b, both)).astype(np.float32)
+
+
+def _f32(rng, shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def _saxpy_f(rng, size):
+    a = np.float32(rng.standard_normal() * 2)
+    x, y = _f32(rng, size), _f32(rng, size)
+    return Case(args=[size, float(a), Buf("x"), Buf("y")],
+                inputs={"x": x, "y": y},
+                expected={"y": fma_f32(a, x, y), "x": x.copy()},
+                max_cycles=SIMT_BASE + 100 * (40 * size + 500))
+
+
+def sgemm_f_reference(a, b):
+    """C = A x B as every sgemm*_f kernel computes it: acc = +0, then acc = fma(A[i][e], B[e][j], acc)
+    for e = 0 .. k-1 in order."""
+    m, k = a.shape
+    acc = np.zeros((m, b.shape[1]), np.float32)
+    for e in range(k):
+        acc = fma_f32(a[:, e:e + 1], b[e:e + 1, :], acc)
+    return acc
+
+
+def sgemm_f_case(rng, m, n, k, max_cycles=None):
+    a = rng.uniform(-1, 1, size=(m, k)).astype(np.float32)
+    b = rng.uniform(-1, 1, size=(k, n)).astype(np.float32)
+    return Case(args=[m, n, k, Buf("a"), Buf("b"), Buf("c")],
+                inputs={"a": a, "b": b, "c": np.full((m, n), np.nan, np.float32)},
+                expected={"c": sgemm_f_reference(a, b), "a": a.copy(), "b": b.copy()},
+                max_cycles=max_cycles or SIMT_BASE + 100 * (12 * m * n * k + 60 * m * n + 2000))
+
+
+def _sgemm_f(rng, size):
+    # odd shapes: tails in every dimension (rows of a tile, column groups, the unrolled k loop)
+    return sgemm_f_case(rng, size, size + 3, size + 1)
+
+
+def conv2d_f_reference(image, weights, bias):
+    """What kernels/examples/conv2d_f.c computes: (channels, h, w) image, (channels, 3, 3) weights."""
+    channels, h, w = image.shape
+    padded = np.pad(image, ((0, 0), (1, 1), (1, 1)))          # +0.0 around the image
+    acc = np.full((h, w), bias, np.float32)
+    for c in range(channels):
+        for ky in range(3):
+            for kx in range(3):
+                acc = fma_f32(weights[c, ky, kx], padded[c, ky:ky + h, kx:kx + w], acc)
+    return acc
+
+
+def _conv2d_f(rng, size):
+    channels, h, w = 1 + size % 3, size, size + 2
+    image = _f32(rng, (channels, h, w))
+    weights = _f32(rng, (channels, 3, 3), 0.5)
+    bias = np.float32(rng.standard_normal())
+    return Case(args=[channels, h, w, Buf("image"), Buf("weights"), float(bias), Buf("out")],
+                inputs={"image": image, "weights": weights,
+                        "out": np.full((h, w), np.nan, np.float32)},
+                expected={"out": conv2d_f_reference(image, weights, bias), "image": image.copy()},
+                max_cycles=SIMT_BASE + 100 * (60 * channels * h * w * 9 + 100 * h * w + 2000))
+
+
+REDUCE_F_LANES = 256      # P in kernels/examples/reduce_f.c
+SOFTMAX_F_LANES = 32      # P in kernels/examples/softmax_f.c
+
+
+def _pairwise(values, op):
+    """The kernels' local-memory tree: for s = P/2 .. 1: v[:s] = op(v[:s], v[s:2s]); returns v[0]."""
+    v = np.array(values, np.float32)
+    stride = len(v) // 2
+    while stride:
+        v[:stride] = op(v[:stride], v[stride:2 * stride])
+        stride //= 2
+    return v[0]
+
+
+def _lanes(row, lanes, pad):
+    """row padded with ``pad`` to a multiple of ``lanes``, as (rounds, lanes): column v is virtual lane
+    v's sequence."""
+    rounds = -(-len(row) // lanes)
+    out = np.full(rounds * lanes, pad, np.float32)
+    out[:len(row)] = row
+    return out.reshape(rounds, lanes)
+
+
+def _sequential_sum(chunks):
+    acc = np.zeros(chunks.shape[1], np.float32)
+    for chunk in chunks:
+        acc = acc + chunk
+    return acc
+
+
+def reduce_f_reference(x):
+    """What kernels/examples/reduce_f.c computes (see its header for the order)."""
+    return np.array([_pairwise(_sequential_sum(_lanes(x, REDUCE_F_LANES, 0.0)), np.add)], np.float32)
+
+
+def _reduce_f(rng, size):
+    x = _f32(rng, size, 10.0)
+    return Case(args=[size, Buf("in"), Buf("out")],
+                inputs={"in": x, "out": np.full(1, np.nan, np.float32)},
+                expected={"out": reduce_f_reference(x), "in": x.copy()},
+                max_cycles=SIMT_BASE + 100 * (20 * max(size, REDUCE_F_LANES) + 60 * REDUCE_F_LANES
+                                              + 2000))
+
+
+_MAGIC = np.float32(12582912.0)                       # 0x1.8p23
+_LOG2E = np.float32(float.fromhex("0x1.715476p+0"))
+_LN2_HI = np.float32(float.fromhex("0x1.62e400p-1"))
+_LN2_LO = np.float32(float.fromhex("0x1.7f7d1cp-20"))
+_EXP_POLY = [np.float32(1) / np.float32(f) for f in (5040, 720, 120, 24, 6)] + \
+    [np.float32(0.5), np.float32(1), np.float32(1)]
+
+
+def exp_approx_f32(d):
+    """softmax_f.c's exp_approx, bit for bit (for d <= 0; see the kernel's header)."""
+    d = fmax_f32(d, np.float32(-80.0))
+    t = fma_f32(d, _LOG2E, _MAGIC)
+    n = (t - _MAGIC).astype(np.float32)
+    ni = t.view(np.uint32) - _MAGIC.view(np.uint32)                  # wraps like uint32_t
+    r = fma_f32(n, -_LN2_HI, d)
+    r = fma_f32(n, -_LN2_LO, r)
+    p = np.full(np.shape(d), _EXP_POLY[0], np.float32)
+    for coeff in _EXP_POLY[1:]:
+        p = fma_f32(p, r, coeff)
+    return (p.view(np.uint32) + (ni << np.uint32(23))).view(np.float32)
+
+
+def softmax_f_reference(x):
+    """What kernels/examples/softmax_f.c computes for a (rows, cols) float32 array."""
+    out = np.zeros_like(x, dtype=np.float32)
+    for r, row in enumerate(x):
+        m_lanes = _lanes(row, SOFTMAX_F_LANES, -np.inf)
+        lane_max = m_lanes[0]
+        for chunk in m_lanes[1:]:
+            lane_max = fmax_f32(lane_max, chunk)
+        top = _pairwise(lane_max, fmax_f32)
+        e = exp_approx_f32((row - top).astype(np.float32))
+        total = _pairwise(_sequential_sum(_lanes(e, SOFTMAX_F_LANES, 0.0)), np.add)
+        out[r] = e / total
+    return out
+
+
+def _softmax_f(rng, size):
+    rows, cols = max(1, size // 8), size
+    x = _f32(rng, (rows, cols), 4.0)
+    if cols >= 4:
+        x[0, 1] = x[0, 0] - np.float32(100.0)         # exp of less than -80: the clamp
+    return Case(args=[rows, cols, Buf("in"), Buf("out")],
+                inputs={"in": x, "out": np.full((rows, cols), np.nan, np.float32)},
+                expected={"out": softmax_f_reference(x), "in": x.copy()},
+                max_cycles=SIMT_BASE + 100 * (rows * (150 * cols + 50 * SOFTMAX_F_LANES) + 2000))
+
+
+FLOAT_EXAMPLES = {
+    ex.name: ex for ex in (
+        Example("saxpy_f", EXAMPLES_DIR / "saxpy_f.c", "y = fma(a, x, y) (float32), one task each",
+                _saxpy_f, 1000, (1, 33)),
+        Example("sgemm_f", EXAMPLES_DIR / "sgemm_f.c",
+                "C = A x B (float32), one task per element, sequential fma chain", _sgemm_f, 12,
+                (1, 5)),
+        Example("sgemm_tiled_f", EXAMPLES_DIR / "sgemm_tiled_f.c",
+                "C = A x B (float32), tiles in local memory", _sgemm_f, 13, (1, 4)),
+        Example("sgemm_fast_f", EXAMPLES_DIR / "sgemm_fast_f.c",
+                "C = A x B (float32), 4 x 4 register blocking per thread, unrolled k loop",
+                _sgemm_f, 20, (1, 5, 70)),
+        Example("conv2d_f", EXAMPLES_DIR / "conv2d_f.c",
+                "3x3 convolution of 1-3 channels, zero padding (float32)", _conv2d_f, 12, (1, 5)),
+        Example("softmax_f", EXAMPLES_DIR / "softmax_f.c",
+                "row softmax with an in-kernel exp (float32), one block per row", _softmax_f, 40,
+                (1, 33, 100)),
+        Example("reduce_f", EXAMPLES_DIR / "reduce_f.c",
+                "float32 sum: 256 strided partials, pairwise tree in local memory", _reduce_f, 1000,
+                (0, 1, 300)),
+    )
+}
+
+#: The float examples (all launch through vx_spawn_threads; they need SimtConfig(fpu=True)).
+FLOAT_SIMT_EXAMPLES = tuple(FLOAT_EXAMPLES)
