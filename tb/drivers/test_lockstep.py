@@ -7,7 +7,7 @@ import pytest
 
 from simtlab.config import SimtConfig
 from simtlab.drivers.lockstep import mask_timing_reads, run_lockstep
-from simtlab.kernels.catalog import EXAMPLES, Buf
+from simtlab.kernels.catalog import EXAMPLES, FLOAT_EXAMPLES, Buf
 from simtlab.sim.lockstep import make_trace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,23 @@ def test_simt_kernel_lockstep_per_warp(name, shape):
     """Every warp's retired instructions, lane by lane, equal the golden model's."""
     example = EXAMPLES[name]
     case = example.make_case(np.random.default_rng(3), example.sizes[-1])
+
+    def setup(device):
+        buffers = {k: device.upload(v) for k, v in case.inputs.items()}
+        return [buffers[a.name].addr + a.offset if isinstance(a, Buf) else a for a in case.args]
+
+    warps, threads = shape
+    report = run_lockstep(SimtConfig(warps=warps, threads=threads), example.source, setup=setup)
+    assert report.ok, report.summary()
+    assert report.records > 100
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (4, 4)], ids=["1x1", "4x4"])
+@pytest.mark.parametrize("name", list(FLOAT_EXAMPLES))
+def test_float_kernel_lockstep(name, shape):
+    """The float kernels: every F result and every lane's value equal the golden model's (SoftFloat)."""
+    example = FLOAT_EXAMPLES[name]
+    case = example.make_case(np.random.default_rng(5), example.sizes[1])
 
     def setup(device):
         buffers = {k: device.upload(v) for k, v in case.inputs.items()}
