@@ -30,9 +30,14 @@ class CMAC(wiring.Component):
 
     Members
     -------
-    wt : In(stream.Signature(StructLayout(cell, data), always_ready=True))
-        Weight load: while ``wt.valid``, cell ``wt.p.cell`` takes the atom ``wt.p.data``; the new
-        weights apply to feature atoms accepted from the next cycle on.
+    wt : In(stream.Signature(StructLayout(cell, shadow, data), always_ready=True))
+        Weight load: while ``wt.valid``, cell ``wt.p.cell`` takes the atom ``wt.p.data``: into its
+        active weights if ``wt.p.shadow`` is 0 (they apply to feature atoms accepted from the next
+        cycle on), into its shadow copy if 1 (no effect until ``swap``).
+    swap : In(1)
+        Every cell's shadow atom becomes its active atom; applies to feature atoms accepted from
+        the next cycle on. A shadow load in the same cycle writes the shadow after the copy, so CSC
+        can load the next weight set while the current one is in use (NVDLA's weight pre-load).
     i : In(stream.Signature(ArrayLayout(signed(8), atom_c), always_ready=True))
         Feature atoms, one per cycle at most; no backpressure (as in NVDLA).
     o : Out(stream.Signature(ArrayLayout(signed(psum_width), atom_k), always_ready=True))
@@ -42,8 +47,8 @@ class CMAC(wiring.Component):
 
     Latency: 2 cycles (products registered, then the adder tree registered). Throughput: one atomic
     op per cycle, i.e. AtomC x AtomK MACs per cycle. Resources: AtomC x AtomK 8x8 signed multipliers
-    and AtomK adder trees of AtomC inputs; AtomK x AtomC bytes of weight registers (no shadow copy
-    yet: CSC must not load weights while atoms it still needs the old weights for are in flight).
+    and AtomK adder trees of AtomC inputs; 2 x AtomK x AtomC bytes of weight registers (active and
+    shadow), so a weight reload costs no MAC cycle when it overlaps the previous stripe.
 
     Raises
     ------
@@ -63,8 +68,10 @@ class CMAC(wiring.Component):
         self._atom_k = atom_k
         atom = data.ArrayLayout(signed(8), atom_c)
         super().__init__({
-            "wt": In(stream.Signature(data.StructLayout({"cell": range(atom_k), "data": atom}),
+            "wt": In(stream.Signature(data.StructLayout({"cell": range(atom_k), "shadow": 1,
+                                                         "data": atom}),
                                       always_ready=True)),
+            "swap": In(1),
             "i": In(stream.Signature(atom, always_ready=True)),
             "o": Out(stream.Signature(data.ArrayLayout(signed(self.psum_width), atom_k),
                                       always_ready=True)),
@@ -88,10 +95,16 @@ class CMAC(wiring.Component):
         # Weights sit in flops (not a memory): every cell reads its whole atom every cycle.
         weights = [Signal(data.ArrayLayout(signed(8), self._atom_c), name=f"weight_{k}")
                    for k in range(self._atom_k)]
+        shadows = [Signal.like(weight, name=f"shadow_{k}") for k, weight in enumerate(weights)]
+        with m.If(self.swap):
+            m.d.sync += [weight.eq(shadow) for weight, shadow in zip(weights, shadows)]
         with m.If(self.wt.valid):
-            for k, weight in enumerate(weights):
+            for k, (weight, shadow) in enumerate(zip(weights, shadows)):
                 with m.If(self.wt.p.cell == k):
-                    m.d.sync += weight.eq(self.wt.p.data)
+                    with m.If(self.wt.p.shadow):
+                        m.d.sync += shadow.eq(self.wt.p.data)
+                    with m.Else():
+                        m.d.sync += weight.eq(self.wt.p.data)
 
         # Stage 1: every product, registered.
         products = [[Signal(signed(16), name=f"product_{k}_{c}") for c in range(self._atom_c)]

@@ -104,3 +104,50 @@ def test_cmac_converts_to_rtlil():
     dut = CMAC(atom_c=16, atom_k=16)
     ports = [v for _, _, v in dut.signature.flatten(dut) if isinstance(v, Signal)]
     assert "module" in rtlil.convert(dut, ports=ports)
+
+
+def test_cmac_shadow_swap(rng):
+    """Shadow loads overlap atoms that use the active weights; ``swap`` switches from the next
+    atom on, and a shadow load in the swap cycle lands after the copy."""
+    dut = CMAC(atom_c=8, atom_k=4)
+    sets = rng.integers(-128, 128, size=(3, 4, 8))
+    atoms = rng.integers(-128, 128, size=(9, 8))
+    # Per cycle: (atom index or None, swap, (set, cell, shadow) or None).
+    script = [(None, 0, (0, k, 0)) for k in range(4)]
+    script += [(n, 0, (1, n, 1)) for n in range(4)]
+    script += [(4, 1, (2, 0, 1))]                       # a4 still uses set 0
+    script += [(5 + k, 0, (2, 1 + k, 1)) for k in range(3)]
+    script += [(None, 1, None), (8, 0, None)]
+    expected = [sets[0] @ atoms[n] for n in range(5)] + [sets[1] @ atoms[n] for n in range(5, 8)]
+    expected += [sets[2] @ atoms[8]]
+    results = []
+
+    async def producer(ctx):
+        for atom, swap, load in script:
+            ctx.set(dut.i.valid, atom is not None)
+            if atom is not None:
+                ctx.set(dut.i.p, [int(v) for v in atoms[atom]])
+            ctx.set(dut.swap, swap)
+            ctx.set(dut.wt.valid, load is not None)
+            if load is not None:
+                ctx.set(dut.wt.p.cell, load[1])
+                ctx.set(dut.wt.p.shadow, load[2])
+                ctx.set(dut.wt.p.data, [int(v) for v in sets[load[0]][load[1]]])
+            await ctx.tick()
+        ctx.set(dut.i.valid, 0)
+        ctx.set(dut.wt.valid, 0)
+        await ctx.tick().repeat(4)
+
+    async def consumer(ctx):
+        async for _, _, valid, payload in ctx.tick().sample(dut.o.valid, dut.o.p):
+            if valid:
+                results.append([int(v) for v in payload])
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(producer)
+    sim.add_testbench(consumer, background=True)
+    sim.run()
+    assert len(results) == len(expected)
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)

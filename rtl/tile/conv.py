@@ -1,0 +1,331 @@
+"""The tile's convolution core: CDMA -> CBUF -> CSC -> CMAC -> CACC -> output buffer, joined.
+
+Place in the pipeline: memory -> **convolution core** -> SDP. The core loads a whole layer (input
+cube and weights) into CBUF, then runs it at up to one atomic op per cycle and streams the int32
+output atoms (truncated by CACC) with backpressure, in feature-memory order.
+
+Fit rule (:func:`conv_fits`, which the driver calls before programming a layer): with
+``depth = cbuf_bank_bytes / AtomC`` entries per bank,
+
+* features: ``ceil(C/AtomC) * H * W <= data_banks * depth`` (the whole input cube, unpadded),
+* weights: ``weight_bytes(K, C, R, S) / AtomC <= weight_banks * depth`` (the blob with its
+  128-byte tail padding),
+* ``data_banks + weight_banks <= cbuf_banks``;
+* register ranges: C, H, W, K <= 8192, R, S <= 32, stride 1-8, dilation 1-32, left/top padding
+  <= 31, right/bottom <= 63, an output of at least 1 x 1 and at most 2**21 pixels;
+* accumulator: ``ceil(C/AtomC) * AtomC * R * S <= 2**19`` (exact 34-bit sums in CACC).
+"""
+
+from dataclasses import dataclass
+
+from amaranth import *
+from amaranth.lib import data, fifo, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ...config import TileConfig
+from ..mem.bus import MemSignature
+from .cacc import CACC
+from .cbuf import CBUF
+from .cdma import CDMA
+from .cmac import CMAC
+from .csc import CSC
+
+__all__ = [
+    "ConvShape",
+    "conv_fits",
+    "conv_config",
+    "Conv",
+]
+
+#: CDMA and CSC configuration ports, re-exported by :class:`Conv` as ``cdma_<name>``/``csc_<name>``.
+CDMA_PORTS = ("datain_width", "datain_height", "datain_channel", "dain_addr_low", "line_stride",
+              "surf_stride", "weight_addr_low", "weight_bytes", "data_bank")
+CSC_PORTS = ("datain_width_ext", "datain_height_ext", "datain_channel_ext", "weight_width_ext",
+             "weight_height_ext", "weight_kernel", "dataout_width", "atomics",
+             "conv_x_stride_ext", "conv_y_stride_ext", "x_dilation_ext", "y_dilation_ext",
+             "pad_left", "pad_top", "pad_value", "data_bank")
+
+
+def _ceil_div(a, b):
+    return -(-a // b)
+
+
+@dataclass(frozen=True)
+class ConvShape:
+    """A direct convolution layer: input C x H x W, K kernels of R (height) x S (width).
+
+    ``stride`` and ``dilation`` are (y, x); ``padding`` is (top, bottom, left, right).
+    """
+    channels: int
+    height: int
+    width: int
+    kernels: int
+    kernel_h: int
+    kernel_w: int
+    stride: tuple = (1, 1)
+    padding: tuple = (0, 0, 0, 0)
+    dilation: tuple = (1, 1)
+
+    @property
+    def out_height(self):
+        span = self.dilation[0] * (self.kernel_h - 1) + 1
+        return (self.height + self.padding[0] + self.padding[1] - span) // self.stride[0] + 1
+
+    @property
+    def out_width(self):
+        span = self.dilation[1] * (self.kernel_w - 1) + 1
+        return (self.width + self.padding[2] + self.padding[3] - span) // self.stride[1] + 1
+
+
+def _weight_bytes(shape, tile):
+    cp = _ceil_div(shape.channels, tile.atom_c) * tile.atom_c
+    return _ceil_div(shape.kernels * shape.kernel_h * shape.kernel_w * cp, 128) * 128
+
+
+def conv_fits(shape, tile=TileConfig(), *, data_banks=None, weight_banks=None):
+    """Check that the core can run ``shape``; returns the bank split ``(data_banks,
+    weight_banks)`` (the smallest, or the given ones checked) or raises ``ValueError`` naming
+    the limit that is exceeded. The rules are in the module docstring."""
+    if not isinstance(shape, ConvShape):
+        raise TypeError(f"shape must be a ConvShape, not {shape!r}")
+    if not isinstance(tile, TileConfig):
+        raise TypeError(f"tile must be a TileConfig, not {tile!r}")
+    s = shape
+    for name, value, hi in (("channels", s.channels, 8192), ("height", s.height, 8192),
+                            ("width", s.width, 8192), ("kernels", s.kernels, 8192),
+                            ("kernel_h", s.kernel_h, 32), ("kernel_w", s.kernel_w, 32),
+                            ("stride y", s.stride[0], 8), ("stride x", s.stride[1], 8),
+                            ("dilation y", s.dilation[0], 32), ("dilation x", s.dilation[1], 32)):
+        if not 1 <= value <= hi:
+            raise ValueError(f"{name} {value} is outside 1-{hi} (register field range)")
+    for name, value, hi in zip(("top", "bottom", "left", "right"), s.padding, (31, 63, 31, 63)):
+        if not 0 <= value <= hi:
+            raise ValueError(f"{name} padding {value} is outside 0-{hi} (register field range)")
+    if s.out_height < 1 or s.out_width < 1:
+        raise ValueError(f"the kernel does not fit the padded input: output "
+                         f"{s.out_height} x {s.out_width}")
+    if s.out_width > 8192 or s.out_height > 8192 or s.out_width * s.out_height > 1 << 21:
+        raise ValueError(f"output {s.out_height} x {s.out_width} exceeds D_ATOMICS (2**21 pixels)")
+    cg = _ceil_div(s.channels, tile.atom_c)
+    if cg * tile.atom_c * s.kernel_h * s.kernel_w > 1 << 19:
+        raise ValueError(f"C x R x S = {cg * tile.atom_c * s.kernel_h * s.kernel_w} exceeds 2**19: "
+                         f"CACC's 34-bit sums could overflow")
+    if s.kernel_h * s.kernel_w * cg * tile.atom_c > 1 << 18:
+        raise ValueError("bytes per kernel exceed D_WEIGHT_SIZE_0 (2**18)")
+    depth = tile.cbuf_bank_bytes // tile.atom_c
+    feat = cg * s.height * s.width
+    wts = _weight_bytes(s, tile) // tile.atom_c
+    need_d, need_w = _ceil_div(feat, depth), _ceil_div(wts, depth)
+    data_banks = need_d if data_banks is None else data_banks
+    weight_banks = need_w if weight_banks is None else weight_banks
+    if data_banks < need_d:
+        raise ValueError(f"the input cube needs {feat} CBUF entries ({need_d} banks of {depth}); "
+                         f"{data_banks} data banks given")
+    if weight_banks < need_w:
+        raise ValueError(f"the weights need {wts} CBUF entries ({need_w} banks of {depth}); "
+                         f"{weight_banks} weight banks given")
+    if data_banks + weight_banks > tile.cbuf_banks:
+        raise ValueError(f"the layer needs {data_banks} data + {weight_banks} weight CBUF banks, "
+                         f"more than the {tile.cbuf_banks} banks of CBUF (features {feat} entries, "
+                         f"weights {wts} entries, {depth} entries per bank)")
+    return data_banks, weight_banks
+
+
+def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_stride=None,
+                surf_stride=None, pad_value=0, clip_truncate=0, data_banks=None,
+                weight_banks=None):
+    """The :class:`Conv` configuration port values (``{port name: value}``) of a layer, i.e.
+    the register fields a driver writes; checks the layer with :func:`conv_fits`."""
+    data_banks, weight_banks = conv_fits(shape, tile, data_banks=data_banks,
+                                         weight_banks=weight_banks)
+    s, a = shape, tile.atom_c
+    line = s.width * a if line_stride is None else line_stride
+    surf = s.height * line if surf_stride is None else surf_stride
+    common = {"data_bank": data_banks - 1}
+    cdma = dict(common, datain_width=s.width - 1, datain_height=s.height - 1,
+                datain_channel=s.channels - 1, dain_addr_low=feature_addr, line_stride=line,
+                surf_stride=surf, weight_addr_low=weight_addr,
+                weight_bytes=_weight_bytes(s, tile))
+    csc = dict(common, datain_width_ext=s.width - 1, datain_height_ext=s.height - 1,
+               datain_channel_ext=s.channels - 1, weight_width_ext=s.kernel_w - 1,
+               weight_height_ext=s.kernel_h - 1, weight_kernel=s.kernels - 1,
+               dataout_width=s.out_width - 1, atomics=s.out_width * s.out_height - 1,
+               conv_x_stride_ext=s.stride[1] - 1, conv_y_stride_ext=s.stride[0] - 1,
+               x_dilation_ext=s.dilation[1] - 1, y_dilation_ext=s.dilation[0] - 1,
+               pad_left=s.padding[2], pad_top=s.padding[0], pad_value=pad_value)
+    config = {f"cdma_{k}": v for k, v in cdma.items()}
+    config.update({f"csc_{k}": v for k, v in csc.items()})
+    config["cacc_clip_truncate"] = clip_truncate
+    return config
+
+
+class Conv(wiring.Component):
+    """The convolution core: one layer from memory to a stream of int32 output atoms.
+
+    ``start`` runs CDMA (the whole layer into CBUF), then CSC/CMAC/CACC; results go to an output
+    buffer of ``credits`` atoms and leave on ``o``. CSC holds a stripe's last pass until the
+    buffer has room for the stripe's results (credits return as atoms leave), so a stalled
+    consumer stalls the MAC array and nothing is dropped. ``done`` pulses after the last output
+    atom has been taken.
+
+    Cycles: load (CDMA, one CBUF atom per cycle: ``ceil(C/AtomC) * H * W + weight_bytes / AtomC``
+    plus memory latency; not overlapped with compute) + compute (see :class:`CSC`: one atomic op
+    per cycle, weight reloads hidden when stripes have >= AtomK + 1 pixels) + about 8 cycles of
+    pipeline. Measured, nv_small, C = K = 16, 3x3, pad 1, 8 x 6 output: 1728 MAC cycles, 1745
+    compute cycles (99.0%), 2134 layer cycles (81.0%, the load is 389).
+
+    Parameters
+    ----------
+    tile : TileConfig
+    credits : int
+        Output buffer atoms (default 2 x stripe: one stripe drains while the next completes).
+    outstanding : int
+        CDMA requests in flight.
+
+    Members
+    -------
+    cdma_<field> : In(...)
+        CDMA register fields: ``datain_width``, ``datain_height``, ``datain_channel`` (N-1),
+        ``dain_addr_low``, ``line_stride``, ``surf_stride``, ``weight_addr_low``,
+        ``weight_bytes``, ``data_bank`` (N-1); see :class:`CDMA`.
+    csc_<field> : In(...)
+        CSC register fields: ``datain_width_ext``, ``datain_height_ext``,
+        ``datain_channel_ext``, ``weight_width_ext``, ``weight_height_ext``,
+        ``weight_kernel``, ``dataout_width``, ``atomics``, ``conv_x/y_stride_ext``,
+        ``x/y_dilation_ext`` (all N-1), ``pad_left``, ``pad_top``, ``pad_value``, ``data_bank``
+        (N-1); see :class:`CSC`.
+    cacc_clip_truncate : In(5)
+        ``CACC.D_CLIP_CFG.CLIP_TRUNCATE``.
+    start : In(1)
+    done : Out(1)
+    dma : Out(MemSignature(data_width=512, tag_width=16))
+        Read-only DMA port (features, then weights).
+    o : Out(stream.Signature(ArrayLayout(signed(32), atom_k)))
+        Output atoms with backpressure, order: kernel group -> output row -> output column;
+        lanes past K in the last group are 0.
+    perf_cycles : Out(32)
+        Cycles from ``start`` to ``done`` (``CDMA.D_PERF_LAYER_CYCLES``).
+    perf_load_cycles : Out(32)
+        Of which the CBUF load (CDMA).
+    perf_mac_cycles : Out(32)
+        Cycles with an atomic op entering the array (``CMAC_A.D_PERF_MAC_CYCLES``).
+    perf_stall_cycles : Out(32)
+        CSC cycles without an atomic op between its first and last one (weight reloads not
+        hidden, output buffer full).
+    perf_dma_stall_cycles : Out(32)
+        Cycles a DMA request waited for ``dma.req.ready``.
+    perf_dma_bytes : Out(32)
+        Bytes read by the DMA.
+    sat_count : Out(32)
+        ``CACC.D_OUT_SATURATION``: output lanes saturated in this layer.
+    """
+
+    def __init__(self, *, tile=TileConfig(), credits=None, outstanding=8):
+        if not isinstance(tile, TileConfig):
+            raise TypeError(f"tile must be a TileConfig, not {tile!r}")
+        credits = 2 * tile.stripe if credits is None else credits
+        self._tile = tile
+        self._cdma = CDMA(tile=tile, outstanding=outstanding)
+        self._csc = CSC(tile=tile, credits=credits)
+        members = {}
+        for name in CDMA_PORTS:
+            members[f"cdma_{name}"] = In(self._cdma.signature.members[name].shape)
+        for name in CSC_PORTS:
+            members[f"csc_{name}"] = In(self._csc.signature.members[name].shape)
+        members.update({
+            "cacc_clip_truncate": In(5),
+            "start": In(1),
+            "done": Out(1),
+            "dma": Out(MemSignature(data_width=512, tag_width=16)),
+            "o": Out(stream.Signature(data.ArrayLayout(signed(32), tile.atom_k))),
+            "perf_cycles": Out(32),
+            "perf_load_cycles": Out(32),
+            "perf_mac_cycles": Out(32),
+            "perf_stall_cycles": Out(32),
+            "perf_dma_stall_cycles": Out(32),
+            "perf_dma_bytes": Out(32),
+            "sat_count": Out(32),
+        })
+        super().__init__(members)
+
+    @property
+    def tile(self):
+        return self._tile
+
+    @property
+    def credits(self):
+        return self._csc.credits
+
+    def elaborate(self, platform):
+        m = Module()
+        tile = self._tile
+        m.submodules.cdma = cdma = self._cdma
+        m.submodules.cbuf = cbuf = CBUF(atom_c=tile.atom_c, banks=tile.cbuf_banks,
+                                        bank_bytes=tile.cbuf_bank_bytes)
+        m.submodules.csc = csc = self._csc
+        m.submodules.cmac = cmac = CMAC(atom_c=tile.atom_c, atom_k=tile.atom_k)
+        m.submodules.cacc = cacc = CACC(atom_c=tile.atom_c, atom_k=tile.atom_k, depth=tile.stripe)
+        m.submodules.out = out = fifo.SyncFIFOBuffered(width=32 * tile.atom_k, depth=csc.credits)
+
+        for name in CDMA_PORTS:
+            m.d.comb += getattr(cdma, name).eq(getattr(self, f"cdma_{name}"))
+        for name in CSC_PORTS:
+            m.d.comb += getattr(csc, name).eq(getattr(self, f"csc_{name}"))
+
+        wiring.connect(m, cdma=cdma.dma, dma=wiring.flipped(self.dma))
+        wiring.connect(m, cdma=cdma.cbuf, cbuf=cbuf.w)
+        wiring.connect(m, csc=csc.dat, cbuf=cbuf.dat)
+        wiring.connect(m, csc=csc.wt, cbuf=cbuf.wt)
+        wiring.connect(m, csc=csc.feature, cmac=cmac.i)
+        wiring.connect(m, csc=csc.weight, cmac=cmac.wt)
+        m.d.comb += cmac.swap.eq(csc.swap)
+
+        # CSC tags atoms as they enter CMAC; the tags meet the partial sums CMAC.latency later.
+        tag = csc.tag.p
+        for n in range(CMAC.latency):
+            delayed = Signal.like(tag, name=f"tag_{n}")
+            m.d.sync += delayed.eq(tag)
+            tag = delayed
+        m.d.comb += [
+            cacc.i.valid.eq(cmac.o.valid),
+            cacc.i.p.slot.eq(tag.slot),
+            cacc.i.p.first.eq(tag.first),
+            cacc.i.p.last.eq(tag.last),
+            cacc.i.p.psum.eq(cmac.o.p),
+            cacc.clip.eq(self.cacc_clip_truncate),
+            cacc.sat_clear.eq(self.start),
+            out.w_en.eq(cacc.o.valid),
+            out.w_data.eq(cacc.o.p.data),
+            self.o.valid.eq(out.r_rdy),
+            self.o.p.eq(out.r_data),
+            out.r_en.eq(self.o.ready),
+            csc.credit.eq(self.o.valid & self.o.ready),
+            self.sat_count.eq(cacc.sat_count),
+            self.perf_dma_stall_cycles.eq(cdma.stall_cycles),
+            self.perf_dma_bytes.eq(cdma.bytes_read),
+            self.perf_stall_cycles.eq(csc.stall_cycles),
+        ]
+
+        # Layer sequencing: CDMA, then CSC (which reports done when every result has left).
+        m.d.comb += [
+            cdma.start.eq(self.start),
+            csc.start.eq(cdma.done),
+            self.done.eq(csc.done),
+        ]
+        loading = Signal()
+        running = Signal()
+        with m.If(self.start):
+            m.d.sync += [loading.eq(1), running.eq(1), self.perf_cycles.eq(0),
+                         self.perf_load_cycles.eq(0), self.perf_mac_cycles.eq(0)]
+        with m.Else():
+            with m.If(running):
+                m.d.sync += self.perf_cycles.eq(self.perf_cycles + 1)
+            with m.If(loading):
+                m.d.sync += self.perf_load_cycles.eq(self.perf_load_cycles + 1)
+            with m.If(cmac.i.valid):
+                m.d.sync += self.perf_mac_cycles.eq(self.perf_mac_cycles + 1)
+            with m.If(cdma.done):
+                m.d.sync += loading.eq(0)
+            with m.If(csc.done):
+                m.d.sync += running.eq(0)
+        return m
