@@ -220,6 +220,35 @@ class Device:
         """Read raw bytes from a device address."""
         return self._backend.read_mem(addr, nbytes)
 
+    # -- the deep-learning tile (config.tile) ----------------------------------------------------------
+    def _tile_backend(self):
+        if self.config.tile is None:
+            raise ValueError("this device has no tile: use a config with tile=TileConfig() "
+                             "(for example the 'tile' preset)")
+        if self.backend_name != "rtl":
+            raise ValueError("the tile runs on the RTL backend only (the golden model has no tile)")
+        return self._backend
+
+    def tile_write(self, offset, value):
+        """Write the tile register at byte ``offset`` of the MMIO window (e.g.
+        ``simtlab.drivers.regs.offset("CDMA.D_OP_ENABLE")``) from the host."""
+        self._tile_backend().tile_write(offset, value)
+
+    def tile_read(self, offset):
+        """Read the tile register at byte ``offset`` of the MMIO window from the host."""
+        return self._tile_backend().tile_read(offset)
+
+    def tile_run(self, max_cycles=None):
+        """Let the tile work until it raises its interrupt (GLB INTR_STATUS & ~INTR_MASK); returns
+        the cycles it took. Raises :class:`~simtlab.errors.WatchdogTimeout` after ``max_cycles``
+        (default: the device's ``max_cycles``)."""
+        from ..errors import WatchdogTimeout
+        limit = self.max_cycles if max_cycles is None else max_cycles
+        cycles = self._tile_backend().tile_wait(limit)
+        if cycles is None:
+            raise WatchdogTimeout(f"the tile raised no interrupt within {limit} cycles")
+        return cycles
+
     # -- programs ---------------------------------------------------------------------------------
     def load(self, program, *, opt="-O2"):
         """Load a program: a C source (compiled with the kernel runtime for this config), a bare-metal

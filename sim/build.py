@@ -178,6 +178,7 @@ def harness_config_header(config):
         f"#define SIMTLAB_WARPS {config.warps}",
         f"#define SIMTLAB_THREADS {config.threads}",
         f"#define SIMTLAB_BLOCK_BYTES {config.block_bytes}",
+        *(["#define SIMTLAB_TILE 1"] if config.tile is not None else []),
         "#endif",
         "",
     ])

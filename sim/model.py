@@ -67,6 +67,9 @@ _SIGNATURES = {
     "sim_trace_count": (_U64, [_VP]),
     "sim_trace_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
     "sim_set_waves": (ctypes.c_int, [_VP, ctypes.c_char_p, _U64, _U64]),
+    "sim_has_tile": (ctypes.c_int, []),
+    "sim_tile_access": (ctypes.c_int, [_VP, _U32, ctypes.c_int, ctypes.POINTER(_U32)]),
+    "sim_tile_wait": (_I64, [_VP, _U64]),
 }
 
 
@@ -265,6 +268,38 @@ class VerilatorModel:
             result.fault_pc = lib.sim_fault_pc(h)
             result.fault_addr = lib.sim_fault_addr(h)
         return result
+
+    # -- the tile (SimtConfig.tile) ---------------------------------------------------------------
+    def _tile_check(self, offset):
+        if not self._lib.sim_has_tile():
+            raise ValueError("this model has no tile: build it from a SimtConfig with tile=TileConfig()")
+        offset = _int("tile register offset", offset, 0, 0xFFFF)
+        if offset % 4:
+            raise ValueError(f"tile register offset {offset:#x} is not word aligned")
+        return offset
+
+    def tile_write(self, offset, value):
+        """Write the tile register at byte ``offset`` of the MMIO window (the host's port)."""
+        offset = self._tile_check(offset)
+        word = _U32(_int("tile register value", value, -2**31, 2**32 - 1) & 0xFFFF_FFFF)
+        self._check(self._lib.sim_tile_access(self._h(), offset, 1, ctypes.byref(word)), "tile_write")
+
+    def tile_read(self, offset):
+        """The tile register at byte ``offset`` of the MMIO window."""
+        offset = self._tile_check(offset)
+        word = _U32(0)
+        self._check(self._lib.sim_tile_access(self._h(), offset, 0, ctypes.byref(word)), "tile_read")
+        return word.value
+
+    def tile_wait(self, max_cycles):
+        """Run the clock (serving the tile's memory traffic) until the tile raises its interrupt;
+        returns the cycles that took, or None if ``max_cycles`` passed first."""
+        self._tile_check(0)
+        max_cycles = _int("max_cycles", max_cycles, 0, 2**63 - 1)
+        cycles = self._lib.sim_tile_wait(self._h(), max_cycles)
+        if cycles < -1:
+            self._check(cycles, "tile_wait")
+        return None if cycles == -1 else cycles
 
     def warps(self):
         """The state of every warp now (from the ``dbg`` ports), as :class:`WarpDump` objects."""

@@ -216,6 +216,10 @@ class SimtConfig:
     fpu:
         Include the F extension (one FPU per lane, docs/fpu.md); without it every F instruction
         (flw/fsw included) is illegal and kernels are compiled for RV32IM (ilp32).
+    tile:
+        A :class:`TileConfig` to include the deep-learning tile (docs/tile.md): its registers appear
+        in the MMIO window (word accesses only) and its DMA shares the data port with the core.
+        ``None`` (the default): no tile, and the window faults.
     """
     cores: int = 1
     warps: int = 1
@@ -227,6 +231,7 @@ class SimtConfig:
     lmem_log_size: int = 14
     muldiv: bool = True
     fpu: bool = True
+    tile: "TileConfig | None" = None
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -238,6 +243,8 @@ class SimtConfig:
         for knob in ("muldiv", "fpu"):
             if not isinstance(getattr(self, knob), bool):
                 raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
+        if self.tile is not None and not isinstance(self.tile, TileConfig):
+            raise TypeError(f"SimtConfig.tile must be a TileConfig or None, not {self.tile!r}")
         if self.cores != 1:
             raise ValueError(f"cores must be 1 for now (multi-core comes later), not {self.cores!r}")
         for knob in ("warps", "threads"):
@@ -306,7 +313,10 @@ class SimtConfig:
         return MemoryMap.STACK_TOP - hart_id * self.stack_size
 
     def as_dict(self):
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.compare}
+        if self.tile is not None:
+            values["tile"] = dataclasses.asdict(self.tile)
+        return values
 
     def key(self):
         """A short stable hash of everything that changes the generated hardware."""
@@ -358,4 +368,5 @@ PRESETS = {
     "4x4": SimtConfig(name="4x4", warps=4, threads=4),
     "4x16": SimtConfig(name="4x16", warps=4, threads=16),
     "slowmem": SimtConfig(name="slowmem", mem_latency=8),
+    "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
 }

@@ -27,6 +27,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import CSR, FaultCause
+from ..fpu.fpu import Fpu
 from ..fpu.layouts import RoundingMode
 from ..mem.bus import MemSignature
 from .alu import Alu, branch_taken
@@ -156,7 +157,6 @@ class Core(wiring.Component):
         fpus = []
         for lane in range(T):
             if cfg.fpu:
-                from ..fpu.fpu import Fpu     # TEMP until rtl/fpu/fpu.py lands
                 fpus.append(Fpu())
                 m.submodules[f"fpu_{lane}"] = fpus[-1]
             alus.append(Alu())

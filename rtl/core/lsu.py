@@ -24,8 +24,9 @@ class AddressCheck(wiring.Component):
     Parameters
     ----------
     config : SimtConfig
-        Its ``regions`` of kind "ram" and "io" are accessible; anything else (including the tile's
-        reserved "mmio" window until the tile exists) is an access fault.
+        Its ``regions`` of kind "ram" and "io" are accessible, and the "mmio" window when the
+        configuration has a tile, for word accesses only (the tile's registers are 32-bit);
+        anything else is an access fault.
 
     Members
     -------
@@ -44,6 +45,7 @@ class AddressCheck(wiring.Component):
 
     def __init__(self, config):
         self._regions = [r for r in config.regions if r.kind in ("ram", "io")]
+        self._mmio = [r for r in config.regions if r.kind == "mmio" and config.tile is not None]
         super().__init__()
 
     def elaborate(self, platform):
@@ -53,6 +55,7 @@ class AddressCheck(wiring.Component):
                                        ((size == 2) & (self.addr[0:2] != 0)))
         # Regions are word aligned, so an aligned access lies wholly inside or wholly outside.
         inside = [(self.addr >= r.base) & (self.addr < r.end) for r in self._regions]
+        inside += [(self.addr >= r.base) & (self.addr < r.end) & (size == 2) for r in self._mmio]
         m.d.comb += self.unmapped.eq(~Cat(*inside).any())
         return m
 

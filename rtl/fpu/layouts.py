@@ -109,30 +109,38 @@ class UnpackedFloat(data.Struct):
 
 
 class RoundRequest(data.Struct):
-    """What an arithmetic block hands the rounder (:class:`~.round.Rounder`).
+    """What an arithmetic block hands the rounder (:class:`~.round.Rounder`), 43 bits.
 
-    Unless ``bypass`` is set, the exact result is ``(-1)**sign * (sig + f) * 2**(exp - 24)`` for some
-    ``0 <= f < 1`` with ``f > 0`` exactly when ``sticky`` is set; ``sig[24]`` must be set (``sig[0]``
-    is the guard bit below the 24 bits of a normal significand). With ``bypass`` set the result is
-    ``bypass_bits`` with flags ``bypass_flags`` (NaNs, infinities, exact zeros, invalid operations).
+    Unless ``special`` is set, the exact result is ``(-1)**sign * (sig + f) * 2**(exp - 24)`` for
+    some ``0 <= f < 1`` with ``f > 0`` exactly when ``sticky`` is set; ``sig[24]`` must be set
+    (``sig[0]`` is the guard bit below the 24 bits of a normal significand). With ``special`` set
+    the result is exact: the canonical NaN if ``nan``, else infinity (``inf``) or zero with sign
+    ``sign``; ``invalid`` and ``div_zero`` raise NV and DZ.
     """
     sign: 1
     exp: EXP_SHAPE
     sig: 25
     sticky: 1
-    bypass: 1
-    bypass_bits: 32
-    bypass_flags: 5
+    special: 1
+    nan: 1
+    inf: 1
+    invalid: 1
+    div_zero: 1
 
 
-def unpack(m, bits, *, name):
-    """Unpack the binary32 pattern ``bits`` into a new :class:`UnpackedFloat` signal (subnormals
-    normalised with a 5-step shifter) and return it. ``name`` prefixes the signals' names."""
-    from .round import normalize     # round.py imports this module
+def unpack(m, bits, *, name, normalize=True):
+    """Unpack the binary32 pattern ``bits`` into a new :class:`UnpackedFloat` signal and return
+    it. ``name`` prefixes the signals' names. Subnormals are normalised with a 5-step shifter;
+    with ``normalize=False`` they are not (``sig[23]`` clear, exponent -126: for users to whom
+    every subnormal is just "tiny", such as the float-to-integer conversion)."""
+    from .round import normalize as normalizer     # round.py imports this module
     u = Signal(UnpackedFloat, name=name)
     exp_field = bits[23:31]
     frac = bits[0:23]
-    sig, shift = normalize(m, Cat(frac, exp_field != 0), name=f"{name}_norm")
+    if normalize:
+        sig, shift = normalizer(m, Cat(frac, exp_field != 0), name=f"{name}_norm")
+    else:
+        sig, shift = Cat(frac, exp_field != 0), 0
     m.d.comb += [
         u.sign.eq(bits[31]),
         # A subnormal's exponent field means 1, and each normalising shift step lowers it by one.

@@ -9,9 +9,12 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
+from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
+from ..tile.regblock import RegBusSignature
 from .dcr import DcrFile, DcrWriteSignature
+from .mmio import MmioBridge
 
 __all__ = [
     "SimtTop",
@@ -45,22 +48,39 @@ class SimtTop(wiring.Component):
         Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps.
     perf : Out(PerfSignature)
         ``perf__stall``: the stall class of each cycle (``sim.result.STALL_CAUSES``).
+
+    With a tile (``config.tile``), also:
+
+    host : In(RegBusSignature(14))
+        The host's accesses to the tile's registers (word offset in the MMIO window); requests are
+        registered on the way in, so ``host__rdata`` comes two cycles after a read is offered.
+    tile_irq : Out(1)
+        GLB's interrupt line (a layer finished and its status bit is not masked).
+
+    and ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
+    (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
+    through :class:`~.mmio.MmioBridge`, never to the memory port.
     """
 
     def __init__(self, config):
         self._config = config
         bus = MemSignature(data_width=8 * config.block_bytes, tag_width=16)
-        super().__init__({
+        data_bus = MemSignature(data_width=8 * config.block_bytes,
+                                tag_width=16 if config.tile is None else 17)
+        ports = {
             "dcr": In(DcrWriteSignature),
             "start": In(1),
             "busy": Out(1),
             "imem": Out(bus),
-            "dmem": Out(bus),
+            "dmem": Out(data_bus),
             "fault": Out(FaultSignature),
             "retire": Out(retire_signature(config.threads)),
             "dbg": Out(debug_signature(config.warps, config.threads)),
             "perf": Out(PerfSignature),
-        })
+        }
+        if config.tile is not None:
+            ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1)})
+        super().__init__(ports)
 
     @property
     def config(self):
@@ -83,7 +103,8 @@ class SimtTop(wiring.Component):
         # of the core depends combinationally on the memory (the simulator then evaluates the
         # core once per cycle).
         width = 8 * self._config.block_bytes
-        for name in ("imem", "dmem"):
+        names = ("imem", "dmem") if self._config.tile is None else ("imem",)
+        for name in names:
             port, inner = getattr(self, name), getattr(core, name)
             skid = RequestSkid(data_width=width, tag_width=16)
             m.submodules[f"{name}_skid"] = DomainRenamer("core")(skid)
@@ -93,6 +114,8 @@ class SimtTop(wiring.Component):
                 inner.rsp.valid.eq(port.rsp.valid), inner.rsp.data.eq(port.rsp.data),
                 inner.rsp.tag.eq(port.rsp.tag), inner.rsp.err.eq(port.rsp.err),
             ]
+        if self._config.tile is not None:
+            self._tile(m, core)
         wiring.connect(m, fault=wiring.flipped(self.fault), core=core.fault)
         wiring.connect(m, retire=wiring.flipped(self.retire), core=core.retire)
         wiring.connect(m, dbg=wiring.flipped(self.dbg), core=core.dbg)
@@ -107,3 +130,46 @@ class SimtTop(wiring.Component):
             self.busy.eq(core.busy | start),     # busy from the cycle after the start pulse
         ]
         return m
+
+    def _tile(self, m, core):
+        """The tile, its DMA and the core's data port on one memory port; the MMIO bridge."""
+        from ..tile.tile import Tile
+        cfg = self._config
+        width = 8 * cfg.block_bytes
+        m.submodules.tile = tile = DomainRenamer("core")(Tile(cfg.tile))
+        m.submodules.mmio = bridge = DomainRenamer("core")(MmioBridge(block_bytes=cfg.block_bytes))
+        m.submodules.arbiter = arbiter = DomainRenamer("core")(
+            MemArbiter(count=2, data_width=width, tag_width=16))
+
+        # The core's requests: skid buffer, then the bridge; its responses come from the bridge.
+        skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
+        m.submodules.dmem_skid = skid
+        wiring.connect(m, core=core.dmem.req, skid=skid.i)
+        wiring.connect(m, skid=skid.o, bridge=bridge.cpu.req)
+        m.d.comb += [
+            core.dmem.rsp.valid.eq(bridge.cpu.rsp.valid), core.dmem.rsp.data.eq(bridge.cpu.rsp.data),
+            core.dmem.rsp.tag.eq(bridge.cpu.rsp.tag), core.dmem.rsp.err.eq(bridge.cpu.rsp.err),
+        ]
+        wiring.connect(m, bridge=bridge.mem, arbiter=arbiter.masters[0])
+        # The tile's DMA: its own skid buffer (no tile logic depends on a top input).
+        tile_skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
+        m.submodules.tile_dma_skid = tile_skid
+        wiring.connect(m, tile=tile.dma.req, skid=tile_skid.i)
+        wiring.connect(m, skid=tile_skid.o, arbiter=arbiter.masters[1].req)
+        wiring.connect(m, arbiter=arbiter.masters[1].rsp, tile=tile.dma.rsp)
+        # The shared port: requests straight out, responses through one register.
+        wiring.connect(m, arbiter=arbiter.bus.req, port=wiring.flipped(self.dmem.req))
+        m.d.core += [
+            arbiter.bus.rsp.valid.eq(self.dmem.rsp.valid), arbiter.bus.rsp.data.eq(self.dmem.rsp.data),
+            arbiter.bus.rsp.tag.eq(self.dmem.rsp.tag), arbiter.bus.rsp.err.eq(self.dmem.rsp.err),
+        ]
+        # Registers: the bridge (core and host) drives the tile's register bus.
+        wiring.connect(m, bridge=bridge.regs, tile=tile.regs)
+        m.d.comb += bridge.error.eq(tile.regs_error)
+        host = self.host
+        m.d.core += [
+            bridge.host.valid.eq(host.valid), bridge.host.write.eq(host.write),
+            bridge.host.addr.eq(host.addr), bridge.host.wdata.eq(host.wdata),
+        ]
+        m.d.comb += [host.rdata.eq(bridge.host.rdata), host.ready.eq(bridge.host.ready),
+                     self.tile_irq.eq(tile.irq)]

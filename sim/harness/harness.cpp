@@ -72,6 +72,12 @@ constexpr unsigned W = SIMTLAB_WARPS;
 constexpr unsigned T = SIMTLAB_THREADS;
 constexpr unsigned BLOCK = SIMTLAB_BLOCK_BYTES;
 constexpr unsigned BLOCK_WORDS = BLOCK / 4;
+#ifdef SIMTLAB_TILE
+// The data port also carries the tile's DMA: one more tag bit names the master (rtl/mem/arbiter.py).
+constexpr unsigned DMEM_TAG_BITS = 17;
+#else
+constexpr unsigned DMEM_TAG_BITS = 16;
+#endif
 static_assert(W >= 1 && W <= 32, "SIMTLAB_WARPS must be 1..32");
 static_assert(T >= 1 && T <= 32, "SIMTLAB_THREADS must be 1..32");
 static_assert(BLOCK == 64, "the harness supports 64-byte blocks (64-bit byte enables) only");
@@ -122,9 +128,9 @@ constexpr std::size_t storage_bytes(unsigned bits) {
                   "port " #member " does not have the width simtlab_harness_config.h implies")
 CHECK_WIDTH(REQ(dmem, data), 8 * BLOCK);
 CHECK_WIDTH(REQ(dmem, be), BLOCK);
-CHECK_WIDTH(REQ(dmem, tag), 16);
+CHECK_WIDTH(REQ(dmem, tag), DMEM_TAG_BITS);
 CHECK_WIDTH(RSP(dmem, data), 8 * BLOCK);
-CHECK_WIDTH(RSP(dmem, tag), 16);
+CHECK_WIDTH(RSP(dmem, tag), DMEM_TAG_BITS);
 CHECK_WIDTH(REQ(imem, data), 8 * BLOCK);
 CHECK_WIDTH(REQ(imem, be), BLOCK);
 CHECK_WIDTH(REQ(imem, tag), 16);
@@ -189,7 +195,7 @@ struct Region {
 struct Response {
     uint64_t due;
     uint32_t data[BLOCK_WORDS];
-    uint16_t tag;
+    uint32_t tag;
     uint8_t err;
     uint8_t has_data;
 };
@@ -249,6 +255,7 @@ struct Sim {
 
     RspQueue rsp_dmem, rsp_imem;
     bool started = false;
+    bool tile_ready = false;  // out of reset for host access to the tile (sim_tile_*)
     int status = ST_RUNNING;          // sticky once the run ended for a reason other than the watchdog
     int pending_status = ST_RUNNING;  // EXIT/TOHOST waiting for its store to retire
     uint64_t pending_target = 0;      // ... the store count at which it has retired
@@ -435,14 +442,14 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
         uint32_t addr;                                                                \
         bool we;                                                                      \
         uint64_t be;                                                                  \
-        uint16_t tag;                                                                 \
+        uint32_t tag;                                                                 \
         explicit name(Vsimtlab_top* top)                                              \
             : t(top),                                                                 \
               addr(top->REQ(port, addr)),                                             \
               we(top->REQ(port, we) != 0),                                            \
               be(uint64_t(word_of(top->REQ(port, be), 0)) |                          \
                  uint64_t(word_of(top->REQ(port, be), 1)) << 32),                     \
-              tag(uint16_t(top->REQ(port, tag))) {}                                   \
+              tag(uint32_t(top->REQ(port, tag))) {}                                   \
         void read_data(uint32_t* out) const {                                         \
             for (unsigned i = 0; i < BLOCK_WORDS; i++) out[i] = word_of(t->REQ(port, data), i); \
         }                                                                             \
@@ -568,6 +575,38 @@ void idle_cycle(Sim* sim) {
     half(sim, 0);
     half(sim, 1);
 }
+
+#ifdef SIMTLAB_TILE
+// ---- the tile, driven by the host ------------------------------------------------------------------
+// The host reaches the tile's registers through the top's `host` port (registered inside the top:
+// a read's data appears two cycles after it is offered). Between accesses the host can let the
+// clock run while the tile works: `tile_cycle` serves memory (the tile's DMA) but never ends a run.
+void tile_cycle(Sim* sim) {
+    Vsimtlab_top* t = sim->top;
+    drive_rsp(sim);
+    half(sim, 0);
+    if (t->REQ(dmem, valid)) {
+        DmemReq rq(t);
+        accept(sim, sim->rsp_dmem, rq, true);
+    }
+    half(sim, 1);
+    sim->now++;
+}
+
+// Bring the design out of reset without starting the core (the first host access does this).
+void tile_ready(Sim* sim) {
+    if (sim->tile_ready) return;
+    Vsimtlab_top* t = sim->top;
+    sim->rsp_dmem.clear();
+    sim->rsp_imem.clear();
+    t->start = 0;
+    t->rst = 1;
+    for (int i = 0; i < RESET_CYCLES; i++) idle_cycle(sim);
+    t->rst = 0;
+    idle_cycle(sim);
+    sim->tile_ready = true;
+}
+#endif
 
 void destroy(Sim* sim) {
     if (sim->top) {
@@ -780,6 +819,7 @@ int sim_start(void* handle) {
     cycle(sim, false);
     t->start = 0;
     sim->started = true;
+    sim->tile_ready = true;
     return SIM_OK;
 }
 
@@ -906,6 +946,60 @@ int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
     (void)from;
     (void)to;
     return SIM_ENOTSUP;
+#endif
+}
+
+// 1 if this library's design has the tile (SimtConfig.tile).
+int sim_has_tile(void) {
+#ifdef SIMTLAB_TILE
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+// Write (`write` = 1) or read a tile register at byte `offset` of the MMIO window; a read's value
+// goes to *value. Takes three cycles (memory is served meanwhile). Not during a kernel run.
+int sim_tile_access(void* handle, uint32_t offset, int write, uint32_t* value) {
+    Sim* sim = get(handle);
+    if (!sim || !value) return SIM_EHANDLE;
+#ifdef SIMTLAB_TILE
+    if (offset >= 0x10000u || (offset & 3u)) return SIM_EARG;
+    tile_ready(sim);
+    Vsimtlab_top* t = sim->top;
+    t->PORT(host, valid) = 1;
+    t->PORT(host, write) = write ? 1 : 0;
+    t->PORT(host, addr) = offset >> 2;
+    t->PORT(host, wdata) = write ? *value : 0u;
+    tile_cycle(sim);
+    t->PORT(host, valid) = 0;
+    t->PORT(host, write) = 0;
+    t->PORT(host, wdata) = 0;
+    tile_cycle(sim);
+    tile_cycle(sim);
+    if (!write) *value = t->PORT(host, rdata);
+    return SIM_OK;
+#else
+    (void)offset; (void)write;
+    return SIM_ESTATE;
+#endif
+}
+
+// Let the clock run (serving the tile's DMA) until the tile's interrupt line rises or `max_cycles`
+// pass. Returns the cycles it ran, or -1 if the line did not rise.
+int64_t sim_tile_wait(void* handle, uint64_t max_cycles) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+#ifdef SIMTLAB_TILE
+    tile_ready(sim);
+    for (uint64_t i = 0; i < max_cycles; i++) {
+        if (sim->top->tile_irq) return int64_t(i);
+        tile_cycle(sim);
+    }
+    return sim->top->tile_irq ? int64_t(max_cycles) : -1;
+#else
+    (void)max_cycles;
+    return SIM_ESTATE;
 #endif
 }
 

@@ -11,18 +11,13 @@ ISA_DIR = Path(__file__).resolve().parents[2] / "kernels" / "isa"
 TESTS = sorted(ISA_DIR.glob("*.S"))
 BACKENDS = ("rtl", "emu")
 
-#: ISA tests the RTL backend does not run yet: the RV32F tests (kernels/fp_isa_gen.py) wait for the
-#: FPU integration. Remove a name (or the whole set) once the RTL passes it.
-RTL_PENDING = {"fadd", "fclass", "fcmp", "fcsr", "fcvt", "fcvt_w", "fdiv", "fldst", "fmadd", "fmin",
-               "fmove"}
-RTL_PENDING_MARK = pytest.mark.skip(reason="FPU integration in progress")
 
 
 def test_isa_tests_exist():
     names = {path.stem for path in TESTS}
     assert {"alu_reg", "alu_imm", "branches", "jumps", "loads", "stores", "mul", "div",
-            "csr"} <= names
-    assert RTL_PENDING <= names
+            "csr", "fadd", "fclass", "fcmp", "fcsr", "fcvt", "fcvt_w", "fdiv", "fldst", "fmadd",
+            "fmin", "fmove"} <= names
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +27,7 @@ def device(request):
 
 
 # One device per backend for the whole module (module-scoped, parametrised indirectly).
-CASES = [pytest.param(backend, test, id=f"{backend}-{test.stem}",
-                      marks=[RTL_PENDING_MARK] if backend == "rtl" and test.stem in RTL_PENDING else [])
+CASES = [pytest.param(backend, test, id=f"{backend}-{test.stem}")
          for backend in BACKENDS for test in TESTS]
 
 
