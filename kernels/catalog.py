@@ -349,6 +349,37 @@ def _divergence(rng, size):
                 max_cycles=SIMT_BASE + 100 * (2500 * size + 2000))
 
 
+def conv_int8_reference(x, w, bias, *, stride, pad, clip, relu, scale, shift):
+    """The tile's conv -> CACC -> SDP X1 (bias, ReLU, converter) for CHW int8 x and KCRS int8 w, as
+    kernels/examples/conv_int8.c computes it on the SIMT core (simtlab.drivers.tile_ref)."""
+    from ..drivers import tile_ref
+    acc = tile_ref.conv2d(x, w, stride=stride, padding=pad)
+    acc, _ = tile_ref.cacc_truncate(acc, clip)
+    out, _ = tile_ref.sdp_x1(acc, alu=bias.astype(np.int64), relu=bool(relu), cvt_scale=scale,
+                             cvt_shift=shift)
+    return out
+
+
+def conv_int8_case(rng, c, h, w, k, r, s, *, stride=1, pad=0, clip=2, relu=1, scale=3, shift=4):
+    """A conv_int8 case: random int8 tensors and int16 biases."""
+    x = rng.integers(-128, 128, size=(c, h, w)).astype(np.int8)
+    wt = rng.integers(-128, 128, size=(k, c, r, s)).astype(np.int8)
+    bias = rng.integers(-3000, 3000, size=k).astype(np.int32)
+    ho, wo = (h + 2 * pad - r) // stride + 1, (w + 2 * pad - s) // stride + 1
+    expected = conv_int8_reference(x, wt, bias, stride=stride, pad=pad, clip=clip, relu=relu,
+                                   scale=scale, shift=shift)
+    outputs = k * ho * wo
+    return Case(args=[c, h, w, k, r, s, stride, pad, clip, relu, scale, shift, Buf("x"), Buf("w"),
+                      Buf("bias"), Buf("out"), outputs, ho, wo],
+                inputs={"x": x, "w": wt, "bias": bias, "out": np.zeros((k, ho, wo), np.int8)},
+                expected={"out": expected},
+                max_cycles=SIMT_BASE + 100 * (outputs * (40 * c * r * s + 400) + 2000))
+
+
+def _conv_int8(rng, size):
+    return conv_int8_case(rng, 3, size, size + 1, 5, 3, 3, stride=1 + size % 2, pad=1)
+
+
 EXAMPLES = {
     ex.name: ex for ex in (
         Example("vecadd", EXAMPLES_DIR / "vecadd.c", "c[i] = a[i] + b[i] (int32)", _vecadd, 256,
@@ -396,13 +427,16 @@ EXAMPLES = {
         Example("divergence", EXAMPLES_DIR / "divergence.c",
                 "nested if/else, per-lane loops, early exit with split/join and pred", _divergence,
                 200, (1, 7)),
+        Example("conv_int8", EXAMPLES_DIR / "conv_int8.c",
+                "the tile's int8 conv + CACC + SDP layer on the SIMT core (co-design baseline)",
+                _conv_int8, 6, (1, 2, 4)),
     )
 }
 
 #: The examples that launch through vx_spawn_threads (tb/kernels/test_simt_kernels.py runs them on
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
-                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence")
+                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "conv_int8")
 
 
 # -- float32 examples (RV32F) -----------------------------------------------------------------------
