@@ -1,0 +1,358 @@
+"""The tile's single-point data processor (NVDLA's SDP, X1 stage and output converter).
+
+Place in the pipeline: CACC -> **SDP** -> PDP (on the fly) or the write DMA. Each int32 element of
+the accumulator cube goes through bias (ALU), scale (MUL) or PReLU, ReLU and the int8 output
+converter, exactly as ``simtlab.drivers.tile_ref.sdp_x1``.
+"""
+
+from amaranth import *
+from amaranth.lib import data, enum, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+__all__ = [
+    "AluAlgo",
+    "SDPOperand",
+    "SDP",
+]
+
+
+class AluAlgo(enum.Enum, shape=2):
+    """``D_DP_BS_CFG.BS_ALU_ALGO``."""
+    #: ``max(x, operand)``
+    MAX = 0
+    #: ``min(x, operand)``
+    MIN = 1
+    #: ``x + operand`` (bias); the reserved value 3 also sums
+    SUM = 2
+
+
+class SDPOperand(enum.Enum, shape=1):
+    """Which per-channel table a ``param`` write reaches."""
+    #: the ALU (bias) operands
+    ALU = 0
+    #: the multiplier (scale) operands
+    MUL = 1
+
+
+def _round_shift(m, value, shift, *, name):
+    """``value >> shift`` rounded half away from zero (``tile_ref.round_shift``), combinational.
+
+    ``shift`` may exceed the value's width: it is clamped to ``len(value) + 1``, from where on every
+    result is 0 (as it is for larger shifts), so the shifter stays ``len(value) + 2`` bits wide.
+    """
+    width = len(value)
+    limit = width + 1
+    amount = Signal(range(limit + 1), name=f"{name}_amount")
+    m.d.comb += amount.eq(Mux(shift > limit, limit, shift))
+    magnitude = Signal(width + 1, name=f"{name}_magnitude")
+    half = Signal(width + 2, name=f"{name}_half")
+    rounded = Signal(width + 2, name=f"{name}_rounded")
+    negative = value < 0
+    m.d.comb += [
+        magnitude.eq(Mux(negative, -value, value)),
+        half.eq((Const(1, width + 3) << amount) >> 1),
+        rounded.eq((magnitude + half) >> amount),
+    ]
+    result = Signal(signed(width + 3), name=f"{name}_result")
+    m.d.comb += result.eq(Mux(negative, -rounded, rounded))
+    return result
+
+
+def _saturate(value, bits):
+    """``(value clamped to signed bits, clamped?)``, combinational expressions."""
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    high, low = value > hi, value < lo
+    return Mux(high, hi, Mux(low, lo, value)), high | low
+
+
+class SDP(wiring.Component):
+    """SDP X1: bias, scale/PReLU, ReLU and the int8 output converter, one atom per cycle.
+
+    For every element ``x`` (int32) of the cube, in this order (``tile_ref.sdp_x1``):
+
+    1. ALU, unless ``bs_bypass`` or ``bs_alu_bypass``:
+       ``a = int32_sat(op(x, operand << bs_alu_shift_value))``, op by ``bs_alu_algo`` (:class:`AluAlgo`);
+    2. MUL, unless ``bs_bypass`` or ``bs_mul_bypass``:
+       ``m = int32_sat(round_shift(a * operand, bs_mul_shift_value))``; with ``bs_mul_prelu`` only
+       negative ``a`` are scaled, others pass unchanged;
+    3. ReLU, unless ``bs_bypass`` or ``bs_relu_bypass``: ``max(m, 0)``;
+    4. output converter (always): ``y = int8_sat(round_shift((r - cvt_offset) * cvt_scale, cvt_shift))``.
+
+    Rounding is half away from zero. The ALU and MUL operands are the per-layer register values
+    (``bs_alu_src``/``bs_mul_src`` = 0) or per-channel values (= 1) from two tables written through
+    ``param`` before the layer (the SDP_RDMA fetch of these operands from memory is still to come:
+    today the tile top or the testbench writes them). Channels of a partial last surface (channel
+    index >= C) leave as 0 and are not counted in the saturation counters.
+
+    The cube is W x H x C atoms of ``atom_k`` channels in feature order (surface -> line -> pixel);
+    SDP counts positions itself from ``width``/``height``/``channel`` and accepts exactly
+    ``W * H * ceil(C / atom_k)`` atoms per layer, then ``i.ready`` stays low until the next ``start``.
+
+    Parameters
+    ----------
+    atom_k : int
+        Channels per atom (AtomK; 8 in nv_small), a power of two from 2 to 64.
+    max_channels : int
+        Entries of each per-channel operand table (a multiple of ``atom_k``, at most 8192); the
+        driver must not use per-channel operands for layers with more channels.
+
+    Members
+    -------
+    i : In(stream.Signature(ArrayLayout(signed(32), atom_k)))
+        int32 atoms from CACC (or SDP_RDMA), with backpressure.
+    o : Out(stream.Signature(ArrayLayout(signed(8), atom_k)))
+        int8 atoms, same order, with backpressure.
+    start : In(1)
+        Begin a layer with the configuration below (hold it stable until ``done``); clears the
+        counters. Ignored while a layer runs.
+    done : Out(1)
+        High for the one cycle in which the layer's last output atom is accepted on ``o``.
+    busy : Out(1)
+        From ``start`` to ``done``.
+    width, height, channel : In(13)
+        ``D_DATA_CUBE_WIDTH/HEIGHT/CHANNEL``: W - 1, H - 1, C - 1 (stored as N - 1, like the registers).
+    bs_bypass, bs_alu_bypass, bs_mul_bypass, bs_mul_prelu, bs_relu_bypass : In(1)
+    bs_alu_algo : In(AluAlgo)
+        ``D_DP_BS_CFG`` fields.
+    bs_alu_src : In(1)
+        0 per-layer ``bs_alu_operand``, 1 per-channel table.
+    bs_alu_shift_value : In(6)
+    bs_alu_operand : In(signed(16))
+    bs_mul_src : In(1)
+    bs_mul_shift_value : In(8)
+    bs_mul_operand : In(signed(16))
+        ``D_DP_BS_ALU_CFG``, ``_ALU_SRC_VALUE``, ``_MUL_CFG``, ``_MUL_SRC_VALUE`` fields.
+    cvt_offset : In(signed(32))
+    cvt_scale : In(signed(16))
+    cvt_shift : In(6)
+        ``D_CVT_OFFSET/SCALE/SHIFT``.
+    param : In(stream.Signature(StructLayout(operand, channel, value), always_ready=True))
+        Per-channel operand write: table ``operand`` (:class:`SDPOperand`) entry ``channel`` takes
+        ``value`` (int16). Write the tables while no layer runs.
+    out_saturation : Out(32)
+        Output-converter saturations in this layer (``D_PERF_OUT_SATURATION``).
+    alu_saturation, mul_saturation : Out(32)
+        int32 saturations of the ALU and MUL steps in this layer (simtlab addition, for debugging).
+    stall_cycles : Out(32)
+        Cycles in this layer with ``o.valid`` high and ``o.ready`` low.
+
+    Latency: ``latency`` = 4 cycles from the cycle an atom is accepted on ``i`` to the cycle it is
+    offered on ``o`` (input and operand-table read, ALU, MUL + ReLU, converter; each registered).
+    Throughput: one atom per cycle; every stage holds its atom while the next one is full, and a
+    bubble in the pipeline is filled even while ``o`` stalls. ``i.ready`` depends combinationally on
+    ``o.ready``.
+
+    Resources: 2 x AtomK multipliers (32 x 16 and 33 x 16 bits), AtomK 80-bit ALU adders and
+    shifters; two memories of ``max_channels / atom_k`` rows x ``16 * atom_k`` bits.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a parameter of the wrong kind or value.
+    """
+
+    latency = 4
+
+    def __init__(self, *, atom_k=8, max_channels=512):
+        for name, value in (("atom_k", atom_k), ("max_channels", max_channels)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an integer, not {value!r}")
+        if not 2 <= atom_k <= 64 or atom_k & (atom_k - 1):
+            raise ValueError(f"atom_k must be a power of two from 2 to 64, not {atom_k!r}")
+        if not atom_k <= max_channels <= 8192 or max_channels % atom_k:
+            raise ValueError(f"max_channels must be a multiple of atom_k ({atom_k}) from {atom_k} "
+                             f"to 8192, not {max_channels!r}")
+        self._atom_k, self._max_channels = atom_k, max_channels
+        super().__init__({
+            "i": In(stream.Signature(data.ArrayLayout(signed(32), atom_k))),
+            "o": Out(stream.Signature(data.ArrayLayout(signed(8), atom_k))),
+            "start": In(1),
+            "done": Out(1),
+            "busy": Out(1),
+            "width": In(13),
+            "height": In(13),
+            "channel": In(13),
+            "bs_bypass": In(1),
+            "bs_alu_bypass": In(1),
+            "bs_alu_algo": In(AluAlgo),
+            "bs_mul_bypass": In(1),
+            "bs_mul_prelu": In(1),
+            "bs_relu_bypass": In(1),
+            "bs_alu_src": In(1),
+            "bs_alu_shift_value": In(6),
+            "bs_alu_operand": In(signed(16)),
+            "bs_mul_src": In(1),
+            "bs_mul_shift_value": In(8),
+            "bs_mul_operand": In(signed(16)),
+            "cvt_offset": In(signed(32)),
+            "cvt_scale": In(signed(16)),
+            "cvt_shift": In(6),
+            "param": In(stream.Signature(data.StructLayout({
+                "operand": SDPOperand,
+                "channel": range(max_channels),
+                "value": signed(16),
+            }), always_ready=True)),
+            "out_saturation": Out(32),
+            "alu_saturation": Out(32),
+            "mul_saturation": Out(32),
+            "stall_cycles": Out(32),
+        })
+
+    @property
+    def atom_k(self):
+        return self._atom_k
+
+    @property
+    def max_channels(self):
+        return self._max_channels
+
+    def elaborate(self, platform):
+        m = Module()
+        A = self._atom_k
+        lane_bits = (A - 1).bit_length()
+
+        # Per-channel operand tables: one row per surface, one 16-bit lane per channel.
+        tables = {}
+        for operand in SDPOperand:
+            name = operand.name.lower()
+            mem = Memory(shape=unsigned(16 * A), depth=self._max_channels // A, init=[])
+            m.submodules[f"{name}_table"] = mem
+            wr = mem.write_port(granularity=16)
+            rd = mem.read_port()
+            hit = self.param.valid & (self.param.p.operand == operand)
+            m.d.comb += [
+                wr.addr.eq(self.param.p.channel >> lane_bits),
+                wr.data.eq(Cat(*[self.param.p.value] * A)),
+                wr.en.eq(Mux(hit, Const(1, A) << self.param.p.channel[:lane_bits], 0)),
+            ]
+            tables[operand] = rd
+
+        # Pipeline control. Stage k's registers load when stage k is empty or stage k+1 loads;
+        # the output register (stage 4) loads when empty or accepted downstream.
+        valid = [Signal(name=f"valid_{k}") for k in (1, 2, 3)]
+        en4 = ~self.o.valid | self.o.ready
+        en3 = ~valid[2] | en4
+        en2 = ~valid[1] | en3
+        en1 = ~valid[0] | en2
+
+        # Position counters of the input side.
+        active = Signal()
+        col, row = Signal(13), Signal(13)
+        surface = Signal(range(8192 // A + 1))
+        last_surface = self.channel >> lane_bits
+        last_in = (col == self.width) & (row == self.height) & (surface == last_surface)
+        accept = self.i.valid & self.i.ready
+        m.d.comb += self.i.ready.eq(active & en1)
+
+        with m.If(self.start & ~self.busy):
+            m.d.sync += [active.eq(1), self.busy.eq(1), col.eq(0), row.eq(0), surface.eq(0)]
+        with m.Elif(accept):
+            with m.If(col != self.width):
+                m.d.sync += col.eq(col + 1)
+            with m.Else():
+                m.d.sync += col.eq(0)
+                with m.If(row != self.height):
+                    m.d.sync += row.eq(row + 1)
+                with m.Else():
+                    m.d.sync += [row.eq(0), surface.eq(surface + 1)]
+                    with m.If(last_in):
+                        m.d.sync += active.eq(0)
+
+        def lanes_of(surface_index):
+            """Mask of the lanes holding real channels (index <= C - 1)."""
+            return Cat(*[(surface_index * A + c) <= self.channel for c in range(A)])
+
+        def popcount(bits):
+            return sum(bits[n] for n in range(len(bits)))
+
+        # Stage 1: the input atom, its lane mask and (read port) the surface's table rows.
+        x1 = Signal(data.ArrayLayout(signed(32), A))
+        mask1, last1 = Signal(A), Signal()
+        for rd in tables.values():
+            m.d.comb += [rd.addr.eq(surface), rd.en.eq(en1)]
+        with m.If(en1):
+            m.d.sync += [valid[0].eq(accept), x1.eq(self.i.p), mask1.eq(lanes_of(surface)),
+                         last1.eq(last_in)]
+        alu_table = data.View(data.ArrayLayout(signed(16), A), tables[SDPOperand.ALU].data)
+        mul_table = data.View(data.ArrayLayout(signed(16), A), tables[SDPOperand.MUL].data)
+
+        # Stage 2: ALU.
+        alu_on = ~self.bs_bypass & ~self.bs_alu_bypass
+        a2 = Signal(data.ArrayLayout(signed(32), A))
+        mul_op2 = Signal(data.ArrayLayout(signed(16), A))
+        mask2, last2 = Signal(A), Signal()
+        alu_sats = []
+        for c in range(A):
+            operand = Mux(self.bs_alu_src, alu_table[c], self.bs_alu_operand)
+            shifted = Signal(signed(16 + 63), name=f"alu_operand_{c}")
+            m.d.comb += shifted.eq(operand << self.bs_alu_shift_value)
+            x = x1[c]
+            result = Signal(signed(16 + 63 + 1), name=f"alu_result_{c}")
+            with m.Switch(self.bs_alu_algo):
+                with m.Case(AluAlgo.MAX):
+                    m.d.comb += result.eq(Mux(x > shifted, x, shifted))
+                with m.Case(AluAlgo.MIN):
+                    m.d.comb += result.eq(Mux(x < shifted, x, shifted))
+                with m.Default():
+                    m.d.comb += result.eq(x + shifted)
+            clamped, sat = _saturate(result, 32)
+            alu_sats.append(sat & alu_on & mask1[c])
+            with m.If(en2):
+                m.d.sync += a2[c].eq(Mux(alu_on, clamped, x))
+                m.d.sync += mul_op2[c].eq(Mux(self.bs_mul_src, mul_table[c], self.bs_mul_operand))
+        with m.If(en2):
+            m.d.sync += [valid[1].eq(valid[0]), mask2.eq(mask1), last2.eq(last1)]
+
+        # Stage 3: MUL (scale or PReLU) and ReLU.
+        mul_on = ~self.bs_bypass & ~self.bs_mul_bypass
+        relu_on = ~self.bs_bypass & ~self.bs_relu_bypass
+        r3 = Signal(data.ArrayLayout(signed(32), A))
+        mask3, last3 = Signal(A), Signal()
+        mul_sats = []
+        for c in range(A):
+            a = a2[c]
+            product = Signal(signed(48), name=f"mul_product_{c}")
+            m.d.comb += product.eq(a * mul_op2[c])
+            scaled = _round_shift(m, product, self.bs_mul_shift_value, name=f"mul_{c}")
+            clamped, sat = _saturate(scaled, 32)
+            scale_it = mul_on & (~self.bs_mul_prelu | (a < 0))
+            mul_sats.append(sat & scale_it & mask2[c])
+            value = Signal(signed(32), name=f"mul_value_{c}")
+            m.d.comb += value.eq(Mux(scale_it, clamped, a))
+            with m.If(en3):
+                m.d.sync += r3[c].eq(Mux(relu_on & (value < 0), 0, value))
+        with m.If(en3):
+            m.d.sync += [valid[2].eq(valid[1]), mask3.eq(mask2), last3.eq(last2)]
+
+        # Stage 4: output converter into the output register.
+        last4 = Signal()
+        out_sats = []
+        for c in range(A):
+            product = Signal(signed(33 + 16), name=f"cvt_product_{c}")
+            m.d.comb += product.eq((r3[c] - self.cvt_offset) * self.cvt_scale)
+            converted = _round_shift(m, product, self.cvt_shift, name=f"cvt_{c}")
+            clamped, sat = _saturate(converted, 8)
+            out_sats.append(sat & mask3[c])
+            with m.If(en4):
+                m.d.sync += self.o.p[c].eq(Mux(mask3[c], clamped, 0))
+        with m.If(en4):
+            m.d.sync += [self.o.valid.eq(valid[2]), last4.eq(last3)]
+
+        # Completion and counters.
+        m.d.comb += self.done.eq(self.o.valid & self.o.ready & last4)
+        with m.If(self.done):
+            m.d.sync += self.busy.eq(0)
+        counters = ((self.alu_saturation, en2 & valid[0], Cat(*alu_sats)),
+                    (self.mul_saturation, en3 & valid[1], Cat(*mul_sats)),
+                    (self.out_saturation, en4 & valid[2], Cat(*out_sats)))
+        for counter, load, sats in counters:
+            with m.If(self.start & ~self.busy):
+                m.d.sync += counter.eq(0)
+            with m.Elif(load):
+                m.d.sync += counter.eq(counter + popcount(sats))
+        with m.If(self.start & ~self.busy):
+            m.d.sync += self.stall_cycles.eq(0)
+        with m.Elif(self.o.valid & ~self.o.ready):
+            m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
+        return m
