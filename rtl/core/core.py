@@ -9,14 +9,14 @@ Stages and what they hold::
     X  execute, per lane: ALU, branch, mul/div, CSR, address checks and coalesced bus requests,
        FPU stage 1; SIMT instructions in the warp control unit (alu.py, muldiv.py, csr.py, lsu.py,
        simt.py, ../fpu/fpu.py)
-    M  memory: collect a load's responses, align them per lane (lsu.py); FPU stage 2 (add,
-       normalise, round) for the pipelined FP operations
+    M  memory: collect a load's responses, align them per lane (lsu.py); FPU stage 2 (every FP
+       operation but fdiv/fsqrt finishes here)
     W  writeback: register write of the active lanes, retire (trace port)
 
 Hazards: results are forwarded per lane (and per warp) from M and W into X, and from W into D (the
 register file reads one cycle ahead). A load's value exists only after M, so an instruction of the
-same warp in X that needs it waits (load-use); so does one that needs the result of a pipelined
-FP operation (fadd, fmul, fmadd, fcvt.s.w, ...) while that is in M: it is forwarded from W. Branches and jumps resolve in X with the warp's last
+same warp in X that needs it waits (load-use); so does one that needs the result of an FP
+operation other than fdiv/fsqrt while that is in M: it is forwarded from W. Branches and jumps resolve in X with the warp's last
 active lane deciding (docs/simt.md) and redirect that warp only. SIMT instructions always redirect
 their warp to the next PC, so no younger instruction of the warp runs with a stale thread mask.
 Faults are precise: the faulting instruction waits in X until everything older has retired.
@@ -112,10 +112,8 @@ class Core(wiring.Component):
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies M for the memory latency (one request per block its lanes
-    touch); a division 33 cycles. FP (docs/fpu.md): compares, moves, sign injection, fmin/fmax and
-    fcvt.w.s finish in X like ALU operations; fadd/fsub/fmul, the fused operations and fcvt.s.w take X
-    and M (a dependent instruction of the same warp waits one cycle); fdiv/fsqrt hold X while they
-    iterate. Throughput: one warp instruction per cycle, one FP operation per lane per cycle.
+    touch); a division 33 cycles. FP (docs/fpu.md): every operation but fdiv/fsqrt takes X and M
+    (a dependent instruction of the same warp waits one cycle); fdiv/fsqrt hold X for 28 cycles. Throughput: one warp instruction per cycle, one FP operation per lane per cycle.
     """
 
     def __init__(self, config):
@@ -366,7 +364,7 @@ class Core(wiring.Component):
         rm = Signal(3)
         m.d.comb += rm.eq(Mux(x_dec.funct3 == RoundingMode.DYN, csr.frm, x_dec.funct3))
         bad_rm = x_dec.uses_rm & (rm > RoundingMode.RMM)
-        x_fflags = Signal(5)
+        x_fflags = Signal(5)    # of fdiv/fsqrt, the FP operations that finish in X
         fpu_wait = Signal()
         if cfg.fpu:
             lane_flags = 0
@@ -474,14 +472,15 @@ class Core(wiring.Component):
             warpctl.park.eq(replay),
         ]
         for lane in range(T):
+            # Iterative units start only with their operands final (not waiting for an FP result).
             m.d.comb += [
-                dividers[lane].start.eq(x_valid & alive & (unit == Unit.DIV) &
+                dividers[lane].start.eq(x_valid & alive & ~fp_hazard & (unit == Unit.DIV) &
                                         ~dividers[lane].busy & ~dividers[lane].done),
                 dividers[lane].ack.eq(x_advance),
             ]
             if cfg.fpu:
                 fpu = fpus[lane]
-                iterate = x_valid & alive & ~x_exc & is_fpu & x_dec.fpu_iter
+                iterate = x_valid & alive & ~x_exc & ~fp_hazard & is_fpu & x_dec.fpu_iter
                 m.d.comb += [
                     fpu.start.eq(iterate & ~fpu.busy & ~fpu.done),
                     fpu.ack.eq(x_advance),

@@ -17,15 +17,14 @@ __all__ = [
 
 
 class Fpu(wiring.Component):
-    """Every RV32F operation for one lane, in three latency classes (``layouts.LATENCY``).
+    """Every RV32F operation for one lane, in two latency classes (``layouts.LATENCY``).
 
-    * **Execute** (SGNJ*, MIN, MAX, EQ, LT, LE, CLASS, CVT_W_S, CVT_WU_S, MV_X_W, MV_W_X):
-      ``result``/``flags`` are combinational from ``op``/``rm``/``a``/``b`` in the same cycle.
-    * **Pipelined** (ADD, SUB, MUL, MADD, MSUB, NMSUB, NMADD, CVT_S_W, CVT_S_WU), two stages: the
-      op is captured at the clock edge ending the cycle in which ``advance`` is high, and
-      ``p_result``/``p_flags`` give its result from the next cycle until the next ``advance``.
-      :class:`~.fma.Fma` does the multiply-add (and normalises the integer of CVT_S_W/CVT_S_WU),
-      :class:`~.round.Rounder` the rounding.
+    * **Pipelined** (everything but DIV and SQRT), two stages: the op is captured at the clock
+      edge ending the cycle in which ``advance`` is high, and ``p_result``/``p_flags`` give its
+      result from the next cycle until the next ``advance``. :class:`~.fma.Fma` does the
+      multiply-add (and normalises the integer of CVT_S_W/CVT_S_WU), :class:`~.round.Rounder` the
+      rounding; :class:`~.compare.Compare` the compares, fmin/fmax, sign injection, fclass and
+      moves, :class:`~.convert.FloatToInt` the conversions to integer.
     * **Iterative** (DIV, SQRT): :class:`~.divsqrt.DivSqrt` with the integer divider's
       start/busy/done/ack protocol; ``result``/``flags`` are valid while ``done``.
 
@@ -36,7 +35,7 @@ class Fpu(wiring.Component):
         clocked by ``sync`` gated with ``advance``; unpacking, the multiply-add and the rounding
         all run from them in stage 2, and DIV/SQRT runs in a domain clocked only while it works,
         with its own rounder. Verilator evaluates logic behind a clock only when that clock ticks,
-        so an idle FPU costs a simulation little more than its execute-class logic. The gates
+        so an idle FPU costs a simulation almost nothing. The gates
         sample ``advance`` and ``start | busy | done`` at the falling edge of ``sync`` (glitch free):
         ``advance`` and ``start`` must be settled by the falling edge of their cycle, as the
         outputs of a ``sync`` design are (a cycle-based harness sets them with, or before, the
@@ -56,8 +55,7 @@ class Fpu(wiring.Component):
         rs1, rs2, rs3 (``a`` is the integer source of CVT_S_W, CVT_S_WU, MV_W_X).
     result : Out(32)
     flags : Out(5)
-        NX, UF, OF, DZ, NV (``layouts.Flags``). Execute ops: combinational; DIV/SQRT: while
-        ``done``; don't-care for pipelined ops.
+        DIV/SQRT's result and flags (NX, UF, OF, DZ, NV: ``layouts.Flags``) while ``done``.
     advance : In(1)
         A pipelined op leaves the execute stage in this cycle: capture it.
     p_result : Out(32)
@@ -71,8 +69,7 @@ class Fpu(wiring.Component):
     ack : In(1)
         The DIV/SQRT result was taken; free in the next cycle.
 
-    Latency: execute class 0 cycles (combinational); pipelined class ``pipeline_stages`` = 2
-    (result in the cycle after ``advance``); DIV/SQRT ``iterative_latency`` = 28 cycles from the
+    Latency: pipelined class ``pipeline_stages`` = 2 (result in the cycle after ``advance``); DIV/SQRT ``iterative_latency`` = 28 cycles from the
     ``start`` cycle to the first ``done`` cycle, for every operand (with ``clock_gating=False``
     the rounding waits for a cycle that does not follow an ``advance``: later if pipelined ops
     advance meanwhile, which a core that holds the DIV/SQRT in execute never does).
@@ -119,39 +116,39 @@ class Fpu(wiring.Component):
         return self._clock_gating
 
     def elaborate(self, platform):
-        # The execute-class blocks read the ports combinationally, as they must. The pipeline and
-        # the divider are built by `_gated_pipeline` or `_enabled_pipeline` (see `clock_gating`).
         m = Module()
-        m.submodules.f2i = f2i = FloatToInt()
-        m.submodules.compare = compare = Compare()
         m.submodules.rounder = rounder = Rounder()
-
-        op = self.op
         if self._clock_gating:
             self._gated_pipeline(m, rounder)
-            f2i_operand = unpack(m, self.a, name="ua", normalize=False)
         else:
-            f2i_operand = self._enabled_pipeline(m, rounder)
-        m.d.comb += [
-            f2i.signed.eq(op == FpuOp.CVT_W_S), f2i.rm.eq(self.rm), f2i.a.eq(f2i_operand),
-            compare.op.eq(op), compare.a.eq(self.a), compare.b.eq(self.b),
-        ]
+            self._enabled_pipeline(m, rounder)
         divsqrt = m.submodules.divsqrt
         m.d.comb += [
-            divsqrt.op.eq(op), divsqrt.rm.eq(self.rm), divsqrt.a.eq(self.a), divsqrt.b.eq(self.b),
-            divsqrt.start.eq(self.start), divsqrt.ack.eq(self.ack),
+            divsqrt.op.eq(self.op), divsqrt.rm.eq(self.rm), divsqrt.a.eq(self.a),
+            divsqrt.b.eq(self.b), divsqrt.start.eq(self.start), divsqrt.ack.eq(self.ack),
             self.busy.eq(divsqrt.busy), self.done.eq(divsqrt.done),
+            self.result.eq(divsqrt.result), self.flags.eq(divsqrt.flags),
         ]
-
-        # Execute-class and iterative results.
-        with m.Switch(op):
-            with m.Case(FpuOp.DIV, FpuOp.SQRT):
-                m.d.comb += [self.result.eq(divsqrt.result), self.flags.eq(divsqrt.flags)]
-            with m.Case(FpuOp.CVT_W_S, FpuOp.CVT_WU_S):
-                m.d.comb += [self.result.eq(f2i.result), self.flags.eq(f2i.flags)]
-            with m.Default():
-                m.d.comb += [self.result.eq(compare.result), self.flags.eq(compare.flags)]
         return m
+
+    @staticmethod
+    def _other_ops(m, op, rm, a, b, ua):
+        """Compares, sign injection, classes, moves and float -> integer conversions of ``a``/``b``
+        (``ua``: ``a`` unpacked without normalising): (used, result, flags)."""
+        m.submodules.f2i = f2i = FloatToInt()
+        m.submodules.compare = compare = Compare()
+        m.d.comb += [
+            f2i.signed.eq(op == FpuOp.CVT_W_S), f2i.rm.eq(rm), f2i.a.eq(ua),
+            compare.op.eq(op), compare.a.eq(a), compare.b.eq(b),
+        ]
+        used, result, flags = Signal(), Signal(32), Signal(5)
+        with m.Switch(op):
+            with m.Case(FpuOp.CVT_W_S, FpuOp.CVT_WU_S):
+                m.d.comb += [used.eq(1), result.eq(f2i.result), flags.eq(f2i.flags)]
+            with m.Case(FpuOp.SGNJ, FpuOp.SGNJN, FpuOp.SGNJX, FpuOp.MIN, FpuOp.MAX, FpuOp.EQ,
+                        FpuOp.LT, FpuOp.LE, FpuOp.CLASS, FpuOp.MV_X_W, FpuOp.MV_W_X):
+                m.d.comb += [used.eq(1), result.eq(compare.result), flags.eq(compare.flags)]
+        return used, result, flags
 
     def _gated_pipeline(self, m, rounder):
         """Simulation-friendly: the operands are registered at ``advance`` in a gated clock domain
@@ -185,8 +182,10 @@ class Fpu(wiring.Component):
         c = Signal(32)
         m.d.fpu_s1 += [op.eq(self.op), rm.eq(self.rm), a.eq(self.a), b.eq(self.b), c.eq(self.c)]
 
-        # Stage 2: unpack, multiply-add, round.
+        # Stage 2: unpack, multiply-add, round; or a compare, move or conversion to integer.
         m.submodules.fma = fma = Fma()
+        other, other_result, other_flags = self._other_ops(
+            m, op, rm, a, b, unpack(m, a, name="s1_ua", normalize=False))
         m.d.comb += [
             fma.op.eq(op), fma.rm.eq(rm), fma.i.eq(a),
             fma.a.eq(unpack(m, a, name="s1_a")),
@@ -194,8 +193,8 @@ class Fpu(wiring.Component):
             fma.c.eq(unpack(m, c, name="s1_c")),
             rounder.i.eq(fma.o),
             rounder.rm.eq(rm),
-            self.p_result.eq(rounder.result),
-            self.p_flags.eq(rounder.flags),
+            self.p_result.eq(Mux(other, other_result, rounder.result)),
+            self.p_flags.eq(Mux(other, other_flags, rounder.flags)),
         ]
         m.submodules.divsqrt_rounder = ds_rounder = Rounder()
         m.d.comb += [
@@ -209,7 +208,7 @@ class Fpu(wiring.Component):
     def _enabled_pipeline(self, m, rounder):
         """FPGA-friendly: one clock, clock enables. Stage 1 (unpack, multiply, align, add,
         normalise) is registered at ``advance``; stage 2 rounds; DIV/SQRT borrows the rounder.
-        Returns the unpacked ``a`` for the float-to-integer conversion to share."""
+        Compares, moves and conversions to integer finish in stage 1 and are registered too."""
         m.submodules.fma = fma = Fma()
         m.submodules.divsqrt = divsqrt = DivSqrt()
         ua = unpack(m, self.a, name="ua")
@@ -218,11 +217,16 @@ class Fpu(wiring.Component):
             fma.b.eq(unpack(m, self.b, name="ub")), fma.c.eq(unpack(m, self.c, name="uc")),
         ]
 
-        # Stage 1 -> registers (43 + 3 bits), only in a cycle that advances the pipeline.
+        # Stage 1 -> registers (43 + 3 bits, or a finished compare/move/conversion), only in a
+        # cycle that advances the pipeline.
+        other, other_result, other_flags = self._other_ops(
+            m, self.op, self.rm, self.a, self.b, unpack(m, self.a, name="ua_raw", normalize=False))
         stage = Signal(RoundRequest)
         stage_rm = Signal(3)
+        done_other, done_result, done_flags = Signal(), Signal(32), Signal(5)
         with m.If(self.advance):
-            m.d.sync += [stage.eq(fma.o), stage_rm.eq(self.rm)]
+            m.d.sync += [stage.eq(fma.o), stage_rm.eq(self.rm), done_other.eq(other),
+                         done_result.eq(other_result), done_flags.eq(other_flags)]
 
         # Stage 2: round. The rounder is shared with DIV/SQRT, which may borrow it only in a cycle
         # after one without `advance`: the stage registers did not change at the last edge, so the
@@ -238,19 +242,14 @@ class Fpu(wiring.Component):
             divsqrt.rounded.eq(rounder.result),
             divsqrt.rounded_flags.eq(rounder.flags),
         ]
-        with m.If(grant):
-            m.d.comb += [
-                rounder.i.eq(divsqrt.req),
-                rounder.rm.eq(divsqrt.req_rm),
-                self.p_result.eq(held_result),
-                self.p_flags.eq(held_flags),
-            ]
+        with m.If(done_other):
+            m.d.comb += [self.p_result.eq(done_result), self.p_flags.eq(done_flags)]
+        with m.Elif(grant):
+            m.d.comb += [self.p_result.eq(held_result), self.p_flags.eq(held_flags)]
         with m.Else():
-            m.d.comb += [
-                rounder.i.eq(stage),
-                rounder.rm.eq(stage_rm),
-                self.p_result.eq(rounder.result),
-                self.p_flags.eq(rounder.flags),
-            ]
+            m.d.comb += [self.p_result.eq(rounder.result), self.p_flags.eq(rounder.flags)]
+        with m.If(grant):
+            m.d.comb += [rounder.i.eq(divsqrt.req), rounder.rm.eq(divsqrt.req_rm)]
+        with m.Else():
+            m.d.comb += [rounder.i.eq(stage), rounder.rm.eq(stage_rm)]
             m.d.sync += [held_result.eq(rounder.result), held_flags.eq(rounder.flags)]
-        return ua

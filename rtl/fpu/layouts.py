@@ -69,19 +69,17 @@ class Flags(py_enum.IntFlag):
 
 class Latency(py_enum.Enum):
     """When an operation's result exists, counted in the core's pipeline (docs/fpu.md)."""
-    EXECUTE = "execute"         #: combinational in X, forwarded like an ALU result
     PIPELINED = "pipelined"     #: two stages, X and M; one result per cycle per lane
     ITERATIVE = "iterative"     #: holds X until done (start/busy/done/ack like the integer divider)
 
 
-_PIPELINED = {FpuOp.ADD, FpuOp.SUB, FpuOp.MUL, FpuOp.MADD, FpuOp.MSUB, FpuOp.NMSUB, FpuOp.NMADD,
-              FpuOp.CVT_S_W, FpuOp.CVT_S_WU}
 _ITERATIVE = {FpuOp.DIV, FpuOp.SQRT}
 
 #: The latency class of every operation: the core's hazard logic and the docs read this table.
-LATENCY = {op: (Latency.PIPELINED if op in _PIPELINED else
-                Latency.ITERATIVE if op in _ITERATIVE else Latency.EXECUTE)
-           for op in FpuOp}
+#: Compares, moves and conversions are two-stage like the arithmetic (rather than finishing in X)
+#: so that every FPU block runs from registers written only by FP instructions: Verilator then
+#: evaluates none of it while integer code runs (docs/fpu.md, "Simulation cost").
+LATENCY = {op: Latency.ITERATIVE if op in _ITERATIVE else Latency.PIPELINED for op in FpuOp}
 
 
 #: The NaN every arithmetic operation returns (RISC-V: positive, quiet, zero payload).

@@ -26,7 +26,7 @@ __all__ = [
 TOP = "simtlab_fpu"
 _DRIVER = pathlib.Path(__file__).with_name("fpu_driver.cpp")
 #: The driver's code for each latency class.
-CLASS_CODE = {Latency.EXECUTE: 0, Latency.PIPELINED: 1, Latency.ITERATIVE: 2}
+CLASS_CODE = {Latency.PIPELINED: 1, Latency.ITERATIVE: 2}
 _OP_CLASS = np.array([CLASS_CODE[LATENCY[FpuOp(v)]] for v in range(len(FpuOp))], dtype=np.uint8)
 
 
