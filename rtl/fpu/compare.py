@@ -32,8 +32,8 @@ class Compare(wiring.Component):
     flags : Out(5)
         NV or nothing.
 
-    Latency: combinational (execute class). Resources: one 31-bit magnitude comparator, one
-    31-bit equality comparator.
+    Latency: combinational (inside the FPU it runs from the stage-1 registers). Resources: one
+    31-bit magnitude comparator, one 31-bit equality comparator.
     """
 
     op: In(FpuOp)

@@ -38,8 +38,8 @@ class FloatToInt(wiring.Component):
     result : Out(32)
     flags : Out(5)
 
-    Latency: combinational (execute class). Resources: a 64-bit right shifter, a 33-bit
-    incrementer, a 32-bit negation.
+    Latency: combinational (inside the FPU it runs from the stage-1 registers). Resources: a 64-bit
+    right shifter, a 33-bit incrementer, a 32-bit negation.
     """
 
     signed: In(1)
