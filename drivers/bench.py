@@ -123,9 +123,10 @@ def bench(quick=False):
             "4x16": SimtConfig(name="4x16", warps=4, threads=16)}
     print("simtlab bench (every kernel result is checked against numpy)")
 
-    print("\n== model build")
+    print("\n== model build (the FPU's cost: the same shape without the F extension)")
     for name, config in (("1x1", scalar), ("4x4", simt["4x4"])):
-        print(f"  cold build {name:<5}          {_cold_build(config):8.1f} s")
+        print(f"  cold build {name:<5}          {_cold_build(config):8.1f} s   "
+              f"without F {_cold_build(config.replace(fpu=False)):6.1f} s")
     build_model(scalar)
     # A new process: what `Device()` costs once the model is cached (imports not counted).
     probe = ("import time, simtlab; t = time.perf_counter(); simtlab.Device(); "
@@ -134,13 +135,16 @@ def bench(quick=False):
                                 text=True).stdout)
     print(f"  warm load 1x1               {warm:8.2f} s (Device() in a new process, model cached)")
 
-    print("\n== simulation speed (spin kernel)")
+    print("\n== simulation speed (spin kernel, integer code; without F: the FPU's cost)")
     for name, config, iterations in (("1x1", scalar, 100_000 if quick else 1_000_000),
                                      ("4x4", simt["4x4"], 50_000 if quick else 300_000)):
-        with Device(config) as device:
-            counters, speed = _spin_speed(device, iterations)
-        print(f"  {name:<5} {counters.cycles:>10} cycles  {speed / 1e6:6.2f} M cycles/s  "
-              f"ipc {counters.ipc:.3f}")
+        speeds = []
+        for variant in (config, config.replace(fpu=False)):
+            with Device(variant) as device:
+                counters, speed = _spin_speed(device, iterations)
+            speeds.append(speed)
+        print(f"  {name:<5} {counters.cycles:>10} cycles  {speeds[0] / 1e6:6.2f} M cycles/s  "
+              f"(without F {speeds[1] / 1e6:5.2f})  ipc {counters.ipc:.3f}")
 
     with Device(scalar) as device:
         from ..kernels.compile import compile_kernel
