@@ -959,7 +959,7 @@ int sim_has_tile(void) {
 }
 
 // Write (`write` = 1) or read a tile register at byte `offset` of the MMIO window; a read's value
-// goes to *value. Takes three cycles (memory is served meanwhile). Not during a kernel run.
+// goes to *value. Takes two cycles (memory is served meanwhile). Not during a kernel run.
 int sim_tile_access(void* handle, uint32_t offset, int write, uint32_t* value) {
     Sim* sim = get(handle);
     if (!sim || !value) return SIM_EHANDLE;
@@ -975,8 +975,7 @@ int sim_tile_access(void* handle, uint32_t offset, int write, uint32_t* value) {
     t->PORT(host, valid) = 0;
     t->PORT(host, write) = 0;
     t->PORT(host, wdata) = 0;
-    tile_cycle(sim);
-    tile_cycle(sim);
+    tile_cycle(sim);    // the register block answers at this edge: rdata shows for one cycle
     if (!write) *value = t->PORT(host, rdata);
     return SIM_OK;
 #else

@@ -1,0 +1,455 @@
+"""The deep-learning tile as one component: registers, convolution core, SDP, PDP and their DMAs.
+
+Place in the SoC: MMIO bridge -> ``Tile.regs``; ``Tile.dma`` -> the SoC's memory port;
+``Tile.irq`` -> the host / kernels. Inside: ``TileRegisters`` (regbus.py) -> per-unit ``cfg`` ->
+``Conv`` (CDMA -> CBUF -> CSC -> CMAC -> CACC) -> ``SDP`` -> ``PDP`` -> write DMAs, plus the read
+DMAs of SDP (its input cube and per-channel operands) and PDP, all on one memory port through
+``DmaArbiter`` (dma_arbiter.py).
+"""
+
+from amaranth import *
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out, connect, flipped
+
+from ...config import TileConfig
+from ..mem.bus import MemSignature
+from .conv import CDMA_PORTS, CSC_PORTS, Conv
+from .dma_arbiter import DmaArbiter
+from .pdp import PDP
+from .rdma import FeatureReader
+from .regblock import RegBusSignature
+from .regbus import TILE_ADDR_WIDTH, TileRegisters
+from .sdp import SDP, SDPOperand
+from .wdma import WDMA
+
+__all__ = [
+    "PDP_MAX_WIDTH",
+    "SDP_MAX_CHANNELS",
+    "WATCHDOG_CYCLES",
+    "FAULT_WATCHDOG",
+    "TileFaultSignature",
+    "Tile",
+]
+
+#: PDP line-buffer entries: the widest pooled output (``drivers/tile.py`` checks it).
+PDP_MAX_WIDTH = 128
+#: Entries of SDP's per-channel operand tables (``drivers/tile.py`` checks it).
+SDP_MAX_CHANNELS = 512
+#: Cycles a started layer may go without any progress before the tile aborts it.
+WATCHDOG_CYCLES = 1 << 20
+#: ``fault.unit`` of a layer aborted by the watchdog (DMA faults carry the unit's 4 KiB page).
+FAULT_WATCHDOG = 0xF
+
+_BLOCK = 64                 # bytes per memory request
+_DMA = MemSignature(data_width=8 * _BLOCK, tag_width=16)
+
+#: ``fault`` port: ``valid`` (sticky until the next layer start), the ``unit`` (the register
+#: page of the unit whose DMA failed: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15 the
+#: watchdog) and the failing request's byte ``addr``.
+TileFaultSignature = wiring.Signature({"valid": Out(1), "unit": Out(4), "addr": Out(32)})
+
+
+class _OperandLoader(wiring.Component):
+    """SDP_RDMA's BRDMA: per-channel X1 operands from memory into SDP's tables (``param``).
+
+    Channel ``c``'s operand is the 1- or 2-byte signed value at ``base + c * size``
+    (``BRDMA_DATA_SIZE``); one block is read at a time, then its operands are written one per
+    cycle. ``BRDMA_DATA_USE`` MUL fills the MUL table, ALU the ALU table; BOTH (NVDLA's
+    interleaved pairs) is not implemented and fills the ALU table.
+    """
+
+    def __init__(self, max_channels):
+        super().__init__({
+            "start": In(1), "done": Out(1), "busy": Out(1),
+            "channel": In(13), "base": In(32), "two_byte": In(1), "use_mul": In(1),
+            "dma": Out(_DMA),
+            "param": Out(stream.Signature(data.StructLayout({
+                "operand": SDPOperand, "channel": range(max_channels), "value": signed(16)}),
+                always_ready=True)),
+            "stall_cycles": Out(32),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        index = Signal(13)
+        addr = Signal(32)
+        block = Signal(8 * _BLOCK)
+        req = self.dma.req
+        m.d.comb += [addr.eq(self.base + Mux(self.two_byte, index << 1, index)),
+                     req.addr.eq(Cat(C(0, 6), addr[6:])), req.we.eq(0)]
+        shifted = Signal(8 * _BLOCK)
+        m.d.comb += shifted.eq(block >> Cat(C(0, 3), addr[:6]))
+        with m.FSM():
+            with m.State("Idle"):
+                with m.If(self.start):
+                    m.d.sync += [index.eq(0), self.stall_cycles.eq(0)]
+                    m.next = "Fetch"
+            with m.State("Fetch"):
+                m.d.comb += [self.busy.eq(1), req.valid.eq(1)]
+                with m.If(req.ready):
+                    m.next = "Wait"
+                with m.Else():
+                    m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
+            with m.State("Wait"):
+                m.d.comb += self.busy.eq(1)
+                with m.If(self.dma.rsp.valid):
+                    m.d.sync += block.eq(self.dma.rsp.data)
+                    m.next = "Write"
+            with m.State("Write"):
+                m.d.comb += [
+                    self.busy.eq(1),
+                    self.param.valid.eq(1),
+                    self.param.p.operand.as_value().eq(self.use_mul),     # ALU 0, MUL 1
+                    self.param.p.channel.eq(index),
+                    self.param.p.value.eq(Mux(self.two_byte, shifted[:16].as_signed(),
+                                              shifted[:8].as_signed())),
+                ]
+                m.d.sync += index.eq(index + 1)
+                next_addr = addr + Mux(self.two_byte, 2, 1)
+                with m.If(index == self.channel):
+                    m.d.comb += self.done.eq(1)
+                    m.next = "Idle"
+                with m.Elif(next_addr[:6] == 0):
+                    m.next = "Fetch"
+        return m
+
+
+class Tile(wiring.Component):
+    """The whole tile: NVDLA nv_small's programming model on one register bus and one DMA port.
+
+    Layers run when their units are enabled (``D_OP_ENABLE`` of the consumer group):
+
+    * **convolution**: CDMA, CSC, CMAC_A, CMAC_B, CACC and SDP (``FLYING_MODE`` on the fly) all
+      enabled (NVDLA's order is SDP -> CACC -> CMAC -> CSC -> CDMA: the layer starts with the last
+      of them), plus SDP_RDMA when SDP takes per-channel operands (``BS_*_SRC`` = memory: the
+      operands are loaded into SDP's tables first) and PDP (on the fly) when SDP's
+      ``OUTPUT_DST`` is PDP. Data flows conv -> SDP -> memory or conv -> SDP -> PDP -> memory
+      with no memory round trip.
+    * **SDP memory to memory**: SDP (``FLYING_MODE`` off) and SDP_RDMA enabled; SDP_RDMA reads
+      the int8 cube at ``D_SRC_BASE_ADDR_LOW``.
+    * **PDP memory to memory**: PDP (``FLYING_MODE`` off) and PDP_RDMA enabled.
+
+    A unit's ``done`` goes to its register block when its part of the layer is over (the
+    convolution units when the last atom left CACC; SDP and PDP when their last output write is
+    acknowledged; SDP_RDMA and PDP_RDMA with their SDP/PDP), which clears ``D_OP_ENABLE``,
+    moves ``S_POINTER.CONSUMER`` (so a layer programmed in the other group starts next) and sets
+    the unit's GLB status bit (CDMA's data and weight bits with the convolution units).
+    Independent layers (a PDP memory-to-memory layer while a convolution writes through SDP) run
+    concurrently: SDP and PDP have a write DMA each (``WDMA``), SDP_RDMA and PDP_RDMA a
+    ``FeatureReader`` each, SDP_RDMA also an operand loader (its BRDMA); SDP's and PDP's layers
+    end when their last write is acknowledged, so the data is in memory when the interrupt rises.
+
+    Per-layer counters: ``CDMA.D_PERF_LAYER_CYCLES`` (start to the last CACC output),
+    ``D_PERF_DAT_READ_STALL`` (DMA request stalls), ``CMAC_A.D_PERF_MAC_CYCLES``,
+    ``CACC.D_OUT_SATURATION``, ``SDP.D_PERF_OUT_SATURATION`` and ``D_PERF_WDMA_WRITE_STALL``,
+    ``PDP.D_PERF_LAYER_CYCLES`` (start to the last write acknowledged) and
+    ``D_PERF_WRITE_STALL``, ``PDP_RDMA.D_PERF_READ_STALL``, ``SDP_RDMA`` read stalls. The
+    latency counters read 0.
+
+    Guard: the units trust their configuration (the driver rejects inconsistent layers), and a
+    few inconsistent ones could stall a unit for ever (an SDP cube smaller or larger than the
+    convolution output, a PDP output size that does not follow from its input). A watchdog
+    aborts a started layer that makes no progress (no DMA request or response, no atom moving
+    between units, no MAC cycle) for ``watchdog`` cycles: it holds the engines in reset until
+    every DMA request in flight has been answered, then ends the layer's units as if done
+    (interrupts included) and raises ``fault`` with unit ``FAULT_WATCHDOG``.
+
+    Parameters
+    ----------
+    config : TileConfig
+        AtomC must equal AtomK (SDP and PDP write AtomK-wide atoms as feature atoms).
+    watchdog : int
+        Cycles without progress before a started layer is aborted (default ``WATCHDOG_CYCLES``;
+        tests use small values).
+
+    Members
+    -------
+    regs : In(RegBusSignature(14))
+        The 64 KiB register window, word addressed; read latency 1 (``TileRegisters``).
+    regs_error : Out(1)
+        An access outside every unit, in the cycle after it (``TileRegisters.error``).
+    dma : Out(MemSignature(data_width=512, tag_width=16))
+        The tile's only memory master: 64-byte aligned reads (CDMA, SDP_RDMA, PDP_RDMA) and
+        writes with byte enables (SDP, PDP). Responses, for reads and writes alike, must come in
+        request order, as ``rtl/mem/bus.py`` specifies.
+    irq : Out(1)
+        GLB's interrupt line.
+    fault : Out(TileFaultSignature)
+        ``fault.valid`` rises when a DMA response has ``err`` (or the watchdog fires) and stays
+        until the next layer starts; ``fault.unit``/``fault.addr`` name the first such event.
+    """
+
+    def __init__(self, config=None, *, watchdog=WATCHDOG_CYCLES):
+        config = TileConfig() if config is None else config
+        if not isinstance(config, TileConfig):
+            raise TypeError(f"config must be a TileConfig, not {config!r}")
+        if not isinstance(watchdog, int) or isinstance(watchdog, bool) or not \
+                16 <= watchdog <= 1 << 30:
+            raise ValueError(f"watchdog must be an integer from 16 to 2**30, not {watchdog!r}")
+        self._watchdog = watchdog
+        if config.atom_c != config.atom_k:
+            raise ValueError(f"the tile needs atom_c == atom_k (SDP and PDP write AtomK-wide "
+                             f"feature atoms), not {config.atom_c} and {config.atom_k}")
+        self._config = config
+        super().__init__({
+            "regs": In(RegBusSignature(TILE_ADDR_WIDTH)),
+            "regs_error": Out(1),
+            "dma": Out(_DMA),
+            "irq": Out(1),
+            "fault": Out(TileFaultSignature),
+        })
+
+    @property
+    def config(self):
+        return self._config
+
+    @property
+    def watchdog(self):
+        return self._watchdog
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self._config
+        a = cfg.atom_c
+
+        m.submodules.registers = registers = TileRegisters(cfg)
+        connect(m, tile=flipped(self.regs), registers=registers.bus)
+        m.d.comb += [self.regs_error.eq(registers.error), self.irq.eq(registers.irq)]
+        r = {name: getattr(registers, name) for name in
+             ("cdma", "csc", "cmac_a", "cmac_b", "cacc", "sdp_rdma", "sdp", "pdp_rdma", "pdp")}
+
+        # Engines, each under the watchdog's reset.
+        abort = Signal()
+        engines = {
+            "conv": Conv(tile=cfg),
+            "sdp_engine": SDP(atom_k=cfg.atom_k, max_channels=SDP_MAX_CHANNELS),
+            "pdp_engine": PDP(atom=a, max_width=PDP_MAX_WIDTH),
+            "brdma": _OperandLoader(SDP_MAX_CHANNELS),
+            "mrdma": FeatureReader(atom=a, block_bytes=_BLOCK),
+            "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=_BLOCK),
+            "sdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
+            "pdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
+        }
+        for name, engine in engines.items():
+            m.submodules[name] = ResetInserter(abort)(engine)
+        conv, sdp, pdp = engines["conv"], engines["sdp_engine"], engines["pdp_engine"]
+        brdma, mrdma, prdma = engines["brdma"], engines["mrdma"], engines["pdp_rdma_engine"]
+        sdp_wdma, pdp_wdma = engines["sdp_wdma"], engines["pdp_wdma"]
+
+        # One memory port: (client, unit page for fault reports).
+        clients = [(conv.dma, 0x3), (brdma.dma, 0x8), (mrdma.bus, 0x8), (prdma.bus, 0xA),
+                   (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB)]
+        m.submodules.arbiter = arbiter = DmaArbiter(len(clients), outstanding=16)
+        for n, (port, _) in enumerate(clients):
+            connect(m, **{f"client_{n}": port, f"arbiter_{n}": arbiter.clients[n]})
+        connect(m, arbiter=arbiter.bus, tile=flipped(self.dma))
+
+        # Configuration: register fields to engine ports (the consumer group's copy).
+        sc, pc = r["sdp"].cfg, r["pdp"].cfg
+        for name in CDMA_PORTS:
+            field = "dain_addr_low_0" if name == "dain_addr_low" else name
+            m.d.comb += getattr(conv, f"cdma_{name}").eq(getattr(r["cdma"].cfg, field))
+        for name in CSC_PORTS:
+            m.d.comb += getattr(conv, f"csc_{name}").eq(getattr(r["csc"].cfg, name))
+        m.d.comb += conv.cacc_clip_truncate.eq(r["cacc"].cfg.clip_truncate)
+        for name in ("width", "height", "channel", "bs_bypass", "bs_alu_bypass", "bs_mul_bypass",
+                     "bs_mul_prelu", "bs_relu_bypass", "bs_alu_src", "bs_alu_shift_value",
+                     "bs_alu_operand", "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
+                     "cvt_offset", "cvt_scale", "cvt_shift"):
+            m.d.comb += getattr(sdp, name).eq(getattr(sc, name))
+        m.d.comb += sdp.bs_alu_algo.as_value().eq(sc.bs_alu_algo)
+        for name in ("cube_in_width", "cube_in_height", "cube_in_channel", "cube_out_width",
+                     "cube_out_height", "kernel_width", "kernel_height", "kernel_stride_width",
+                     "kernel_stride_height", "recip_kernel_width", "recip_kernel_height",
+                     "pad_left", "pad_top", "pad_right", "pad_bottom", "pad_value_1x"):
+            m.d.comb += getattr(pdp, name).eq(getattr(pc, name))
+        m.d.comb += pdp.pooling_method.as_value().eq(pc.pooling_method)
+        rc, prc = r["sdp_rdma"].cfg, r["pdp_rdma"].cfg
+        for wdma, (w, h, c, base, line, surf) in (
+                (sdp_wdma, (sc.width, sc.height, sc.channel, sc.dst_base_addr_low,
+                            sc.dst_line_stride, sc.dst_surface_stride)),
+                (pdp_wdma, (pc.cube_out_width, pc.cube_out_height, pc.cube_in_channel,
+                            pc.dst_base_addr_low, pc.dst_line_stride, pc.dst_surface_stride))):
+            m.d.comb += [wdma.width.eq(w), wdma.height.eq(h), wdma.channel.eq(c),
+                         wdma.dst_base_addr.eq(base), wdma.dst_line_stride.eq(line),
+                         wdma.dst_surface_stride.eq(surf)]
+        for reader, (w, h, c, base, line, surf) in (
+                (mrdma, (rc.width, rc.height, rc.channel, rc.src_base_addr_low,
+                         rc.src_line_stride, rc.src_surface_stride)),
+                (prdma, (prc.cube_in_width, prc.cube_in_height, prc.cube_in_channel,
+                         prc.src_base_addr_low, prc.src_line_stride, prc.src_surface_stride))):
+            m.d.comb += [reader.width.eq(w), reader.height.eq(h), reader.channel.eq(c),
+                         reader.src_base_addr.eq(base), reader.src_line_stride.eq(line),
+                         reader.src_surface_stride.eq(surf)]
+        m.d.comb += [
+            brdma.channel.eq(sc.channel),
+            brdma.base.eq(rc.bs_base_addr_low),
+            brdma.two_byte.eq(rc.brdma_data_size),
+            brdma.use_mul.eq(rc.brdma_data_use == 0),
+        ]
+        connect(m, brdma=brdma.param, sdp=sdp.param)
+
+        # Layer control. `*_active` marks a unit whose register group is in use by a started
+        # layer; it clears with the unit's done, in the same edge as the register block moves on.
+        conv_active, sdp_active, pdp_active = Signal(), Signal(), Signal()
+        sdp_rdma_active, pdp_rdma_active = Signal(), Signal()
+        sdp_from_mem, sdp_to_pdp, pdp_from_mem = Signal(), Signal(), Signal()
+        sdp_waits_operands = Signal()
+        needs_operands = ~sc.bs_bypass & ((sc.bs_alu_src & ~sc.bs_alu_bypass) |
+                                          (sc.bs_mul_src & ~sc.bs_mul_bypass))
+        pdp_joins = ~sc.output_dst | (r["pdp"].op_en & ~pc.flying_mode & ~pdp_active)
+        sdp_ready = (r["sdp"].op_en & ~sdp_active & pdp_joins &
+                     (~needs_operands | (r["sdp_rdma"].op_en & ~sdp_rdma_active)))
+        conv_go = Signal()
+        sdp_go = Signal()
+        pdp_go = Signal()
+        m.d.comb += [
+            conv_go.eq(r["cdma"].op_en & r["csc"].op_en & r["cmac_a"].op_en & r["cmac_b"].op_en &
+                       r["cacc"].op_en & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort),
+            sdp_go.eq(sdp_ready & sc.flying_mode & r["sdp_rdma"].op_en & ~sdp_rdma_active &
+                      ~abort),
+            pdp_go.eq(r["pdp"].op_en & pc.flying_mode & r["pdp_rdma"].op_en & ~pdp_active &
+                      ~pdp_rdma_active & ~abort),
+        ]
+        with m.If(conv_go | sdp_go):
+            m.d.sync += [sdp_active.eq(1), sdp_from_mem.eq(sdp_go), sdp_to_pdp.eq(sc.output_dst)]
+            m.d.comb += mrdma.start.eq(sdp_go)
+            with m.If(needs_operands | sdp_go):
+                m.d.sync += sdp_rdma_active.eq(1)
+            with m.If(needs_operands):
+                m.d.comb += brdma.start.eq(1)
+                m.d.sync += sdp_waits_operands.eq(1)
+            with m.Else():
+                m.d.comb += sdp.start.eq(1)
+            with m.If(sc.output_dst):
+                m.d.sync += [pdp_active.eq(1), pdp_from_mem.eq(0)]
+                m.d.comb += [pdp.start.eq(1), pdp_wdma.start.eq(1)]
+            with m.Else():
+                m.d.comb += sdp_wdma.start.eq(1)
+        with m.If(conv_go):
+            m.d.sync += conv_active.eq(1)
+            m.d.comb += conv.start.eq(1)
+        with m.If(brdma.done & sdp_waits_operands):
+            m.d.sync += sdp_waits_operands.eq(0)
+            m.d.comb += sdp.start.eq(1)
+        with m.If(pdp_go):
+            m.d.sync += [pdp_active.eq(1), pdp_rdma_active.eq(1), pdp_from_mem.eq(1)]
+            m.d.comb += [prdma.start.eq(1), pdp.start.eq(1), pdp_wdma.start.eq(1)]
+
+        # Streams: conv or SDP_RDMA -> SDP -> write DMA or PDP; PDP_RDMA or SDP -> PDP -> write DMA.
+        m.d.comb += [
+            sdp.i.valid.eq(Mux(sdp_from_mem, mrdma.o.valid, conv.o.valid)),
+            conv.o.ready.eq(sdp.i.ready & ~sdp_from_mem),
+            mrdma.o.ready.eq(sdp.i.ready & sdp_from_mem),
+        ]
+        with m.If(sdp_from_mem):
+            m.d.comb += [sdp.i.p[c].eq(mrdma.o.p[c]) for c in range(a)]
+        with m.Else():
+            m.d.comb += sdp.i.p.eq(conv.o.p)
+        m.d.comb += [
+            sdp_wdma.i.valid.eq(sdp.o.valid & ~sdp_to_pdp),
+            sdp_wdma.i.p.eq(sdp.o.p),
+            pdp.i.valid.eq(Mux(pdp_from_mem, prdma.o.valid, sdp.o.valid & sdp_to_pdp)),
+            pdp.i.p.eq(Mux(pdp_from_mem, prdma.o.p.as_value(), sdp.o.p.as_value())),
+            sdp.o.ready.eq(Mux(sdp_to_pdp, pdp.i.ready & ~pdp_from_mem, sdp_wdma.i.ready)),
+            prdma.o.ready.eq(pdp.i.ready & pdp_from_mem),
+        ]
+        connect(m, pdp=pdp.o, wdma=pdp_wdma.i)
+
+        # Layer ends: done pulses to the register blocks (and GLB through them). A write DMA's
+        # cube is over when its last write is acknowledged (WDMA.done: the last one accepted).
+        aborting = Signal()         # the watchdog ends every active unit
+        written = {}
+        for name, wdma in (("sdp", sdp_wdma), ("pdp", pdp_wdma)):
+            unacked = Signal(16, name=f"{name}_unacked")
+            sent = Signal(name=f"{name}_sent")
+            written[name] = Signal(name=f"{name}_written")
+            m.d.comb += written[name].eq(sent & (unacked == 0))
+            with m.If(abort):
+                m.d.sync += [unacked.eq(0), sent.eq(0)]
+            with m.Else():
+                m.d.sync += unacked.eq(unacked + (wdma.bus.req.valid & wdma.bus.req.ready)
+                                       - wdma.bus.rsp.valid)
+                with m.If(wdma.done):
+                    m.d.sync += sent.eq(1)
+                with m.Elif(written[name]):
+                    m.d.sync += sent.eq(0)
+        conv_done, sdp_done, pdp_done = Signal(), Signal(), Signal()
+        m.d.comb += [
+            conv_done.eq(conv_active & (conv.done | aborting)),
+            sdp_done.eq(sdp_active & (Mux(sdp_to_pdp, sdp.done, written["sdp"]) | aborting)),
+            pdp_done.eq(pdp_active & (written["pdp"] | aborting)),
+        ]
+        for name in ("cdma", "csc", "cmac_a", "cmac_b", "cacc"):
+            m.d.comb += r[name].done.eq(conv_done)
+        m.d.comb += [
+            r["sdp"].done.eq(sdp_done),
+            r["sdp_rdma"].done.eq(sdp_done & sdp_rdma_active),
+            r["pdp"].done.eq(pdp_done),
+            r["pdp_rdma"].done.eq(pdp_done & pdp_rdma_active),
+        ]
+        group = Cat(conv_done & ~r["cdma"].consumer, conv_done & r["cdma"].consumer)
+        m.d.comb += [registers.intr_done.cdma_dat.eq(group), registers.intr_done.cdma_wt.eq(group)]
+        with m.If(conv_done):
+            m.d.sync += conv_active.eq(0)
+        with m.If(sdp_done):
+            m.d.sync += [sdp_active.eq(0), sdp_rdma_active.eq(0), sdp_waits_operands.eq(0)]
+        with m.If(pdp_done):
+            m.d.sync += [pdp_active.eq(0), pdp_rdma_active.eq(0)]
+
+        # Counters.
+        pdp_cycles = Signal(32)
+        with m.If(pdp.start):
+            m.d.sync += pdp_cycles.eq(0)
+        with m.Elif(pdp_active):
+            m.d.sync += pdp_cycles.eq(pdp_cycles + 1)
+        m.d.comb += [
+            r["cdma"].counters.layer_cycles.eq(conv.perf_cycles),
+            r["cdma"].counters.dat_rd_stall.eq(conv.perf_dma_stall_cycles),
+            r["cmac_a"].counters.mac_cycles.eq(conv.perf_mac_cycles),
+            r["cacc"].counters.sat_count.eq(conv.sat_count),
+            r["sdp"].counters.out_saturation.eq(sdp.out_saturation),
+            r["sdp"].counters.wdma_stall.eq(sdp_wdma.stall_cycles),
+            r["sdp_rdma"].counters.mrdma_stall.eq(mrdma.stall_cycles),
+            r["sdp_rdma"].counters.brdma_stall.eq(brdma.stall_cycles),
+            r["pdp"].counters.layer_cycles.eq(pdp_cycles),
+            r["pdp"].counters.perf_write_stall.eq(pdp_wdma.stall_cycles),
+            r["pdp_rdma"].counters.perf_read_stall.eq(prdma.stall_cycles),
+        ]
+
+        # Watchdog: progress is any DMA handshake, any atom moving, any MAC cycle.
+        mac_seen = Signal(32)
+        m.d.sync += mac_seen.eq(conv.perf_mac_cycles)
+        moved = [s.valid & s.ready for s in (conv.o, sdp.i, sdp.o, pdp.i, pdp.o)]
+        progress = Cat(*moved, self.dma.req.valid & self.dma.req.ready, self.dma.rsp.valid,
+                       brdma.param.valid, mac_seen != conv.perf_mac_cycles).any()
+        idle_cycles = Signal(range(self._watchdog + 1))
+        running = conv_active | sdp_active | pdp_active
+        with m.FSM(name="watchdog"):
+            with m.State("Run"):
+                with m.If(~running | progress):
+                    m.d.sync += idle_cycles.eq(0)
+                with m.Elif(idle_cycles == self._watchdog - 1):
+                    m.next = "Drain"
+                with m.Else():
+                    m.d.sync += idle_cycles.eq(idle_cycles + 1)
+            with m.State("Drain"):
+                m.d.comb += abort.eq(1)
+                with m.If(arbiter.idle):
+                    m.next = "End"
+            with m.State("End"):
+                m.d.comb += [abort.eq(1), aborting.eq(1)]
+                m.d.sync += idle_cycles.eq(0)
+                m.next = "Run"
+
+        # Fault: the first DMA error (or watchdog abort) since the last layer start.
+        units = Array(Const(unit, 4) for _, unit in clients)
+        with m.If(conv_go | sdp_go | pdp_go):
+            m.d.sync += self.fault.valid.eq(0)
+        with m.If(aborting & ~self.fault.valid):
+            m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(FAULT_WATCHDOG),
+                         self.fault.addr.eq(0)]
+        with m.Elif(arbiter.fault.valid & ~self.fault.valid):
+            m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(units[arbiter.fault.client]),
+                         self.fault.addr.eq(arbiter.fault.addr)]
+        return m
