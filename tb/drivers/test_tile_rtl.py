@@ -1,0 +1,159 @@
+"""The tile in the SoC, on the Verilator model: NVDLA-named layers through the host driver,
+ping-pong sequences, and the co-design flow (a SIMT kernel programs a layer through MMIO, waits for
+its interrupt, then post-processes the output on the warps). Every result is compared bit for bit
+with simtlab.drivers.tile_ref. One model build (the "tile" preset: 4 warps x 4 threads + tile)."""
+
+import numpy as np
+import pytest
+
+from simtlab import Device
+from simtlab.drivers import regs, tile_layout
+from simtlab.drivers import tile_ref as ref
+from simtlab.drivers.tile import TileDriver, read_trace
+from simtlab.kernels.catalog import EXAMPLES, Buf, conv_int8_case
+from simtlab.tb.drivers.test_tile_driver import DC, int8, ref_conv
+
+SEED = 20261122
+ROOT_EXAMPLES = EXAMPLES["conv_int8"].source.parent
+
+
+@pytest.fixture
+def device():
+    """A fresh device per test (the model is built once and cached; a new one loads in ~0.2 s), so a
+    layer that leaves a unit enabled cannot make the next test's driver find the tile busy."""
+    with Device("tile") as dev:
+        yield dev
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(SEED)
+
+
+# NVDLA trace names (W x H x C, kernels S x R x C x K); the driver tests cover the same list on the
+# functional fake device, these run the RTL.
+RTL_DC = dict(DC)
+RTL_DC["dc_8x16x128_3x3x128x32"] = ((1, 128, 16, 8), (32, 128, 3, 3), dict(out_shift=9))
+
+
+@pytest.mark.parametrize("name", RTL_DC)
+def test_conv_layers(device, rng, name):
+    xs, ws, kw = RTL_DC[name]
+    x, w = int8(rng, xs), int8(rng, ws)
+    y, counters = TileDriver(device).conv2d(x, w, **kw)
+    np.testing.assert_array_equal(y, ref_conv(x, w, **kw), err_msg=f"{name} (seed {SEED})")
+    k, c, r, s = ws
+    assert counters["macs"] == k * c * r * s * y.shape[2] * y.shape[3]
+    assert 0 < counters["mac_utilization"] <= 1
+
+
+def test_conv_relu_pool_fused(device, rng):
+    x, w = int8(rng, (1, 11, 9, 10)), int8(rng, (13, 11, 3, 3))
+    pool = dict(kernel=2, stride=2, mode="max")
+    drv = TileDriver(device)
+    y, _ = drv.conv2d(x, w, padding=1, relu=True, out_shift=7, pool=pool)
+    np.testing.assert_array_equal(y, ref_conv(x, w, padding=1, relu=True, out_shift=7, pool=pool))
+    # Every unit ended its layer: a second layer can follow on the same tile.
+    y, _ = drv.conv2d(x, w, padding=1, out_shift=7)
+    np.testing.assert_array_equal(y, ref_conv(x, w, padding=1, out_shift=7))
+
+
+def test_conv_bias_relu_pool_fused(device, rng):
+    x, w = int8(rng, (1, 11, 9, 10)), int8(rng, (13, 11, 3, 3))
+    bias = rng.integers(-30000, 30000, size=13) * 4
+    pool = dict(kernel=2, stride=2, mode="max")
+    drv = TileDriver(device)
+    y, _ = drv.conv2d(x, w, bias, padding=1, relu=True, out_shift=7, pool=pool)
+    np.testing.assert_array_equal(y, ref_conv(x, w, bias, padding=1, relu=True, out_shift=7,
+                                              pool=pool))
+    y, _ = drv.conv2d(x, w, padding=1, out_shift=7)
+    np.testing.assert_array_equal(y, ref_conv(x, w, padding=1, out_shift=7))
+
+
+@pytest.mark.parametrize("name, shape, kernel, stride, padding, mode", [
+    ("pdp_28x28x8_2x2_max", (1, 8, 28, 28), 2, 2, 0, "max"),
+    ("pdp_12x9x19_8x3_ave", (1, 19, 9, 12), (3, 8), (3, 4), 0, "avg"),
+    ("pdp_8x8x64_2x2_min", (1, 64, 8, 8), 2, 2, 0, "min"),
+])
+def test_pool_layers(device, rng, name, shape, kernel, stride, padding, mode):
+    x = int8(rng, shape)
+    y, _ = TileDriver(device).pool2d(x, kernel, stride, padding, mode)
+    want, _ = ref.pool2d(x, mode, kernel=kernel, stride=stride, padding=padding)
+    np.testing.assert_array_equal(y, want, err_msg=f"{name} (seed {SEED})")
+
+
+def test_sdp_3x3x33_bs(device, rng):
+    x = int8(rng, (1, 33, 3, 3))
+    y, counters = TileDriver(device).sdp(x, bias=-1234, bias_shift=3, scale=-517, scale_shift=12,
+                                         out_offset=17, out_scale=3, out_shift=1)
+    want, stats = ref.sdp_x1(x, alu=-1234, alu_shift=3, mul=-517, mul_shift=12, cvt_offset=17,
+                             cvt_scale=3, cvt_shift=1)
+    np.testing.assert_array_equal(y, want)
+    assert counters["saturations"] == stats["out_sat"] > 0
+
+
+def test_pingpong_sequence(device, rng):
+    layers, want = [], []
+    for n in range(3):
+        x, w = int8(rng, (1, 8 + 3 * n, 5, 4)), int8(rng, (5 + n, 8 + 3 * n, 3, 3))
+        layers.append(dict(op="conv2d", x=x, w=w, padding=1, relu=n % 2 == 1, out_shift=5))
+        want.append(ref_conv(x, w, padding=1, relu=n % 2 == 1, out_shift=5))
+    results = TileDriver(device).run_sequence(layers)
+    for (y, _), expect in zip(results, want):
+        np.testing.assert_array_equal(y, expect)
+
+
+def codesign(device, rng, shape=(8, 6, 6), kernels=8):
+    """Run one conv layer (3x3, padding 1, ReLU) three ways and return the counts:
+    the host driver (records the register sequence), a kernel replaying that sequence through MMIO
+    and then adding a residual on the warps, and the same layer on the SIMT core alone (conv_int8)."""
+    c, h, w_ = shape
+    x, w = int8(rng, (1, c, h, w_)), int8(rng, (kernels, c, 3, 3))
+    params = dict(padding=1, relu=True, clip_truncate=2, out_scale=3, out_shift=4)
+    trace = []
+    y_host, host_counters = TileDriver(device, trace=trace).conv2d(x, w, **params)
+    steps = read_trace(trace)
+    first_wait = steps.index(("wait",))
+    writes = [(offset, value) for kind, _, offset, value in
+              (s for s in steps[:first_wait] if s[0] == "write")]
+    # The interrupt the driver waits for: the bits its last INTR_MASK write before the wait left open.
+    mask = [value for kind, name, _, value in (s for s in steps[:first_wait] if s[0] == "write")
+            if name == "GLB.INTR_MASK"][-1]
+    irq_bits = ~mask & 0x003F_0033
+    out_addr, out_bytes = [s[1:] for s in steps if s[0] == "output"][-1]
+    device.write(out_addr, bytes(out_bytes))                  # the kernel's layer must refill it
+    residual = int8(rng, (out_bytes,))
+    command = np.array(writes, np.uint32).reshape(-1)
+    bufs = {"writes": device.upload(command), "residual": device.upload(residual),
+            "out": device.alloc(out_bytes), "cycles": device.alloc(8)}
+    counters = device.run(ROOT_EXAMPLES / "codesign_residual.c", len(writes), bufs["writes"],
+                          irq_bits, out_bytes, out_addr, bufs["residual"], bufs["out"],
+                          bufs["cycles"])
+    conv_bytes = np.frombuffer(device.read(out_addr, out_bytes), np.int8)
+    out = device.download(bufs["out"]).view(np.int8)
+    phases = device.download(bufs["cycles"]).view(np.uint32)
+    # The tile's output (written again by the layer the kernel started), then the residual.
+    ho, wo = y_host.shape[2:]
+    stride_line, stride_surf = tile_layout.feature_strides(kernels, ho, wo)
+    conv = tile_layout.unpack_feature(conv_bytes, kernels, ho, wo)
+    np.testing.assert_array_equal(conv[None], y_host)
+    np.testing.assert_array_equal(
+        out, np.clip(conv_bytes.astype(np.int32) + residual, -128, 127).astype(np.int8))
+    # The same layer on the SIMT core alone.
+    case = conv_int8_case(rng, c, h, w_, kernels, 3, 3, stride=1, pad=1, clip=2, relu=1, scale=3,
+                          shift=4)
+    case.inputs["x"], case.inputs["w"] = x[0], w
+    case.inputs["bias"] = np.zeros(kernels, np.int32)
+    simt = {n: device.upload(a) for n, a in case.inputs.items()}
+    args = [simt[a.name].addr + a.offset if isinstance(a, Buf) else a for a in case.args]
+    simt_counters = device.run(EXAMPLES["conv_int8"].source, *args)
+    np.testing.assert_array_equal(device.download(simt["out"]).reshape(y_host.shape[1:]), y_host[0])
+    device.free_all()
+    return {"tile_layer_cycles": int(phases[0]), "residual_cycles": int(phases[1]),
+            "kernel_cycles": counters.cycles, "host_layer_cycles": host_counters["cycles"],
+            "simt_conv_cycles": simt_counters.cycles}
+
+
+def test_codesign_kernel_drives_the_tile(device, rng):
+    numbers = codesign(device, rng)
+    assert numbers["tile_layer_cycles"] < numbers["simt_conv_cycles"]
