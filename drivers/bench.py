@@ -113,6 +113,45 @@ def float_sgemm(n=128, shapes=("4x4", "4x16"), backend="rtl", seed=7):
         yield shape, counters, seconds
 
 
+#: NVDLA nv_small trace-test shapes run on the tile: x (N, C, H, W), w (K, C, R, S), layer options.
+TILE_CONV_LAYERS = {
+    "dc_1x1x8_1x1x8x1": ((1, 8, 1, 1), (1, 8, 1, 1), {}),
+    "dc_8x8x32_1x1x32x32": ((1, 32, 8, 8), (32, 32, 1, 1), dict(out_shift=6)),
+    "dc_8x16x128_3x3x128x32": ((1, 128, 16, 8), (32, 128, 3, 3), dict(out_shift=9)),
+    "dc_13x15x64_5x3x64x16": ((1, 64, 15, 13), (16, 64, 3, 5), dict(out_shift=10, relu=True)),
+    "dc_24x33x55_5x5x55x25": ((1, 55, 33, 24), (25, 55, 5, 5),
+                              dict(stride=(3, 4), padding=(1, 2, 2, 1), pad_value=-7,
+                                   clip_truncate=4, out_shift=6)),
+}
+
+
+def tile_layers(seed=3):
+    """Run every TILE_CONV_LAYERS layer on the tile (RTL, the "tile" preset), check it bit for bit
+    against tile_ref, and yield (name, counters, bound): bound is the analytical utilization limit
+    of its channel alignment, (C / ceil_A(C)) * (K / ceil_A(K))."""
+    from ..config import PRESETS
+    from . import tile_ref
+    from .device import Device
+    from .tile import TileDriver
+    config = PRESETS["tile"]
+    atom_c, atom_k = config.tile.atom_c, config.tile.atom_k
+    rng = np.random.default_rng(seed)
+    with Device(config) as device:
+        for name, (xs, ws, options) in TILE_CONV_LAYERS.items():
+            x = rng.integers(-128, 128, size=xs).astype(np.int8)
+            w = rng.integers(-128, 128, size=ws).astype(np.int8)
+            y, counters = TileDriver(device).conv2d(x, w, **options)
+            acc = tile_ref.conv2d(x, w, **{k: v for k, v in options.items()
+                                           if k in ("stride", "padding", "pad_value")})
+            acc, _ = tile_ref.cacc_truncate(acc, options.get("clip_truncate", 0))
+            want, _ = tile_ref.sdp_x1(acc, relu=options.get("relu", False),
+                                      cvt_shift=options.get("out_shift", 0))
+            assert np.array_equal(y, want), f"{name}: the tile's output differs from tile_ref"
+            k, c = ws[0], ws[1]
+            bound = (c / (-(-c // atom_c) * atom_c)) * (k / (-(-k // atom_k) * atom_k))
+            yield name, counters, bound
+
+
 def bench(quick=False):
     from ..sim.build import build_model
     from .demo import run_case
@@ -203,6 +242,17 @@ def bench(quick=False):
                       f"{v_cycles / counters.cycles:>7.2f}x")
         print(f"  {shape:<5} {counters.cycles:>10} {counters.ipc:>6.3f} {flops:>8.2f} "
               f"{counters.cycles / seconds / 1e6:>6.2f}" + vortex)
+
+    print("\n== the deep-learning tile (8 x 8 int8 MACs): NVDLA-named conv layers, checked bit for bit")
+    print(f"  {'layer':<24} {'cycles':>8} {'MACs':>9} {'MAC util':>8} {'bound':>6} {'DMA bytes':>9}")
+    for name, counters, bound in tile_layers():
+        print(f"  {name:<24} {counters['layer_cycles']:>8} {counters['macs']:>9} "
+              f"{counters['mac_utilization']:>8.1%} {bound:>6.1%} {counters['dma_bytes']:>9}")
+    from ..config import PRESETS
+    with Device(PRESETS["tile"]) as device:
+        counters, speed = _spin_speed(device, 20_000 if quick else 100_000)
+    print(f"  simulation speed with the tile in the SoC (4x4 + tile, spin kernel): "
+          f"{speed / 1e6:.2f} M cycles/s")
 
     print("\n== configurations: vecadd n=4096 and sgemm 32^3 (int) on every tested shape")
     print(f"  {'shape':<6} {'workload':<10} {'cycles':>9} {'instrs':>8} {'ipc':>6} {'lanes':>6} "
