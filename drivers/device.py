@@ -240,11 +240,26 @@ class Device:
 
     def tile_run(self, max_cycles=None):
         """Let the tile work until it raises its interrupt (GLB INTR_STATUS & ~INTR_MASK); returns
-        the cycles it took. Raises :class:`~simtlab.errors.WatchdogTimeout` after ``max_cycles``
-        (default: the device's ``max_cycles``)."""
-        from ..errors import WatchdogTimeout
+        the cycles it took. Raises :class:`~simtlab.errors.TileFault` (naming the unit) if a DMA
+        access of the layer fell outside memory or the tile's watchdog stopped it, and
+        :class:`~simtlab.errors.WatchdogTimeout` after ``max_cycles`` (default: the device's
+        ``max_cycles``)."""
+        from ..errors import TileFault, WatchdogTimeout
         limit = self.max_cycles if max_cycles is None else max_cycles
-        cycles = self._tile_backend().tile_wait(limit)
+        backend = self._tile_backend()
+        cycles = backend.tile_wait(limit)
+        fault = backend.tile_fault()
+        if fault is not None:
+            unit, addr = fault
+            from ..rtl.tile.regmap import UNITS
+            from ..rtl.tile.tile import FAULT_WATCHDOG
+            names = {u.base >> 12: u.name for u in UNITS}
+            if unit == FAULT_WATCHDOG:
+                raise TileFault("the tile's watchdog stopped a layer that made no progress "
+                                "(an inconsistent register group?)", unit="watchdog", addr=0)
+            name = names.get(unit, f"unit {unit}")
+            raise TileFault(f"tile DMA fault: {name} accessed {addr:#010x}, outside device memory",
+                            unit=name, addr=addr)
         if cycles is None:
             raise WatchdogTimeout(f"the tile raised no interrupt within {limit} cycles")
         return cycles

@@ -70,6 +70,7 @@ _SIGNATURES = {
     "sim_has_tile": (ctypes.c_int, []),
     "sim_tile_access": (ctypes.c_int, [_VP, _U32, ctypes.c_int, ctypes.POINTER(_U32)]),
     "sim_tile_wait": (_I64, [_VP, _U64]),
+    "sim_tile_fault": (ctypes.c_int, [_VP, ctypes.c_void_p]),
 }
 
 
@@ -300,6 +301,13 @@ class VerilatorModel:
         if cycles < -1:
             self._check(cycles, "tile_wait")
         return None if cycles == -1 else cycles
+
+    def tile_fault(self):
+        """``(unit page, address)`` of the tile's fault report (DMA error or watchdog), or None."""
+        self._tile_check(0)
+        state = (ctypes.c_uint32 * 3)()
+        self._check(self._lib.sim_tile_fault(self._h(), state), "tile_fault")
+        return (state[1], state[2]) if state[0] else None
 
     def warps(self):
         """The state of every warp now (from the ``dbg`` ports), as :class:`WarpDump` objects."""

@@ -8,6 +8,7 @@ __all__ = [
     "KernelFault",
     "WatchdogTimeout",
     "KernelFailed",
+    "TileFault",
 ]
 
 
@@ -53,3 +54,13 @@ class KernelFailed(SimtlabError):
         super().__init__(message)
         self.code = code
         self.result = result
+
+
+class TileFault(SimtlabError):
+    """The deep-learning tile stopped a layer: a DMA access outside memory, or no progress (its
+    watchdog). ``unit`` names the NVDLA unit, ``addr`` the faulting address (0 for the watchdog)."""
+
+    def __init__(self, message, *, unit, addr):
+        super().__init__(message)
+        self.unit = unit
+        self.addr = addr

@@ -56,6 +56,9 @@ class SimtTop(wiring.Component):
         registered on the way in, so ``host__rdata`` comes two cycles after a read is offered.
     tile_irq : Out(1)
         GLB's interrupt line (a layer finished and its status bit is not masked).
+    tile_fault : Out(TileFaultSignature)
+        ``tile_fault__valid`` (sticky until the tile's next layer starts), ``__unit`` (the unit's
+        4 KiB page: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15: watchdog), ``__addr``.
 
     and ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
     (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
@@ -79,7 +82,9 @@ class SimtTop(wiring.Component):
             "perf": Out(PerfSignature),
         }
         if config.tile is not None:
-            ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1)})
+            from ..tile.tile import TileFaultSignature
+            ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1),
+                          "tile_fault": Out(TileFaultSignature)})
         super().__init__(ports)
 
     @property
@@ -173,3 +178,4 @@ class SimtTop(wiring.Component):
         ]
         m.d.comb += [host.rdata.eq(bridge.host.rdata), host.ready.eq(bridge.host.ready),
                      self.tile_irq.eq(tile.irq)]
+        wiring.connect(m, tile=tile.fault, top=wiring.flipped(self.tile_fault))

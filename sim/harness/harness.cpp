@@ -1002,4 +1002,19 @@ int64_t sim_tile_wait(void* handle, uint64_t max_cycles) {
 #endif
 }
 
+// The tile's fault report: out[0] valid, out[1] unit (its 4 KiB page; 15 watchdog), out[2] address.
+int sim_tile_fault(void* handle, uint32_t* out) {
+    Sim* sim = get(handle);
+    if (!sim || !out) return SIM_EHANDLE;
+#ifdef SIMTLAB_TILE
+    Vsimtlab_top* t = sim->top;
+    out[0] = t->PORT(tile_fault, valid);
+    out[1] = t->PORT(tile_fault, unit);
+    out[2] = t->PORT(tile_fault, addr);
+    return SIM_OK;
+#else
+    return SIM_ESTATE;
+#endif
+}
+
 }  // extern "C"

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from simtlab import Device
+from simtlab.config import MemoryMap
+from simtlab.errors import TileFault
 from simtlab.drivers import regs, tile_layout
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
@@ -157,3 +159,22 @@ def codesign(device, rng, shape=(8, 6, 6), kernels=8):
 def test_codesign_kernel_drives_the_tile(device, rng):
     numbers = codesign(device, rng)
     assert numbers["tile_layer_cycles"] < numbers["simt_conv_cycles"]
+
+
+def test_dma_outside_memory_is_reported_with_its_unit(device, rng):
+    """A pooling layer whose source address is outside memory: the tile ends the layer and the
+    host gets a TileFault naming PDP_RDMA and the address (nothing hangs)."""
+    x = int8(rng, (1, 8, 4, 4))
+    trace = []
+    TileDriver(device, trace=trace).pool2d(x, 2, 2, 0, "max")
+    steps = read_trace(trace)
+    bad = MemoryMap.HEAP_BASE + MemoryMap.HEAP_SIZE + 0x1000     # past the heap: unmapped
+    assert device.config.region_of(bad) is None
+    with Device("tile") as fresh:           # the same register groups as the recorded layer
+        for step in steps[:steps.index(("wait",))]:
+            if step[0] == "write":
+                _, name, offset, value = step
+                fresh.tile_write(offset, bad if name == "PDP_RDMA.D_SRC_BASE_ADDR_LOW" else value)
+        with pytest.raises(TileFault, match="PDP_RDMA") as caught:
+            fresh.tile_run(200_000)
+    assert caught.value.unit == "PDP_RDMA" and caught.value.addr >= bad
