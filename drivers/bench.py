@@ -249,6 +249,16 @@ def bench(quick=False):
         print(f"  {name:<24} {counters['layer_cycles']:>8} {counters['macs']:>9} "
               f"{counters['mac_utilization']:>8.1%} {bound:>6.1%} {counters['dma_bytes']:>9}")
     from ..config import PRESETS
+    from .codesign import codesign
+    print("  co-design: a kernel drives the tile through MMIO, then adds a residual on the warps;")
+    print("  the same layer on the SIMT core alone (3x3 conv, padding 1, ReLU; bit-exact)")
+    print(f"  {'layer':<22} {'tile (kernel)':>13} {'residual':>9} {'SIMT only':>10} {'speed-up':>8}")
+    for (c, h, w), k in (((8, 6, 6), 8), ((32, 8, 8), 32)):
+        with Device(PRESETS["tile"]) as device:
+            n = codesign(device, np.random.default_rng(1), (c, h, w), k)
+        print(f"  {f'{w}x{h}x{c}, 3x3x{c}x{k}':<22} {n['tile_layer_cycles']:>13} "
+              f"{n['residual_cycles']:>9} {n['simt_conv_cycles']:>10} "
+              f"{n['simt_conv_cycles'] / n['tile_layer_cycles']:>7.0f}x")
     with Device(PRESETS["tile"]) as device:
         counters, speed = _spin_speed(device, 20_000 if quick else 100_000)
     print(f"  simulation speed with the tile in the SoC (4x4 + tile, spin kernel): "
