@@ -1,8 +1,9 @@
 """The tile's convolution DMA (NVDLA's CDMA): copies a layer's features and weights into CBUF.
 
 Place in the pipeline: memory -> **CDMA** -> CBUF -> CSC. CDMA reads the whole input cube and the
-whole weight blob (``simtlab.drivers.tile_layout`` formats) before CSC starts; padding and stride
-are applied later, when CSC reads CBUF.
+whole weight blob (``simtlab.drivers.tile_layout`` formats) into CBUF and publishes its progress
+(feature lines and weight entries written), so CSC computes while the layer loads, reading only
+what is already there; padding and stride are applied when CSC reads CBUF.
 """
 
 from amaranth import *
@@ -32,7 +33,9 @@ class CDMA(wiring.Component):
     Requests are 64-byte aligned reads; a request covers the atoms of one feature line (or of the
     weight blob) that fall in its block, so a line starting mid-block costs no extra bytes. At most
     ``outstanding`` requests are in flight: each has a reserved slot in the response buffer, as
-    responses cannot be stalled. Feature lines are fetched first, then the weights.
+    responses cannot be stalled. Two walkers take turns, one request each, while both have
+    requests left: features line-major (line 0 of every surface, then line 1, ...: the order in
+    which CSC's stripes need them) and the weight blob in memory order (CSC's pass order).
 
     Parameters
     ----------
@@ -40,6 +43,9 @@ class CDMA(wiring.Component):
         AtomC and the CBUF geometry.
     outstanding : int
         Requests in flight (response buffer depth), 1-64.
+    lookahead : int
+        Weight atoms fetched ahead of ``wt_need`` before features get the requests (default: 4
+        blocks; more starves the first stripes' feature lines, less lets CSC wait for weights).
 
     Members
     -------
@@ -70,18 +76,33 @@ class CDMA(wiring.Component):
         Bytes of responses received; cleared by ``start``.
     error : Out(1)
         A response had ``err`` set in this layer (sticky until ``start``).
+    dat_lines, dat_surfaces : Out(14), Out(13)
+        Feature progress: lines ``0 .. dat_lines - 1`` of every surface, and line ``dat_lines``
+        of surfaces ``0 .. dat_surfaces - 1``, are in CBUF (readable from the next cycle).
+        Cleared by ``start``.
+    wt_entries : Out(addr_width + 1)
+        Weight progress: CBUF entries below this one (from ``(DATA_BANK + 1) * depth`` up) hold
+        their weights. Set by ``start``.
+    wt_need : In(addr_width + 1)
+        The weight entry CSC reads next: weight requests have priority while they are less than
+        ``lookahead`` atoms ahead of it; features have it otherwise (0, unconnected: features
+        first, then weights).
 
     Throughput: one CBUF atom per cycle (AtomC bytes/cycle: nv_small's 64-bit path), while memory
     keeps ``outstanding`` blocks in flight. Load cycles are about
-    ``C/AtomC * H * W + weight_bytes / AtomC`` plus the memory latency.
+    ``C/AtomC * H * W + weight_bytes / AtomC`` plus the memory latency; features and weights
+    share that rate about half and half until one of them is complete.
     """
 
-    def __init__(self, *, tile=TileConfig(), outstanding=8):
+    def __init__(self, *, tile=TileConfig(), outstanding=8, lookahead=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
         if not isinstance(outstanding, int) or not 1 <= outstanding <= 64:
             raise ValueError(f"outstanding must be an integer 1-64, not {outstanding!r}")
-        self._tile, self._outstanding = tile, outstanding
+        lookahead = 4 * (_BLOCK // tile.atom_c) if lookahead is None else lookahead
+        if not isinstance(lookahead, int) or not 0 <= lookahead <= 4096:
+            raise ValueError(f"lookahead must be an integer 0-4096, not {lookahead!r}")
+        self._tile, self._outstanding, self._lookahead = tile, outstanding, lookahead
         self._depth = tile.cbuf_bank_bytes // tile.atom_c
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         super().__init__({
@@ -102,6 +123,10 @@ class CDMA(wiring.Component):
             "stall_cycles": Out(32),
             "bytes_read": Out(32),
             "error": Out(1),
+            "dat_lines": Out(14),
+            "dat_surfaces": Out(13),
+            "wt_entries": Out(addr_width + 1),
+            "wt_need": In(addr_width + 1),
         })
 
     @property
@@ -119,14 +144,18 @@ class CDMA(wiring.Component):
         per_block = _BLOCK // a
         row_bits = (self._depth - 1).bit_length()
 
-        # Design: the request side walks runs of atoms (a feature line, or the weight blob) and
-        # records, per request, which atoms of the block are wanted; responses (in order) go to a
-        # buffer with a slot reserved per request; the writer drains the buffer one atom a cycle
-        # into two running CBUF cursors (features, weights). The writer never needs the geometry.
+        # Design: two request walkers, features (line by line, every surface of line 0, then of
+        # line 1, ...) and weights (the blob in order). Weights go first while they are less than
+        # ``lookahead`` atoms ahead of what CSC reads (``wt_need``), features otherwise, so
+        # both arrive in about the order CSC consumes them. Each request records which atoms of
+        # the block are wanted; responses (in order) go to a buffer with a slot reserved per
+        # request; the writer drains the buffer one atom a cycle into two CBUF cursors
+        # (features, weights) and publishes its progress.
         meta_layout = data.StructLayout({
             "first": range(per_block),
             "count": range(per_block + 1),
             "weight": 1,
+            "eol": 1,               # the last block of a feature line
         })
         m.submodules.meta = meta_q = fifo.SyncFIFOBuffered(
             width=meta_layout.size, depth=self._outstanding)
@@ -139,13 +168,30 @@ class CDMA(wiring.Component):
         m.d.sync += in_flight.eq(in_flight + issue - retire)
 
         # --- request side -----------------------------------------------------------------
-        addr = Signal(32)
-        remain = Signal(32)          # atoms left in the current run
-        line_addr = Signal(32)
-        surf_addr = Signal(32)
+        f_addr = Signal(32)          # feature walker: next block address, atoms left in line
+        f_remain = Signal(14)
+        f_pending = Signal()
+        line_addr = Signal(32)       # base + line * line_stride
+        sl_addr = Signal(32)         # line_addr + surf * surf_stride: the current line's start
         line = Signal(13)
         surf = Signal(13)
-        weight_phase = Signal()
+        w_addr = Signal(32)          # weight walker
+        w_remain = Signal(32)
+        w_pending = Signal()
+        w_entry = Signal(len(self.wt_need))     # CBUF entry of the next weight atom requested
+        w_wanted = Signal()
+        m.d.comb += w_wanted.eq(w_entry < self.wt_need + self._lookahead)
+        cgroups_m1 = Signal(13)
+        m.d.comb += cgroups_m1.eq(self.datain_channel >> a_bits)
+
+        sel_w = Signal()
+        m.d.comb += sel_w.eq(w_pending & (w_wanted | ~f_pending))
+        addr = Signal(32)
+        remain = Signal(32)
+        m.d.comb += [
+            addr.eq(Mux(sel_w, w_addr, f_addr)),
+            remain.eq(Mux(sel_w, w_remain, f_remain)),
+        ]
 
         first = Signal(range(per_block))
         count = Signal(range(per_block + 1))
@@ -159,69 +205,66 @@ class CDMA(wiring.Component):
         m.d.comb += [
             meta_in.first.eq(first),
             meta_in.count.eq(count),
-            meta_in.weight.eq(weight_phase),
+            meta_in.weight.eq(sel_w),
+            meta_in.eol.eq(remain == count),
             meta_q.w_data.eq(meta_in),
             meta_q.w_en.eq(issue),
             self.dma.req.addr.eq(Cat(C(0, 6), addr[6:])),
             self.dma.req.we.eq(0),
+            self.dma.req.valid.eq((f_pending | w_pending) & (in_flight < self._outstanding)),
             issue.eq(self.dma.req.valid & self.dma.req.ready),
         ]
         tag = Signal(16)
         m.d.comb += self.dma.req.tag.eq(tag)
 
-        def start_weights():
+        with m.If(self.start):
             m.d.sync += [
-                weight_phase.eq(1),
-                addr.eq(self.weight_addr_low),
-                remain.eq(self.weight_bytes >> a_bits),
+                f_addr.eq(self.dain_addr_low),
+                line_addr.eq(self.dain_addr_low),
+                sl_addr.eq(self.dain_addr_low),
+                f_remain.eq(self.datain_width + 1),
+                f_pending.eq(1),
+                line.eq(0),
+                surf.eq(0),
+                w_addr.eq(self.weight_addr_low),
+                w_remain.eq(self.weight_bytes >> a_bits),
+                w_pending.eq(self.weight_bytes >> a_bits != 0),
+                w_entry.eq((self.data_bank + 1) << row_bits),
             ]
+        with m.Elif(issue):
+            m.d.sync += tag.eq(tag + 1)
+            with m.If(sel_w):
+                m.d.sync += [w_addr.eq(w_addr + (count << a_bits)), w_remain.eq(w_remain - count),
+                             w_entry.eq(w_entry + count)]
+                with m.If(w_remain == count):
+                    m.d.sync += w_pending.eq(0)
+            with m.Else():
+                m.d.sync += [f_addr.eq(f_addr + (count << a_bits)), f_remain.eq(f_remain - count)]
+                with m.If(f_remain == count):                    # the line ends with this block
+                    m.d.sync += f_remain.eq(self.datain_width + 1)
+                    with m.If(surf != cgroups_m1):              # same line, next surface
+                        m.d.sync += [
+                            surf.eq(surf + 1),
+                            sl_addr.eq(sl_addr + self.surf_stride),
+                            f_addr.eq(sl_addr + self.surf_stride),
+                        ]
+                    with m.Elif(line != self.datain_height):    # next line, surface 0
+                        m.d.sync += [
+                            surf.eq(0),
+                            line.eq(line + 1),
+                            line_addr.eq(line_addr + self.line_stride),
+                            sl_addr.eq(line_addr + self.line_stride),
+                            f_addr.eq(line_addr + self.line_stride),
+                        ]
+                    with m.Else():
+                        m.d.sync += f_pending.eq(0)
 
-        with m.FSM():
-            with m.State("Idle"):
-                with m.If(self.start):
-                    m.d.sync += [
-                        addr.eq(self.dain_addr_low),
-                        line_addr.eq(self.dain_addr_low),
-                        surf_addr.eq(self.dain_addr_low),
-                        remain.eq(self.datain_width + 1),
-                        line.eq(0),
-                        surf.eq(0),
-                        weight_phase.eq(0),
-                    ]
-                    m.next = "Fetch"
-            with m.State("Fetch"):
-                m.d.comb += self.dma.req.valid.eq(in_flight < self._outstanding)
-                with m.If(issue):
-                    m.d.sync += [
-                        tag.eq(tag + 1),
-                        addr.eq(addr + (count << a_bits)),
-                        remain.eq(remain - count),
-                    ]
-                    with m.If(remain == count):                  # the run ends with this block
-                        with m.If(weight_phase):
-                            m.next = "Drain"
-                        with m.Elif(line != self.datain_height):  # next line
-                            m.d.sync += [
-                                line.eq(line + 1),
-                                line_addr.eq(line_addr + self.line_stride),
-                                addr.eq(line_addr + self.line_stride),
-                                remain.eq(self.datain_width + 1),
-                            ]
-                        with m.Elif(surf != self.datain_channel >> a_bits):  # next surface
-                            m.d.sync += [
-                                line.eq(0),
-                                surf.eq(surf + 1),
-                                surf_addr.eq(surf_addr + self.surf_stride),
-                                line_addr.eq(surf_addr + self.surf_stride),
-                                addr.eq(surf_addr + self.surf_stride),
-                                remain.eq(self.datain_width + 1),
-                            ]
-                        with m.Else():
-                            start_weights()
-            with m.State("Drain"):
-                with m.If(in_flight == 0):
-                    m.d.comb += self.done.eq(1)
-                    m.next = "Idle"
+        loading = Signal()
+        with m.If(self.start):
+            m.d.sync += loading.eq(1)
+        with m.Elif(loading & ~f_pending & ~w_pending & (in_flight == 0)):
+            m.d.comb += self.done.eq(1)
+            m.d.sync += loading.eq(0)
 
         # --- response side ----------------------------------------------------------------
         m.d.comb += [
@@ -230,34 +273,54 @@ class CDMA(wiring.Component):
         ]
 
         # --- writer: one atom per cycle into CBUF -----------------------------------------
+        # Feature lines arrive line-major (h, then surface cg) and go to entry (cg*H + h)*W + w:
+        # the writer keeps h*W, cg*H*W and the column.
         meta_out = Signal(meta_layout)
         m.d.comb += meta_out.eq(meta_q.r_data)
         index = Signal(range(per_block))          # atoms of the current block written so far
-        dat_cursor = Signal(len(self.cbuf.addr))
-        wt_cursor = Signal(len(self.cbuf.addr))
+        hw = Signal(len(self.cbuf.addr) + 1)      # H * W entries per surface
+        wr_hbase = Signal(len(self.cbuf.addr) + 1)
+        wr_cgbase = Signal(len(self.cbuf.addr) + 1)
+        wr_col = Signal(14)
+        wr_cg = Signal(13)
+        wt_cursor = Signal(len(self.cbuf.addr) + 1)    # one bit more: it may reach the end
+        lines_done = Signal(14)
         atom_index = Signal(range(per_block))
         m.d.comb += atom_index.eq(meta_out.first + index)
         writing = Signal()
         m.d.comb += [
             writing.eq(meta_q.r_rdy & resp_q.r_rdy),
             self.cbuf.en.eq(writing),
-            self.cbuf.addr.eq(Mux(meta_out.weight, wt_cursor, dat_cursor)),
+            self.cbuf.addr.eq(Mux(meta_out.weight, wt_cursor, wr_hbase + wr_cgbase + wr_col)),
             self.cbuf.data.eq(resp_q.r_data.word_select(atom_index, 8 * a)),
             retire.eq(writing & (index == meta_out.count - 1)),
             meta_q.r_en.eq(retire),
             resp_q.r_en.eq(retire),
+            self.dat_lines.eq(lines_done),
+            self.dat_surfaces.eq(wr_cg),
+            self.wt_entries.eq(wt_cursor),
         ]
         with m.If(writing):
             m.d.sync += index.eq(Mux(retire, 0, index + 1))
             with m.If(meta_out.weight):
                 m.d.sync += wt_cursor.eq(wt_cursor + 1)
+            with m.Elif(retire & meta_out.eol):                 # a feature line is complete
+                m.d.sync += [wr_col.eq(0), wr_cg.eq(wr_cg + 1), wr_cgbase.eq(wr_cgbase + hw)]
+                with m.If(wr_cg == cgroups_m1):
+                    m.d.sync += [wr_cg.eq(0), wr_cgbase.eq(0), lines_done.eq(lines_done + 1),
+                                 wr_hbase.eq(wr_hbase + self.datain_width + 1)]
             with m.Else():
-                m.d.sync += dat_cursor.eq(dat_cursor + 1)
+                m.d.sync += wr_col.eq(wr_col + 1)
 
         # --- counters ---------------------------------------------------------------------
         with m.If(self.start):
             m.d.sync += [
-                dat_cursor.eq(0),
+                hw.eq((self.datain_height + 1) * (self.datain_width + 1)),
+                wr_hbase.eq(0),
+                wr_cgbase.eq(0),
+                wr_col.eq(0),
+                wr_cg.eq(0),
+                lines_done.eq(0),
                 wt_cursor.eq((self.data_bank + 1) << row_bits),
                 self.stall_cycles.eq(0),
                 self.bytes_read.eq(0),

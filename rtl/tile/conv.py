@@ -1,8 +1,9 @@
 """The tile's convolution core: CDMA -> CBUF -> CSC -> CMAC -> CACC -> output buffer, joined.
 
 Place in the pipeline: memory -> **convolution core** -> SDP. The core loads a whole layer (input
-cube and weights) into CBUF, then runs it at up to one atomic op per cycle and streams the int32
-output atoms (truncated by CACC) with backpressure, in feature-memory order.
+cube and weights) into CBUF and, overlapped with the load, runs it at up to one atomic op per cycle
+(CSC reads only what CDMA has already written, following CDMA's progress counters) and streams
+the int32 output atoms (truncated by CACC) with backpressure, in feature-memory order.
 
 Fit rule (:func:`conv_fits`, which the driver calls before programming a layer): with
 ``depth = cbuf_bank_bytes / AtomC`` entries per bank,
@@ -162,17 +163,26 @@ def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_str
 class Conv(wiring.Component):
     """The convolution core: one layer from memory to a stream of int32 output atoms.
 
-    ``start`` runs CDMA (the whole layer into CBUF), then CSC/CMAC/CACC; results go to an output
-    buffer of ``credits`` atoms and leave on ``o``. CSC holds a stripe's last pass until the
-    buffer has room for the stripe's results (credits return as atoms leave), so a stalled
-    consumer stalls the MAC array and nothing is dropped. ``done`` pulses after the last output
-    atom has been taken.
+    ``start`` runs CDMA (the whole layer into CBUF) and, at the same time, CSC/CMAC/CACC: CSC
+    stalls a feature read until CDMA has written that line of that surface and a weight read
+    until CDMA has written that weight entry. CDMA fetches the feature lines line-major (line 0 of
+    every surface, then line 1, ...: the order the stripes need them) and the weights in pass
+    order, giving the weights priority while they are less than ``lookahead`` atoms ahead of
+    CSC's weight reads. Results go to an output buffer of ``credits`` atoms and leave on ``o``.
+    CSC holds a stripe's last pass until the buffer has room for the stripe's results (credits
+    return as atoms leave), so a stalled consumer stalls the MAC array and nothing is dropped.
+    ``done`` pulses after the last output atom has been taken and CDMA has finished.
 
-    Cycles: load (CDMA, one CBUF atom per cycle: ``ceil(C/AtomC) * H * W + weight_bytes / AtomC``
-    plus memory latency; not overlapped with compute) + compute (see :class:`CSC`: one atomic op
-    per cycle, weight reloads hidden when stripes have >= AtomK + 1 pixels) + about 8 cycles of
-    pipeline. Measured, nv_small, C = K = 16, 3x3, pad 1, 8 x 6 output: 1728 MAC cycles, 1745
-    compute cycles (99.0%), 2134 layer cycles (81.0%, the load is 389).
+    Cycles: about max(load, compute + the wait for the first lines and weights) + 8 cycles of
+    pipeline, where load is CDMA's (one CBUF atom per cycle: ``ceil(C/AtomC) * H * W +
+    weight_bytes / AtomC`` plus memory latency) and compute CSC's (see :class:`CSC`: one atomic op
+    per cycle, weight reloads hidden when stripes have >= AtomK + 1 pixels). The first stripe
+    needs its input lines of every surface and (first group) all of the group's weights, so it
+    runs at the load's pace; later stripes find their data in CBUF. Measured, nv_small, C = K =
+    16, 3x3, pad 1, 8 x 6 output: 1728 MAC cycles in 1771 layer cycles (97.6%; 2134 and 81.0%
+    when the load preceded the computation, the load is 389). On the "tile" preset (Verilator,
+    ``drivers.bench.tile_layers``): dc_8x8x32_1x1x32x32 1,126 cycles (90.9%),
+    dc_8x16x128_3x3x128x32 48,906 (98.9%), dc_13x15x64_5x3x64x16 28,378 (98.9%).
 
     Parameters
     ----------
@@ -181,6 +191,8 @@ class Conv(wiring.Component):
         Output buffer atoms (default 2 x stripe: one stripe drains while the next completes).
     outstanding : int
         CDMA requests in flight.
+    lookahead : int or None
+        CDMA's weight lookahead in atoms (see :class:`CDMA`; default 4 memory blocks).
 
     Members
     -------
@@ -199,19 +211,19 @@ class Conv(wiring.Component):
     start : In(1)
     done : Out(1)
     dma : Out(MemSignature(data_width=512, tag_width=16))
-        Read-only DMA port (features, then weights).
+        Read-only DMA port (feature lines and weights, interleaved).
     o : Out(stream.Signature(ArrayLayout(signed(32), atom_k)))
         Output atoms with backpressure, order: kernel group -> output row -> output column;
         lanes past K in the last group are 0.
     perf_cycles : Out(32)
         Cycles from ``start`` to ``done`` (``CDMA.D_PERF_LAYER_CYCLES``).
     perf_load_cycles : Out(32)
-        Of which the CBUF load (CDMA).
+        Of which CDMA was loading CBUF (overlapped with the computation).
     perf_mac_cycles : Out(32)
         Cycles with an atomic op entering the array (``CMAC_A.D_PERF_MAC_CYCLES``).
     perf_stall_cycles : Out(32)
-        CSC cycles without an atomic op between its first and last one (weight reloads not
-        hidden, output buffer full).
+        CSC cycles from ``start`` to its last atomic op without one (waiting for CDMA's data,
+        weight reloads not hidden, output buffer full).
     perf_dma_stall_cycles : Out(32)
         Cycles a DMA request waited for ``dma.req.ready``.
     perf_dma_bytes : Out(32)
@@ -220,12 +232,12 @@ class Conv(wiring.Component):
         ``CACC.D_OUT_SATURATION``: output lanes saturated in this layer.
     """
 
-    def __init__(self, *, tile=TileConfig(), credits=None, outstanding=8):
+    def __init__(self, *, tile=TileConfig(), credits=None, outstanding=8, lookahead=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
         credits = 2 * tile.stripe if credits is None else credits
         self._tile = tile
-        self._cdma = CDMA(tile=tile, outstanding=outstanding)
+        self._cdma = CDMA(tile=tile, outstanding=outstanding, lookahead=lookahead)
         self._csc = CSC(tile=tile, credits=credits)
         members = {}
         for name in CDMA_PORTS:
@@ -306,16 +318,22 @@ class Conv(wiring.Component):
             self.perf_stall_cycles.eq(csc.stall_cycles),
         ]
 
-        # Layer sequencing: CDMA, then CSC (which reports done when every result has left).
+        # Layer sequencing: CDMA and CSC start together; CSC reads only what CDMA has written
+        # (its progress counters). ``done`` waits for both: CSC's last result has left and CDMA
+        # has finished (it may still be fetching data CSC never reads, e.g. the blob's padding).
         m.d.comb += [
             cdma.start.eq(self.start),
-            csc.start.eq(cdma.done),
-            self.done.eq(csc.done),
+            csc.start.eq(self.start),
+            csc.dat_lines.eq(cdma.dat_lines),
+            csc.dat_surfaces.eq(cdma.dat_surfaces),
+            csc.wt_entries.eq(cdma.wt_entries),
+            cdma.wt_need.eq(csc.wt_need),
         ]
         loading = Signal()
         running = Signal()
+        computed = Signal()
         with m.If(self.start):
-            m.d.sync += [loading.eq(1), running.eq(1), self.perf_cycles.eq(0),
+            m.d.sync += [loading.eq(1), running.eq(1), computed.eq(0), self.perf_cycles.eq(0),
                          self.perf_load_cycles.eq(0), self.perf_mac_cycles.eq(0)]
         with m.Else():
             with m.If(running):
@@ -327,5 +345,8 @@ class Conv(wiring.Component):
             with m.If(cdma.done):
                 m.d.sync += loading.eq(0)
             with m.If(csc.done):
+                m.d.sync += computed.eq(1)
+            with m.If(running & (csc.done | computed) & (cdma.done | ~loading)):
+                m.d.comb += self.done.eq(1)
                 m.d.sync += running.eq(0)
         return m

@@ -3,7 +3,8 @@
 Place in the pipeline: CBUF -> **CSC** -> CMAC -> CACC. CSC reads feature atoms and weight atoms
 from CBUF (CDMA's layout, see ``rtl/tile/cdma.py``), applies stride, padding (with the padding
 value) and dilation while reading, pre-loads every weight set into CMAC's shadow registers while
-the previous one is in use, and tags each atomic op with its CACC slot and first/last flags.
+the previous one is in use, and tags each atomic op with its CACC slot and first/last flags. It
+runs while CDMA loads CBUF, reading only what CDMA's progress counters say is there.
 """
 
 from amaranth import *
@@ -41,11 +42,18 @@ class CSC(wiring.Component):
 
         (AtomK + 1) + G * sum over stripes of CG * R * S * max(n_stripe, AtomK + 1)
 
-    (G = ceil(K/AtomK), CG = ceil(C/AtomC), n_stripe = min(stripe, pixels left)), against
-    ``G * CG * R * S * H_out * W_out`` atomic ops, provided the output buffer has room: a
-    stripe's last pass waits until ``credits`` covers its ``n`` results. The last result leaves
-    about 6 cycles later (CBUF 1 + CMAC 2 + CACC 2 + output buffer). Measured (test_conv, nv_small,
-    C = K = 16, 3x3, 48 output pixels): 1728 atomic ops in 1745 compute cycles (99.0%).
+    (G = ceil(K/AtomK), CG = ceil(C/AtomC), n_stripe = min(stripe, pixels left), except that
+    when a full stripe would leave 1 to AtomK pixels (passes shorter than their weight load) and
+    ``stripe >= AtomK + 1``, the last two stripes share the rest: ceil(left/2), floor(left/2)),
+    against
+    ``G * CG * R * S * H_out * W_out`` atomic ops, provided the output buffer has room (a
+    stripe's last pass waits until ``credits`` covers its ``n`` results) and the data is in CBUF:
+    a feature atom of input line ``iy``, surface ``cg`` waits until ``dat_lines > iy`` or
+    ``dat_lines == iy`` and ``dat_surfaces > cg`` (atoms outside the input never wait), and a
+    weight read waits until its entry is below ``wt_entries``; such waits add to the cycles.
+    The last result leaves about 6 cycles later (CBUF 1 + CMAC 2 + CACC 2 + output buffer).
+    Measured (test_conv, nv_small, C = K = 16, 3x3, 48 output pixels): 1728 atomic ops in 1745
+    cycles (99.0%) from a loaded CBUF; 1771 layer cycles while CDMA loads it (97.6%).
 
     Parameters
     ----------
@@ -78,8 +86,15 @@ class CSC(wiring.Component):
     data_bank : In(5)
         ``D_BANK.DATA_BANK`` (N-1): the weights start at bank DATA_BANK + 1.
     start : In(1)
-        Begins the layer (CBUF loaded, configuration stable); ``done`` pulses when every result
-        has left the output buffer (all credits back).
+        Begins the layer (configuration stable; CBUF loaded or being loaded, see ``dat_lines``);
+        ``done`` pulses when every result has left the output buffer (all credits back).
+    dat_lines, dat_surfaces : In(14), In(13)
+        CDMA's feature progress (:class:`CDMA`): every surface of lines ``< dat_lines``, and
+        surfaces ``< dat_surfaces`` of line ``dat_lines``, are in CBUF. Default: all.
+    wt_entries : In(addr_width + 1)
+        CDMA's weight progress: the weight entries below it are in CBUF. Default: all.
+    wt_need : Out(addr_width + 1)
+        The weight entry the loader reads next (CDMA's fetch priority).
     dat, wt : In(memory.ReadPort.Signature(addr_width, ArrayLayout(signed(8), atom_c)))
         CBUF's feature and weight read ports (latency 1).
     feature : Out(stream.Signature(ArrayLayout(signed(8), atom_c), always_ready=True))
@@ -94,7 +109,7 @@ class CSC(wiring.Component):
         One output buffer entry was freed.
     busy_cycles, stall_cycles : Out(32)
         Cycles from ``start`` to ``done``, and those of them before the last atom in which no
-        atom was issued (waiting for weights or credits); cleared by ``start``.
+        atom was issued (waiting for CBUF data, weights or credits); cleared by ``start``.
     """
 
     def __init__(self, *, tile=TileConfig(), credits=None):
@@ -135,6 +150,10 @@ class CSC(wiring.Component):
                 "cell": range(tile.atom_k), "shadow": 1, "data": atom}), always_ready=True)),
             "swap": Out(1),
             "credit": In(1),
+            "dat_lines": In(14, init=(1 << 14) - 1),
+            "dat_surfaces": In(13),
+            "wt_entries": In(addr_width + 1, init=1 << addr_width),
+            "wt_need": Out(addr_width + 1),
             "busy_cycles": Out(32),
             "stall_cycles": Out(32),
         })
@@ -187,7 +206,12 @@ class CSC(wiring.Component):
         ]
 
         def stripe_len(p0):
+            # A full stripe, or the rest; when a full stripe would leave fewer than AtomK + 1
+            # pixels (a pass shorter than its weight load), the last two stripes share the rest.
             left = pixels - p0
+            if stripe >= tile.atom_k + 1:
+                return Mux(left > stripe,
+                           Mux(left < stripe + tile.atom_k + 1, (left + 1) >> 1, stripe), left)
             return Mux(left > stripe, stripe, left)
 
         running = Signal()
@@ -205,6 +229,8 @@ class CSC(wiring.Component):
         wl_r = Signal(5)
         wl_s = Signal(5)
         wl_kk = Signal(range(tile.atom_k))
+        wl_n = Signal(range(stripe + 1))
+        m.d.comb += wl_n.eq(stripe_len(wl_p0))
         wl_ptr = Signal(len(self.wt.addr))
         wl_gbase = Signal(len(self.wt.addr))
         wl_finished = Signal()
@@ -212,7 +238,12 @@ class CSC(wiring.Component):
         m.d.comb += wl_kg.eq(Mux(wl_g == groups_m1, last_kg, tile.atom_k))
 
         wl_issue = Signal()
-        m.d.comb += wl_issue.eq(running & ~wl_finished & ((wl_kk != 0) | ~claimed | swap))
+        wl_loaded = Signal()    # the weight atom to read is in CBUF (CDMA's progress)
+        m.d.comb += [
+            self.wt_need.eq(wl_ptr + wl_kk),
+            wl_loaded.eq((wl_kk >= wl_kg) | (wl_ptr + wl_kk < self.wt_entries)),
+            wl_issue.eq(running & ~wl_finished & wl_loaded & ((wl_kk != 0) | ~claimed | swap)),
+        ]
         m.d.comb += [
             self.wt.en.eq(wl_issue & (wl_kk < wl_kg)),
             self.wt.addr.eq(wl_ptr + wl_kk),
@@ -243,7 +274,7 @@ class CSC(wiring.Component):
                         m.d.sync += [wl_r.eq(0), wl_cg.eq(wl_cg + 1)]
                         with m.If(wl_cg == cgroups_m1):          # end of a stripe
                             m.d.sync += wl_cg.eq(0)
-                            with m.If(pixels - wl_p0 <= stripe):   # end of a group
+                            with m.If(wl_p0 + wl_n == pixels):     # end of a group
                                 m.d.sync += [
                                     wl_p0.eq(0),
                                     wl_g.eq(wl_g + 1),
@@ -252,7 +283,7 @@ class CSC(wiring.Component):
                                 with m.If(wl_g == groups_m1):
                                     m.d.sync += wl_finished.eq(1)
                             with m.Else():
-                                m.d.sync += [wl_p0.eq(wl_p0 + stripe), wl_ptr.eq(wl_gbase)]
+                                m.d.sync += [wl_p0.eq(wl_p0 + wl_n), wl_ptr.eq(wl_gbase)]
             with m.Else():
                 m.d.sync += wl_kk.eq(wl_kk + 1)
         with m.If(w1_valid & (w1_cell == tile.atom_k - 1)):
@@ -300,11 +331,20 @@ class CSC(wiring.Component):
             entry.eq((cg_line + iy.as_unsigned()[:16]) * width + ix.as_unsigned()[:16]),
         ]
 
+        # The feature atom is in CBUF (CDMA's progress: whole lines, then surfaces of a line).
+        loaded = Signal()
+        iy_line = Signal(14)
+        m.d.comb += [
+            iy_line.eq(iy.as_unsigned()[:14]),
+            loaded.eq(~inside | (iy_line < self.dat_lines) |
+                      ((iy_line == self.dat_lines) & (cg < self.dat_surfaces))),
+        ]
+
         issue = Signal()
         pass_start = Signal()
         m.d.comb += [
             pass_start.eq(slot == 0),
-            issue.eq(running & ((slot != 0) |
+            issue.eq(running & loaded & ((slot != 0) |
                                 (full & (~last_pass | (avail >= n))))),
             swap.eq(issue & pass_start),
             reserve.eq(issue & pass_start & last_pass),

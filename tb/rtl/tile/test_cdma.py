@@ -133,6 +133,8 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
         state["cycles"] = cycles
         state["bytes"] = ctx.get(cdma.bytes_read)
         state["stall"] = ctx.get(cdma.stall_cycles)
+        state["progress"] = (ctx.get(cdma.dat_lines), ctx.get(cdma.dat_surfaces),
+                             ctx.get(cdma.wt_entries))
         state["feat"] = await read_cbuf(ctx, dut.cbuf.dat, range(cg * h * w))
         depth = tile.cbuf_bank_bytes // a
         state["wt"] = await read_cbuf(ctx, dut.cbuf.wt,
@@ -152,5 +154,7 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
     np.testing.assert_array_equal(state["wt"], blob.view(np.int8).reshape(-1, a))
     assert state["bytes"] == 64 * len(mem.requests)
     assert state["stall"] == mem.stalls
+    depth = tile.cbuf_bank_bytes // a
+    assert state["progress"] == (h, 0, (data_bank + 1) * depth + blob.size // a)   # all written
     print(f"CDMA {c}x{h}x{w} + {blob.size} B weights: {state['cycles']} cycles, "
           f"{len(mem.requests)} requests, {state['stall']} stalled cycles")

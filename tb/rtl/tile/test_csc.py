@@ -122,6 +122,16 @@ def test_csc_full_rate_and_hidden_reloads(rng):
     assert log["stall"] == TILE.atom_k + 1                           # the first load only
 
 
+def test_csc_balances_a_short_last_stripe(rng):
+    """36 pixels: 16 + 16 + 4 would make the last stripe's passes wait for their weight loads;
+    CSC runs 16 + 10 + 10 instead, at one atom per cycle after the first load."""
+    shape = ConvShape(8, 6, 9, 8, 3, 3, padding=(0, 0, 1, 1))       # 4 x 9 = 36 pixels
+    got, want, log, dut = run_csc(rng, shape)
+    np.testing.assert_array_equal(got, want)
+    assert log["atoms"] == 9 * 36
+    assert log["stall"] == TILE.atom_k + 1
+
+
 def test_csc_waits_for_credits(rng):
     """With credits held back, a stripe's last pass waits: never more results than credits."""
     shape = ConvShape(8, 8, 8, 8, 1, 1)                              # 64 pixels, 1 pass/stripe
