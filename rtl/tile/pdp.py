@@ -75,6 +75,10 @@ class PDP(wiring.Component):
         High in the cycle the layer's last output atom is accepted on ``o``.
     busy : Out(1)
         From ``start`` to ``done``.
+    walking : Out(1)
+        The walker still takes (or waits for) input atoms of the layer: it can outlast ``done``
+        when the last input lines end no window (they are consumed after the last output). A
+        user that must know all input was taken (the tile's layer end) waits for it to fall.
     cube_in_width, cube_in_height, cube_in_channel, cube_out_width, cube_out_height : In(13)
         ``D_DATA_CUBE_IN_*`` and ``D_DATA_CUBE_OUT_*``, stored as N - 1. The output size must be
         ``(in + pads - kernel) // stride + 1`` in each dimension (the driver computes it).
@@ -131,6 +135,7 @@ class PDP(wiring.Component):
             "start": In(1),
             "done": Out(1),
             "busy": Out(1),
+            "walking": Out(1),
             "cube_in_width": In(13),
             "cube_in_height": In(13),
             "cube_in_channel": In(13),
@@ -192,6 +197,7 @@ class PDP(wiring.Component):
         window = Signal(data.ArrayLayout(data.StructLayout({
             "data": data.ArrayLayout(signed(8), A), "real": 1}), MAX_KERNEL))
 
+        m.d.comb += self.walking.eq(active)
         need_input = (y <= self.cube_in_height) & (x <= self.cube_in_width)
         step = Signal()
         m.d.comb += [

@@ -13,6 +13,7 @@ from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
 from ..mem.bus import MemSignature
+from ..mem.skid import RequestSkid
 from .conv import CDMA_PORTS, CSC_PORTS, Conv
 from .dma_arbiter import DmaArbiter
 from .pdp import PDP
@@ -161,6 +162,19 @@ class Tile(wiring.Component):
     watchdog : int
         Cycles without progress before a started layer is aborted (default ``WATCHDOG_CYCLES``;
         tests use small values).
+    clock_gating : bool
+        ``True`` (default, for simulation): the register blocks and the engines (with the DMA
+        arbiter, the watchdog and the engines' configuration copies) run on gated clocks, local
+        domains clocked by ``sync`` AND an enable sampled at the falling edge of ``sync`` (as
+        ``Fpu(clock_gating=True)``, docs/fpu.md): the registers tick in a cycle with a register
+        access or the one after it, a unit's done, or a reset; the engines while a layer runs or
+        starts, a DMA request is offered or in flight, the watchdog aborts, or a reset is under
+        way. Verilator evaluates logic only downstream of a clock that ticked, so an idle tile
+        costs a simulation almost nothing. Engines start one cycle after their layer (their
+        configuration copies load in that cycle), the memory's ``ready`` reaches them through a
+        skid buffer and responses through one register (one cycle). Requirement as for the FPU:
+        inputs have their value for the cycle by the falling clock edge. ``False`` (FPGAs): one
+        clock, the engines start in the layer's first cycle and see the memory directly.
 
     Members
     -------
@@ -179,7 +193,7 @@ class Tile(wiring.Component):
         until the next layer starts; ``fault.unit``/``fault.addr`` name the first such event.
     """
 
-    def __init__(self, config=None, *, watchdog=WATCHDOG_CYCLES):
+    def __init__(self, config=None, *, watchdog=WATCHDOG_CYCLES, clock_gating=True):
         config = TileConfig() if config is None else config
         if not isinstance(config, TileConfig):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
@@ -187,6 +201,7 @@ class Tile(wiring.Component):
                 16 <= watchdog <= 1 << 30:
             raise ValueError(f"watchdog must be an integer from 16 to 2**30, not {watchdog!r}")
         self._watchdog = watchdog
+        self._clock_gating = bool(clock_gating)
         if config.atom_c != config.atom_k:
             raise ValueError(f"the tile needs atom_c == atom_k (SDP and PDP write AtomK-wide "
                              f"feature atoms), not {config.atom_c} and {config.atom_k}")
@@ -207,19 +222,63 @@ class Tile(wiring.Component):
     def watchdog(self):
         return self._watchdog
 
+    @property
+    def clock_gating(self):
+        return self._clock_gating
+
     def elaborate(self, platform):
         m = Module()
         cfg = self._config
         a = cfg.atom_c
 
-        m.submodules.registers = registers = TileRegisters(cfg)
+        # With clock gating the register blocks run in ``tile_rg``, which ticks only in a cycle
+        # with a register access or the one after it (rdata and error return to 0), a unit's
+        # done, or a reset.
+        gating = self._clock_gating
+        rg_enable = Signal()
+        registers = TileRegisters(cfg)
+        if gating:
+            m.domains.tile_rg = ClockDomain("tile_rg", local=True)
+            m.d.comb += [
+                ClockSignal("tile_rg").eq(ClockSignal("sync") & rg_enable),
+                ResetSignal("tile_rg").eq(ResetSignal("sync")),
+            ]
+            m.submodules.registers = DomainRenamer("tile_rg")(registers)
+        else:
+            m.submodules.registers = registers
         connect(m, tile=flipped(self.regs), registers=registers.bus)
         m.d.comb += [self.regs_error.eq(registers.error), self.irq.eq(registers.irq)]
         r = {name: getattr(registers, name) for name in
              ("cdma", "csc", "cmac_a", "cmac_b", "cacc", "sdp_rdma", "sdp", "pdp_rdma", "pdp")}
 
-        # Engines, each under the watchdog's reset.
+        # Engines, each under the watchdog's reset. With clock gating they (and the DMA arbiter,
+        # the watchdog, the engines' configuration and start pulses) run in the local domain
+        # ``tile_dp``, whose clock ticks only while ``dp_enable``: a layer runs or starts, a DMA
+        # request is offered or in flight, the watchdog aborts, or a reset is under way.
+        # ``dp_enable`` is sampled at the falling edge of ``sync`` (glitch-free, as the FPU's
+        # gates). Everything the engines read comes from ``tile_dp`` registers (configuration
+        # copies, start pulses one cycle after the layer start, stream routing, the watchdog's
+        # abort, the domain's reset ``dp_reset``), so Verilator evaluates none of their logic in
+        # a cycle without a ``tile_dp`` tick.
         abort = Signal()
+        dp_enable = Signal()
+        dp_reset = Signal(init=1)
+        if gating:
+            m.domains.tile_en = ClockDomain("tile_en", clk_edge="neg", local=True,
+                                            reset_less=True)
+            m.domains.tile_dp = ClockDomain("tile_dp", local=True)
+            m.domains.tile_dr = ClockDomain("tile_dr", local=True, reset_less=True)
+            m.d.comb += [
+                ClockSignal("tile_en").eq(ClockSignal("sync")),
+                ClockSignal("tile_dp").eq(ClockSignal("sync") & dp_enable),
+                ClockSignal("tile_dr").eq(ClockSignal("sync") & dp_enable),
+                ResetSignal("tile_dp").eq(dp_reset),
+            ]
+            m.d.tile_dr += dp_reset.eq(ResetSignal("sync"))
+            dp, cfg_d = "tile_dp", "tile_dp"
+        else:
+            m.d.comb += dp_reset.eq(0)
+            dp, cfg_d = "sync", "comb"
         engines = {
             "conv": Conv(tile=cfg),
             "sdp_engine": SDP(atom_k=cfg.atom_k, max_channels=SDP_MAX_CHANNELS),
@@ -231,7 +290,7 @@ class Tile(wiring.Component):
             "pdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
         }
         for name, engine in engines.items():
-            m.submodules[name] = ResetInserter(abort)(engine)
+            m.submodules[name] = DomainRenamer(dp)(ResetInserter(abort)(engine))
         conv, sdp, pdp = engines["conv"], engines["sdp_engine"], engines["pdp_engine"]
         brdma, mrdma, prdma = engines["brdma"], engines["mrdma"], engines["pdp_rdma_engine"]
         sdp_wdma, pdp_wdma = engines["sdp_wdma"], engines["pdp_wdma"]
@@ -239,38 +298,52 @@ class Tile(wiring.Component):
         # One memory port: (client, unit page for fault reports).
         clients = [(conv.dma, 0x3), (brdma.dma, 0x8), (mrdma.bus, 0x8), (prdma.bus, 0xA),
                    (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB)]
-        m.submodules.arbiter = arbiter = DmaArbiter(len(clients), outstanding=16)
+        arbiter = DmaArbiter(len(clients), outstanding=16)
+        m.submodules.arbiter = DomainRenamer(dp)(arbiter)
         for n, (port, _) in enumerate(clients):
             connect(m, **{f"client_{n}": port, f"arbiter_{n}": arbiter.clients[n]})
-        connect(m, arbiter=arbiter.bus, tile=flipped(self.dma))
+        if gating:
+            # The memory's ready and responses reach the engines through tile_dp registers
+            # only: a skid buffer (ready = not full) and a response register (one cycle).
+            skid = RequestSkid(data_width=8 * _BLOCK, tag_width=16)
+            m.submodules.dma_skid = DomainRenamer(dp)(skid)
+            connect(m, arbiter=arbiter.bus.req, skid=skid.i)
+            connect(m, skid=skid.o, tile=flipped(self.dma.req))
+            rsp_in, rsp = self.dma.rsp, arbiter.bus.rsp
+            m.d[dp] += [rsp.valid.eq(rsp_in.valid), rsp.data.eq(rsp_in.data),
+                        rsp.tag.eq(rsp_in.tag), rsp.err.eq(rsp_in.err)]
+            req_offered = skid.o.valid
+        else:
+            connect(m, arbiter=arbiter.bus, tile=flipped(self.dma))
+            req_offered = arbiter.bus.req.valid
 
         # Configuration: register fields to engine ports (the consumer group's copy).
         sc, pc = r["sdp"].cfg, r["pdp"].cfg
         for name in CDMA_PORTS:
             field = "dain_addr_low_0" if name == "dain_addr_low" else name
-            m.d.comb += getattr(conv, f"cdma_{name}").eq(getattr(r["cdma"].cfg, field))
+            m.d[cfg_d] += getattr(conv, f"cdma_{name}").eq(getattr(r["cdma"].cfg, field))
         for name in CSC_PORTS:
-            m.d.comb += getattr(conv, f"csc_{name}").eq(getattr(r["csc"].cfg, name))
-        m.d.comb += conv.cacc_clip_truncate.eq(r["cacc"].cfg.clip_truncate)
+            m.d[cfg_d] += getattr(conv, f"csc_{name}").eq(getattr(r["csc"].cfg, name))
+        m.d[cfg_d] += conv.cacc_clip_truncate.eq(r["cacc"].cfg.clip_truncate)
         for name in ("width", "height", "channel", "bs_bypass", "bs_alu_bypass", "bs_mul_bypass",
                      "bs_mul_prelu", "bs_relu_bypass", "bs_alu_src", "bs_alu_shift_value",
                      "bs_alu_operand", "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
                      "cvt_offset", "cvt_scale", "cvt_shift"):
-            m.d.comb += getattr(sdp, name).eq(getattr(sc, name))
-        m.d.comb += sdp.bs_alu_algo.as_value().eq(sc.bs_alu_algo)
+            m.d[cfg_d] += getattr(sdp, name).eq(getattr(sc, name))
+        m.d[cfg_d] += sdp.bs_alu_algo.as_value().eq(sc.bs_alu_algo)
         for name in ("cube_in_width", "cube_in_height", "cube_in_channel", "cube_out_width",
                      "cube_out_height", "kernel_width", "kernel_height", "kernel_stride_width",
                      "kernel_stride_height", "recip_kernel_width", "recip_kernel_height",
                      "pad_left", "pad_top", "pad_right", "pad_bottom", "pad_value_1x"):
-            m.d.comb += getattr(pdp, name).eq(getattr(pc, name))
-        m.d.comb += pdp.pooling_method.as_value().eq(pc.pooling_method)
+            m.d[cfg_d] += getattr(pdp, name).eq(getattr(pc, name))
+        m.d[cfg_d] += pdp.pooling_method.as_value().eq(pc.pooling_method)
         rc, prc = r["sdp_rdma"].cfg, r["pdp_rdma"].cfg
         for wdma, (w, h, c, base, line, surf) in (
                 (sdp_wdma, (sc.width, sc.height, sc.channel, sc.dst_base_addr_low,
                             sc.dst_line_stride, sc.dst_surface_stride)),
                 (pdp_wdma, (pc.cube_out_width, pc.cube_out_height, pc.cube_in_channel,
                             pc.dst_base_addr_low, pc.dst_line_stride, pc.dst_surface_stride))):
-            m.d.comb += [wdma.width.eq(w), wdma.height.eq(h), wdma.channel.eq(c),
+            m.d[cfg_d] += [wdma.width.eq(w), wdma.height.eq(h), wdma.channel.eq(c),
                          wdma.dst_base_addr.eq(base), wdma.dst_line_stride.eq(line),
                          wdma.dst_surface_stride.eq(surf)]
         for reader, (w, h, c, base, line, surf) in (
@@ -278,10 +351,10 @@ class Tile(wiring.Component):
                          rc.src_line_stride, rc.src_surface_stride)),
                 (prdma, (prc.cube_in_width, prc.cube_in_height, prc.cube_in_channel,
                          prc.src_base_addr_low, prc.src_line_stride, prc.src_surface_stride))):
-            m.d.comb += [reader.width.eq(w), reader.height.eq(h), reader.channel.eq(c),
+            m.d[cfg_d] += [reader.width.eq(w), reader.height.eq(h), reader.channel.eq(c),
                          reader.src_base_addr.eq(base), reader.src_line_stride.eq(line),
                          reader.src_surface_stride.eq(surf)]
-        m.d.comb += [
+        m.d[cfg_d] += [
             brdma.channel.eq(sc.channel),
             brdma.base.eq(rc.bs_base_addr_low),
             brdma.two_byte.eq(rc.brdma_data_size),
@@ -305,36 +378,48 @@ class Tile(wiring.Component):
         pdp_go = Signal()
         m.d.comb += [
             conv_go.eq(r["cdma"].op_en & r["csc"].op_en & r["cmac_a"].op_en & r["cmac_b"].op_en &
-                       r["cacc"].op_en & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort),
+                       r["cacc"].op_en & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort &
+                       ~dp_reset),
             sdp_go.eq(sdp_ready & sc.flying_mode & r["sdp_rdma"].op_en & ~sdp_rdma_active &
-                      ~abort),
+                      ~abort & ~dp_reset),
             pdp_go.eq(r["pdp"].op_en & pc.flying_mode & r["pdp_rdma"].op_en & ~pdp_active &
-                      ~pdp_rdma_active & ~abort),
+                      ~pdp_rdma_active & ~abort & ~dp_reset),
         ]
+        # Start pulses: combinational without gating; with gating, registered in tile_dp (the
+        # engines start one cycle after the layer, with their configuration copies loaded).
+        starts = {name: Signal(name=f"{name}_start") for name in
+                  ("mrdma", "brdma", "sdp", "pdp", "pdp_wdma", "sdp_wdma", "conv", "prdma")}
+        for name, engine in (("mrdma", mrdma), ("brdma", brdma), ("sdp", sdp), ("pdp", pdp),
+                             ("pdp_wdma", pdp_wdma), ("sdp_wdma", sdp_wdma), ("conv", conv),
+                             ("prdma", prdma)):
+            m.d["tile_dp" if gating else "comb"] += engine.start.eq(starts[name])
         with m.If(conv_go | sdp_go):
-            m.d.sync += [sdp_active.eq(1), sdp_from_mem.eq(sdp_go), sdp_to_pdp.eq(sc.output_dst)]
-            m.d.comb += mrdma.start.eq(sdp_go)
+            m.d.sync += sdp_active.eq(1)
+            m.d[dp] += [sdp_from_mem.eq(sdp_go), sdp_to_pdp.eq(sc.output_dst)]
+            m.d.comb += starts["mrdma"].eq(sdp_go)
             with m.If(needs_operands | sdp_go):
                 m.d.sync += sdp_rdma_active.eq(1)
             with m.If(needs_operands):
-                m.d.comb += brdma.start.eq(1)
-                m.d.sync += sdp_waits_operands.eq(1)
+                m.d.comb += starts["brdma"].eq(1)
+                m.d[dp] += sdp_waits_operands.eq(1)
             with m.Else():
-                m.d.comb += sdp.start.eq(1)
+                m.d.comb += starts["sdp"].eq(1)
             with m.If(sc.output_dst):
-                m.d.sync += [pdp_active.eq(1), pdp_from_mem.eq(0)]
-                m.d.comb += [pdp.start.eq(1), pdp_wdma.start.eq(1)]
+                m.d.sync += pdp_active.eq(1)
+                m.d[dp] += pdp_from_mem.eq(0)
+                m.d.comb += [starts["pdp"].eq(1), starts["pdp_wdma"].eq(1)]
             with m.Else():
-                m.d.comb += sdp_wdma.start.eq(1)
+                m.d.comb += starts["sdp_wdma"].eq(1)
         with m.If(conv_go):
             m.d.sync += conv_active.eq(1)
-            m.d.comb += conv.start.eq(1)
+            m.d.comb += starts["conv"].eq(1)
         with m.If(brdma.done & sdp_waits_operands):
-            m.d.sync += sdp_waits_operands.eq(0)
-            m.d.comb += sdp.start.eq(1)
+            m.d[dp] += sdp_waits_operands.eq(0)
+            m.d.comb += starts["sdp"].eq(1)
         with m.If(pdp_go):
-            m.d.sync += [pdp_active.eq(1), pdp_rdma_active.eq(1), pdp_from_mem.eq(1)]
-            m.d.comb += [prdma.start.eq(1), pdp.start.eq(1), pdp_wdma.start.eq(1)]
+            m.d.sync += [pdp_active.eq(1), pdp_rdma_active.eq(1)]
+            m.d[dp] += pdp_from_mem.eq(1)
+            m.d.comb += [starts["prdma"].eq(1), starts["pdp"].eq(1), starts["pdp_wdma"].eq(1)]
 
         # Streams: conv or SDP_RDMA -> SDP -> write DMA or PDP; PDP_RDMA or SDP -> PDP -> write DMA.
         m.d.comb += [
@@ -359,6 +444,8 @@ class Tile(wiring.Component):
         # Layer ends: done pulses to the register blocks (and GLB through them). A write DMA's
         # cube is over when its last write is acknowledged (WDMA.done: the last one accepted).
         aborting = Signal()         # the watchdog ends every active unit
+        conv_done, sdp_done, pdp_done = Signal(), Signal(), Signal()
+        unit_done = {"sdp": sdp_done, "pdp": pdp_done}
         written = {}
         for name, wdma in (("sdp", sdp_wdma), ("pdp", pdp_wdma)):
             unacked = Signal(16, name=f"{name}_unacked")
@@ -372,13 +459,14 @@ class Tile(wiring.Component):
                                        - wdma.bus.rsp.valid)
                 with m.If(wdma.done):
                     m.d.sync += sent.eq(1)
-                with m.Elif(written[name]):
+                with m.Elif(unit_done[name]):
                     m.d.sync += sent.eq(0)
-        conv_done, sdp_done, pdp_done = Signal(), Signal(), Signal()
         m.d.comb += [
             conv_done.eq(conv_active & (conv.done | aborting)),
             sdp_done.eq(sdp_active & (Mux(sdp_to_pdp, sdp.done, written["sdp"]) | aborting)),
-            pdp_done.eq(pdp_active & (written["pdp"] | aborting)),
+            # PDP's last output can be written before its last input lines (ending no window)
+            # are taken: the layer (and SDP, conv before it) ends when the walker is through.
+            pdp_done.eq(pdp_active & ((written["pdp"] & ~pdp.walking) | aborting)),
         ]
         for name in ("cdma", "csc", "cmac_a", "cmac_b", "cacc"):
             m.d.comb += r[name].done.eq(conv_done)
@@ -393,13 +481,14 @@ class Tile(wiring.Component):
         with m.If(conv_done):
             m.d.sync += conv_active.eq(0)
         with m.If(sdp_done):
-            m.d.sync += [sdp_active.eq(0), sdp_rdma_active.eq(0), sdp_waits_operands.eq(0)]
+            m.d.sync += [sdp_active.eq(0), sdp_rdma_active.eq(0)]
+            m.d[dp] += sdp_waits_operands.eq(0)
         with m.If(pdp_done):
             m.d.sync += [pdp_active.eq(0), pdp_rdma_active.eq(0)]
 
         # Counters.
         pdp_cycles = Signal(32)
-        with m.If(pdp.start):
+        with m.If(starts["pdp"]):
             m.d.sync += pdp_cycles.eq(0)
         with m.Elif(pdp_active):
             m.d.sync += pdp_cycles.eq(pdp_cycles + 1)
@@ -419,28 +508,38 @@ class Tile(wiring.Component):
 
         # Watchdog: progress is any DMA handshake, any atom moving, any MAC cycle.
         mac_seen = Signal(32)
-        m.d.sync += mac_seen.eq(conv.perf_mac_cycles)
+        m.d[dp] += mac_seen.eq(conv.perf_mac_cycles)
         moved = [s.valid & s.ready for s in (conv.o, sdp.i, sdp.o, pdp.i, pdp.o)]
         progress = Cat(*moved, self.dma.req.valid & self.dma.req.ready, self.dma.rsp.valid,
                        brdma.param.valid, mac_seen != conv.perf_mac_cycles).any()
         idle_cycles = Signal(range(self._watchdog + 1))
         running = conv_active | sdp_active | pdp_active
-        with m.FSM(name="watchdog"):
+        with m.FSM(name="watchdog", domain=dp):
             with m.State("Run"):
                 with m.If(~running | progress):
-                    m.d.sync += idle_cycles.eq(0)
+                    m.d[dp] += idle_cycles.eq(0)
                 with m.Elif(idle_cycles == self._watchdog - 1):
                     m.next = "Drain"
                 with m.Else():
-                    m.d.sync += idle_cycles.eq(idle_cycles + 1)
+                    m.d[dp] += idle_cycles.eq(idle_cycles + 1)
             with m.State("Drain"):
                 m.d.comb += abort.eq(1)
                 with m.If(arbiter.idle):
                     m.next = "End"
             with m.State("End"):
                 m.d.comb += [abort.eq(1), aborting.eq(1)]
-                m.d.sync += idle_cycles.eq(0)
+                m.d[dp] += idle_cycles.eq(0)
                 m.next = "Run"
+
+        if gating:
+            accessed = Signal(init=1)
+            m.d.sync += accessed.eq(self.regs.valid)
+            m.d.tile_en += rg_enable.eq(
+                self.regs.valid | accessed | conv_done | sdp_done | pdp_done |
+                registers.intr_done.as_value().any() | ResetSignal("sync"))
+            m.d.tile_en += dp_enable.eq(
+                running | conv_go | sdp_go | pdp_go | abort | ~arbiter.idle |
+                req_offered | ResetSignal("sync") | dp_reset)
 
         # Fault: the first DMA error (or watchdog abort) since the last layer start.
         units = Array(Const(unit, 4) for _, unit in clients)

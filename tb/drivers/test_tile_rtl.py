@@ -19,8 +19,8 @@ SEED = 20261122
 
 @pytest.fixture
 def device():
-    """A fresh device per test (the model is built once and cached; a new one loads in ~0.2 s), so a
-    layer that leaves a unit enabled cannot make the next test's driver find the tile busy."""
+    """A fresh device per test (the model is built once and cached; a new one loads in ~0.2 s): each
+    test starts from the tile's reset state (register groups, consumers), whatever ran before."""
     with Device("tile") as dev:
         yield dev
 

@@ -99,7 +99,7 @@ def record(layers, config=SMALL, **fake_kw):
 
 
 def replay(trace, fake, rng, *, config=SMALL, limit=20000, watchdog=1 << 12, poison=None,
-           on_irq=None):
+           on_irq=None, clock_gating=True):
     """Replays a driver trace on the RTL: memory starts as the fake's inputs (outputs poisoned
     again; registers named in ``poison`` written with the given values instead); returns
     (memory image, log)."""
@@ -110,7 +110,7 @@ def replay(trace, fake, rng, *, config=SMALL, limit=20000, watchdog=1 << 12, poi
             _, _, addr, n = line.split()
             off = int(addr, 16) - fake.base
             image[off:off + int(n)] = 0xA5
-    dut = Tile(config, watchdog=watchdog)
+    dut = Tile(config, watchdog=watchdog, clock_gating=clock_gating)
     mem = Memory(dut.dma, image, fake.base, rng)
     log = {"irq_status": [], "cycles": [], "counters": {}, "fault": None}
 
@@ -170,6 +170,7 @@ def test_limits_match_the_driver():
 
 
 def test_tile_ports():
+    assert Tile(SMALL).clock_gating and not Tile(SMALL, clock_gating=False).clock_gating
     sig = Tile(SMALL).signature.members
     assert set(sig) == {"regs", "regs_error", "dma", "irq", "fault"}
     with pytest.raises(ValueError, match="atom_c == atom_k"):
@@ -413,3 +414,48 @@ def test_dma_arbiter_round_robin_and_fault(rng):
     for n in range(3):
         assert got[n] and set(got[n]) == {0x1000 * (n + 1)}
     assert faults and set(faults) == {(2, 0x3000)}
+
+
+@pytest.mark.parametrize("clock_gating", [True, False], ids=["gated", "enabled"])
+def test_fused_pool_ends_after_conv_and_sdp(rng, clock_gating):
+    """conv -> SDP (per-channel operands) -> PDP max 2x2 / 2 over an odd height: the last input
+    line only feeds no window, so PDP writes its last output before SDP (and the convolution)
+    have pushed that line. The layer's end (PDP's done) must still come after the conv and SDP
+    dones: at the interrupt every unit is idle and the GLB status has all of the layer's bits."""
+    x, w = int8(rng, (1, 8, 5, 4)), int8(rng, (8, 8, 3, 3))
+    bias = rng.integers(-30000, 30000, size=8) * 4
+    layer = dict(op="conv2d", x=x, w=w, bias=bias, padding=1, relu=True, out_shift=7,
+                 pool=dict(kernel=2, stride=2, mode="max"))
+    trace, fake, _ = record([layer])
+    seen = {}
+
+    async def on_irq(ctx, dut, log):
+        seen["states"] = [await reg_read(ctx, dut.regs, regs.offset(f"{u}.S_STATUS"))
+                          for u in ("CDMA", "SDP", "SDP_RDMA", "PDP")]
+
+    image, log = replay(trace, fake, rng, on_irq=on_irq, clock_gating=clock_gating)
+    (got, expect), = outputs(trace, image, fake)
+    assert got == expect
+    assert seen["states"] == [0] * 4
+    assert log["irq_status"][0] & status_bits("PDP_DONE_STATUS0", "SDP_DONE_STATUS0",
+                                              "CDMA_DAT_DONE_STATUS0") == \
+        status_bits("PDP_DONE_STATUS0", "SDP_DONE_STATUS0", "CDMA_DAT_DONE_STATUS0")
+    assert log["states"] == [0] * 9
+
+
+@pytest.mark.parametrize("layers", ["fused", "independent"])
+def test_without_clock_gating(rng, layers):
+    """The FPGA variant (one clock, ``clock_gating=False``) runs the same layers bit exact."""
+    if layers == "fused":
+        x1, w1 = int8(rng, (1, 8, 4, 4)), int8(rng, (5, 8, 1, 1))
+        x2, w2 = int8(rng, (1, 3, 3, 4)), int8(rng, (8, 3, 2, 2))
+        seq = [dict(op="conv2d", x=x1, w=w1, relu=True, out_shift=4, pool=dict(kernel=2)),
+               dict(op="conv2d", x=x2, w=w2, stride=(1, 2), out_shift=3)]
+    else:
+        seq = [dict(op="pool2d", x=int8(rng, (1, 11, 6, 7)), kernel=3, stride=2, padding=1,
+                    mode="avg", pad_value=-3)]
+    trace, fake, _ = record(seq)
+    image, log = replay(trace, fake, rng, clock_gating=False)
+    for got, expect in outputs(trace, image, fake):
+        assert got == expect
+    assert log["states"] == [0] * 9
