@@ -45,10 +45,30 @@ def run_bridge(script, latency=3):
     dut = _Bench()
     responses, host_reads = [], []
 
+    bridge = dut.bridge
+    pending = []            # (due cycle, data, tag) of memory requests
+    cycle = 0
+
+    async def serve(ctx):
+        """One cycle of the memory model (accept, answer when due) and of response recording."""
+        nonlocal cycle
+        if ctx.get(bridge.mem.req.valid):
+            words = sum((ctx.get(bridge.mem.req.addr) + 4 * i) << (32 * i) for i in range(16))
+            pending.append((cycle + latency, words, ctx.get(bridge.mem.req.tag)))
+        due = [p for p in pending if p[0] <= cycle]
+        if due:
+            pending.remove(due[0])
+            ctx.set(bridge.mem.rsp.data, due[0][1])
+            ctx.set(bridge.mem.rsp.tag, due[0][2])
+        ctx.set(bridge.mem.rsp.valid, bool(due))
+        if ctx.get(bridge.cpu.rsp.valid):
+            responses.append((ctx.get(bridge.cpu.rsp.tag), ctx.get(bridge.cpu.rsp.data),
+                              ctx.get(bridge.cpu.rsp.err)))
+        await ctx.tick()
+        cycle += 1
+
     async def bench(ctx):
-        bridge = dut.bridge
-        pending = []            # (due cycle, data, tag) of memory requests
-        cycle = 0
+        nonlocal cycle
         ctx.set(bridge.mem.req.ready, 1)
         for step in script:
             if step[0] == "wait":
@@ -78,37 +98,12 @@ def run_bridge(script, latency=3):
             ctx.set(bridge.cpu.req.tag, tag)
             while True:
                 accepted = ctx.get(bridge.cpu.req.ready)
-                if ctx.get(bridge.mem.req.valid):
-                    words = sum((ctx.get(bridge.mem.req.addr) + 4 * i) << (32 * i) for i in range(16))
-                    pending.append((cycle + latency, words, ctx.get(bridge.mem.req.tag)))
-                due = [p for p in pending if p[0] <= cycle]
-                if due:
-                    pending.remove(due[0])
-                ctx.set(bridge.mem.rsp.valid, bool(due))
-                if due:
-                    ctx.set(bridge.mem.rsp.data, due[0][1])
-                    ctx.set(bridge.mem.rsp.tag, due[0][2])
-                if ctx.get(bridge.cpu.rsp.valid):
-                    responses.append((ctx.get(bridge.cpu.rsp.tag), ctx.get(bridge.cpu.rsp.data),
-                                      ctx.get(bridge.cpu.rsp.err)))
-                await ctx.tick()
-                cycle += 1
+                await serve(ctx)
                 if accepted:
                     break
             ctx.set(bridge.cpu.req.valid, 0)
         for _ in range(latency + 12):         # drain
-            due = [p for p in pending if p[0] <= cycle]
-            if due:
-                pending.remove(due[0])
-            ctx.set(bridge.mem.rsp.valid, bool(due))
-            if due:
-                ctx.set(bridge.mem.rsp.data, due[0][1])
-                ctx.set(bridge.mem.rsp.tag, due[0][2])
-            if ctx.get(bridge.cpu.rsp.valid):
-                responses.append((ctx.get(bridge.cpu.rsp.tag), ctx.get(bridge.cpu.rsp.data),
-                                  ctx.get(bridge.cpu.rsp.err)))
-            await ctx.tick()
-            cycle += 1
+            await serve(ctx)
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
