@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from ..kernels.catalog import EXAMPLES, Buf
+from ..kernels.catalog import EXAMPLES, FLOAT_EXAMPLES, Buf
 
 __all__ = [
     "run_case",
@@ -40,7 +40,7 @@ def run_case(device, example, case):
 def _run_all(device, names, rng):
     failures = 0
     for name in names:
-        example = EXAMPLES[name]
+        example = EXAMPLES.get(name) or FLOAT_EXAMPLES[name]
         case = example.make_case(rng, example.default_size)
         try:
             counters = run_case(device, example, case)
@@ -54,7 +54,8 @@ def _run_all(device, names, rng):
 
 def demo(seed=2026):
     """Build (or load) the RTL models, run the example kernels on a scalar core (1 warp x 1 thread)
-    and on a 4 warps x 4 threads SIMT core, check each against numpy, print counters."""
+    and on a 4 warps x 4 threads SIMT core (integer and float kernels, floats compared bit for bit),
+    check each against numpy, print counters."""
     from ..config import PRESETS
     from .device import Device
 
@@ -63,7 +64,8 @@ def demo(seed=2026):
     for preset, names in (
             ("default", ("vecadd", "memcpy", "fibonacci", "matmul", "reduce", "sort")),
             ("4x4", ("vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram", "bitonic_sort",
-                     "matmul_tiled", "sgemm", "stencil", "divergence"))):
+                     "matmul_tiled", "sgemm", "stencil", "divergence", "conv_int8", "saxpy_f",
+                     "sgemm_fast_f", "conv2d_f", "softmax_f", "reduce_f"))):
         config = PRESETS[preset]
         start = time.perf_counter()
         with Device(config) as device:
