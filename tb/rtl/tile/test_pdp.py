@@ -8,7 +8,7 @@ from amaranth.sim import Simulator
 from simtlab.drivers.tile_ref import conv_output_size, pool2d, pool_recip
 from simtlab.rtl.tile.pdp import PDP, PoolingMethod
 
-from .test_sdp import from_atoms, run_simulation, to_atoms
+from .test_sdp import from_atoms, run_simulation, send_atoms, to_atoms
 
 _METHOD = {"avg": PoolingMethod.AVERAGE, "max": PoolingMethod.MAX, "min": PoolingMethod.MIN}
 
@@ -42,20 +42,8 @@ def run_stream_unit(dut, atoms_in, n_out, cfg, *, rng=None, gap=0.0, stall=0.0, 
             await ctx.tick()
             cycle += 1
             ctx.set(dut.start, 0)
-            for atom in atoms_in:
-                while rand() < gap:
-                    ctx.set(dut.i.valid, 0)
-                    await ctx.tick()
-                    cycle += 1
-                ctx.set(dut.i.valid, 1)
-                ctx.set(dut.i.p, atom)
-                while True:
-                    *_, ready = await ctx.tick().sample(dut.i.ready)
-                    cycle += 1
-                    if ready:
-                        log["in"].append(cycle)
-                        break
-            ctx.set(dut.i.valid, 0)
+            cycle = await send_atoms(ctx, dut.i, atoms_in, rand=rand, gap=gap, log=log["in"],
+                                     cycle=cycle)
             while len(log["done"]) <= layer:
                 await ctx.tick()
                 cycle += 1

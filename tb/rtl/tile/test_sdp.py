@@ -11,6 +11,26 @@ from simtlab.drivers.tile_ref import sdp_x1
 from simtlab.rtl.tile.sdp import SDP, AluAlgo, SDPOperand
 
 
+async def send_atoms(ctx, stream, atoms, *, rand, gap, log, cycle):
+    """Offer ``atoms`` on ``stream`` one after another, idling a cycle while ``rand() < gap``;
+    append to ``log`` the cycle each one is taken. Returns the cycle count after the last one."""
+    for atom in atoms:
+        while rand() < gap:
+            ctx.set(stream.valid, 0)
+            await ctx.tick()
+            cycle += 1
+        ctx.set(stream.valid, 1)
+        ctx.set(stream.p, atom)
+        while True:
+            *_, ready = await ctx.tick().sample(stream.ready)
+            cycle += 1
+            if ready:
+                log.append(cycle)
+                break
+    ctx.set(stream.valid, 0)
+    return cycle
+
+
 def run_simulation(sim):
     """``sim.run()`` on a fresh thread.
 
@@ -80,20 +100,8 @@ def run_sdp(dut, cube, cfg, *, rng=None, gap=0.0, stall=0.0, params=None):
         await ctx.tick()
         cycle += 1
         ctx.set(dut.start, 0)
-        for atom in atoms:
-            while rand() < gap:
-                ctx.set(dut.i.valid, 0)
-                await ctx.tick()
-                cycle += 1
-            ctx.set(dut.i.valid, 1)
-            ctx.set(dut.i.p, atom)
-            while True:
-                *_, ready = await ctx.tick().sample(dut.i.ready)
-                cycle += 1
-                if ready:
-                    log["in"].append(cycle)
-                    break
-        ctx.set(dut.i.valid, 0)
+        cycle = await send_atoms(ctx, dut.i, atoms, rand=rand, gap=gap, log=log["in"],
+                                 cycle=cycle)
 
     async def consumer(ctx):
         cycle = 0

@@ -16,7 +16,7 @@ from simtlab.rtl.tile.rdma import FeatureReader
 from simtlab.rtl.tile.wdma import WDMA
 
 from .test_pdp import pdp_config
-from .test_sdp import run_simulation, to_atoms
+from .test_sdp import run_simulation, send_atoms, to_atoms
 
 MEM_BYTES = 1 << 14
 BLOCK = 64
@@ -106,20 +106,8 @@ def run_wdma(rng, cube, *, atom=8, base, line_pad, surf_pad, gap=0.0, stall=0.0,
         await ctx.tick()
         ctx.set(dut.start, 0)
         cycle = 1
-        for atom_values in atoms:
-            while rng.random() < gap:
-                ctx.set(dut.i.valid, 0)
-                await ctx.tick()
-                cycle += 1
-            ctx.set(dut.i.valid, 1)
-            ctx.set(dut.i.p, atom_values)
-            while True:
-                *_, ready = await ctx.tick().sample(dut.i.ready)
-                cycle += 1
-                if ready:
-                    log["in"].append(cycle)
-                    break
-        ctx.set(dut.i.valid, 0)
+        cycle = await send_atoms(ctx, dut.i, atoms, rand=rng.random, gap=gap, log=log["in"],
+                                 cycle=cycle)
         while not log["done"]:
             *_, done = await ctx.tick().sample(dut.done)
             cycle += 1
