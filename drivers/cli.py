@@ -19,7 +19,8 @@ import argparse
 import sys
 import time
 
-from ..config import PRESETS, RunStatus
+from ..config import PRESETS
+from ..spec.status import RunStatus
 from ..errors import KernelFailed, SimtlabError
 
 __all__ = ["main"]

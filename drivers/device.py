@@ -12,7 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DCR, PRESETS, MemoryMap, RunStatus, SimtConfig
+from ..spec.csr import DCR
+from ..config import PRESETS, SimtConfig
+from ..spec.memory import MemoryMap
+from ..spec.status import RunStatus
 from ..errors import KernelFailed, KernelFault, WatchdogTimeout
 from .elf import Program, load_elf, write_program
 
@@ -251,8 +254,8 @@ class Device:
         fault = backend.tile_fault()
         if fault is not None:
             unit, addr = fault
-            from ..rtl.tile.regmap import UNITS
-            from ..rtl.tile.tile import FAULT_WATCHDOG
+            from ..spec.tile_regs import UNITS
+            from ..spec.tile_limits import FAULT_WATCHDOG
             names = {u.base >> 12: u.name for u in UNITS}
             if unit == FAULT_WATCHDOG:
                 raise TileFault("the tile's watchdog stopped a layer that made no progress "

@@ -1,6 +1,6 @@
 """Generated outputs of the tile's register table: the kernels' C header and docs/registers.md.
 
-Both are functions of :data:`simtlab.rtl.tile.regmap.UNITS` (and ``MemoryMap.MMIO_BASE``) only, so
+Both are functions of :data:`simtlab.spec.tile_regs.UNITS` (and ``MemoryMap.MMIO_BASE``) only, so
 tests can regenerate them and compare with the committed files. To rewrite the committed files after
 changing the table::
 
@@ -14,8 +14,8 @@ inside the tile's window (NVDLA's register address), with ``_OFFSET`` (the same 
 
 from pathlib import Path
 
-from ..config import MemoryMap
-from ..rtl.tile.regmap import ACCESS, UNITS
+from ..spec.memory import MemoryMap
+from ..spec.tile_regs import ACCESS, UNITS
 
 __all__ = [
     "HEADER_PATH",
@@ -31,7 +31,7 @@ HEADER_PATH = _ROOT / "kernels" / "runtime" / "nvdla_regs.h"
 #: Where the generated register page is committed.
 DOCS_PATH = _ROOT / "docs" / "registers.md"
 
-_SOURCE = "simtlab/rtl/tile/regmap.py"
+_SOURCE = "simtlab/spec/tile_regs.py"
 
 
 def _c_name(unit, reg):

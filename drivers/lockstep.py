@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import CSR
+from ..spec.csr import CSR
 from ..sim.lockstep import compare_traces
 from .device import Device
 

@@ -1,6 +1,6 @@
 """The tile's register model for Python: addresses and field pack/unpack, built from the one table.
 
-Every number here comes from :mod:`simtlab.rtl.tile.regmap` when this module is imported; nothing is
+Every number here comes from :mod:`simtlab.spec.tile_regs` when this module is imported; nothing is
 written down twice. Registers are named ``"UNIT.REG"`` (``"CDMA.D_DATAIN_SIZE_0"``), fields by their
 NVDLA names (``DATAIN_WIDTH``). Field values are raw register values: a size field marked N-1 takes
 N-1 (the layer driver does that conversion, not this model).
@@ -18,8 +18,8 @@ does not fit its field raises ``ValueError`` naming the register, field, bits an
 
 import operator
 
-from ..config import MemoryMap
-from ..rtl.tile.regmap import UNITS, lookup
+from ..spec.memory import MemoryMap
+from ..spec.tile_regs import UNITS, lookup
 
 __all__ = [
     "offset",
@@ -35,7 +35,7 @@ __all__ = [
 
 
 def register(name):
-    """The :class:`~simtlab.rtl.tile.regmap.Register` called ``"UNIT.REG"``."""
+    """The :class:`~simtlab.spec.tile_regs.Register` called ``"UNIT.REG"``."""
     return lookup(name)[1]
 
 

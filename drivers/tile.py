@@ -78,28 +78,17 @@ from pathlib import Path
 import numpy as np
 
 from ..config import TileConfig
-from ..rtl.tile import regmap
-from ..rtl.tile.conv import ConvShape, conv_fits
+from ..spec import tile_regs
+from ..spec.tile_limits import PDP_MAX_KERNEL, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, ConvShape, conv_fits
 from . import regs
 from . import tile_layout as lay
 from . import tile_ref
 
 __all__ = [
-    "PDP_MAX_WIDTH",
-    "PDP_MAX_KERNEL",
-    "SDP_MAX_CHANNELS",
     "TileDriver",
     "read_trace",
 ]
 
-#: Largest pooled output width: the PDP line buffer of the Tile RTL (``rtl/tile/tile.py``).
-PDP_MAX_WIDTH = 128
-#: Largest pooling kernel side and stride (PDP's row window and line-buffer banks).
-PDP_MAX_KERNEL = 8
-#: Channels of SDP's per-channel operand tables in the Tile RTL (``rtl/tile/tile.py``).
-SDP_MAX_CHANNELS = 512
-
-_HW_ID = 0x444C4131
 _ADDR_LIMIT = 1 << 32
 _WEIGHT_ALIGN = 256
 _CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")
@@ -278,17 +267,17 @@ class TileDriver:
         return value
 
     def _check_tile(self):
-        hw = self._read("CFGROM.HW_ID")
-        if hw != _HW_ID:
+        hw, expected = self._read("CFGROM.HW_ID"), regs.reset_value("CFGROM.HW_ID")
+        if hw != expected:
             raise RuntimeError(f"no simtlab tile at the register window: CFGROM.HW_ID reads "
-                               f"0x{hw:08x}, not 0x{_HW_ID:08x}")
+                               f"0x{hw:08x}, not 0x{expected:08x}")
         atoms = regs.unpack("CFGROM.MAC_ATOMS", self._read("CFGROM.MAC_ATOMS"))
         if (atoms["ATOMIC_C"], atoms["ATOMIC_K"]) != (self._cfg.atom_c, self._cfg.atom_k):
             raise RuntimeError(f"the tile has AtomC x AtomK = {atoms['ATOMIC_C']} x "
                                f"{atoms['ATOMIC_K']}, the driver's config "
                                f"{self._cfg.atom_c} x {self._cfg.atom_k}")
         self._next = {}
-        for u in regmap.UNITS:
+        for u in tile_regs.UNITS:
             if not u.pingpong:
                 continue
             status = regs.unpack(f"{u.name}.S_STATUS", self._read(f"{u.name}.S_STATUS"))
@@ -801,7 +790,7 @@ class TileDriver:
 
     def _unit_states(self):
         states = []
-        for u in regmap.UNITS:
+        for u in tile_regs.UNITS:
             if u.pingpong:
                 value = int(self._dev.tile_read(regs.offset(f"{u.name}.S_STATUS")))
                 states.append(f"{u.name} {value & 3}/{(value >> 16) & 3}")

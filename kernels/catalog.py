@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..config import MemoryMap
+from ..spec.memory import MemoryMap
 
 __all__ = ["Buf", "Case", "Example", "EXAMPLES", "SIMT_EXAMPLES", "pack_args", "spin_reference",
            "stencil_reference", "divergence_reference", "FLOAT_EXAMPLES", "FLOAT_SIMT_EXAMPLES",

@@ -16,7 +16,7 @@ import struct
 import sys
 from pathlib import Path
 
-from ..rtl.fpu.layouts import FpuOp
+from ..spec.fpu import FpuOp
 from ..sim.fp import execute
 
 __all__ = ["FILES", "generate", "render", "write", "main"]

@@ -364,8 +364,9 @@ def _source_key(config, trace):
              ("amaranth", amaranth.__version__), ("flags", " ".join(VERILATOR_FLAGS)),
              ("cpu", _cpu_identity())]
     parts += sorted(tool_versions().items())
-    from .. import config as config_module, rtl
+    from .. import config as config_module, rtl, spec
     sources = (sorted(pathlib.Path(rtl.__file__).parent.rglob("*.py")) +
+               sorted(pathlib.Path(spec.__file__).parent.rglob("*.py")) +
                [pathlib.Path(config_module.__file__)] + list(_harness_sources()))
     for path in sources:
         parts.append((path.name, path.read_bytes()))

@@ -65,8 +65,11 @@ import struct
 
 import numpy as np
 
-from ..config import CSR, DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
-from ..rtl.fpu.layouts import FpuOp
+from ..spec.csr import CSR, DCR
+from ..spec.status import FaultCause, RunStatus
+from ..spec.memory import MemoryMap
+from ..config import SimtConfig
+from ..spec.fpu import FpuOp
 from .fp import execute as fp_execute
 from .result import RunResult, WarpDump, trace_dtype
 

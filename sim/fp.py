@@ -14,7 +14,7 @@ import struct
 
 import softfloatpy as sf
 
-from ..rtl.fpu.layouts import FpuOp
+from ..spec.fpu import FpuOp
 
 __all__ = ["execute", "fclass", "CANONICAL_NAN"]
 

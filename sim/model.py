@@ -14,7 +14,8 @@ import tempfile
 
 import numpy as np
 
-from ..config import RunStatus, SimtConfig
+from ..spec.status import RunStatus
+from ..config import SimtConfig
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel"]

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import FaultCause, RunStatus
+from ..spec.status import FaultCause, RunStatus
 
 __all__ = ["RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
 
@@ -53,14 +53,14 @@ class RunResult:
 
     @property
     def status_name(self):
-        return RunStatus.NAMES.get(self.status, f"status {self.status}")
+        return RunStatus.describe(self.status)
 
     @property
     def ipc(self):
         return self.instret / self.cycles if self.cycles else 0.0
 
     def describe_fault(self):
-        name = FaultCause.NAMES.get(self.fault_cause, f"cause {self.fault_cause}")
+        name = FaultCause.describe(self.fault_cause)
         return f"{name} at pc=0x{self.fault_pc:08x} (address/value 0x{self.fault_addr:08x})"
 
 

@@ -11,138 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from .spec.csr import CSR, DCR
+from .spec.memory import MemoryMap, regions
+
 __all__ = [
-    "Region",
     "TileConfig",
     "SimtConfig",
-    "MemoryMap",
-    "CSR",
-    "DCR",
-    "FaultCause",
-    "RunStatus",
     "PRESETS",
 ]
-
-
-@dataclass(frozen=True)
-class Region:
-    """One mapped address range. ``kind`` is "ram" (sparse, zero-initialised), "io" (console and exit
-    registers) or "mmio" (reserved for the deep-learning tile; faults until the tile exists)."""
-    name: str
-    base: int
-    size: int
-    kind: str
-
-    @property
-    def end(self):
-        return self.base + self.size
-
-    def contains(self, addr, nbytes=1):
-        return self.base <= addr and addr + nbytes <= self.end
-
-
-class MemoryMap:
-    """Vortex's 32-bit memory map (see docs/isa.md). Every address constant lives here."""
-    #: I/O area: a byte written to ``IO_COUT`` goes to the host console; a word written to ``IO_EXIT``
-    #: ends the run with that exit code.
-    IO_BASE = 0x0000_0040
-    IO_SIZE = 0x0000_00C0
-    IO_COUT = 0x0000_0040
-    IO_EXIT = 0x0000_0080
-    #: Device heap: ``Device.alloc`` hands out addresses from here.
-    HEAP_BASE = 0x0001_0000
-    HEAP_SIZE = 0x3FFF_0000
-    #: Kernel code and data; the default startup address.
-    CODE_BASE = 0x8000_0000
-    CODE_SIZE = 0x1000_0000
-    #: Reserved for the deep-learning tile's registers (NVDLA nv_small needs 56 KiB).
-    MMIO_BASE = 0xF000_0000
-    MMIO_SIZE = 0x0001_0000
-    #: Stacks grow down from ``STACK_TOP``, ``2**stack_log_size`` bytes per hardware thread.
-    STACK_TOP = 0xFFFF_0000
-    STACK_REGION_BASE = 0xF100_0000
-    #: Per-core local (shared) memory.
-    LMEM_BASE = 0xFFFF_0000
-
-
-class CSR:
-    """CSR numbers (Vortex's, see docs/isa.md)."""
-    FFLAGS = 0x001
-    FRM = 0x002
-    FCSR = 0x003
-    MSCRATCH = 0x340
-    MCYCLE = 0xB00
-    MINSTRET = 0xB02
-    MCYCLEH = 0xB80
-    MINSTRETH = 0xB82
-    CYCLE = 0xC00
-    INSTRET = 0xC02
-    CYCLEH = 0xC80
-    INSTRETH = 0xC82
-    THREAD_ID = 0xCC0
-    WARP_ID = 0xCC1
-    CORE_ID = 0xCC2
-    ACTIVE_WARPS = 0xCC3
-    ACTIVE_THREADS = 0xCC4
-    NUM_THREADS = 0xFC0
-    NUM_WARPS = 0xFC1
-    NUM_CORES = 0xFC2
-    LMEM_BASE = 0xFC3
-    MVENDORID = 0xF11
-    MARCHID = 0xF12
-    MIMPID = 0xF13
-    MHARTID = 0xF14
-
-
-class DCR:
-    """Device configuration registers written by the host before start (Vortex's numbers)."""
-    STARTUP_ADDR0 = 0x001
-    STARTUP_ADDR1 = 0x002
-    STARTUP_ARG0 = 0x003
-    STARTUP_ARG1 = 0x004
-    MPM_CLASS = 0x005
-
-
-class FaultCause:
-    """mcause values the core reports on its fault port (RISC-V privileged spec numbering)."""
-    INSN_MISALIGNED = 0
-    INSN_ACCESS = 1
-    ILLEGAL_INSN = 2
-    LOAD_MISALIGNED = 4
-    LOAD_ACCESS = 5
-    STORE_MISALIGNED = 6
-    STORE_ACCESS = 7
-
-    #: SIMT faults (custom mcause range, see docs/simt.md)
-    IPDOM_OVERFLOW = 24
-    JOIN_WITHOUT_SPLIT = 25
-    BARRIER_RANGE = 26
-    WSPAWN_RANGE = 27
-
-    NAMES = {
-        0: "instruction address misaligned",
-        1: "instruction access fault",
-        2: "illegal instruction",
-        4: "load address misaligned",
-        5: "load access fault",
-        6: "store address misaligned",
-        7: "store access fault",
-        24: "IPDOM stack overflow",
-        25: "join without split",
-        26: "barrier id or count out of range",
-        27: "wspawn count out of range",
-    }
-
-
-class RunStatus:
-    """Why a run stopped (shared by the harness, the emulator and the driver)."""
-    DONE = 1        #: the device fell idle (every warp retired)
-    TOHOST = 2      #: a kernel wrote an odd value to its ``tohost`` symbol
-    EXIT = 3        #: a kernel wrote to ``MemoryMap.IO_EXIT``
-    FAULT = 4       #: illegal instruction, misaligned or unmapped access
-    WATCHDOG = 5    #: the cycle (or instruction) limit ran out
-
-    NAMES = {1: "done", 2: "tohost", 3: "exit", 4: "fault", 5: "watchdog"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,16 +167,9 @@ class SimtConfig:
 
     @property
     def regions(self):
-        """Mapped address ranges, in address order. Anything else faults."""
-        mm = MemoryMap
-        return (
-            Region("io", mm.IO_BASE, mm.IO_SIZE, "io"),
-            Region("heap", mm.HEAP_BASE, mm.HEAP_SIZE, "ram"),
-            Region("code", mm.CODE_BASE, mm.CODE_SIZE, "ram"),
-            Region("mmio", mm.MMIO_BASE, mm.MMIO_SIZE, "mmio"),
-            Region("stack", mm.STACK_REGION_BASE, mm.STACK_TOP - mm.STACK_REGION_BASE, "ram"),
-            Region("lmem", mm.LMEM_BASE, self.lmem_size, "ram"),
-        )
+        """Mapped address ranges, in address order (:func:`simtlab.spec.memory.regions`). Anything
+        else faults."""
+        return regions(self.lmem_size)
 
     def region_of(self, addr, nbytes=1):
         for region in self.regions:
@@ -350,13 +219,11 @@ class SimtConfig:
             define(f"{name}_ADDR" if not name.endswith("BASE") else name,
                    f"0x{getattr(MemoryMap, name):08X}u")
         lines.append("")
-        for name, value in vars(CSR).items():
-            if name.isupper():
-                define(f"VX_CSR_{name}", f"0x{value:03X}")
+        for csr in CSR:
+            define(f"VX_CSR_{csr.name}", f"0x{csr.value:03X}")
         lines.append("")
-        for name, value in vars(DCR).items():
-            if name.isupper():
-                define(f"VX_DCR_BASE_{name}", f"0x{value:03X}")
+        for dcr in DCR:
+            define(f"VX_DCR_BASE_{dcr.name}", f"0x{dcr.value:03X}")
         lines += ["", "#endif /* SIMTLAB_CONFIG_H */", ""]
         return "\n".join(lines)
 

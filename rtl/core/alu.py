@@ -4,7 +4,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .isa import AluOp
+from ...spec.isa import AluOp
 
 __all__ = [
     "Alu",

@@ -26,15 +26,16 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import CSR, FaultCause
+from ...spec.csr import CSR
+from ...spec.status import FaultCause
 from ..fpu.fpu import Fpu
-from ..fpu.layouts import RoundingMode
+from ...spec.fpu import RoundingMode
 from ..mem.bus import MemSignature
 from .alu import Alu, branch_taken
 from .csr import CsrFile
 from .decoder import Decoder, DecodedLayout, source_registers
 from .fetch import Fetch
-from .isa import OperandA, OperandB, Unit
+from ...spec.isa import OperandA, OperandB, Unit
 from .lsu import AddressCheck, Coalescer, LoadAlign, StoreFormat
 from .muldiv import Divider, Multiplier
 from .regfile import RegFile

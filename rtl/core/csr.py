@@ -5,7 +5,8 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import CSR, MemoryMap
+from ...spec.csr import CSR
+from ...spec.memory import MemoryMap
 
 __all__ = [
     "CsrFile",

@@ -7,8 +7,8 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..fpu.layouts import FpuOp, Latency
-from .isa import INSTRUCTIONS, AluOp, Format, OperandA, OperandB, Unit
+from ...spec.fpu import FpuOp, Latency
+from ...spec.isa import INSTRUCTIONS, AluOp, Format, OperandA, OperandB, Unit
 
 __all__ = [
     "DecodedLayout",

@@ -8,7 +8,7 @@ from amaranth import *
 from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import FaultCause
+from ...spec.status import FaultCause
 
 __all__ = [
     "SimtOp",

@@ -5,7 +5,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import CANONICAL_NAN, Flags, FpuOp
+from ...spec.fpu import CANONICAL_NAN, Flags, FpuOp
 
 __all__ = [
     "Compare",

@@ -7,7 +7,8 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import Flags, UnpackedFloat
+from ...spec.fpu import Flags
+from .layouts import UnpackedFloat
 from .round import round_increment
 
 __all__ = [

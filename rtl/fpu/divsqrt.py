@@ -4,7 +4,9 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import EXP_SHAPE, FpuOp, RoundRequest, unpack
+from ...spec.fpu import FpuOp
+from .layouts import EXP_SHAPE, RoundRequest
+from .unpack import unpack
 
 __all__ = [
     "DivSqrt",

@@ -5,7 +5,8 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import EXP_SHAPE, FpuOp, RoundRequest, RoundingMode, UnpackedFloat
+from ...spec.fpu import FpuOp, RoundingMode
+from .layouts import EXP_SHAPE, RoundRequest, UnpackedFloat
 from .round import normalize
 
 __all__ = [

@@ -8,8 +8,10 @@ from .compare import Compare
 from .convert import FloatToInt
 from .divsqrt import DivSqrt
 from .fma import Fma
-from .layouts import FpuOp, RoundRequest, unpack
+from ...spec.fpu import FpuOp
+from .layouts import RoundRequest
 from .round import Rounder
+from .unpack import unpack
 
 __all__ = [
     "Fpu",

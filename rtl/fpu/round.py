@@ -5,7 +5,8 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import CANONICAL_NAN, Flags, RoundRequest, RoundingMode
+from ...spec.fpu import CANONICAL_NAN, Flags, RoundingMode
+from .layouts import RoundRequest
 
 __all__ = [
     "Rounder",

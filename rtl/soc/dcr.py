@@ -4,7 +4,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import DCR
+from ...spec.csr import DCR
 
 __all__ = [
     "DcrWriteSignature",

@@ -5,7 +5,7 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ...config import MemoryMap
+from ...spec.memory import MemoryMap
 from ..mem.bus import MemSignature
 from ..tile.regblock import RegBusSignature
 

@@ -1,4 +1,3 @@
-"""The deep-learning tile, NVDLA nv_small style: the register table (regmap.py) and the units.
-
-See docs/tile.md for the planned architecture and what exists so far.
+"""The deep-learning tile, NVDLA nv_small style: its units and register blocks, built from the
+register table in :mod:`simtlab.spec.tile_regs` (docs/tile.md).
 """

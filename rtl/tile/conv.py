@@ -5,25 +5,16 @@ cube and weights) into CBUF and, overlapped with the load, runs it at up to one 
 (CSC reads only what CDMA has already written, following CDMA's progress counters) and streams
 the int32 output atoms (truncated by CACC) with backpressure, in feature-memory order.
 
-Fit rule (:func:`conv_fits`, which the driver calls before programming a layer): with
-``depth = cbuf_bank_bytes / AtomC`` entries per bank,
-
-* features: ``ceil(C/AtomC) * H * W <= data_banks * depth`` (the whole input cube, unpadded),
-* weights: ``weight_bytes(K, C, R, S) / AtomC <= weight_banks * depth`` (the blob with its
-  128-byte tail padding),
-* ``data_banks + weight_banks <= cbuf_banks``;
-* register ranges: C, H, W, K <= 8192, R, S <= 32, stride 1-8, dilation 1-32, left/top padding
-  <= 31, right/bottom <= 63, an output of at least 1 x 1 and at most 2**21 pixels;
-* accumulator: ``ceil(C/AtomC) * AtomC * R * S <= 2**19`` (exact 34-bit sums in CACC).
+The fit rule is :func:`simtlab.spec.tile_limits.conv_fits`, which the driver calls before programming
+a layer.
 """
-
-from dataclasses import dataclass
 
 from amaranth import *
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
+from ...spec.tile_limits import ConvShape, conv_fits, weight_bytes
 from ..mem.bus import MemSignature
 from .cacc import CACC
 from .cbuf import CBUF
@@ -32,8 +23,6 @@ from .cmac import CMAC
 from .csc import CSC
 
 __all__ = [
-    "ConvShape",
-    "conv_fits",
     "conv_config",
     "Conv",
 ]
@@ -45,91 +34,6 @@ CSC_PORTS = ("datain_width_ext", "datain_height_ext", "datain_channel_ext", "wei
              "weight_height_ext", "weight_kernel", "dataout_width", "atomics",
              "conv_x_stride_ext", "conv_y_stride_ext", "x_dilation_ext", "y_dilation_ext",
              "pad_left", "pad_top", "pad_value", "data_bank")
-
-
-def _ceil_div(a, b):
-    return -(-a // b)
-
-
-@dataclass(frozen=True)
-class ConvShape:
-    """A direct convolution layer: input C x H x W, K kernels of R (height) x S (width).
-
-    ``stride`` and ``dilation`` are (y, x); ``padding`` is (top, bottom, left, right).
-    """
-    channels: int
-    height: int
-    width: int
-    kernels: int
-    kernel_h: int
-    kernel_w: int
-    stride: tuple = (1, 1)
-    padding: tuple = (0, 0, 0, 0)
-    dilation: tuple = (1, 1)
-
-    @property
-    def out_height(self):
-        span = self.dilation[0] * (self.kernel_h - 1) + 1
-        return (self.height + self.padding[0] + self.padding[1] - span) // self.stride[0] + 1
-
-    @property
-    def out_width(self):
-        span = self.dilation[1] * (self.kernel_w - 1) + 1
-        return (self.width + self.padding[2] + self.padding[3] - span) // self.stride[1] + 1
-
-
-def _weight_bytes(shape, tile):
-    cp = _ceil_div(shape.channels, tile.atom_c) * tile.atom_c
-    return _ceil_div(shape.kernels * shape.kernel_h * shape.kernel_w * cp, 128) * 128
-
-
-def conv_fits(shape, tile=TileConfig(), *, data_banks=None, weight_banks=None):
-    """Check that the core can run ``shape``; returns the bank split ``(data_banks,
-    weight_banks)`` (the smallest, or the given ones checked) or raises ``ValueError`` naming
-    the limit that is exceeded. The rules are in the module docstring."""
-    if not isinstance(shape, ConvShape):
-        raise TypeError(f"shape must be a ConvShape, not {shape!r}")
-    if not isinstance(tile, TileConfig):
-        raise TypeError(f"tile must be a TileConfig, not {tile!r}")
-    s = shape
-    for name, value, hi in (("channels", s.channels, 8192), ("height", s.height, 8192),
-                            ("width", s.width, 8192), ("kernels", s.kernels, 8192),
-                            ("kernel_h", s.kernel_h, 32), ("kernel_w", s.kernel_w, 32),
-                            ("stride y", s.stride[0], 8), ("stride x", s.stride[1], 8),
-                            ("dilation y", s.dilation[0], 32), ("dilation x", s.dilation[1], 32)):
-        if not 1 <= value <= hi:
-            raise ValueError(f"{name} {value} is outside 1-{hi} (register field range)")
-    for name, value, hi in zip(("top", "bottom", "left", "right"), s.padding, (31, 63, 31, 63)):
-        if not 0 <= value <= hi:
-            raise ValueError(f"{name} padding {value} is outside 0-{hi} (register field range)")
-    if s.out_height < 1 or s.out_width < 1:
-        raise ValueError(f"the kernel does not fit the padded input: output "
-                         f"{s.out_height} x {s.out_width}")
-    if s.out_width > 8192 or s.out_height > 8192 or s.out_width * s.out_height > 1 << 21:
-        raise ValueError(f"output {s.out_height} x {s.out_width} exceeds D_ATOMICS (2**21 pixels)")
-    cg = _ceil_div(s.channels, tile.atom_c)
-    if cg * tile.atom_c * s.kernel_h * s.kernel_w > 1 << 19:
-        raise ValueError(f"C x R x S = {cg * tile.atom_c * s.kernel_h * s.kernel_w} exceeds 2**19: "
-                         f"CACC's 34-bit sums could overflow")
-    if s.kernel_h * s.kernel_w * cg * tile.atom_c > 1 << 18:
-        raise ValueError("bytes per kernel exceed D_WEIGHT_SIZE_0 (2**18)")
-    depth = tile.cbuf_bank_bytes // tile.atom_c
-    feat = cg * s.height * s.width
-    wts = _weight_bytes(s, tile) // tile.atom_c
-    need_d, need_w = _ceil_div(feat, depth), _ceil_div(wts, depth)
-    data_banks = need_d if data_banks is None else data_banks
-    weight_banks = need_w if weight_banks is None else weight_banks
-    if data_banks < need_d:
-        raise ValueError(f"the input cube needs {feat} CBUF entries ({need_d} banks of {depth}); "
-                         f"{data_banks} data banks given")
-    if weight_banks < need_w:
-        raise ValueError(f"the weights need {wts} CBUF entries ({need_w} banks of {depth}); "
-                         f"{weight_banks} weight banks given")
-    if data_banks + weight_banks > tile.cbuf_banks:
-        raise ValueError(f"the layer needs {data_banks} data + {weight_banks} weight CBUF banks, "
-                         f"more than the {tile.cbuf_banks} banks of CBUF (features {feat} entries, "
-                         f"weights {wts} entries, {depth} entries per bank)")
-    return data_banks, weight_banks
 
 
 def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_stride=None,
@@ -146,7 +50,7 @@ def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_str
     cdma = dict(common, datain_width=s.width - 1, datain_height=s.height - 1,
                 datain_channel=s.channels - 1, dain_addr_low=feature_addr, line_stride=line,
                 surf_stride=surf, weight_addr_low=weight_addr,
-                weight_bytes=_weight_bytes(s, tile))
+                weight_bytes=weight_bytes(s, tile))
     csc = dict(common, datain_width_ext=s.width - 1, datain_height_ext=s.height - 1,
                datain_channel_ext=s.channels - 1, weight_width_ext=s.kernel_w - 1,
                weight_height_ext=s.kernel_h - 1, weight_kernel=s.kernels - 1,

@@ -13,7 +13,7 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out, connect, flipped
 
-from . import regmap
+from ...spec import tile_regs
 from .regblock import UNIT_ADDR_WIDTH, RegBusSignature, UnitRegisters
 
 __all__ = [
@@ -58,9 +58,9 @@ def interrupt_sources(unit=None):
     """GLB's interrupt sources in table order (``["sdp", "pdp", "cdma_dat", "cdma_wt", "cacc"]``):
     the members of ``Glb.done``."""
     if unit is None:
-        unit = regmap.unit("GLB")
-    if not isinstance(unit, regmap.Unit):
-        raise TypeError(f"unit must be a regmap.Unit, not {unit!r}")
+        unit = tile_regs.unit("GLB")
+    if not isinstance(unit, tile_regs.Unit):
+        raise TypeError(f"unit must be a tile_regs.Unit, not {unit!r}")
     return list(dict.fromkeys(source for source, *_ in _sources(unit)))
 
 
@@ -78,8 +78,8 @@ class Glb(wiring.Component):
 
     Parameters
     ----------
-    unit : regmap.Unit
-        The GLB table (default ``regmap.unit("GLB")``).
+    unit : tile_regs.Unit
+        The GLB table (default ``tile_regs.unit("GLB")``).
 
     Members
     -------
@@ -96,7 +96,7 @@ class Glb(wiring.Component):
     Raises
     ------
     TypeError
-        ``unit`` is not a ``regmap.Unit``.
+        ``unit`` is not a ``tile_regs.Unit``.
     ValueError
         The table's GLB lacks ``INTR_STATUS``/``INTR_MASK``/``INTR_SET``, or their fields do not
         pair up bit for bit.
@@ -106,7 +106,7 @@ class Glb(wiring.Component):
 
     def __init__(self, unit=None):
         if unit is None:
-            unit = regmap.unit("GLB")
+            unit = tile_regs.unit("GLB")
         names = interrupt_sources(unit)
         self._unit = unit
         self._sources = _sources(unit)

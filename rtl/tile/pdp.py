@@ -9,13 +9,13 @@ from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ...spec.tile_limits import PDP_MAX_KERNEL
+
 __all__ = [
     "PoolingMethod",
     "PDP",
 ]
 
-#: Largest kernel size and stride (the row window and the line buffer banks hold 8).
-MAX_KERNEL = 8
 #: Bits of a row partial (a kernel row): 8 x a 19-bit padding value.
 _ROW_BITS = 22
 #: Bits of a window sum: 8 row partials.
@@ -195,7 +195,7 @@ class PDP(wiring.Component):
         y_end = Signal(14)          # line that ends window row oy
         h_done, v_done = Signal(), Signal()
         window = Signal(data.ArrayLayout(data.StructLayout({
-            "data": data.ArrayLayout(signed(8), A), "real": 1}), MAX_KERNEL))
+            "data": data.ArrayLayout(signed(8), A), "real": 1}), PDP_MAX_KERNEL))
 
         m.d.comb += self.walking.eq(active)
         need_input = (y <= self.cube_in_height) & (x <= self.cube_in_width)
@@ -207,7 +207,7 @@ class PDP(wiring.Component):
         # The window after this step: the incoming column (an atom or a padding marker) in front.
         shifted = Signal.like(window)
         m.d.comb += [shifted[0].data.eq(Mux(need_input, self.i.p, 0)), shifted[0].real.eq(need_input)]
-        m.d.comb += [shifted[j].eq(window[j - 1]) for j in range(1, MAX_KERNEL)]
+        m.d.comb += [shifted[j].eq(window[j - 1]) for j in range(1, PDP_MAX_KERNEL)]
 
         h_emit = (x == x_end) & ~h_done
         ox_last = ox == self.cube_out_width
@@ -218,14 +218,14 @@ class PDP(wiring.Component):
 
         # Row partial of the window ending here (combinational, over the shifted window).
         partial = Signal(row_layout)
-        in_kernel = [j <= self.kernel_width for j in range(MAX_KERNEL)]
+        in_kernel = [j <= self.kernel_width for j in range(PDP_MAX_KERNEL)]
         m.d.comb += partial.real.eq(Cat(*[in_kernel[j] & shifted[j].real
-                                          for j in range(MAX_KERNEL)]).any())
+                                          for j in range(PDP_MAX_KERNEL)]).any())
         for c in range(A):
             best = Signal(signed(9), name=f"h_best_{c}")
             total = Signal(signed(_ROW_BITS), name=f"h_sum_{c}")
             terms, best_expr = [], None
-            for j in range(MAX_KERNEL):
+            for j in range(PDP_MAX_KERNEL):
                 value = shifted[j].data[c]
                 use = in_kernel[j] & shifted[j].real
                 terms.append(Mux(in_kernel[j], Mux(shifted[j].real, value, pad_value), 0))
@@ -260,7 +260,7 @@ class PDP(wiring.Component):
         def new_line():
             m.d.sync += [x.eq(0), ox.eq(0), x_end.eq(self.kernel_width - self.pad_left),
                          h_done.eq(0)]
-            m.d.sync += [window[j].real.eq(0) for j in range(MAX_KERNEL)]
+            m.d.sync += [window[j].real.eq(0) for j in range(PDP_MAX_KERNEL)]
 
         def new_surface():
             new_line()
@@ -297,7 +297,7 @@ class PDP(wiring.Component):
 
         # --- V1: write the row partial to its bank, read the other banks' partials. ---
         bank_data = []
-        for b in range(MAX_KERNEL):
+        for b in range(PDP_MAX_KERNEL):
             mem = Memory(shape=row_layout, depth=self._max_width, init=[])
             m.submodules[f"line_{b}"] = mem
             wr = mem.write_port()
@@ -325,7 +325,7 @@ class PDP(wiring.Component):
         v2_last = Signal()
         rows = []       # (in window, is padding, real, value) per source
         rows.append((Const(1), Const(0), v1_item.real, v1_item.value))
-        for b in range(MAX_KERNEL):
+        for b in range(PDP_MAX_KERNEL):
             j = Signal(3, name=f"v_age_{b}")
             m.d.comb += j.eq(v1_y - b)
             in_window = Signal(name=f"v_in_window_{b}")

@@ -1,16 +1,16 @@
-"""The tile's register blocks: one RTL block per unit of the register table (regmap.py).
+"""The tile's register blocks: one RTL block per unit of the register table (tile_regs.py).
 
 Place in the tile: SoC MMIO bridge -> ``TileRegisters`` (regbus.py, address decode) -> one
 ``UnitRegisters`` per unit (this file; GLB's is wrapped by ``Glb``, glb.py) -> the unit's datapath,
 which sees only its ``cfg`` fields, ``op_en`` and ``done``. Every address, bit position, access type
-and reset value comes from ``regmap.UNITS``; nothing is written down here a second time.
+and reset value comes from ``tile_regs.UNITS``; nothing is written down here a second time.
 """
 
 from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from . import regmap
+from ...spec import tile_regs
 
 __all__ = [
     "UNIT_ADDR_WIDTH",
@@ -85,7 +85,7 @@ class RegBusSignature(wiring.Signature):
 
 
 #: Word-address bits of one unit's 4 KiB register space.
-UNIT_ADDR_WIDTH = (regmap.UNIT_SPACE // 4 - 1).bit_length()
+UNIT_ADDR_WIDTH = (tile_regs.UNIT_SPACE // 4 - 1).bit_length()
 
 #: Bits of the saturating dropped-write counter (``UnitRegisters.dropped``).
 DROPPED_WIDTH = 16
@@ -179,8 +179,8 @@ def unit_signature(unit):
     ``TileRegisters`` exposes ``Out(unit_signature(unit))`` per ping-pong unit. Members that would
     be empty are left out (CFGROM has none). See ``UnitRegisters`` for each member.
     """
-    if not isinstance(unit, regmap.Unit):
-        raise TypeError(f"unit must be a regmap.Unit, not {unit!r}")
+    if not isinstance(unit, tile_regs.Unit):
+        raise TypeError(f"unit must be a tile_regs.Unit, not {unit!r}")
     return wiring.Signature(_port_members(_Plan(unit, {})))
 
 
@@ -204,7 +204,7 @@ def _port_members(plan):
 
 
 class UnitRegisters(wiring.Component):
-    """The registers of one unit of the tile, generated from its ``regmap.Unit``.
+    """The registers of one unit of the tile, generated from its ``tile_regs.Unit``.
 
     Every register of the table answers at its offset; other offsets of the unit's 4 KiB read 0 and
     ignore writes (NVDLA registers simtlab leaves out). Per field access type:
@@ -234,8 +234,8 @@ class UnitRegisters(wiring.Component):
 
     Parameters
     ----------
-    unit : regmap.Unit
-        One unit of ``regmap.UNITS`` (or a table built the same way).
+    unit : tile_regs.Unit
+        One unit of ``tile_regs.UNITS`` (or a table built the same way).
     constants : dict of str to int, optional
         Values of read-only constant fields by field name (``{"ATOMIC_C": 16}``), instead of the
         table's reset values.
@@ -287,7 +287,7 @@ class UnitRegisters(wiring.Component):
     Raises
     ------
     TypeError
-        ``unit`` is not a ``regmap.Unit``; ``constants`` is not a dict.
+        ``unit`` is not a ``tile_regs.Unit``; ``constants`` is not a dict.
     ValueError
         A field name is used twice in the unit; an access type in a place this block does not
         support (w1c/w1s in a ``D_`` register, rwhc other than ``D_OP_ENABLE.OP_EN``); a ping-pong
@@ -298,8 +298,8 @@ class UnitRegisters(wiring.Component):
     read_latency = RegBusSignature.read_latency
 
     def __init__(self, unit, *, constants=None):
-        if not isinstance(unit, regmap.Unit):
-            raise TypeError(f"unit must be a regmap.Unit, not {unit!r}")
+        if not isinstance(unit, tile_regs.Unit):
+            raise TypeError(f"unit must be a tile_regs.Unit, not {unit!r}")
         if constants is None:
             constants = {}
         if not isinstance(constants, dict):

@@ -10,7 +10,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
-from . import regmap
+from ...spec import tile_regs
 from .glb import Glb, interrupt_sources
 from .regblock import UNIT_ADDR_WIDTH, RegBusSignature, UnitRegisters, unit_signature
 
@@ -20,8 +20,8 @@ __all__ = [
     "TileRegisters",
 ]
 
-#: Word-address bits of the tile's window (``regmap.TILE_WINDOW`` bytes).
-TILE_ADDR_WIDTH = (regmap.TILE_WINDOW // 4 - 1).bit_length()
+#: Word-address bits of the tile's window (``tile_regs.TILE_WINDOW`` bytes).
+TILE_ADDR_WIDTH = (tile_regs.TILE_WINDOW // 4 - 1).bit_length()
 
 
 def cfgrom_constants(config):
@@ -97,7 +97,7 @@ class TileRegisters(wiring.Component):
             config = TileConfig()
         self._constants = cfgrom_constants(config)
         self._config = config
-        self._units = [u for u in regmap.UNITS if u.pingpong]
+        self._units = [u for u in tile_regs.UNITS if u.pingpong]
         glb_sources = interrupt_sources()
         unit_names = {u.name.lower() for u in self._units}
         self._routed = [s for s in glb_sources if s in unit_names]
@@ -121,7 +121,7 @@ class TileRegisters(wiring.Component):
         m.d.comb += bus.ready.eq(1)
         hit = Signal()
         rdata = []
-        for u in regmap.UNITS:
+        for u in tile_regs.UNITS:
             name = u.name.lower()
             if u.name == "GLB":
                 m.submodules.glb = block = glb = Glb(u)
@@ -136,7 +136,7 @@ class TileRegisters(wiring.Component):
                         m.d.comb += getattr(port, member).eq(getattr(block, member))
                     else:
                         m.d.comb += getattr(block, member).eq(getattr(port, member))
-            select = bus.addr[UNIT_ADDR_WIDTH:] == u.base // regmap.UNIT_SPACE
+            select = bus.addr[UNIT_ADDR_WIDTH:] == u.base // tile_regs.UNIT_SPACE
             m.d.comb += [
                 block.bus.valid.eq(bus.valid & select),
                 block.bus.write.eq(bus.write),

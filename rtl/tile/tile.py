@@ -12,6 +12,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
+from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, WATCHDOG_CYCLES
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
 from .conv import CDMA_PORTS, CSC_PORTS, Conv
@@ -24,22 +25,9 @@ from .sdp import SDP, SDPOperand
 from .wdma import WDMA
 
 __all__ = [
-    "PDP_MAX_WIDTH",
-    "SDP_MAX_CHANNELS",
-    "WATCHDOG_CYCLES",
-    "FAULT_WATCHDOG",
     "TileFaultSignature",
     "Tile",
 ]
-
-#: PDP line-buffer entries: the widest pooled output (``drivers/tile.py`` checks it).
-PDP_MAX_WIDTH = 128
-#: Entries of SDP's per-channel operand tables (``drivers/tile.py`` checks it).
-SDP_MAX_CHANNELS = 512
-#: Cycles a started layer may go without any progress before the tile aborts it.
-WATCHDOG_CYCLES = 1 << 20
-#: ``fault.unit`` of a layer aborted by the watchdog (DMA faults carry the unit's 4 KiB page).
-FAULT_WATCHDOG = 0xF
 
 _BLOCK = 64                 # bytes per memory request
 _DMA = MemSignature(data_width=8 * _BLOCK, tag_width=16)

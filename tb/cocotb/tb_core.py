@@ -17,7 +17,10 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from simtlab.config import DCR, FaultCause, MemoryMap, SimtConfig
+from simtlab.spec.csr import DCR
+from simtlab.spec.status import FaultCause
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
 
 from ..rtl import asm
 

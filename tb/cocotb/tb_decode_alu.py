@@ -10,7 +10,7 @@ import random
 import cocotb
 from cocotb.triggers import Timer
 
-from simtlab.rtl.core.isa import AluOp, OperandA, OperandB, Unit
+from simtlab.spec.isa import AluOp, OperandA, OperandB, Unit
 
 from ..rtl import asm
 

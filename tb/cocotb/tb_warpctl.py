@@ -20,7 +20,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from simtlab.config import FaultCause
+from simtlab.spec.status import FaultCause
 from simtlab.rtl.core.simt import SimtOp
 
 PERIOD_NS = 10

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from simtlab import Device, ElfError, KernelFailed, KernelFault, WatchdogTimeout
-from simtlab.config import FaultCause, MemoryMap
+from simtlab.spec.status import FaultCause
+from simtlab.spec.memory import MemoryMap
 
 BACKENDS = ("rtl", "emu")
 

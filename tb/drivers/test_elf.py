@@ -5,7 +5,8 @@ import struct
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from simtlab.config import MemoryMap, SimtConfig
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
 from simtlab.drivers.elf import Program, load_elf, write_program
 from simtlab.errors import ElfError
 from simtlab.kernels.catalog import EXAMPLES

@@ -14,14 +14,16 @@ import re
 import numpy as np
 import pytest
 
-from simtlab.config import MemoryMap, TileConfig
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import TileConfig
 from simtlab.drivers import regs
 from simtlab.drivers import tile_layout as lay
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.device import Buffer
-from simtlab.drivers.tile import PDP_MAX_WIDTH, TileDriver, read_trace
-from simtlab.rtl.tile import regmap
-from simtlab.rtl.tile.conv import ConvShape, conv_fits
+from simtlab.spec.tile_limits import PDP_MAX_WIDTH
+from simtlab.drivers.tile import TileDriver, read_trace
+from simtlab.spec import tile_regs
+from simtlab.spec.tile_limits import ConvShape, conv_fits
 
 CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")
 GLB_SOURCES = {"SDP": ("SDP",), "PDP": ("PDP",), "CDMA": ("CDMA_DAT", "CDMA_WT"), "CACC": ("CACC",)}
@@ -36,8 +38,8 @@ class FakeTile:
         self.mem = np.zeros(mem_bytes, dtype=np.uint8)
         self.heap = self.base
         self.hang = hang
-        self.units = {u.name: u for u in regmap.UNITS}
-        self.groups = {u.name: [{}, {}] for u in regmap.UNITS if u.pingpong}
+        self.units = {u.name: u for u in tile_regs.UNITS}
+        self.groups = {u.name: [{}, {}] for u in tile_regs.UNITS if u.pingpong}
         self.producer = {u: 0 for u in self.groups}
         self.consumer = {u: 0 for u in self.groups}
         self.counters = {u: {} for u in self.groups}
@@ -69,8 +71,8 @@ class FakeTile:
 
     # -- registers -----------------------------------------------------------------------------
     def _decode(self, offset):
-        for u in regmap.UNITS:
-            if u.base <= offset < u.base + regmap.UNIT_SPACE:
+        for u in tile_regs.UNITS:
+            if u.base <= offset < u.base + tile_regs.UNIT_SPACE:
                 for r in u.registers:
                     if u.base + r.offset == offset:
                         return u, r

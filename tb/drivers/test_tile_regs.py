@@ -1,4 +1,4 @@
-"""The tile's register table (rtl/tile/regmap.py), its Python model (drivers/regs.py) and the
+"""The tile's register table (rtl/tile/tile_regs.py), its Python model (drivers/regs.py) and the
 generated C header and docs page (drivers/gen_header.py)."""
 
 import dataclasses
@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 
-from simtlab.config import MemoryMap
+from simtlab.spec.memory import MemoryMap
 from simtlab.drivers import gen_header, regs
-from simtlab.rtl.tile import regmap
-from simtlab.rtl.tile.regmap import Field, Register, Unit, check
+from simtlab.spec import tile_regs
+from simtlab.spec.tile_regs import Field, Register, Unit, check
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -19,7 +19,7 @@ def test_table_checks():
 
 
 def test_nv_small_unit_bases():
-    bases = {u.name: u.base for u in regmap.UNITS}
+    bases = {u.name: u.base for u in tile_regs.UNITS}
     assert bases == {"CFGROM": 0x0000, "GLB": 0x1000, "CDMA": 0x3000, "CSC": 0x4000,
                      "CMAC_A": 0x5000, "CMAC_B": 0x6000, "CACC": 0x7000, "SDP_RDMA": 0x8000,
                      "SDP": 0x9000, "PDP_RDMA": 0xA000, "PDP": 0xB000}
@@ -51,14 +51,14 @@ def test_nv_small_unit_bases():
     ("PDP.D_DST_SURFACE_STRIDE", 0x07C),
 ])
 def test_nvdla_offsets(name, offset):
-    u, r = regmap.lookup(name)
+    u, r = tile_regs.lookup(name)
     assert r.offset == offset
     assert regs.offset(name) == u.base + offset
     assert regs.address(name) == MemoryMap.MMIO_BASE + u.base + offset
 
 
 def test_pingpong_structure():
-    for u in regmap.UNITS:
+    for u in tile_regs.UNITS:
         if u.name in ("CFGROM", "GLB"):
             assert not u.pingpong
             continue
@@ -93,7 +93,7 @@ def test_fields_quoted_in_the_reference():
 
 
 def test_simtlab_additions_are_marked():
-    marked = {f"{u.name}.{r.name}" for u in regmap.UNITS for r in u.registers if r.simtlab}
+    marked = {f"{u.name}.{r.name}" for u in tile_regs.UNITS for r in u.registers if r.simtlab}
     assert {"CDMA.D_PERF_LAYER_CYCLES", "CMAC_A.D_PERF_MAC_CYCLES", "PDP.D_PERF_LAYER_CYCLES",
             "CFGROM.MAC_ATOMS"} <= marked
     rows = [line for line in gen_header.registers_markdown().splitlines() if line.startswith("| `0x")]
@@ -103,7 +103,7 @@ def test_simtlab_additions_are_marked():
 
 def _with(unit_name, mutate):
     """A copy of the table with one unit changed by ``mutate(unit) -> unit``."""
-    return tuple(mutate(u) if u.name == unit_name else u for u in regmap.UNITS)
+    return tuple(mutate(u) if u.name == unit_name else u for u in tile_regs.UNITS)
 
 
 def _replace_reg(u, reg_name, /, **changes):
@@ -133,7 +133,7 @@ def _replace_reg(u, reg_name, /, **changes):
      r"'CACC.d_clip' is not an upper-case identifier"),
     (lambda: _with("CACC", lambda u: dataclasses.replace(u, registers=tuple(
         r for r in u.registers if r.name != "D_OP_ENABLE"))), r"CACC lacks D_OP_ENABLE"),
-    (lambda: regmap.UNITS + (regmap.UNITS[-1],), r"unit PDP is defined twice"),
+    (lambda: tile_regs.UNITS + (tile_regs.UNITS[-1],), r"unit PDP is defined twice"),
 ])
 def test_check_rejects(units, message):
     with pytest.raises(ValueError, match=message):

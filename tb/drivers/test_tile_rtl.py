@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simtlab import Device
-from simtlab.config import MemoryMap
+from simtlab.spec.memory import MemoryMap
 from simtlab.errors import TileFault
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.codesign import codesign

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simtlab.config import DCR, MemoryMap, RunStatus, SimtConfig
+from simtlab.spec.csr import DCR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import RunStatus
+from simtlab.config import SimtConfig
 from simtlab.drivers.elf import load_elf, write_program
 from simtlab.errors import CompileError, ToolError
 from simtlab.kernels import compile as kc

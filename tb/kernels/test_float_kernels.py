@@ -13,7 +13,7 @@ from simtlab.config import SimtConfig
 from simtlab.drivers.bench import float_sgemm
 from simtlab.kernels.catalog import (FLOAT_EXAMPLES, Buf, exp_approx_f32, fma_f32, fmax_f32,
                                      sgemm_f_case, softmax_f_reference)
-from simtlab.rtl.fpu.layouts import FpuOp
+from simtlab.spec.fpu import FpuOp
 from simtlab.sim.fp import execute
 
 SEED = 20261122

@@ -5,11 +5,12 @@ import re
 
 import pytest
 
-from simtlab.config import RunStatus, SimtConfig
+from simtlab.spec.status import RunStatus
+from simtlab.config import SimtConfig
 from simtlab.drivers.elf import load_elf, write_program
 from simtlab.kernels import fp_isa_gen
 from simtlab.kernels.compile import ISA_DIR, compile_kernel
-from simtlab.rtl.fpu.layouts import Flags, FpuOp
+from simtlab.spec.fpu import Flags, FpuOp
 from simtlab.sim.emulator import Emulator
 
 CONFIG = SimtConfig()

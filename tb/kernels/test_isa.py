@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from simtlab import Device
-from simtlab.config import RunStatus
+from simtlab.spec.status import RunStatus
 
 ISA_DIR = Path(__file__).resolve().parents[2] / "kernels" / "isa"
 TESTS = sorted(ISA_DIR.glob("*.S"))

@@ -9,7 +9,10 @@ import struct
 import numpy as np
 import pytest
 
-from simtlab.config import CSR, DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
+from simtlab.spec.csr import CSR, DCR
+from simtlab.spec.status import FaultCause, RunStatus
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.result import trace_dtype
 

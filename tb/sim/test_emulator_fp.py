@@ -6,8 +6,11 @@ import struct
 
 import pytest
 
-from simtlab.config import CSR, FaultCause, MemoryMap, RunStatus, SimtConfig
-from simtlab.rtl.fpu.layouts import Flags, FpuOp
+from simtlab.spec.csr import CSR
+from simtlab.spec.status import FaultCause, RunStatus
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
+from simtlab.spec.fpu import Flags, FpuOp
 from simtlab.sim import fp
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import format_record

@@ -14,7 +14,10 @@ import time
 import numpy as np
 import pytest
 
-from simtlab.config import DCR, FaultCause, MemoryMap, RunStatus, SimtConfig
+from simtlab.spec.csr import DCR
+from simtlab.spec.status import FaultCause, RunStatus
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
 from simtlab.sim import build
 from simtlab.sim.model import VerilatorModel
 from simtlab.sim.result import STALL_CAUSES, WarpDump, trace_dtype

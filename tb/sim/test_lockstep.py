@@ -5,7 +5,8 @@ import struct
 import numpy as np
 import pytest
 
-from simtlab.config import MemoryMap, SimtConfig
+from simtlab.spec.memory import MemoryMap
+from simtlab.config import SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import Divergence, compare_traces, format_record, make_trace
 from simtlab.sim.result import trace_dtype

@@ -3,7 +3,8 @@
 import pytest
 from amaranth.sim import Simulator
 
-from simtlab.config import SimtConfig, FaultCause
+from simtlab.config import SimtConfig
+from simtlab.spec.status import FaultCause
 from simtlab.rtl.soc.top import SimtTop
 from tb.rtl import asm
 

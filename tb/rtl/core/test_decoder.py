@@ -1,4 +1,4 @@
-"""The decoder against its table (rtl/core/isa.py), on Amaranth's simulator: every row decodes to
+"""The decoder against its table (simtlab/spec/isa.py), on Amaranth's simulator: every row decodes to
 its unit and operand classes, near-miss encodings are illegal, and the cheap operand-class function
 the register file reads with agrees with the full decode."""
 
@@ -9,7 +9,8 @@ from amaranth import Elaboratable, Module, Signal
 from amaranth.sim import Simulator
 
 from simtlab.rtl.core.decoder import Decoder, source_registers
-from simtlab.rtl.core.isa import INSTRUCTIONS, Unit
+from simtlab.spec.fpu import FpuOp
+from simtlab.spec.isa import INSTRUCTIONS, Unit
 
 SEED = 4
 
@@ -77,7 +78,7 @@ def test_every_row_decodes_to_its_classes():
         assert got["wb"] == (int(desc.rd_fp or rd != 0) if desc.writes_rd else 0), where
         assert got["use_rs3"] == desc.rs3 and got["uses_rm"] == desc.uses_rm, where
         if desc.fpu is not None:
-            assert got["fpu_op"] is desc.fpu, where
+            assert FpuOp(got["fpu_op"]) is desc.fpu, where
             assert got["fpu_pipe"] == (desc.latency.name == "PIPELINED"), where
             assert got["fpu_iter"] == (desc.latency.name == "ITERATIVE"), where
         # The register file's early read uses the same register numbers as the decoder.

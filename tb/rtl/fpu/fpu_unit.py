@@ -11,7 +11,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from simtlab.rtl.fpu.layouts import LATENCY, FpuOp, Latency
+from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 from simtlab.sim.unit import build_unit
 
 __all__ = [

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from simtlab.rtl.fpu.fpu import Fpu
-from simtlab.rtl.fpu.layouts import LATENCY, FpuOp, Latency
+from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 from simtlab.sim.fp import execute
 
 from ...conftest import SEED

@@ -7,7 +7,7 @@ from amaranth import Elaboratable, Module
 from amaranth.lib import wiring
 from amaranth.sim import Simulator
 
-from simtlab.config import MemoryMap
+from simtlab.spec.memory import MemoryMap
 from simtlab.drivers import regs as regmodel
 from simtlab.rtl.mem.arbiter import MemArbiter
 from simtlab.rtl.soc.mmio import MmioBridge

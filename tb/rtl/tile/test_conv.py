@@ -10,7 +10,8 @@ from amaranth.sim import Simulator
 from simtlab.config import TileConfig
 from simtlab.drivers.tile_layout import pack_feature, pack_weights
 from simtlab.drivers.tile_ref import cacc_truncate, conv2d
-from simtlab.rtl.tile.conv import Conv, ConvShape, conv_config, conv_fits
+from simtlab.rtl.tile.conv import Conv, conv_config
+from simtlab.spec.tile_limits import ConvShape, conv_fits
 
 from .test_cdma import MemoryModel, place
 

@@ -5,7 +5,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from simtlab.drivers import regs
-from simtlab.rtl.tile import regmap
+from simtlab.spec import tile_regs
 from simtlab.rtl.tile.glb import Glb, interrupt_sources
 
 from .test_regblock import bus_read, bus_write, word
@@ -36,35 +36,35 @@ def test_members_and_sources():
     dut = Glb()
     assert list(dut.signature.members) == ["bus", "done", "irq"]
     assert list(dut.signature.members["done"].shape.members) == SOURCES
-    assert dut.unit is regmap.unit("GLB")
+    assert dut.unit is tile_regs.unit("GLB")
     # The bit positions of nvdla-small.md (CDP 2/3 is absent from nv_small and the table).
     assert [bit(s, g).bit_length() - 1 for s in SOURCES for g in (0, 1)] == \
         [0, 1, 4, 5, 16, 17, 18, 19, 20, 21]
 
 
 def test_errors():
-    with pytest.raises(TypeError, match=r"unit must be a regmap.Unit, not 'GLB'"):
+    with pytest.raises(TypeError, match=r"unit must be a tile_regs.Unit, not 'GLB'"):
         Glb("GLB")
-    with pytest.raises(TypeError, match=r"unit must be a regmap.Unit, not 'GLB'"):
+    with pytest.raises(TypeError, match=r"unit must be a tile_regs.Unit, not 'GLB'"):
         interrupt_sources("GLB")
-    glb = regmap.unit("GLB")
-    no_set = regmap.Unit("GLB", 0x1000, "", tuple(r for r in glb.registers if r.name != "INTR_SET"),
+    glb = tile_regs.unit("GLB")
+    no_set = tile_regs.Unit("GLB", 0x1000, "", tuple(r for r in glb.registers if r.name != "INTR_SET"),
                          pingpong=False)
     with pytest.raises(ValueError, match=r"GLB unit GLB: unit GLB has no register 'INTR_SET'"):
         Glb(no_set)
-    f = regmap.Field
-    odd = regmap.Unit("GLB", 0x1000, "", (
-        regmap.Register("INTR_MASK", 0x4, (f("A_DONE_MASK0", 0, 0),), ""),
-        regmap.Register("INTR_SET", 0x8, (f("A_DONE_SET0", 1, 1, access="w1s"),), ""),
-        regmap.Register("INTR_STATUS", 0xC, (f("A_DONE_STATUS0", 0, 0, access="w1c"),), ""),
+    f = tile_regs.Field
+    odd = tile_regs.Unit("GLB", 0x1000, "", (
+        tile_regs.Register("INTR_MASK", 0x4, (f("A_DONE_MASK0", 0, 0),), ""),
+        tile_regs.Register("INTR_SET", 0x8, (f("A_DONE_SET0", 1, 1, access="w1s"),), ""),
+        tile_regs.Register("INTR_STATUS", 0xC, (f("A_DONE_STATUS0", 0, 0, access="w1c"),), ""),
     ), pingpong=False)
     with pytest.raises(ValueError, match=r"GLB.INTR_STATUS.A_DONE_STATUS0: INTR_SET needs a 1-bit "
                                          r"w1s field at bit 0"):
         Glb(odd)
-    badname = regmap.Unit("GLB", 0x1000, "", (
-        regmap.Register("INTR_MASK", 0x4, (f("A_DONE_MASK0", 0, 0),), ""),
-        regmap.Register("INTR_SET", 0x8, (f("A_DONE_SET0", 0, 0, access="w1s"),), ""),
-        regmap.Register("INTR_STATUS", 0xC, (f("A_PENDING", 0, 0, access="w1c"),), ""),
+    badname = tile_regs.Unit("GLB", 0x1000, "", (
+        tile_regs.Register("INTR_MASK", 0x4, (f("A_DONE_MASK0", 0, 0),), ""),
+        tile_regs.Register("INTR_SET", 0x8, (f("A_DONE_SET0", 0, 0, access="w1s"),), ""),
+        tile_regs.Register("INTR_STATUS", 0xC, (f("A_PENDING", 0, 0, access="w1c"),), ""),
     ), pingpong=False)
     with pytest.raises(ValueError, match=r"GLB.INTR_STATUS.A_PENDING: expected a 1-bit w1c field "
                                          r"named <SOURCE>_DONE_STATUS<0\|1>"):

@@ -14,11 +14,11 @@ from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.rtl.tile import regmap
+from simtlab.spec import tile_regs
 from simtlab.rtl.tile.regblock import DROPPED_WIDTH, RegBusSignature, UnitRegisters, unit_signature
 from simtlab.rtl.tile.regbus import TILE_ADDR_WIDTH, TileRegisters, cfgrom_constants
 
-PINGPONG = [u for u in regmap.UNITS if u.pingpong]
+PINGPONG = [u for u in tile_regs.UNITS if u.pingpong]
 
 
 async def bus_write(ctx, bus, addr, value):
@@ -91,23 +91,23 @@ def test_bus_signature():
 
 
 def test_unit_members():
-    cacc = UnitRegisters(regmap.unit("CACC"))
+    cacc = UnitRegisters(tile_regs.unit("CACC"))
     assert list(cacc.signature.members) == ["bus", "cfg", "op_en", "done", "consumer", "dropped",
                                             "counters"]
     assert cacc.signature.members["bus"] == In(RegBusSignature(10))
     assert cacc.signature.members["dropped"] == Out(DROPPED_WIDTH)
-    unit = regmap.unit("CACC")
+    unit = tile_regs.unit("CACC")
     rw = [f.name.lower() for r in unit.registers if r.group for f in r.fields if f.access == "rw"]
     assert list(cacc.signature.members["cfg"].shape.members) == rw
     assert list(cacc.signature.members["counters"].shape.members) == ["sat_count"]
     # Signed fields are signed in cfg; every cfg member has its field's width.
-    sdp = UnitRegisters(regmap.unit("SDP"))
+    sdp = UnitRegisters(tile_regs.unit("SDP"))
     layout = sdp.signature.members["cfg"].shape
     assert layout.members["cvt_offset"].signed and layout.members["cvt_offset"].width == 32
     assert not layout.members["width"].signed
     # Non-ping-pong units: CFGROM has only the bus, GLB its interrupt plumbing.
-    assert list(UnitRegisters(regmap.unit("CFGROM")).signature.members) == ["bus"]
-    assert list(UnitRegisters(regmap.unit("GLB")).signature.members) == ["bus", "cfg", "status",
+    assert list(UnitRegisters(tile_regs.unit("CFGROM")).signature.members) == ["bus"]
+    assert list(UnitRegisters(tile_regs.unit("GLB")).signature.members) == ["bus", "cfg", "status",
                                                                          "set", "pulse"]
     # The datapath port is the block's members minus the bus.
     for u in PINGPONG:
@@ -123,49 +123,49 @@ def test_tile_members():
     assert dut.signature.members["bus"] == In(RegBusSignature(TILE_ADDR_WIDTH))
     assert TILE_ADDR_WIDTH == 14
     assert list(dut.signature.members["intr_done"].shape.members) == ["cdma_dat", "cdma_wt"]
-    assert dut.signature.members["pdp"] == Out(unit_signature(regmap.unit("PDP")))
+    assert dut.signature.members["pdp"] == Out(unit_signature(tile_regs.unit("PDP")))
     # A datapath unit's side of the port.
-    sig = wiring.Signature({"regs": In(unit_signature(regmap.unit("CACC")))})
+    sig = wiring.Signature({"regs": In(unit_signature(tile_regs.unit("CACC")))})
     assert sig.members["regs"].signature.members["done"].flow == Out
     assert sig.members["regs"].signature.members["cfg"].flow == In
 
 
 def _unit(*registers, pingpong=False):
-    return regmap.Unit("TEST", 0x0, "test unit", tuple(registers), pingpong=pingpong)
+    return tile_regs.Unit("TEST", 0x0, "test unit", tuple(registers), pingpong=pingpong)
 
 
 def test_errors():
-    with pytest.raises(TypeError, match=r"unit must be a regmap.Unit, not 'CDMA'"):
+    with pytest.raises(TypeError, match=r"unit must be a tile_regs.Unit, not 'CDMA'"):
         UnitRegisters("CDMA")
-    with pytest.raises(TypeError, match=r"unit must be a regmap.Unit, not 'CDMA'"):
+    with pytest.raises(TypeError, match=r"unit must be a tile_regs.Unit, not 'CDMA'"):
         unit_signature("CDMA")
     with pytest.raises(TypeError, match=r"constants must be a dict of field name to value, not 8"):
-        UnitRegisters(regmap.unit("CFGROM"), constants=8)
+        UnitRegisters(tile_regs.unit("CFGROM"), constants=8)
     with pytest.raises(ValueError, match=r"constants: 'ATOMIC_X' is not a read-only constant field "
                                          r"of unit CFGROM; those are: ID, ATOMIC_C, ATOMIC_K"):
-        UnitRegisters(regmap.unit("CFGROM"), constants={"ATOMIC_X": 1})
+        UnitRegisters(tile_regs.unit("CFGROM"), constants={"ATOMIC_X": 1})
     with pytest.raises(ValueError, match=r"constants: CFGROM.MAC_ATOMS.ATOMIC_C \[7:0\] holds "
                                          r"0..255, not 256"):
-        UnitRegisters(regmap.unit("CFGROM"), constants={"ATOMIC_C": 256})
+        UnitRegisters(tile_regs.unit("CFGROM"), constants={"ATOMIC_C": 256})
     with pytest.raises(ValueError, match=r"constants: 'PRODUCER' is not a read-only constant"):
-        UnitRegisters(regmap.unit("CACC"), constants={"PRODUCER": 1})
-    f = regmap.Field
-    twice = _unit(regmap.Register("A", 0, (f("X", 0, 0),), ""),
-                  regmap.Register("B", 4, (f("X", 0, 0),), ""))
+        UnitRegisters(tile_regs.unit("CACC"), constants={"PRODUCER": 1})
+    f = tile_regs.Field
+    twice = _unit(tile_regs.Register("A", 0, (f("X", 0, 0),), ""),
+                  tile_regs.Register("B", 4, (f("X", 0, 0),), ""))
     with pytest.raises(ValueError, match=r"unit TEST: field X is in both A and B; UnitRegisters "
                                          r"names ports after fields"):
         UnitRegisters(twice)
-    hc = _unit(regmap.Register("A", 0, (f("X", 0, 0, access="rwhc"),), ""))
+    hc = _unit(tile_regs.Register("A", 0, (f("X", 0, 0, access="rwhc"),), ""))
     with pytest.raises(ValueError, match=r"field TEST.A.X: access rwhc is only supported for "
                                          r"D_OP_ENABLE.OP_EN of a ping-pong unit"):
         UnitRegisters(hc)
-    cacc = regmap.unit("CACC")
-    w1c = regmap.Unit("TEST", 0, "", cacc.registers + (
-        regmap.Register("D_FLAGS", 0x100, (f("FLAG", 0, 0, access="w1c"),), "", group=True),))
+    cacc = tile_regs.unit("CACC")
+    w1c = tile_regs.Unit("TEST", 0, "", cacc.registers + (
+        tile_regs.Register("D_FLAGS", 0x100, (f("FLAG", 0, 0, access="w1c"),), "", group=True),))
     with pytest.raises(ValueError, match=r"field TEST.D_FLAGS.FLAG: access w1c is not supported in "
                                          r"a ping-pong group register \(rw and ro are\)"):
         UnitRegisters(w1c)
-    lacking = regmap.Unit("TEST", 0, "", tuple(r for r in cacc.registers if r.name != "S_STATUS"))
+    lacking = tile_regs.Unit("TEST", 0, "", tuple(r for r in cacc.registers if r.name != "S_STATUS"))
     with pytest.raises(ValueError, match=r"ping-pong unit TEST lacks S_STATUS.STATUS_0"):
         UnitRegisters(lacking)
 
@@ -174,7 +174,7 @@ def test_errors():
 
 def test_read_latency_and_idle_rdata():
     """rdata comes one cycle after the read and is 0 in every cycle not after a read."""
-    dut = UnitRegisters(regmap.unit("CFGROM"))
+    dut = UnitRegisters(tile_regs.unit("CFGROM"))
 
     async def bench(ctx):
         hw_id, shape = regs.reset_value("CFGROM.HW_ID"), regs.reset_value("CFGROM.CBUF_SHAPE")
@@ -202,7 +202,7 @@ def test_read_latency_and_idle_rdata():
 
 def test_access_types():
     """rw, ro constants, ro counters, S_ registers and holes in a ping-pong unit (CDMA)."""
-    dut = UnitRegisters(regmap.unit("CDMA"))
+    dut = UnitRegisters(tile_regs.unit("CDMA"))
     bus = dut.bus
 
     async def bench(ctx):
@@ -242,7 +242,7 @@ def test_access_types():
         assert ctx.get(dut.consumer) == 0
         # A hole (an NVDLA register simtlab leaves out) reads 0 and ignores writes.
         hole = 0x024 // 4
-        assert all(r.offset != 0x024 for r in regmap.unit("CDMA").registers)
+        assert all(r.offset != 0x024 for r in tile_regs.unit("CDMA").registers)
         await bus_write(ctx, bus, hole, 0xFFFF_FFFF)
         assert await bus_read(ctx, bus, hole) == 0
         assert ctx.get(dut.dropped) == 0
@@ -252,7 +252,7 @@ def test_access_types():
 
 def test_pingpong():
     """NVDLA's two register groups on CACC: program one group while the other runs."""
-    dut = UnitRegisters(regmap.unit("CACC"))
+    dut = UnitRegisters(tile_regs.unit("CACC"))
     bus = dut.bus
     clip = word("CACC.D_CLIP_CFG")
     op_enable = word("CACC.D_OP_ENABLE")
@@ -343,7 +343,7 @@ def test_tile_reset_values():
     dut = TileRegisters()
 
     async def bench(ctx):
-        cfgrom = regmap.unit("CFGROM")
+        cfgrom = tile_regs.unit("CFGROM")
         assert cfgrom_constants(TileConfig()) == {
             f.name: f.reset for name in ("MAC_ATOMS", "CBUF_SHAPE")
             for f in cfgrom.register(name).fields}
@@ -368,7 +368,7 @@ def test_every_field_reachable(rng):
     seen on cfg; counters read their inputs; units do not alias each other."""
     dut = TileRegisters()
     patterns = {(u.name, r.name, g): int(rng.integers(0, 1 << 32))
-                for u in regmap.UNITS for r in u.registers for g in (0, 1)}
+                for u in tile_regs.UNITS for r in u.registers for g in (0, 1)}
     counters = {(u.name, f.name): int(rng.integers(0, 1 << f.width))
                 for u in PINGPONG for r in u.registers if r.group
                 for f in r.fields if f.access == "ro"}
@@ -396,14 +396,14 @@ def test_every_field_reachable(rng):
         for (uname, fname), value in counters.items():
             ctx.set(getattr(dut, uname.lower()).counters[fname.lower()], value)
         for g in (0, 1):
-            for u in regmap.UNITS:
+            for u in tile_regs.UNITS:
                 if u.pingpong:
                     await bus_write(ctx, dut.bus, tile_word(f"{u.name}.S_POINTER"), pointer(g, 0))
                 for r in u.registers:
                     if r.name not in ("D_OP_ENABLE", "S_POINTER", "INTR_SET", "INTR_STATUS"):
                         await bus_write(ctx, dut.bus, tile_word(f"{u.name}.{r.name}"),
                                         patterns[u.name, r.name, g])
-            for u in regmap.UNITS:
+            for u in tile_regs.UNITS:
                 for r in u.registers:
                     name = f"{u.name}.{r.name}"
                     got = await bus_read(ctx, dut.bus, tile_word(name))
@@ -438,8 +438,8 @@ def test_every_field_reachable(rng):
 def test_decode_unmapped():
     """Offsets outside every unit read 0, change nothing and raise error for one cycle."""
     dut = TileRegisters()
-    bases = {u.base for u in regmap.UNITS}
-    unmapped = [b for b in range(0, regmap.TILE_WINDOW, regmap.UNIT_SPACE) if b not in bases]
+    bases = {u.base for u in tile_regs.UNITS}
+    unmapped = [b for b in range(0, tile_regs.TILE_WINDOW, tile_regs.UNIT_SPACE) if b not in bases]
     assert 0x2000 in unmapped and 0xC000 in unmapped and 0xF000 in unmapped
 
     async def bench(ctx):
@@ -473,7 +473,7 @@ def test_tile_interrupts():
     intr_status = tile_word("GLB.INTR_STATUS")
 
     async def run_layer(ctx, unit, group):
-        port = _port(dut, regmap.unit(unit))
+        port = _port(dut, tile_regs.unit(unit))
         await bus_write(ctx, dut.bus, tile_word(f"{unit}.S_POINTER"), pointer(group, group))
         await bus_write(ctx, dut.bus, tile_word(f"{unit}.D_OP_ENABLE"), 1)
         ctx.set(port.done, 1)

@@ -1,15 +1,18 @@
 """RV32IMF + Zicsr + Vortex custom-0 encodings, and the table the decoder is generated from.
 
 Each row of :data:`INSTRUCTIONS` names one instruction, its fixed encoding bits, its immediate format
-and the execution unit and ALU operation it needs. The decoder (``decoder.py``), the docs and the tests
-read this table; adding an instruction is adding a row.
+and the execution unit and ALU operation it needs. The RTL decoder (``rtl/core/decoder.py``), the
+emulator, the harness's generated header, the docs and the tests read this table; adding an
+instruction is adding a row.
+
+Pure Python: the enums are ``IntEnum``s, which Amaranth takes as shapes (the unsigned width that holds
+every value; :data:`FIELD_WIDTHS` pins the widths and a test checks them).
 """
 
+import enum
 from dataclasses import dataclass
 
-from amaranth.lib import enum
-
-from ..fpu.layouts import LATENCY, FpuOp, Latency
+from .fpu import LATENCY, FpuOp, Latency
 
 __all__ = [
     "FpuOp",
@@ -22,10 +25,11 @@ __all__ = [
     "OperandB",
     "InstrDesc",
     "INSTRUCTIONS",
+    "FIELD_WIDTHS",
 ]
 
 
-class Opcode(enum.Enum, shape=7):
+class Opcode(enum.IntEnum):
     LUI = 0b0110111
     AUIPC = 0b0010111
     JAL = 0b1101111
@@ -47,7 +51,7 @@ class Opcode(enum.Enum, shape=7):
     OP_FP = 0b1010011
 
 
-class Format(enum.Enum, shape=3):
+class Format(enum.IntEnum):
     """Immediate format."""
     R = 0
     I = 1
@@ -57,7 +61,7 @@ class Format(enum.Enum, shape=3):
     J = 5
 
 
-class Unit(enum.Enum, shape=4):
+class Unit(enum.IntEnum):
     """The execution unit an instruction goes to."""
     ALU = 0      #: result = AluOp(a, b)
     BRANCH = 1   #: compare rs1/rs2 by funct3; target pc + imm
@@ -73,7 +77,7 @@ class Unit(enum.Enum, shape=4):
     FPU = 11     #: RV32F arithmetic, compares, conversions and moves (rtl/fpu)
 
 
-class AluOp(enum.Enum, shape=4):
+class AluOp(enum.IntEnum):
     ADD = 0
     SUB = 1
     SLL = 2
@@ -86,15 +90,19 @@ class AluOp(enum.Enum, shape=4):
     AND = 9
 
 
-class OperandA(enum.Enum, shape=2):
+class OperandA(enum.IntEnum):
     RS1 = 0
     PC = 1
     ZERO = 2
 
 
-class OperandB(enum.Enum, shape=1):
+class OperandB(enum.IntEnum):
     RS2 = 0
     IMM = 1
+
+
+#: Bits of each enum as a hardware field (the decoded-instruction layout's widths).
+FIELD_WIDTHS = {Opcode: 7, Format: 3, Unit: 4, AluOp: 4, OperandA: 2, OperandB: 1}
 
 
 @dataclass(frozen=True)

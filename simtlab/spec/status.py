@@ -1,0 +1,100 @@
+"""Codes shared by the harness, the emulator and the driver: why a run stopped, fault causes, stall
+classes and the harness's error returns. The harness reads them from its generated header."""
+
+import enum
+
+__all__ = [
+    "RunStatus",
+    "FaultCause",
+    "StallCause",
+    "STALL_SLOTS",
+    "HarnessError",
+]
+
+
+class RunStatus(enum.IntEnum):
+    """Why a run stopped."""
+    RUNNING = 0     #: not stopped (harness-internal)
+    DONE = 1        #: the device fell idle (every warp retired)
+    TOHOST = 2      #: a kernel wrote an odd value to its ``tohost`` symbol
+    EXIT = 3        #: a kernel wrote to ``MemoryMap.IO_EXIT``
+    FAULT = 4       #: illegal instruction, misaligned or unmapped access
+    WATCHDOG = 5    #: the cycle (or instruction) limit ran out
+
+    @classmethod
+    def describe(cls, code):
+        """A lower-case name for ``code`` ("done", "fault", ...), also for unknown codes."""
+        try:
+            return cls(code).name.lower()
+        except ValueError:
+            return f"status {code}"
+
+
+class FaultCause(enum.IntEnum):
+    """mcause values the core reports on its fault port (RISC-V privileged spec numbering; the
+    SIMT faults use a custom range, docs/simt.md)."""
+    INSN_MISALIGNED = 0     #: instruction address misaligned
+    INSN_ACCESS = 1         #: instruction access fault
+    ILLEGAL_INSN = 2        #: illegal instruction
+    LOAD_MISALIGNED = 4     #: load address misaligned
+    LOAD_ACCESS = 5         #: load access fault
+    STORE_MISALIGNED = 6    #: store address misaligned
+    STORE_ACCESS = 7        #: store access fault
+    IPDOM_OVERFLOW = 24     #: IPDOM stack overflow
+    JOIN_WITHOUT_SPLIT = 25 #: join without split
+    BARRIER_RANGE = 26      #: barrier id or count out of range
+    WSPAWN_RANGE = 27       #: wspawn count out of range
+
+    @property
+    def text(self):
+        return _FAULT_TEXT[self]
+
+    @classmethod
+    def describe(cls, code):
+        """The fault's description ("illegal instruction", ...), also for unknown codes."""
+        try:
+            return cls(code).text
+        except ValueError:
+            return f"cause {code}"
+
+
+_FAULT_TEXT = {
+    FaultCause.INSN_MISALIGNED: "instruction address misaligned",
+    FaultCause.INSN_ACCESS: "instruction access fault",
+    FaultCause.ILLEGAL_INSN: "illegal instruction",
+    FaultCause.LOAD_MISALIGNED: "load address misaligned",
+    FaultCause.LOAD_ACCESS: "load access fault",
+    FaultCause.STORE_MISALIGNED: "store address misaligned",
+    FaultCause.STORE_ACCESS: "store access fault",
+    FaultCause.IPDOM_OVERFLOW: "IPDOM stack overflow",
+    FaultCause.JOIN_WITHOUT_SPLIT: "join without split",
+    FaultCause.BARRIER_RANGE: "barrier id or count out of range",
+    FaultCause.WSPAWN_RANGE: "wspawn count out of range",
+}
+
+
+class StallCause(enum.IntEnum):
+    """What the issue stage did in a cycle, as the core reports it on its ``perf__stall`` port;
+    the harness counts cycles per class (docs/performance.md)."""
+    ISSUE = 0       #: an instruction left execute
+    IDLE = 1        #: nothing in execute for another reason (register hazards, pipeline refill)
+    HAZARD = 2      #: execute waited on a multi-cycle unit (divider, FPU iteration or result)
+    MEMORY = 3      #: execute or the memory stage waited on the load/store unit
+    BARRIER = 4     #: execute empty while active warps wait at a barrier or are parked
+    FETCH = 5       #: execute empty and no active warp has a fetched instruction
+
+
+#: Counter slots of the ``perf__stall`` port (its width is ``(STALL_SLOTS - 1).bit_length()``).
+STALL_SLOTS = 8
+
+
+class HarnessError(enum.IntEnum):
+    """Return codes of the harness's ``sim_*`` functions (0 = success)."""
+    OK = 0
+    EHANDLE = -1    #: NULL or unknown handle
+    EARG = -2       #: bad argument (NULL buffer, size, kind, window, warp)
+    EUNMAPPED = -3  #: memory range not inside one "ram" region
+    ENOTSUP = -4    #: waveforms requested from a build without tracing
+    EIO = -5        #: could not open the VCD file
+    ENOMEM = -6     #: allocation failed
+    ESTATE = -7     #: sim_run before sim_start
