@@ -20,8 +20,8 @@ import sys
 import time
 
 from ..config import PRESETS
-from ..spec.status import RunStatus
 from ..errors import KernelFailed, SimtlabError
+from ..spec.status import RunStatus
 
 __all__ = ["main"]
 

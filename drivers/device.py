@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spec.csr import DCR
 from ..config import PRESETS, SimtConfig
+from ..errors import KernelFailed, KernelFault, WatchdogTimeout
+from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
 from ..spec.status import RunStatus
-from ..errors import KernelFailed, KernelFault, WatchdogTimeout
 from .elf import Program, load_elf, write_program
 
 __all__ = [

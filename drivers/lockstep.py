@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec.csr import CSR
 from ..sim.lockstep import compare_traces
+from ..spec.csr import CSR
 from .device import Device
 
 __all__ = [

@@ -16,8 +16,8 @@ import struct
 import sys
 from pathlib import Path
 
-from ..spec.fpu import FpuOp
 from ..sim.fp import execute
+from ..spec.fpu import FpuOp
 
 __all__ = ["FILES", "generate", "render", "write", "main"]
 

@@ -65,11 +65,11 @@ import struct
 
 import numpy as np
 
-from ..spec.csr import CSR, DCR
-from ..spec.status import FaultCause, RunStatus
-from ..spec.memory import MemoryMap
 from ..config import SimtConfig
+from ..spec.csr import CSR, DCR
 from ..spec.fpu import FpuOp
+from ..spec.memory import MemoryMap
+from ..spec.status import FaultCause, RunStatus
 from .fp import execute as fp_execute
 from .result import RunResult, WarpDump, trace_dtype
 

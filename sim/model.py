@@ -14,8 +14,8 @@ import tempfile
 
 import numpy as np
 
-from ..spec.status import RunStatus
 from ..config import SimtConfig
+from ..spec.status import RunStatus
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel"]

@@ -4,12 +4,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spec.status import FaultCause, RunStatus
+from ..spec.status import FaultCause, RunStatus, StallCause
 
 __all__ = ["RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
 
-#: Cycle classes the core reports on its ``perf__stall`` port (code = index); the harness counts them.
-STALL_CAUSES = ("issue", "idle", "hazard", "memory", "barrier", "fetch")
+#: Names of the cycle classes the core reports on its ``perf__stall`` port (index = the
+#: :class:`~simtlab.spec.status.StallCause` code); the harness counts them.
+STALL_CAUSES = tuple(cause.name.lower() for cause in StallCause)
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from simtlab.config import SimtConfig
 from simtlab.spec.csr import CSR, DCR
 from simtlab.spec.memory import MemoryMap
-from simtlab.config import SimtConfig
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "isa.md").read_text()
 

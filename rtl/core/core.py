@@ -27,15 +27,15 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...spec.csr import CSR
-from ...spec.status import FaultCause
-from ..fpu.fpu import Fpu
 from ...spec.fpu import RoundingMode
+from ...spec.isa import OperandA, OperandB, Unit
+from ...spec.status import STALL_SLOTS, FaultCause, StallCause
+from ..fpu.fpu import Fpu
 from ..mem.bus import MemSignature
 from .alu import Alu, branch_taken
 from .csr import CsrFile
 from .decoder import Decoder, DecodedLayout, source_registers
 from .fetch import Fetch
-from ...spec.isa import OperandA, OperandB, Unit
 from .lsu import AddressCheck, Coalescer, LoadAlign, StoreFormat
 from .muldiv import Divider, Multiplier
 from .regfile import RegFile
@@ -58,10 +58,8 @@ FaultSignature = wiring.Signature({
     "addr": Out(32),     #: faulting address, jump target, illegal instruction word, SIMT operand
 })
 
-#: Per-cycle stall class while busy; an index into ``sim.result.STALL_CAUSES``.
-PerfSignature = wiring.Signature({"stall": Out(3)})
-
-_ISSUE, _IDLE, _HAZARD, _MEMORY, _BARRIER, _FETCH = range(6)
+#: Per-cycle stall class while busy: a :class:`~simtlab.spec.status.StallCause`.
+PerfSignature = wiring.Signature({"stall": Out((STALL_SLOTS - 1).bit_length())})
 _LOAD_TAG = 1 << 15     # dmem tag bit 15 marks a load; store responses are not waited for
 
 
@@ -634,15 +632,15 @@ class Core(wiring.Component):
             ]
         m.d.comb += [self.dbg.active.eq(warpctl.active), self.dbg.waiting.eq(warpctl.waiting)]
         with m.If(x_advance):
-            m.d.comb += self.perf.stall.eq(_ISSUE)
+            m.d.comb += self.perf.stall.eq(StallCause.ISSUE)
         with m.Elif(x_valid & (mem_op | ~m_ready)):
-            m.d.comb += self.perf.stall.eq(_MEMORY)
+            m.d.comb += self.perf.stall.eq(StallCause.MEMORY)
         with m.Elif(x_valid & div_wait):    # divide, FP iteration or an FP result not ready yet
-            m.d.comb += self.perf.stall.eq(_HAZARD)
+            m.d.comb += self.perf.stall.eq(StallCause.HAZARD)
         with m.Elif(~x_valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
-            m.d.comb += self.perf.stall.eq(_BARRIER)
+            m.d.comb += self.perf.stall.eq(StallCause.BARRIER)
         with m.Elif(~x_valid & ~(fetch.head_valid & warpctl.active).any()):
-            m.d.comb += self.perf.stall.eq(_FETCH)
+            m.d.comb += self.perf.stall.eq(StallCause.FETCH)
         with m.Else():
-            m.d.comb += self.perf.stall.eq(_IDLE)
+            m.d.comb += self.perf.stall.eq(StallCause.IDLE)
         return m

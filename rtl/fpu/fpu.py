@@ -4,11 +4,11 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ...spec.fpu import FpuOp
 from .compare import Compare
 from .convert import FloatToInt
 from .divsqrt import DivSqrt
 from .fma import Fma
-from ...spec.fpu import FpuOp
 from .layouts import RoundRequest
 from .round import Rounder
 from .unpack import unpack

@@ -47,7 +47,7 @@ class SimtTop(wiring.Component):
     dbg : Out(debug_signature(warps, threads))
         Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps.
     perf : Out(PerfSignature)
-        ``perf__stall``: the stall class of each cycle (``sim.result.STALL_CAUSES``).
+        ``perf__stall``: the stall class of each cycle (a ``simtlab.spec.status.StallCause``).
 
     With a tile (``config.tile``), also:
 

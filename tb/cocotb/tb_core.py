@@ -17,10 +17,10 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
 
-from simtlab.spec.csr import DCR
-from simtlab.spec.status import FaultCause
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
+from simtlab.spec.csr import DCR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause
 
 from ..rtl import asm
 

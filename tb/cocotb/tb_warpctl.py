@@ -20,8 +20,8 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from simtlab.spec.status import FaultCause
 from simtlab.rtl.core.simt import SimtOp
+from simtlab.spec.status import FaultCause
 
 PERIOD_NS = 10
 PC = 0x8000_0100

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from simtlab import Device, ElfError, KernelFailed, KernelFault, WatchdogTimeout
-from simtlab.spec.status import FaultCause
 from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause
 
 BACKENDS = ("rtl", "emu")
 

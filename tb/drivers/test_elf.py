@@ -5,12 +5,12 @@ import struct
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
 from simtlab.drivers.elf import Program, load_elf, write_program
 from simtlab.errors import ElfError
 from simtlab.kernels.catalog import EXAMPLES
 from simtlab.kernels.compile import ISA_DIR, compile_kernel
+from simtlab.spec.memory import MemoryMap
 
 CONFIG = SimtConfig(name="test")
 

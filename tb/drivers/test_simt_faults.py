@@ -3,8 +3,8 @@
 import pytest
 
 from simtlab import Device, KernelFault, WatchdogTimeout
-from simtlab.spec.status import FaultCause
 from simtlab.config import SimtConfig
+from simtlab.spec.status import FaultCause
 
 CONFIG = SimtConfig(name="2x4", warps=2, threads=4)
 

@@ -14,15 +14,15 @@ import re
 import numpy as np
 import pytest
 
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
 from simtlab.drivers import tile_layout as lay
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.device import Buffer
-from simtlab.spec.tile_limits import PDP_MAX_WIDTH
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.spec import tile_regs
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.tile_limits import PDP_MAX_WIDTH
 from simtlab.spec.tile_limits import ConvShape, conv_fits
 
 CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")

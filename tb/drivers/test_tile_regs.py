@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from simtlab.spec.memory import MemoryMap
 from simtlab.drivers import gen_header, regs
 from simtlab.spec import tile_regs
+from simtlab.spec.memory import MemoryMap
 from simtlab.spec.tile_regs import Field, Register, Unit, check
 
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from simtlab import Device
-from simtlab.spec.memory import MemoryMap
-from simtlab.errors import TileFault
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.codesign import codesign
 from simtlab.drivers.tile import TileDriver, read_trace
+from simtlab.errors import TileFault
+from simtlab.spec.memory import MemoryMap
 from simtlab.tb.drivers.test_tile_driver import DC, int8, ref_conv
 
 SEED = 20261122

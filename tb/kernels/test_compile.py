@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simtlab.spec.csr import DCR
-from simtlab.spec.memory import MemoryMap
-from simtlab.spec.status import RunStatus
 from simtlab.config import SimtConfig
 from simtlab.drivers.elf import load_elf, write_program
 from simtlab.errors import CompileError, ToolError
 from simtlab.kernels import compile as kc
 from simtlab.kernels.catalog import EXAMPLES, Buf, pack_args, spin_reference
 from simtlab.kernels.compile import ISA_DIR, compile_kernel, compiler_command, compiler_version
+from simtlab.spec.csr import DCR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import RunStatus
 
 from simtlab.sim.emulator import Emulator
 

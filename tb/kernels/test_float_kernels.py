@@ -13,8 +13,8 @@ from simtlab.config import SimtConfig
 from simtlab.drivers.bench import float_sgemm
 from simtlab.kernels.catalog import (FLOAT_EXAMPLES, Buf, exp_approx_f32, fma_f32, fmax_f32,
                                      sgemm_f_case, softmax_f_reference)
-from simtlab.spec.fpu import FpuOp
 from simtlab.sim.fp import execute
+from simtlab.spec.fpu import FpuOp
 
 SEED = 20261122
 EMU_SHAPES = ((1, 1), (4, 4), (2, 8), (4, 16))

@@ -5,13 +5,13 @@ import re
 
 import pytest
 
-from simtlab.spec.status import RunStatus
 from simtlab.config import SimtConfig
 from simtlab.drivers.elf import load_elf, write_program
 from simtlab.kernels import fp_isa_gen
 from simtlab.kernels.compile import ISA_DIR, compile_kernel
-from simtlab.spec.fpu import Flags, FpuOp
 from simtlab.sim.emulator import Emulator
+from simtlab.spec.fpu import Flags, FpuOp
+from simtlab.spec.status import RunStatus
 
 CONFIG = SimtConfig()
 

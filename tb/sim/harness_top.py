@@ -46,9 +46,9 @@ from amaranth.back import verilog
 from amaranth.lib import fifo, wiring
 from amaranth.lib.wiring import In, Out
 
+from simtlab.config import SimtConfig
 from simtlab.spec.csr import DCR
 from simtlab.spec.memory import MemoryMap
-from simtlab.config import SimtConfig
 
 __all__ = [
     "Mode",

@@ -9,12 +9,12 @@ import struct
 import numpy as np
 import pytest
 
-from simtlab.spec.csr import CSR, DCR
-from simtlab.spec.status import FaultCause, RunStatus
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.result import trace_dtype
+from simtlab.spec.csr import CSR, DCR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause, RunStatus
 
 BASE = MemoryMap.CODE_BASE
 HEAP = MemoryMap.HEAP_BASE

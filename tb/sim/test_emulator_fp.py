@@ -6,14 +6,14 @@ import struct
 
 import pytest
 
-from simtlab.spec.csr import CSR
-from simtlab.spec.status import FaultCause, RunStatus
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
-from simtlab.spec.fpu import Flags, FpuOp
 from simtlab.sim import fp
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import format_record
+from simtlab.spec.csr import CSR
+from simtlab.spec.fpu import Flags, FpuOp
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause, RunStatus
 
 from .test_emulator import csrrs, csrrw, csrrwi, enc_i, enc_r, i, li, load, store
 from .test_emulator_simt import B, LA, T0, assemble, csrr, tmc, wspawn

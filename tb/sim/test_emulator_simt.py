@@ -10,13 +10,13 @@ import struct
 import numpy as np
 import pytest
 
-from simtlab.spec.csr import CSR
-from simtlab.spec.status import FaultCause, RunStatus
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import compare_traces, format_record, make_trace
 from simtlab.sim.result import WarpDump, trace_dtype
+from simtlab.spec.csr import CSR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause, RunStatus
 
 from .test_emulator import BRANCHES, enc_b, enc_j, i, jalr, li, load, r, store
 

@@ -14,13 +14,13 @@ import time
 import numpy as np
 import pytest
 
-from simtlab.spec.csr import DCR
-from simtlab.spec.status import FaultCause, RunStatus
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
 from simtlab.sim import build
 from simtlab.sim.model import VerilatorModel
 from simtlab.sim.result import STALL_CAUSES, WarpDump, trace_dtype
+from simtlab.spec.csr import DCR
+from simtlab.spec.memory import MemoryMap
+from simtlab.spec.status import FaultCause, RunStatus
 from simtlab.tb.sim import harness_top
 from simtlab.tb.sim.harness_top import TAIL_STORES, Mode, copy_record, warp_dbg
 

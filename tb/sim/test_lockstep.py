@@ -5,11 +5,11 @@ import struct
 import numpy as np
 import pytest
 
-from simtlab.spec.memory import MemoryMap
 from simtlab.config import SimtConfig
 from simtlab.sim.emulator import Emulator
 from simtlab.sim.lockstep import Divergence, compare_traces, format_record, make_trace
 from simtlab.sim.result import trace_dtype
+from simtlab.spec.memory import MemoryMap
 
 BASE = MemoryMap.CODE_BASE
 

@@ -4,8 +4,8 @@ import pytest
 from amaranth.sim import Simulator
 
 from simtlab.config import SimtConfig
-from simtlab.spec.status import FaultCause
 from simtlab.rtl.soc.top import SimtTop
+from simtlab.spec.status import FaultCause
 from tb.rtl import asm
 
 BASE = 0x8000_0000

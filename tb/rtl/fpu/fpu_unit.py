@@ -11,8 +11,8 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
-from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 from simtlab.sim.unit import build_unit
+from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 
 __all__ = [
     "TOP",

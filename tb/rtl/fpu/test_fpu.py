@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 from simtlab.rtl.fpu.fpu import Fpu
-from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 from simtlab.sim.fp import execute
+from simtlab.spec.fpu import LATENCY, FpuOp, Latency
 
 from ...conftest import SEED
 from .fpu_unit import FpuUnit, build_fpu, fpu_verilog

@@ -7,11 +7,11 @@ from amaranth import Elaboratable, Module
 from amaranth.lib import wiring
 from amaranth.sim import Simulator
 
-from simtlab.spec.memory import MemoryMap
 from simtlab.drivers import regs as regmodel
 from simtlab.rtl.mem.arbiter import MemArbiter
 from simtlab.rtl.soc.mmio import MmioBridge
 from simtlab.rtl.tile.regbus import TileRegisters
+from simtlab.spec.memory import MemoryMap
 
 SEED = 11
 LOAD = 1 << 15

@@ -11,9 +11,9 @@ from amaranth.sim import Simulator
 from simtlab.config import TileConfig
 from simtlab.drivers.tile_layout import pack_weights
 from simtlab.drivers.tile_ref import conv2d
-from simtlab.spec.tile_limits import ConvShape
 from simtlab.rtl.tile.conv import conv_config
 from simtlab.rtl.tile.csc import CSC
+from simtlab.spec.tile_limits import ConvShape
 
 TILE = TileConfig(cbuf_banks=4, cbuf_bank_bytes=1024)
 

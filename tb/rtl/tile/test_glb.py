@@ -5,8 +5,8 @@ import pytest
 from amaranth.sim import Simulator
 
 from simtlab.drivers import regs
-from simtlab.spec import tile_regs
 from simtlab.rtl.tile.glb import Glb, interrupt_sources
+from simtlab.spec import tile_regs
 
 from .test_regblock import bus_read, bus_write, word
 

@@ -14,9 +14,9 @@ from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.spec import tile_regs
 from simtlab.rtl.tile.regblock import DROPPED_WIDTH, RegBusSignature, UnitRegisters, unit_signature
 from simtlab.rtl.tile.regbus import TILE_ADDR_WIDTH, TileRegisters, cfgrom_constants
+from simtlab.spec import tile_regs
 
 PINGPONG = [u for u in tile_regs.UNITS if u.pingpong]
 

@@ -17,8 +17,8 @@ from simtlab.drivers import tile as driver_mod
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
-from simtlab.spec.tile_limits import FAULT_WATCHDOG
 from simtlab.rtl.tile.tile import Tile
+from simtlab.spec.tile_limits import FAULT_WATCHDOG
 
 from ...drivers.test_tile_driver import FakeTile, int8, ref_conv
 
