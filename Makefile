@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean-cache clean
+.PHONY: demo test bench generate venv clean-cache clean
 
 venv: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m simtlab.drivers.cli build --config default
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider tb
+
+# Rewrite the files generated from simtlab/spec (headers, link.ld's MEMORY block, register and ISA docs).
+generate: $(STAMP)
+	$(PY) -m simtlab.spec.generate
 
 bench: $(STAMP)
 	$(VENV)/bin/simtlab bench

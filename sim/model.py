@@ -15,20 +15,19 @@ import tempfile
 import numpy as np
 
 from ..config import SimtConfig
-from ..spec.status import RunStatus
+from ..spec.status import HarnessError, RunStatus
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel"]
 
-_KINDS = {"ram": 1, "io": 2, "mmio": 3}
 _ERRORS = {
-    -1: "bad simulator handle",
-    -2: "bad argument",
-    -3: "address range not in a ram region",
-    -4: "this model library was built without waveform support (build with trace=True)",
-    -5: "could not open the waveform file",
-    -6: "out of memory",
-    -7: "run() before start()",
+    HarnessError.EHANDLE: "bad simulator handle",
+    HarnessError.EARG: "bad argument",
+    HarnessError.EUNMAPPED: "address range not in a ram region",
+    HarnessError.ENOTSUP: "this model library was built without waveform support (build with trace=True)",
+    HarnessError.EIO: "could not open the waveform file",
+    HarnessError.ENOMEM: "out of memory",
+    HarnessError.ESTATE: "run() before start()",
 }
 _U32 = ctypes.c_uint32
 _U64 = ctypes.c_uint64
@@ -158,7 +157,7 @@ class VerilatorModel:
         self._handle = ctypes.c_void_p(handle)
         for region in config.regions:
             self._check(self._lib.sim_add_region(self._handle, region.base, region.size,
-                                                 _KINDS[region.kind]), f"region {region.name}")
+                                                 region.kind.code), f"region {region.name}")
         if trace_waves is not None:
             if not self._lib.sim_has_waves():
                 self.close()
@@ -207,7 +206,7 @@ class VerilatorModel:
         except TypeError:
             raise TypeError(f"data must be bytes-like, not {type(data).__name__}") from None
         rc = self._lib.sim_write_mem(self._h(), addr, data, len(data))
-        if rc == -3:
+        if rc == HarnessError.EUNMAPPED:
             raise self._ram_error(addr, len(data))
         self._check(rc, "write_mem")
 
@@ -217,7 +216,7 @@ class VerilatorModel:
         size = _int("size", size, 0, 2**32)
         buf = ctypes.create_string_buffer(size)
         rc = self._lib.sim_read_mem(self._h(), addr, buf, size)
-        if rc == -3:
+        if rc == HarnessError.EUNMAPPED:
             raise self._ram_error(addr, size)
         self._check(rc, "read_mem")
         return buf.raw[:size]

@@ -19,8 +19,8 @@
 // Memory requests move whole blocks: the address is block aligned (low bits ignored), a read returns
 // the whole block (byte i at bits 8i..8i+7 of rsp__data), a write writes the bytes whose `be` bit is
 // set. Memory is a sparse byte array behind a table of 65536 pointers to lazily allocated 64 KiB pages
-// (unwritten memory reads 0). Region kinds: 1 = ram, 2 = io, 3 = mmio; a request whose block does not
-// lie in one ram or io region gets err=1 and has no side effect. io reads return zeros; an io write
+// (unwritten memory reads 0). Region kinds: KIND_RAM, KIND_IO, KIND_MMIO (simtlab_spec.h); a request
+// whose block does not lie in one ram or io region gets err=1 and has no side effect. io reads return zeros; an io write
 // whose `be` covers IO_COUT appends that byte to the console; one that covers any byte of IO_EXIT
 // (4 bytes) ends the run with the little-endian value of the enabled bytes.
 //
@@ -29,7 +29,7 @@
 // store instruction that issued it retires, so the retire trace ends with it (as the golden model's
 // does). A SIMT store may issue several write requests (one per block), so the harness cannot number
 // stores by their requests; it assumes the store that issued the ending write is the next store to
-// retire (opcodes STORE 0x23 / STORE-FP 0x27), counting from the stores retired before the cycle in
+// retire (the store opcodes of simtlab_spec.h), counting from the stores retired before the cycle in
 // which the ending write was accepted (a store retiring in that very cycle counts). That holds for a
 // load/store unit that works on one memory instruction at a time and retires a store no earlier than
 // the cycle its last request is accepted. The run ends DRAIN_LIMIT cycles after the ending write at
@@ -52,6 +52,7 @@
 
 #include "Vsimtlab_top.h"
 #include "simtlab_harness_config.h"
+#include "simtlab_spec.h"
 #include "verilated.h"
 #ifdef SIMTLAB_TRACE
 #include "verilated_vcd_c.h"
@@ -146,42 +147,18 @@ CHECK_WIDTH(PORT(dbg, tmask), T * W);
 CHECK_WIDTH(PORT(dbg, active), W);
 CHECK_WIDTH(PORT(dbg, waiting), W);
 CHECK_WIDTH(PORT(dbg, barrier), 8 * W);
-CHECK_WIDTH(PORT(perf, stall), 3);
+CHECK_WIDTH(PORT(perf, stall), STALL_BITS);
 #undef CHECK_WIDTH
 
 // ---- constants ----------------------------------------------------------------------------------
-// Keep these in step with simtlab.config (RunStatus, MemoryMap) and sim/model.py.
-enum : int {
-    ST_RUNNING = 0,
-    ST_DONE = 1,
-    ST_TOHOST = 2,
-    ST_EXIT = 3,
-    ST_FAULT = 4,
-    ST_WATCHDOG = 5,
-};
-
-enum : int {
-    SIM_OK = 0,
-    SIM_EHANDLE = -1,    // NULL or unknown handle
-    SIM_EARG = -2,       // bad argument (NULL buffer, size, kind, window, warp)
-    SIM_EUNMAPPED = -3,  // memory range not inside one "ram" region
-    SIM_ENOTSUP = -4,    // waveforms requested from a build without tracing
-    SIM_EIO = -5,        // could not open the VCD file
-    SIM_ENOMEM = -6,     // allocation failed
-    SIM_ESTATE = -7,     // sim_run before sim_start
-};
-
-enum : int { KIND_RAM = 1, KIND_IO = 2, KIND_MMIO = 3 };
-
-constexpr uint32_t IO_COUT = 0x00000040u;
-constexpr uint32_t IO_EXIT = 0x00000080u;
+// Status, error, region-kind codes, IO addresses and stall slots come from simtlab_spec.h, generated
+// from simtlab.spec (python -m simtlab.spec.generate).
 constexpr uint64_t MAGIC = 0x73696d746c616232ull;  // "simtlab2"
 constexpr int RESET_CYCLES = 4;
 constexpr uint64_t DRAIN_LIMIT = 256;
 constexpr uint32_t PAGE_BITS = 16;
 constexpr uint32_t PAGE_SIZE = 1u << PAGE_BITS;
 constexpr uint32_t NUM_PAGES = 1u << (32 - PAGE_BITS);
-constexpr unsigned STALL_SLOTS = 8;  // perf__stall is 3 bits
 constexpr unsigned TRACE_WORDS = 5 + T;  // trace_dtype(T) in sim/result.py: 20 + 4T bytes
 
 static_assert(PAGE_SIZE % BLOCK == 0, "a block must not straddle pages");
@@ -512,8 +489,7 @@ void record_retire(Sim* sim) {
     uint32_t tmask = bits_of(t->PORT(retire, tmask), 0, T);
     sim->instret++;
     sim->thread_instrs += unsigned(__builtin_popcount(tmask));
-    uint32_t opcode = insn & 0x7Fu;
-    if (opcode == 0x23u || opcode == 0x27u) sim->stores_retired++;
+    if (is_store_opcode(insn & 0x7Fu)) sim->stores_retired++;
     if (!sim->trace_on) return;
     uint32_t rd = t->PORT(retire, rd) & 0x3Fu;  // 32-63: f registers
     size_t at = sim->trace.size();

@@ -2,7 +2,7 @@
 
 This table is the one source of every register address and bit position of the tile. From it come
 (a) the Python register model (``simtlab.drivers.regs``), (b) the kernels' C header
-(``kernels/runtime/nvdla_regs.h``, written by ``simtlab.drivers.gen_header``), (c) the register page
+(``kernels/runtime/nvdla_regs.h``, written by ``simtlab.spec.generate``), (c) the register page
 ``docs/registers.md`` (same generator) and, later, (d) the RTL register blocks and decoder. Tests
 regenerate (b) and (c) and compare them with the committed files.
 
