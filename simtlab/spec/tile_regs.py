@@ -3,8 +3,8 @@
 This table is the one source of every register address and bit position of the tile. From it come
 (a) the Python register model (``simtlab.drivers.regs``), (b) the kernels' C header
 (``kernels/runtime/nvdla_regs.h``, written by ``simtlab.spec.generate``), (c) the register page
-``docs/registers.md`` (same generator) and, later, (d) the RTL register blocks and decoder. Tests
-regenerate (b) and (c) and compare them with the committed files.
+``docs/registers.md`` (same generator) and (d) the RTL register blocks and decoder
+(``rtl/tile/regblock.py``). Tests regenerate (b) and (c) and compare them with the committed files.
 
 Unit bases, register offsets and field names/bit ranges follow NVDLA's nv_small map (NVDLA's register
 description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are NVDLA's, so NVDLA's
