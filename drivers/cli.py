@@ -102,8 +102,9 @@ def cmd_build(args):
 
 
 def cmd_info(args):
+    from ..cache import cache_dir
     from ..kernels.compile import compiler_command, compiler_version
-    from ..sim.build import cache_dir, tool_versions
+    from ..sim.build import tool_versions
     for name, version in tool_versions().items():
         print(f"{name}: {version}")
     print(f"kernel compiler: {' '.join(compiler_command())} ({compiler_version()})")
@@ -112,10 +113,10 @@ def cmd_info(args):
 
 
 def cmd_cache(args):
-    from ..sim.build import cache_dir, clear_cache
+    from ..cache import KINDS, cache_dir, clear_cache
     if args.clear:
-        clear_cache()
-        print(f"cleared {cache_dir()}")
+        count = clear_cache()
+        print(f"cleared {count} cached entries ({', '.join(KINDS)}) from {cache_dir()}")
     else:
         print(cache_dir())
     return 0
