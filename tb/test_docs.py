@@ -41,3 +41,36 @@ def test_readme_python_example_runs():
     finally:
         os.chdir(cwd)
     assert namespace["counters"].instrs > 0
+
+
+def _readme_table():
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "README.md").read_text()
+    table = text[text.index("## Where things are"):]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return root, rows
+
+
+def test_readme_folder_table_is_true():
+    """Every folder of the repository is in README's table, and every file it names exists."""
+    import re
+    root, rows = _readme_table()
+    folders = {re.match(r"\| `([^`]+)/`", row).group(1): row for row in rows}
+    packages = {p.parent.name for p in root.glob("*/__init__.py")}
+    assert packages | {"docs"} <= set(folders), f"folders missing from README: {packages - set(folders)}"
+    for folder, row in folders.items():
+        assert (root / folder).is_dir(), folder
+        what = row.split("|")[2]
+        for name in re.findall(r"`([\w./-]+)`", what):
+            if name.endswith(("/", ".py", ".S", ".ld", ".h", ".c", ".cpp", ".md")):
+                hits = list((root / folder).rglob(name.rstrip("/"))) or list(root.rglob(name.rstrip("/")))
+                assert hits, f"README names `{name}` under {folder}/, which does not exist"
+        for link in re.findall(r"\]\(([^)]+)\)", what):
+            assert (root / link).is_file(), f"README links {link}, which does not exist"
+
+
+def test_every_doc_page_is_linked_from_readme():
+    root, rows = _readme_table()
+    docs_row = next(row for row in rows if row.startswith("| `docs/`"))
+    for page in sorted((root / "docs").glob("*.md")):
+        assert f"(docs/{page.name})" in docs_row, f"docs/{page.name} is not linked from README"
