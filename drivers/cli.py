@@ -21,7 +21,7 @@ import time
 
 from ..config import PRESETS
 from ..errors import KernelFailed, SimtlabError
-from ..spec.status import RunStatus
+from ..spec.status import DEFAULT_MAX_CYCLES
 
 __all__ = ["main"]
 
@@ -138,7 +138,7 @@ def main(argv=None):
 
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
     _add_config_options(p)
-    p.add_argument("--max-cycles", type=int, default=50_000_000, help="watchdog limit")
+    p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
     p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
                    help="cycles to dump with --vcd (default %(default)s)")

@@ -8,6 +8,7 @@ __all__ = [
     "FaultCause",
     "StallCause",
     "STALL_SLOTS",
+    "DEFAULT_MAX_CYCLES",
     "HarnessError",
 ]
 
@@ -106,6 +107,10 @@ class StallCause(enum.IntEnum):
     BARRIER = 4     #: execute empty while active warps wait at a barrier or are parked
     FETCH = 5       #: execute empty and no active warp has a fetched instruction
 
+
+#: The host's default watchdog: cycles a kernel may run before ``Device.wait`` (and ``simtlab run``)
+#: stop it and report every warp's PC.
+DEFAULT_MAX_CYCLES = 50_000_000
 
 #: Counter slots of the ``perf__stall`` port (its width is ``(STALL_SLOTS - 1).bit_length()``).
 STALL_SLOTS = 8

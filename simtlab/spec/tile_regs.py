@@ -25,7 +25,9 @@ writes reach; ``D_OP_ENABLE`` is set by software and cleared by hardware at the 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from .memory import MemoryMap
 
 __all__ = [
     "ACCESS",
@@ -48,8 +50,8 @@ ACCESS = {
     "w1s": "write 1 sets the matching status bit; reads 0",
 }
 
-#: Bytes of the tile's MMIO window (``MemoryMap.MMIO_SIZE``); every unit lies inside it.
-TILE_WINDOW = 0x1_0000
+#: Bytes of the tile's MMIO window; every unit lies inside it.
+TILE_WINDOW = MemoryMap.MMIO_SIZE
 
 #: Bytes of register space per unit (NVDLA's CSB: 4 KiB per unit).
 UNIT_SPACE = 0x1000
