@@ -74,3 +74,17 @@ def test_every_doc_page_is_linked_from_readme():
     docs_row = next(row for row in rows if row.startswith("| `docs/`"))
     for page in sorted((root / "docs").glob("*.md")):
         assert f"(docs/{page.name})" in docs_row, f"docs/{page.name} is not linked from README"
+
+
+def test_imports_in_the_docs_resolve():
+    """Every ``from simtlab... import ...`` line of the docs' examples imports."""
+    import importlib
+    import re
+    root = Path(__file__).resolve().parents[1]
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for module, names in re.findall(r"^from (simtlab[\w.]*) import ([\w, ]+)$", page.read_text(), re.M):
+            imported = importlib.import_module(module)
+            for name in names.split(","):
+                name = name.strip()
+                assert hasattr(imported, name) or importlib.util.find_spec(f"{module}.{name}"), \
+                    f"{page.name}: 'from {module} import {name}' fails"
