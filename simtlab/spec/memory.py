@@ -50,6 +50,12 @@ class RegionKind(str, enum.Enum):
     def code(self):
         return _KIND_CODES[self]
 
+    def __str__(self):          # "ram" in messages, as the plain strings were
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec)
+
 
 _KIND_CODES = {RegionKind.RAM: 1, RegionKind.IO: 2, RegionKind.MMIO: 3}
 
