@@ -12,7 +12,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..mem.bus import MemSignature
-from .scheduler import RoundRobin
+from ..common.round_robin import RoundRobin
 
 __all__ = [
     "FetchedLayout",
