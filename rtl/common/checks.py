@@ -1,12 +1,13 @@
 """Constructor-parameter checks shared by the RTL blocks: TypeError for a wrong kind, ValueError
 for a wrong value, each message naming the block, the parameter and the value."""
 
-from ...config import SimtConfig
+from ...config import Derived, SimtConfig
 
 __all__ = [
     "check_int",
     "check_bool",
     "check_config",
+    "check_derived",
 ]
 
 
@@ -32,3 +33,11 @@ def check_config(owner, config):
     if not isinstance(config, SimtConfig):
         raise TypeError(f"{owner} config must be a SimtConfig, not {config!r}")
     return config
+
+
+def check_derived(owner, derived):
+    """``derived`` is a :class:`~simtlab.config.Derived` (``SimtConfig.derive()``)."""
+    if not isinstance(derived, Derived):
+        raise TypeError(f"{owner} derived must be the Derived of SimtConfig.derive(), "
+                        f"not {derived!r}")
+    return derived

@@ -149,8 +149,7 @@ class Core(wiring.Component):
         rows = self._units
         pipelined = [row for row in rows if row.pipelined]
 
-        m.submodules.fetch = fetch = Fetch(warps=W, depth=derived.fetch_depth,
-                                           block_bytes=cfg.block_bytes)
+        m.submodules.fetch = fetch = Fetch(cfg)
         m.submodules.scheduler = scheduler = WarpScheduler(W)
         m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv, fpu=cfg.fpu)
         m.submodules.regfile = regfile = RegFile(warps=W, threads=T, fpu=cfg.fpu)

@@ -11,7 +11,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...spec.csr import CSR
 from ...spec.isa import Unit
-from ..common.checks import check_bool, check_int
+from ..common.checks import check_bool, check_derived, check_int
 from .decoder import DecodedLayout
 from .layouts import execute_layout, issue_layout, lanes_layout, memory_layout, result_layout
 
@@ -71,7 +71,7 @@ class Hazards(wiring.Component):
     Raises
     ------
     TypeError
-        ``fpu`` is not a bool, ``pipelined`` not an integer.
+        ``derived`` is not a Derived, ``fpu`` not a bool, ``pipelined`` not an integer.
     ValueError
         ``pipelined`` is negative.
     """
@@ -79,7 +79,7 @@ class Hazards(wiring.Component):
     def __init__(self, derived, *, pipelined=1, fpu=True):
         check_int("Hazards", "pipelined", pipelined, 0)
         self._fpu = check_bool("Hazards", "fpu", fpu)
-        self._derived = derived
+        self._derived = check_derived("Hazards", derived)
         ops = data.ArrayLayout(lanes_layout(derived), 3)
         super().__init__({
             "d": In(issue_layout(derived)),
