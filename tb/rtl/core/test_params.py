@@ -1,7 +1,6 @@
+# amaranth: UnusedElaboratable=no
 """Constructor checks of the core's blocks (every error message), the derived sizes, and the
 execute-unit table's consistency checks."""
-
-# amaranth: UnusedElaboratable=no
 
 import dataclasses
 
