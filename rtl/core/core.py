@@ -38,7 +38,7 @@ from .lsu import Lsu
 from .regfile import RegFile
 from .scheduler import WarpScheduler
 from .simt import SimtOp, WarpControl
-from .units import LaneOperands, Protocol, exec_units
+from .units import LaneOperands, exec_units
 
 __all__ = [
     "FaultSignature",
@@ -253,7 +253,7 @@ class Core(wiring.Component):
         x_fflags = Signal(5)    # of the flagged operations that finish in X (fdiv, fsqrt)
         flags = 0
         for row in rows:
-            if row.flags and (Protocol.COMBINATIONAL in row.latency or row.iterative):
+            if row.flags and row.result_in_x:
                 for lane in range(T):
                     flags |= Mux(x.tmask[lane], units[row.name][lane].flags, 0)
         m.d.comb += x_fflags.eq(flags)
@@ -377,7 +377,7 @@ class Core(wiring.Component):
                 with m.Case(Unit.SIMT):
                     m.d.comb += result[lane].eq(warpctl.result)
                 for row in rows[1:]:
-                    if Protocol.COMBINATIONAL in row.latency or row.iterative:
+                    if row.result_in_x:
                         with m.Case(*row.units):
                             m.d.comb += result[lane].eq(units[row.name][lane].result)
                 with m.Default():

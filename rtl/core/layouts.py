@@ -6,7 +6,6 @@ Fields of one name mean the same thing in every stage, so :func:`same_fields` co
 the next in one statement.
 """
 
-from amaranth import *
 from amaranth.lib import data
 
 from .decoder import DecodedLayout

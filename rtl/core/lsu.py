@@ -7,7 +7,7 @@ The per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py`
 """
 
 from amaranth import *
-from amaranth.lib import data, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..common.checks import check_config

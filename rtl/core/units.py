@@ -123,6 +123,12 @@ class ExecUnit:
     def iterative(self):
         return Protocol.ITERATIVE in self.latency
 
+    @property
+    def result_in_x(self):
+        """Some of its operations finish in X (combinational or iterative): it drives ``result``
+        (and ``flags``)."""
+        return Protocol.COMBINATIONAL in self.latency or self.iterative
+
     def selected(self, unit):
         """X's instruction goes to this unit (``unit`` is the decoded Unit)."""
         return Cat(unit == u for u in self.units).any()
@@ -167,9 +173,10 @@ EXEC_UNITS = (
 )
 
 
-def exec_units(config, table=EXEC_UNITS):
-    """The rows ``config`` has, checked against the decode table: every instruction of a row's
-    units uses a protocol the row supports, and no Unit belongs to two rows.
+def exec_units(config, table=None):
+    """The rows of ``table`` (default :data:`EXEC_UNITS`) that ``config`` has, checked against the
+    decode table: every instruction of a row's units uses a protocol the row supports, and no Unit
+    belongs to two rows.
 
     Raises
     ------
@@ -177,7 +184,7 @@ def exec_units(config, table=EXEC_UNITS):
         The first row is not the ALU, a Unit is in two rows, or an instruction needs a protocol its
         unit does not have.
     """
-    rows = [row for row in table if row.enabled(config)]
+    rows = [row for row in (EXEC_UNITS if table is None else table) if row.enabled(config)]
     if not rows or rows[0].units != (Unit.ALU,):
         raise ValueError("the first execute unit must be the ALU (X's default result)")
     owner = {}
