@@ -164,7 +164,7 @@ class Core(wiring.Component):
             units[row.name] = [row.build(cfg) for _ in range(T)]
             for lane, unit in enumerate(units[row.name]):
                 m.submodules[f"{row.name}_{lane}"] = unit
-        alus = units["alu"]
+        alus = units[rows[0].name]     # the ALU row (exec_units checks it is first)
         wiring.connect(m, wiring.flipped(self.imem), fetch.bus)
         wiring.connect(m, wiring.flipped(self.dmem), lsu.dmem)
 
