@@ -68,11 +68,6 @@ class TileConfig:
         return self.cbuf_banks * self.cbuf_bank_bytes
 
 
-def _bits(count):
-    """Bits of a number in 0..count-1 (at least 1, so a one-entry index is still a port)."""
-    return max(1, (count - 1).bit_length())
-
-
 @dataclass(frozen=True, kw_only=True)
 class Derived:
     """Sizes computed once from a :class:`SimtConfig` (:meth:`SimtConfig.derive`); the RTL reads
@@ -82,8 +77,6 @@ class Derived:
     ----------
     warps, threads:
         Copied from the configuration.
-    warp_bits, lane_bits:
-        Bits of a warp number and of a lane number (at least 1).
     mem_tag_width:
         Tag bits of the core's ``imem``/``dmem`` ports.
     load_tag:
@@ -98,18 +91,13 @@ class Derived:
         Bits of a byte offset and of a word index inside one memory block.
     load_fifo_depth:
         Load requests in flight (the LSU's routing FIFO): 2 * max(threads, warps).
-    reg_count, reg_bits:
-        Architectural registers per warp (x0-x31, plus f0-f31 with the FPU) and the bits of their
-        numbers as the register file stores them; decoded register numbers are always 6 bits.
     ipdom_depth:
         IPDOM stack entries per warp (two per divergent split).
-    barriers, barrier_bits:
-        Barrier table entries and the bits of a barrier index.
+    barriers:
+        Barrier table entries.
     """
     warps: int
     threads: int
-    warp_bits: int
-    lane_bits: int
     mem_tag_width: int
     load_tag: int
     fetch_warp_bits: int
@@ -118,11 +106,8 @@ class Derived:
     block_offset_bits: int
     block_word_bits: int
     load_fifo_depth: int
-    reg_count: int
-    reg_bits: int
     ipdom_depth: int
     barriers: int
-    barrier_bits: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,8 +228,6 @@ class SimtConfig:
         return Derived(
             warps=self.warps,
             threads=self.threads,
-            warp_bits=_bits(self.warps),
-            lane_bits=_bits(self.threads),
             mem_tag_width=16,
             load_tag=1 << 15,
             fetch_warp_bits=5,
@@ -253,11 +236,8 @@ class SimtConfig:
             block_offset_bits=(self.block_bytes - 1).bit_length(),
             block_word_bits=(self.block_bytes // 4 - 1).bit_length(),
             load_fifo_depth=2 * max(self.threads, self.warps),
-            reg_count=64 if self.fpu else 32,
-            reg_bits=6 if self.fpu else 5,
             ipdom_depth=self.ipdom_depth,
             barriers=self.num_barriers,
-            barrier_bits=_bits(self.num_barriers),
         )
 
     def stack_pointer(self, hart_id):

@@ -79,21 +79,19 @@ def test_every_block_builds_from_a_valid_config():
 
 
 @pytest.mark.parametrize("config, want", [
-    (SimtConfig(), dict(warp_bits=1, lane_bits=1, fetch_depth=8, load_fifo_depth=2, reg_count=64,
-                        ipdom_depth=2, barriers=2, barrier_bits=1, block_offset_bits=6,
-                        block_word_bits=4)),
-    (SimtConfig(warps=4, threads=16, mem_latency=1), dict(warp_bits=2, lane_bits=4, fetch_depth=4,
-                                                          load_fifo_depth=32, ipdom_depth=30,
-                                                          barriers=4, barrier_bits=2)),
+    (SimtConfig(), dict(fetch_depth=8, load_fifo_depth=2, ipdom_depth=2, barriers=2,
+                        block_offset_bits=6, block_word_bits=4)),
+    (SimtConfig(warps=4, threads=16, mem_latency=1), dict(fetch_depth=4, load_fifo_depth=32,
+                                                          ipdom_depth=30, barriers=4)),
     (SimtConfig(warps=8, threads=2, mem_latency=8, fpu=False),
-     dict(warp_bits=3, lane_bits=1, fetch_depth=16, load_fifo_depth=16, reg_count=32, reg_bits=5,
-          ipdom_depth=2, barriers=8, barrier_bits=3)),
+     dict(fetch_depth=16, load_fifo_depth=16, ipdom_depth=2, barriers=8)),
 ])
 def test_derive(config, want):
     derived = config.derive()
     assert isinstance(derived, Derived)
     assert {key: getattr(derived, key) for key in want} == want
     assert derived.load_tag == 1 << 15 and derived.mem_tag_width == 16
+    assert (derived.fetch_warp_bits, derived.fetch_epoch_bits) == (5, 4)
     assert derived.ipdom_depth == config.ipdom_depth and derived.barriers == config.num_barriers
     with pytest.raises(dataclasses.FrozenInstanceError):
         derived.warps = 2
