@@ -465,7 +465,7 @@ class Core(wiring.Component):
             m.d.sync += [running.eq(1), self.fault.valid.eq(0),
                          d.valid.eq(0), x.valid.eq(0), ms.valid.eq(0), w.valid.eq(0)]
 
-        # ---- Observation: warp dump and stall classes ---------------------------------------------
+        # ---- Observation: warp dump and stall classes -----------------------------------------
         for warp in range(W):
             m.d.comb += [
                 self.dbg.pc[warp].eq(Mux(x.valid & (x.warp == warp), x.pc,

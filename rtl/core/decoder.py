@@ -38,7 +38,7 @@ DecodedLayout = data.StructLayout({
     "imm": 32,
     "fpu_op": FpuOp,
     "pipelined": 1,      #: a two-stage operation (Latency.PIPELINED): its result exists in M, not X
-    "iterative": 1,      #: an iterative operation (div, fdiv, fsqrt): holds X until its unit is done
+    "iterative": 1,      #: an iterative operation (div, fdiv, fsqrt): holds X until it is done
     "uses_rm": 1,        #: funct3 is a rounding mode
 })
 

@@ -30,8 +30,8 @@ class Hazards(wiring.Component):
       hands to X is W's when W writes that register of that warp (``d_ops``).
     * **FP results** (``fp_wait``): a pipelined operation's value exists only at the end of M; an
       instruction of the same warp in X that reads its rd waits one cycle and takes it from W.
-    * **fflags** (``csr_wait``): flags accrue as an FP instruction leaves M; a CSR access to fflags or
-      fcsr of that warp waits for it.
+    * **fflags** (``csr_wait``): flags accrue as an FP instruction leaves M; a CSR access to fflags
+      or fcsr of that warp waits for it.
     * **Load-use** (``behind_load``): a warp with a load in D, in X or in its collector issues
       nothing until the load retired, which also keeps its retire order.
 
@@ -112,9 +112,9 @@ class Hazards(wiring.Component):
         for lane in range(T):
             for k in range(operands):
                 hit = ms.valid & ms.wb & (ms.warp == x.warp) & (ms.rd == x_rs[k]) & ms.tmask[lane]
+                from_w = w_forward(x.warp, x_rs[k], lane, self.x_ops[k][lane])
                 m.d.comb += [
-                    self.ops[k][lane].eq(Mux(hit, ms.data[lane],
-                                             w_forward(x.warp, x_rs[k], lane, self.x_ops[k][lane]))),
+                    self.ops[k][lane].eq(Mux(hit, ms.data[lane], from_w)),
                     self.d_ops[k][lane].eq(w_forward(d.warp, d_rs[k], lane, self.rdata[k][lane])),
                 ]
 

@@ -86,8 +86,8 @@ class ExecUnit:
     stall : StallCause
         The class of the cycles X waits for it (``perf__stall``).
     flags : bool
-        It raises FP exception flags (``flags`` and, if pipelined, ``p_flags``): they accrue into the
-        warp's fflags as its instruction leaves M.
+        It raises FP exception flags (``flags`` and, if pipelined, ``p_flags``): they accrue into
+        the warp's fflags as its instruction leaves M.
     enabled : callable(SimtConfig) -> bool
         Whether a configuration has it (its instructions are then decoded).
     """
