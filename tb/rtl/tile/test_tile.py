@@ -13,7 +13,7 @@ from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.drivers import tile as driver_mod
+from simtlab.drivers import tile_validate as driver_mod
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
