@@ -20,6 +20,7 @@ from . import tile_ref
 __all__ = [
     "integer",
     "PoolParams",
+    "pool_params",
     "ConvLayer",
     "PoolLayer",
     "SdpLayer",

@@ -14,7 +14,7 @@ from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
-from ...spec.tile_limits import ConvShape, conv_fits, weight_bytes
+from ...spec.tile_limits import conv_fits, weight_bytes
 from ..mem.bus import MemSignature
 from .cacc import CACC
 from .cbuf import CBUF
