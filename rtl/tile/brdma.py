@@ -42,8 +42,8 @@ class OperandLoader(wiring.Component):
 
     Members
     -------
-    cfg : In(unit_config("SDP_RDMA"))
-        SDP_RDMA's ``D_`` register fields (``layouts.unit_config``). Read: ``bs_base_addr_low``,
+    cfg : In(CONFIG)
+        The SDP_RDMA ``D_`` register fields this block reads (:attr:`CONFIG`): ``bs_base_addr_low``,
         ``brdma_data_size``, ``brdma_data_use``. Hold them stable from ``start`` to ``done``.
     channel : In(13)
         Channels - 1 of the layer (SDP's ``D_DATA_CUBE_CHANNEL``: SDP's tables are indexed by
@@ -74,6 +74,11 @@ class OperandLoader(wiring.Component):
         On a parameter of the wrong kind or value.
     """
 
+    #: ``cfg``'s layout: the SDP_RDMA register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("SDP_RDMA", reads=("bs_base_addr_low", "brdma_data_size",
+                                            "brdma_data_use"))
+
     def __init__(self, *, max_channels, block_bytes=64):
         for name, value in (("max_channels", max_channels), ("block_bytes", block_bytes)):
             if not isinstance(value, int) or isinstance(value, bool):
@@ -81,10 +86,11 @@ class OperandLoader(wiring.Component):
         if not 1 <= max_channels <= 8192:
             raise ValueError(f"max_channels must be from 1 to 8192, not {max_channels!r}")
         if not 8 <= block_bytes <= 256 or block_bytes & (block_bytes - 1):
-            raise ValueError(f"block_bytes must be a power of two from 8 to 256, not {block_bytes!r}")
+            raise ValueError(f"block_bytes must be a power of two from 8 to 256, "
+                             f"not {block_bytes!r}")
         self._max_channels, self._block_bytes = max_channels, block_bytes
         super().__init__({
-            "cfg": In(unit_config("SDP_RDMA")),
+            "cfg": In(self.CONFIG),
             "channel": In(13),
             "start": In(1),
             "done": Out(1),

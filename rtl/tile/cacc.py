@@ -43,8 +43,8 @@ class CACC(wiring.Component):
     -------
     i : In(stream.Signature(StructLayout(slot, first, last, psum), always_ready=True))
         Partial sums from CMAC, at most one vector per cycle; no backpressure.
-    cfg : In(unit_config("CACC"))
-        CACC's ``D_`` register fields (``layouts.unit_config``); CACC reads ``clip_truncate``
+    cfg : In(CONFIG)
+        The CACC ``D_`` register field this block reads (:attr:`CONFIG`): ``clip_truncate``
         (``D_CLIP_CFG``; hold it steady during a layer).
     o : Out(stream.Signature(StructLayout(slot, data), always_ready=True))
         Final int32 vectors, ``latency`` cycles after the ``last`` input; the consumer takes all.
@@ -57,6 +57,10 @@ class CACC(wiring.Component):
     combinationally). Resources: ``depth x atom_k x acc_width`` flip-flops, AtomK adders, AtomK
     barrel shifters; a later version may move the slots into block RAM with a forwarding path.
     """
+
+    #: ``cfg``'s layout: the CACC register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CACC", reads=("clip_truncate",))
 
     latency = 2
 
@@ -80,7 +84,7 @@ class CACC(wiring.Component):
                 "last": 1,
                 "psum": data.ArrayLayout(signed(self._psum_width), atom_k),
             }), always_ready=True)),
-            "cfg": In(unit_config("CACC")),
+            "cfg": In(self.CONFIG),
             "o": Out(stream.Signature(data.StructLayout({
                 "slot": range(depth),
                 "data": data.ArrayLayout(signed(32), atom_k),

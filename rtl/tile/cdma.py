@@ -50,8 +50,8 @@ class CDMA(wiring.Component):
 
     Members
     -------
-    cfg : In(unit_config("CDMA"))
-        CDMA's ``D_`` register fields (``layouts.unit_config``). Read: ``datain_width``,
+    cfg : In(CONFIG)
+        The CDMA ``D_`` register fields this block reads (:attr:`CONFIG`): ``datain_width``,
         ``datain_height``, ``datain_channel`` (``D_DATAIN_SIZE_0/1``, each N-1);
         ``dain_addr_low_0`` (feature base, atom aligned); ``line_stride``, ``surf_stride`` (bytes,
         atom aligned); ``weight_addr_low`` (256 B aligned; 64 B suffice here); ``weight_bytes``
@@ -90,6 +90,13 @@ class CDMA(wiring.Component):
     share that rate about half and half until one of them is complete.
     """
 
+    #: ``cfg``'s layout: the CDMA register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CDMA",
+                         reads=("datain_width", "datain_height", "datain_channel",
+                                "dain_addr_low_0", "line_stride", "surf_stride",
+                                "weight_addr_low", "weight_bytes", "data_bank"))
+
     def __init__(self, *, tile=TileConfig(), outstanding=8, lookahead=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
@@ -102,7 +109,7 @@ class CDMA(wiring.Component):
         self._depth = tile.cbuf_bank_bytes // tile.atom_c
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         super().__init__({
-            "cfg": In(unit_config("CDMA")),
+            "cfg": In(self.CONFIG),
             "start": In(1),
             "done": Out(1),
             "dma": Out(MemSignature(data_width=8 * _BLOCK, tag_width=16)),

@@ -21,7 +21,6 @@ from .cbuf import CBUF
 from .cdma import CDMA
 from .cmac import CMAC
 from .csc import CSC
-from .layouts import unit_config
 
 __all__ = [
     "CONV_CONFIG",
@@ -29,10 +28,9 @@ __all__ = [
     "Conv",
 ]
 
-#: :class:`Conv`'s ``cfg``: the configuration of each unit with one (CMAC's ``D_MISC_CFG`` has
-#: nothing the datapath reads), in its register block's layout (``layouts.unit_config``).
-CONV_CONFIG = data.StructLayout({name.lower(): unit_config(name)
-                                 for name in ("CDMA", "CSC", "CACC")})
+#: :class:`Conv`'s ``cfg``: the fields each of its blocks reads (``CDMA.CONFIG``, ...) of its
+#: unit's ``D_`` registers (CMAC's ``D_MISC_CFG`` has nothing the datapath reads).
+CONV_CONFIG = data.StructLayout({"cdma": CDMA.CONFIG, "csc": CSC.CONFIG, "cacc": CACC.CONFIG})
 
 
 def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_stride=None,
@@ -98,9 +96,9 @@ class Conv(wiring.Component):
     Members
     -------
     cfg : In(CONV_CONFIG)
-        ``cfg.cdma``, ``cfg.csc``, ``cfg.cacc``: the ``D_`` register fields of CDMA, CSC and
-        CACC (``layouts.unit_config``), passed to :class:`CDMA`, :class:`CSC` and
-        :class:`CACC`; hold them stable from ``start`` to ``done``.
+        ``cfg.cdma``, ``cfg.csc``, ``cfg.cacc``: the ``CONFIG`` of :class:`CDMA`, :class:`CSC`
+        and :class:`CACC` (their units' ``D_`` register fields they read), passed on to them;
+        hold them stable from ``start`` to ``done``.
     start : In(1)
     done : Out(1)
     dma : Out(MemSignature(data_width=512, tag_width=16))

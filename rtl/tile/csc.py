@@ -66,8 +66,8 @@ class CSC(wiring.Component):
 
     Members
     -------
-    cfg : In(unit_config("CSC"))
-        CSC's ``D_`` register fields (``layouts.unit_config``). Read: ``datain_width_ext``,
+    cfg : In(CONFIG)
+        The CSC ``D_`` register fields this block reads (:attr:`CONFIG`): ``datain_width_ext``,
         ``datain_height_ext``, ``datain_channel_ext`` (``D_DATAIN_SIZE_EXT_0/1``: input width,
         height, channels, N-1); ``weight_width_ext``, ``weight_height_ext`` (kernel width S and
         height R, N-1); ``weight_kernel`` (kernels K, N-1); ``dataout_width`` (output width,
@@ -102,6 +102,15 @@ class CSC(wiring.Component):
         atom was issued (waiting for CBUF data, weights or credits); cleared by ``start``.
     """
 
+    #: ``cfg``'s layout: the CSC register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CSC",
+                         reads=("datain_width_ext", "datain_height_ext", "datain_channel_ext",
+                                "weight_width_ext", "weight_height_ext", "weight_kernel",
+                                "dataout_width", "atomics", "conv_x_stride_ext",
+                                "conv_y_stride_ext", "x_dilation_ext", "y_dilation_ext",
+                                "pad_left", "pad_top", "pad_value", "data_bank"))
+
     def __init__(self, *, tile=TileConfig(), credits=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
@@ -114,7 +123,7 @@ class CSC(wiring.Component):
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         atom = data.ArrayLayout(signed(8), tile.atom_c)
         super().__init__({
-            "cfg": In(unit_config("CSC")),
+            "cfg": In(self.CONFIG),
             "start": In(1),
             "done": Out(1),
             "dat": In(memory.ReadPort.Signature(addr_width=addr_width, shape=atom)),

@@ -1,12 +1,14 @@
 """The tile's configuration layouts: each unit's ``D_`` register fields as one struct.
 
 Place in the tile: ``UnitRegisters.cfg`` (regblock.py, the consumer group's copy of a unit's
-``D_`` registers) -> the unit's engine, whose ``cfg`` port has the same layout, so the tile top
-connects them in one statement (``engine.cfg.eq(registers.sdp.cfg)``). Every field name, width and
-signedness comes from ``simtlab.spec.tile_regs``: a field added to the table reaches the register
-block and every engine of its unit with no other edit. The feature DMAs (``WDMA``,
-``FeatureReader``) walk a cube described by :class:`FeatureCube` whichever unit's registers
-describe it.
+``D_`` registers, layout ``unit_config(unit)``) -> the unit's engines, whose ``cfg`` port has
+``unit_config(unit, reads=...)``: the same members, restricted to the fields the engine reads,
+so the tile top connects them in one statement (``sdp.cfg.eq(narrow(registers.sdp.cfg,
+SDP.CONFIG))``) and copies (with clock gating) only what an engine uses. Every field name, width
+and signedness comes from ``simtlab.spec.tile_regs``: a field added to the table reaches the
+register block with no other edit, and an engine when it names the field in its ``reads``. The
+feature DMAs (``WDMA``, ``FeatureReader``) walk a cube described by :class:`FeatureCube`
+whichever unit's registers describe it.
 """
 
 from functools import cache
@@ -20,6 +22,7 @@ __all__ = [
     "field_shape",
     "config_fields",
     "unit_config",
+    "narrow",
     "FeatureCube",
     "feature_cube",
 ]
@@ -52,7 +55,7 @@ def config_fields(unit):
 
 
 @cache
-def _unit_config(unit):
+def _unit_config(unit, reads):
     fields = {}
     for r, f in config_fields(unit):
         name = f.name.lower()
@@ -61,17 +64,46 @@ def _unit_config(unit):
                              f"members are named after fields, so field names must be unique "
                              f"within a unit")
         fields[name] = field_shape(f)
+    if reads is not None:
+        unknown = [name for name in reads if name not in fields]
+        if unknown:
+            raise ValueError(f"reads: {', '.join(map(repr, unknown))} not a configuration field "
+                             f"of unit {unit.name}; those are {', '.join(fields)}")
+        fields = {name: shape for name, shape in fields.items() if name in reads}
     return data.StructLayout(fields)
 
 
-def unit_config(unit):
+def unit_config(unit, reads=None):
     """The configuration layout of a ping-pong unit (``tile_regs.Unit`` or name): one member per
     :func:`config_fields` field, named after it in lower case (``D_DATAIN_SIZE_0.DATAIN_WIDTH`` ->
-    ``datain_width``), with :func:`field_shape`. N-1 fields hold N-1, as in the register.
+    ``datain_width``), with :func:`field_shape`, in table order. N-1 fields hold N-1, as in the
+    register. This is the register block's ``cfg``.
 
-    Raises ``TypeError`` for a unit of the wrong kind, ``ValueError`` for a unit without groups or
-    a field name used twice in the unit, ``KeyError`` for an unknown unit name."""
-    return _unit_config(_as_unit(unit))
+    ``reads``: an engine's own layout, the same members restricted to the names it reads (an
+    engine gets just what it uses; a field the table gains reaches no engine until one reads it).
+
+    Raises ``TypeError`` for a unit of the wrong kind, ``ValueError`` for a unit without groups, a
+    field name used twice in the unit or a ``reads`` name that is not one of its fields,
+    ``KeyError`` for an unknown unit name."""
+    if reads is not None:
+        if isinstance(reads, str) or not all(isinstance(name, str) for name in reads):
+            raise TypeError(f"reads must be a collection of field names, not {reads!r}")
+        reads = frozenset(reads)
+    return _unit_config(_as_unit(unit), reads)
+
+
+def narrow(cfg, layout):
+    """The members of ``layout`` (an engine's :func:`unit_config` with ``reads``) picked out of
+    ``cfg`` (a view of the whole unit's layout, e.g. ``UnitRegisters.cfg``) by name, as a view
+    of ``layout``: ``engine.cfg.eq(narrow(registers.sdp.cfg, SDP.CONFIG))``. ``ValueError`` if a
+    member is missing from ``cfg`` or has another shape there."""
+    source = cfg.shape()
+    parts = []
+    for name, member in data.Layout.cast(layout):
+        if name not in source.members or source.members[name] != member.shape:
+            raise ValueError(f"cfg has no member {name!r} of shape {member.shape!r}")
+        parts.append(Value.cast(cfg[name]).as_unsigned())
+    return data.View(layout, Cat(*parts))
 
 
 class FeatureCube(data.Struct):

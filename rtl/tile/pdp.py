@@ -80,8 +80,8 @@ class PDP(wiring.Component):
         The walker still takes (or waits for) input atoms of the layer: it can outlast ``done``
         when the last input lines end no window (they are consumed after the last output). A
         user that must know all input was taken (the tile's layer end) waits for it to fall.
-    cfg : In(unit_config("PDP"))
-        PDP's ``D_`` register fields (``layouts.unit_config``). Read: ``cube_in_width``,
+    cfg : In(CONFIG)
+        The PDP ``D_`` register fields this block reads (:attr:`CONFIG`): ``cube_in_width``,
         ``cube_in_height``, ``cube_in_channel``, ``cube_out_width``, ``cube_out_height``
         (``D_DATA_CUBE_IN_*``/``OUT_*``, N - 1; the output size must be ``(in + pads - kernel) //
         stride + 1`` in each dimension, the driver computes it); ``pooling_method``
@@ -116,6 +116,16 @@ class PDP(wiring.Component):
         On a parameter of the wrong kind or value.
     """
 
+    #: ``cfg``'s layout: the PDP register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("PDP",
+                         reads=("cube_in_width", "cube_in_height", "cube_in_channel",
+                                "cube_out_width", "cube_out_height", "pooling_method",
+                                "kernel_width", "kernel_height", "kernel_stride_width",
+                                "kernel_stride_height", "recip_kernel_width",
+                                "recip_kernel_height", "pad_left", "pad_top", "pad_right",
+                                "pad_bottom", "pad_value_1x"))
+
     latency = 4
 
     def __init__(self, *, atom=8, max_width=128):
@@ -135,7 +145,7 @@ class PDP(wiring.Component):
             "done": Out(1),
             "busy": Out(1),
             "walking": Out(1),
-            "cfg": In(unit_config("PDP")),
+            "cfg": In(self.CONFIG),
             "stall_cycles": Out(32),
             "layer_cycles": Out(32),
         })

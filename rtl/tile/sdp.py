@@ -112,8 +112,8 @@ class SDP(wiring.Component):
         High for the one cycle in which the layer's last output atom is accepted on ``o``.
     busy : Out(1)
         From ``start`` to ``done``.
-    cfg : In(unit_config("SDP"))
-        SDP's ``D_`` register fields (``layouts.unit_config``). Read: ``width``, ``height``,
+    cfg : In(CONFIG)
+        The SDP ``D_`` register fields this block reads (:attr:`CONFIG`): ``width``, ``height``,
         ``channel`` (``D_DATA_CUBE_*``: W - 1, H - 1, C - 1); the ``D_DP_BS_CFG`` switches
         ``bs_bypass``, ``bs_alu_bypass``, ``bs_mul_bypass``, ``bs_mul_prelu``,
         ``bs_relu_bypass`` and ``bs_alu_algo`` (:class:`AluAlgo`); ``bs_alu_src`` and
@@ -145,6 +145,15 @@ class SDP(wiring.Component):
         On a parameter of the wrong kind or value.
     """
 
+    #: ``cfg``'s layout: the SDP register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("SDP",
+                         reads=("width", "height", "channel", "bs_bypass", "bs_alu_bypass",
+                                "bs_alu_algo", "bs_mul_bypass", "bs_mul_prelu", "bs_relu_bypass",
+                                "bs_alu_src", "bs_alu_shift_value", "bs_alu_operand",
+                                "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
+                                "cvt_offset", "cvt_scale", "cvt_shift"))
+
     latency = 4
 
     def __init__(self, *, atom_k=8, max_channels=512):
@@ -163,7 +172,7 @@ class SDP(wiring.Component):
             "start": In(1),
             "done": Out(1),
             "busy": Out(1),
-            "cfg": In(unit_config("SDP")),
+            "cfg": In(self.CONFIG),
             "param": In(stream.Signature(data.StructLayout({
                 "operand": SDPOperand,
                 "channel": range(max_channels),

@@ -4,9 +4,9 @@ Place in the SoC: MMIO bridge -> ``Tile.regs``; ``Tile.dma`` -> the SoC's memory
 ``Tile.irq`` -> the host / kernels. Inside: ``TileRegisters`` (regbus.py) -> per-unit ``cfg`` ->
 ``Conv`` (CDMA -> CBUF -> CSC -> CMAC -> CACC) -> ``SDP`` -> ``PDP`` -> write DMAs, plus the read
 DMAs of SDP (its input cube, rdma.py, and per-channel operands, brdma.py) and PDP, all on one
-memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its unit's configuration
-on one ``cfg`` port whose layout (layouts.py) is the unit's register block ``cfg``, so the top
-loads it in one statement per engine.
+memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its configuration on one
+``cfg`` port: the fields it reads (its ``CONFIG``, layouts.py) of its unit's register block
+``cfg``, loaded in one statement per engine.
 """
 
 from amaranth import *
@@ -18,9 +18,12 @@ from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS,
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
 from .brdma import OperandLoader
+from .cacc import CACC
+from .cdma import CDMA
 from .conv import Conv
+from .csc import CSC
 from .dma_arbiter import DmaArbiter
-from .layouts import feature_cube
+from .layouts import feature_cube, narrow
 from .pdp import PDP
 from .rdma import FeatureReader
 from .regblock import RegBusSignature
@@ -242,18 +245,19 @@ class Tile(wiring.Component):
             connect(m, arbiter=arbiter.bus, tile=flipped(self.dma))
             req_offered = arbiter.bus.req.valid
 
-        # Configuration: each engine's cfg has its unit's register block cfg layout (the consumer
-        # group's copy of the unit's D_ fields); the feature DMAs walk the cube their unit's
-        # registers describe (PDP writes its output cube with its input's channels).
+        # Configuration: each engine's cfg is the fields it reads (its CONFIG) of its unit's
+        # register block cfg (the consumer group's copy of the unit's D_ fields); the feature DMAs
+        # walk the cube their unit's registers describe (PDP writes its output cube with its
+        # input's channels). With gating these are tile_dp copies, of the fields read only.
         sc, pc = registers.sdp.cfg, registers.pdp.cfg
         rc, prc = registers.sdp_rdma.cfg, registers.pdp_rdma.cfg
         m.d[cfg_d] += [
-            conv.cfg.cdma.eq(registers.cdma.cfg),
-            conv.cfg.csc.eq(registers.csc.cfg),
-            conv.cfg.cacc.eq(registers.cacc.cfg),
-            sdp.cfg.eq(sc),
-            pdp.cfg.eq(pc),
-            brdma.cfg.eq(rc),
+            conv.cfg.cdma.eq(narrow(registers.cdma.cfg, CDMA.CONFIG)),
+            conv.cfg.csc.eq(narrow(registers.csc.cfg, CSC.CONFIG)),
+            conv.cfg.cacc.eq(narrow(registers.cacc.cfg, CACC.CONFIG)),
+            sdp.cfg.eq(narrow(sc, SDP.CONFIG)),
+            pdp.cfg.eq(narrow(pc, PDP.CONFIG)),
+            brdma.cfg.eq(narrow(rc, OperandLoader.CONFIG)),
             brdma.channel.eq(sc.channel),
             mrdma.cfg.eq(feature_cube(
                 width=rc.width, height=rc.height, channel=rc.channel, base=rc.src_base_addr_low,

@@ -5,6 +5,7 @@ same on a unit's register block and on its engines, so one statement connects th
 import pytest
 from amaranth import *
 from amaranth.lib import data
+from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
 from simtlab.rtl.tile.brdma import OperandLoader
@@ -13,7 +14,7 @@ from simtlab.rtl.tile.cdma import CDMA
 from simtlab.rtl.tile.conv import CONV_CONFIG
 from simtlab.rtl.tile.csc import CSC
 from simtlab.rtl.tile.layouts import (FeatureCube, config_fields, feature_cube, field_shape,
-                                      unit_config)
+                                      narrow, unit_config)
 from simtlab.rtl.tile.pdp import PDP
 from simtlab.rtl.tile.rdma import FeatureReader
 from simtlab.rtl.tile.regblock import unit_signature
@@ -35,18 +36,45 @@ def test_unit_config_is_the_tables_d_fields():
     assert field_shape(sdp.register("D_CVT_SCALE").field("CVT_SCALE")) == signed(16)
 
 
-def test_every_engine_takes_its_units_register_layout():
+def test_every_engine_reads_its_units_register_fields():
+    """An engine's cfg is its unit's register layout restricted to the fields it reads: same
+    names and shapes, table order; the tile narrows the register block's cfg to it."""
     tile = TileConfig(cbuf_banks=4, cbuf_bank_bytes=1024)
     engines = {"CDMA": CDMA(tile=tile), "CSC": CSC(tile=tile), "CACC": CACC(),
                "SDP": SDP(), "PDP": PDP(), "SDP_RDMA": OperandLoader(max_channels=64)}
     for name, engine in engines.items():
-        regs_cfg = unit_signature(tile_regs.unit(name)).members["cfg"].shape
-        assert engine.signature.members["cfg"].shape == regs_cfg == unit_config(name), name
-    # Conv's cfg: one member per unit it joins (Conv.__init__ declares In(CONV_CONFIG)).
-    assert dict(CONV_CONFIG.members) == {name.lower(): unit_config(name)
-                                         for name in ("CDMA", "CSC", "CACC")}
+        full = unit_signature(tile_regs.unit(name)).members["cfg"].shape
+        assert full == unit_config(name), name
+        layout = engine.signature.members["cfg"].shape
+        assert layout is type(engine).CONFIG
+        assert list(layout.members) == [n for n in full.members if n in layout.members], name
+        assert all(full.members[n] == shape for n, shape in layout.members.items()), name
+    assert list(CDMA.CONFIG.members)[:3] == ["datain_width", "datain_height", "datain_channel"]
+    assert list(CACC.CONFIG.members) == ["clip_truncate"]
+    # Conv's cfg: one member per block it joins (Conv.__init__ declares In(CONV_CONFIG)).
+    assert dict(CONV_CONFIG.members) == {"cdma": CDMA.CONFIG, "csc": CSC.CONFIG,
+                                         "cacc": CACC.CONFIG}
     for dma in (WDMA(), FeatureReader()):
         assert dma.signature.members["cfg"].shape is FeatureCube
+
+
+def test_narrow_picks_fields_by_name():
+    full = Signal(unit_config("SDP"))
+    view = narrow(full, SDP.CONFIG)
+    assert view.shape() is SDP.CONFIG
+    sim = Simulator(Module())
+    got = {}
+
+    async def bench(ctx):
+        ctx.set(full, {"width": 7, "cvt_offset": -9, "dst_base_addr_low": 0x1234, "cvt_shift": 3})
+        got.update(width=ctx.get(view.width), cvt_offset=ctx.get(view.cvt_offset),
+                   cvt_shift=ctx.get(view.cvt_shift))
+
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == dict(width=7, cvt_offset=-9, cvt_shift=3)
+    with pytest.raises(ValueError, match="cfg has no member 'width'"):
+        narrow(Signal(unit_config("CACC")), SDP.CONFIG)
 
 
 def test_a_new_field_reaches_the_layout():
@@ -62,6 +90,11 @@ def test_a_new_field_reaches_the_layout():
 
 
 def test_layout_errors():
+    with pytest.raises(ValueError, match=r"reads: 'colour' not a configuration field of unit "
+                                         r"CACC; those are .*clip_truncate"):
+        unit_config("CACC", reads=("clip_truncate", "colour"))
+    with pytest.raises(TypeError, match="reads must be a collection of field names, not 'clip"):
+        unit_config("CACC", reads="clip_truncate")
     with pytest.raises(ValueError, match="unit GLB has no D_ register groups"):
         unit_config("GLB")
     with pytest.raises(TypeError, match="unit must be a tile_regs.Unit or a unit name, not 3"):
