@@ -9,6 +9,8 @@ from amaranth import *
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from .layouts import unit_config
+
 __all__ = [
     "CACC",
 ]
@@ -19,9 +21,10 @@ class CACC(wiring.Component):
 
     For every input ``i`` (one atomic op's AtomK partial sums for slot ``i.p.slot``) the slot's
     accumulators become ``psum`` if ``i.p.first`` else ``acc + psum``. If ``i.p.last``, the new sums
-    are also truncated and sent on ``o``: ``int32_sat(round_shift(sum, clip))`` with rounding half away
-    from zero (``simtlab.drivers.tile_ref.cacc_truncate``); each saturated lane adds one to
-    ``sat_count`` (NVDLA's ``D_OUT_SATURATION``), which ``sat_clear`` zeroes (at layer start).
+    are also truncated and sent on ``o``: ``int32_sat(round_shift(sum, cfg.clip_truncate))`` with
+    rounding half away from zero (``simtlab.drivers.tile_ref.cacc_truncate``); each saturated lane
+    adds one to ``sat_count`` (NVDLA's ``D_OUT_SATURATION``), which ``sat_clear`` zeroes (at layer
+    start).
 
     Sums are exact while they fit ``acc_width`` bits: with the default 34 (NVDLA's int34) for every
     layer with C x R x S <= 2**19 (sums of at most 2**19 products of magnitude <= 2**14); the driver
@@ -40,8 +43,9 @@ class CACC(wiring.Component):
     -------
     i : In(stream.Signature(StructLayout(slot, first, last, psum), always_ready=True))
         Partial sums from CMAC, at most one vector per cycle; no backpressure.
-    clip : In(5)
-        ``D_CLIP_CFG.CLIP_TRUNCATE``; hold it steady during a layer.
+    cfg : In(CONFIG)
+        The CACC ``D_`` register field this block reads (:attr:`CONFIG`): ``clip_truncate``
+        (``D_CLIP_CFG``; hold it steady during a layer).
     o : Out(stream.Signature(StructLayout(slot, data), always_ready=True))
         Final int32 vectors, ``latency`` cycles after the ``last`` input; the consumer takes all.
     sat_count : Out(32)
@@ -53,6 +57,10 @@ class CACC(wiring.Component):
     combinationally). Resources: ``depth x atom_k x acc_width`` flip-flops, AtomK adders, AtomK
     barrel shifters; a later version may move the slots into block RAM with a forwarding path.
     """
+
+    #: ``cfg``'s layout: the CACC register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CACC", reads=("clip_truncate",))
 
     latency = 2
 
@@ -76,7 +84,7 @@ class CACC(wiring.Component):
                 "last": 1,
                 "psum": data.ArrayLayout(signed(self._psum_width), atom_k),
             }), always_ready=True)),
-            "clip": In(5),
+            "cfg": In(self.CONFIG),
             "o": Out(stream.Signature(data.StructLayout({
                 "slot": range(depth),
                 "data": data.ArrayLayout(signed(32), atom_k),
@@ -124,7 +132,7 @@ class CACC(wiring.Component):
 
         # Stage 2: round half away from zero on the magnitude, restore the sign, saturate, count.
         half = Signal(width)
-        m.d.comb += half.eq((Const(1, width + 1) << self.clip) >> 1)
+        m.d.comb += half.eq((Const(1, width + 1) << self.cfg.clip_truncate) >> 1)
         saturated = []
         for k, final in enumerate(finals):
             negative = final < 0
@@ -132,8 +140,8 @@ class CACC(wiring.Component):
             rounded = Signal(signed(width + 2), name=f"rounded_{k}")
             m.d.comb += [
                 magnitude.eq(Mux(negative, -final, final)),
-                rounded.eq(Mux(negative, -((magnitude + half) >> self.clip),
-                               (magnitude + half) >> self.clip)),
+                rounded.eq(Mux(negative, -((magnitude + half) >> self.cfg.clip_truncate),
+                               (magnitude + half) >> self.cfg.clip_truncate)),
             ]
             high, low = rounded > (1 << 31) - 1, rounded < -(1 << 31)
             saturated.append(high | low)

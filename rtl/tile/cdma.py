@@ -12,6 +12,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
 from ..mem.bus import MemSignature
+from .layouts import unit_config
 
 __all__ = [
     "CDMA",
@@ -49,18 +50,13 @@ class CDMA(wiring.Component):
 
     Members
     -------
-    datain_width, datain_height, datain_channel : In(13)
-        ``D_DATAIN_SIZE_0/1``: input width, height and channels, each N-1.
-    dain_addr_low : In(32)
-        ``D_DAIN_ADDR_LOW_0``: feature base (atom aligned).
-    line_stride, surf_stride : In(32)
-        ``D_LINE_STRIDE``, ``D_SURF_STRIDE``: bytes (atom aligned).
-    weight_addr_low : In(32)
-        ``D_WEIGHT_ADDR_LOW``: weight base (256 B aligned; 64 B suffice here).
-    weight_bytes : In(32)
-        ``D_WEIGHT_BYTES``: bytes of the blob, a multiple of 128 (copied whole, padding included).
-    data_bank : In(5)
-        ``D_BANK.DATA_BANK``: feature banks - 1 (weights start in the next bank).
+    cfg : In(CONFIG)
+        The CDMA ``D_`` register fields this block reads (:attr:`CONFIG`): ``datain_width``,
+        ``datain_height``, ``datain_channel`` (``D_DATAIN_SIZE_0/1``, each N-1);
+        ``dain_addr_low_0`` (feature base, atom aligned); ``line_stride``, ``surf_stride`` (bytes,
+        atom aligned); ``weight_addr_low`` (256 B aligned; 64 B suffice here); ``weight_bytes``
+        (bytes of the blob, a multiple of 128, copied whole, padding included); ``data_bank``
+        (``D_BANK.DATA_BANK``: feature banks - 1, the weights start in the next bank).
     start : In(1)
         Begins the load (the configuration is held stable until ``done``).
     done : Out(1)
@@ -94,6 +90,13 @@ class CDMA(wiring.Component):
     share that rate about half and half until one of them is complete.
     """
 
+    #: ``cfg``'s layout: the CDMA register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CDMA",
+                         reads=("datain_width", "datain_height", "datain_channel",
+                                "dain_addr_low_0", "line_stride", "surf_stride",
+                                "weight_addr_low", "weight_bytes", "data_bank"))
+
     def __init__(self, *, tile=TileConfig(), outstanding=8, lookahead=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
@@ -106,15 +109,7 @@ class CDMA(wiring.Component):
         self._depth = tile.cbuf_bank_bytes // tile.atom_c
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         super().__init__({
-            "datain_width": In(13),
-            "datain_height": In(13),
-            "datain_channel": In(13),
-            "dain_addr_low": In(32),
-            "line_stride": In(32),
-            "surf_stride": In(32),
-            "weight_addr_low": In(32),
-            "weight_bytes": In(32),
-            "data_bank": In(5),
+            "cfg": In(self.CONFIG),
             "start": In(1),
             "done": Out(1),
             "dma": Out(MemSignature(data_width=8 * _BLOCK, tag_width=16)),
@@ -182,7 +177,7 @@ class CDMA(wiring.Component):
         w_wanted = Signal()
         m.d.comb += w_wanted.eq(w_entry < self.wt_need + self._lookahead)
         cgroups_m1 = Signal(13)
-        m.d.comb += cgroups_m1.eq(self.datain_channel >> a_bits)
+        m.d.comb += cgroups_m1.eq(self.cfg.datain_channel >> a_bits)
 
         sel_w = Signal()
         m.d.comb += sel_w.eq(w_pending & (w_wanted | ~f_pending))
@@ -219,17 +214,17 @@ class CDMA(wiring.Component):
 
         with m.If(self.start):
             m.d.sync += [
-                f_addr.eq(self.dain_addr_low),
-                line_addr.eq(self.dain_addr_low),
-                sl_addr.eq(self.dain_addr_low),
-                f_remain.eq(self.datain_width + 1),
+                f_addr.eq(self.cfg.dain_addr_low_0),
+                line_addr.eq(self.cfg.dain_addr_low_0),
+                sl_addr.eq(self.cfg.dain_addr_low_0),
+                f_remain.eq(self.cfg.datain_width + 1),
                 f_pending.eq(1),
                 line.eq(0),
                 surf.eq(0),
-                w_addr.eq(self.weight_addr_low),
-                w_remain.eq(self.weight_bytes >> a_bits),
-                w_pending.eq(self.weight_bytes >> a_bits != 0),
-                w_entry.eq((self.data_bank + 1) << row_bits),
+                w_addr.eq(self.cfg.weight_addr_low),
+                w_remain.eq(self.cfg.weight_bytes >> a_bits),
+                w_pending.eq(self.cfg.weight_bytes >> a_bits != 0),
+                w_entry.eq((self.cfg.data_bank + 1) << row_bits),
             ]
         with m.Elif(issue):
             m.d.sync += tag.eq(tag + 1)
@@ -241,20 +236,20 @@ class CDMA(wiring.Component):
             with m.Else():
                 m.d.sync += [f_addr.eq(f_addr + (count << a_bits)), f_remain.eq(f_remain - count)]
                 with m.If(f_remain == count):                    # the line ends with this block
-                    m.d.sync += f_remain.eq(self.datain_width + 1)
+                    m.d.sync += f_remain.eq(self.cfg.datain_width + 1)
                     with m.If(surf != cgroups_m1):              # same line, next surface
                         m.d.sync += [
                             surf.eq(surf + 1),
-                            sl_addr.eq(sl_addr + self.surf_stride),
-                            f_addr.eq(sl_addr + self.surf_stride),
+                            sl_addr.eq(sl_addr + self.cfg.surf_stride),
+                            f_addr.eq(sl_addr + self.cfg.surf_stride),
                         ]
-                    with m.Elif(line != self.datain_height):    # next line, surface 0
+                    with m.Elif(line != self.cfg.datain_height):    # next line, surface 0
                         m.d.sync += [
                             surf.eq(0),
                             line.eq(line + 1),
-                            line_addr.eq(line_addr + self.line_stride),
-                            sl_addr.eq(line_addr + self.line_stride),
-                            f_addr.eq(line_addr + self.line_stride),
+                            line_addr.eq(line_addr + self.cfg.line_stride),
+                            sl_addr.eq(line_addr + self.cfg.line_stride),
+                            f_addr.eq(line_addr + self.cfg.line_stride),
                         ]
                     with m.Else():
                         m.d.sync += f_pending.eq(0)
@@ -308,20 +303,20 @@ class CDMA(wiring.Component):
                 m.d.sync += [wr_col.eq(0), wr_cg.eq(wr_cg + 1), wr_cgbase.eq(wr_cgbase + hw)]
                 with m.If(wr_cg == cgroups_m1):
                     m.d.sync += [wr_cg.eq(0), wr_cgbase.eq(0), lines_done.eq(lines_done + 1),
-                                 wr_hbase.eq(wr_hbase + self.datain_width + 1)]
+                                 wr_hbase.eq(wr_hbase + self.cfg.datain_width + 1)]
             with m.Else():
                 m.d.sync += wr_col.eq(wr_col + 1)
 
         # --- counters ---------------------------------------------------------------------
         with m.If(self.start):
             m.d.sync += [
-                hw.eq((self.datain_height + 1) * (self.datain_width + 1)),
+                hw.eq((self.cfg.datain_height + 1) * (self.cfg.datain_width + 1)),
                 wr_hbase.eq(0),
                 wr_cgbase.eq(0),
                 wr_col.eq(0),
                 wr_cg.eq(0),
                 lines_done.eq(0),
-                wt_cursor.eq((self.data_bank + 1) << row_bits),
+                wt_cursor.eq((self.cfg.data_bank + 1) << row_bits),
                 self.stall_cycles.eq(0),
                 self.bytes_read.eq(0),
                 self.error.eq(0),

@@ -14,7 +14,7 @@ from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
-from ...spec.tile_limits import ConvShape, conv_fits, weight_bytes
+from ...spec.tile_limits import conv_fits, weight_bytes
 from ..mem.bus import MemSignature
 from .cacc import CACC
 from .cbuf import CBUF
@@ -23,24 +23,22 @@ from .cmac import CMAC
 from .csc import CSC
 
 __all__ = [
+    "CONV_CONFIG",
     "conv_config",
     "Conv",
 ]
 
-#: CDMA and CSC configuration ports, re-exported by :class:`Conv` as ``cdma_<name>``/``csc_<name>``.
-CDMA_PORTS = ("datain_width", "datain_height", "datain_channel", "dain_addr_low", "line_stride",
-              "surf_stride", "weight_addr_low", "weight_bytes", "data_bank")
-CSC_PORTS = ("datain_width_ext", "datain_height_ext", "datain_channel_ext", "weight_width_ext",
-             "weight_height_ext", "weight_kernel", "dataout_width", "atomics",
-             "conv_x_stride_ext", "conv_y_stride_ext", "x_dilation_ext", "y_dilation_ext",
-             "pad_left", "pad_top", "pad_value", "data_bank")
+#: :class:`Conv`'s ``cfg``: the fields each of its blocks reads (``CDMA.CONFIG``, ...) of its
+#: unit's ``D_`` registers (CMAC's ``D_MISC_CFG`` has nothing the datapath reads).
+CONV_CONFIG = data.StructLayout({"cdma": CDMA.CONFIG, "csc": CSC.CONFIG, "cacc": CACC.CONFIG})
 
 
 def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_stride=None,
                 surf_stride=None, pad_value=0, clip_truncate=0, data_banks=None,
                 weight_banks=None):
-    """The :class:`Conv` configuration port values (``{port name: value}``) of a layer, i.e.
-    the register fields a driver writes; checks the layer with :func:`conv_fits`."""
+    """The :class:`Conv` ``cfg`` value of a layer (``{"cdma": {field: value}, "csc": ...,
+    "cacc": ...}``, fields named as in :data:`CONV_CONFIG`, the others 0), i.e. the register
+    fields a driver writes that the datapath reads; checks the layer with :func:`conv_fits`."""
     data_banks, weight_banks = conv_fits(shape, tile, data_banks=data_banks,
                                          weight_banks=weight_banks)
     s, a = shape, tile.atom_c
@@ -48,7 +46,7 @@ def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_str
     surf = s.height * line if surf_stride is None else surf_stride
     common = {"data_bank": data_banks - 1}
     cdma = dict(common, datain_width=s.width - 1, datain_height=s.height - 1,
-                datain_channel=s.channels - 1, dain_addr_low=feature_addr, line_stride=line,
+                datain_channel=s.channels - 1, dain_addr_low_0=feature_addr, line_stride=line,
                 surf_stride=surf, weight_addr_low=weight_addr,
                 weight_bytes=weight_bytes(s, tile))
     csc = dict(common, datain_width_ext=s.width - 1, datain_height_ext=s.height - 1,
@@ -58,10 +56,7 @@ def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_str
                conv_x_stride_ext=s.stride[1] - 1, conv_y_stride_ext=s.stride[0] - 1,
                x_dilation_ext=s.dilation[1] - 1, y_dilation_ext=s.dilation[0] - 1,
                pad_left=s.padding[2], pad_top=s.padding[0], pad_value=pad_value)
-    config = {f"cdma_{k}": v for k, v in cdma.items()}
-    config.update({f"csc_{k}": v for k, v in csc.items()})
-    config["cacc_clip_truncate"] = clip_truncate
-    return config
+    return {"cdma": cdma, "csc": csc, "cacc": {"clip_truncate": clip_truncate}}
 
 
 class Conv(wiring.Component):
@@ -100,18 +95,10 @@ class Conv(wiring.Component):
 
     Members
     -------
-    cdma_<field> : In(...)
-        CDMA register fields: ``datain_width``, ``datain_height``, ``datain_channel`` (N-1),
-        ``dain_addr_low``, ``line_stride``, ``surf_stride``, ``weight_addr_low``,
-        ``weight_bytes``, ``data_bank`` (N-1); see :class:`CDMA`.
-    csc_<field> : In(...)
-        CSC register fields: ``datain_width_ext``, ``datain_height_ext``,
-        ``datain_channel_ext``, ``weight_width_ext``, ``weight_height_ext``,
-        ``weight_kernel``, ``dataout_width``, ``atomics``, ``conv_x/y_stride_ext``,
-        ``x/y_dilation_ext`` (all N-1), ``pad_left``, ``pad_top``, ``pad_value``, ``data_bank``
-        (N-1); see :class:`CSC`.
-    cacc_clip_truncate : In(5)
-        ``CACC.D_CLIP_CFG.CLIP_TRUNCATE``.
+    cfg : In(CONV_CONFIG)
+        ``cfg.cdma``, ``cfg.csc``, ``cfg.cacc``: the ``CONFIG`` of :class:`CDMA`, :class:`CSC`
+        and :class:`CACC` (their units' ``D_`` register fields they read), passed on to them;
+        hold them stable from ``start`` to ``done``.
     start : In(1)
     done : Out(1)
     dma : Out(MemSignature(data_width=512, tag_width=16))
@@ -143,13 +130,8 @@ class Conv(wiring.Component):
         self._tile = tile
         self._cdma = CDMA(tile=tile, outstanding=outstanding, lookahead=lookahead)
         self._csc = CSC(tile=tile, credits=credits)
-        members = {}
-        for name in CDMA_PORTS:
-            members[f"cdma_{name}"] = In(self._cdma.signature.members[name].shape)
-        for name in CSC_PORTS:
-            members[f"csc_{name}"] = In(self._csc.signature.members[name].shape)
-        members.update({
-            "cacc_clip_truncate": In(5),
+        super().__init__({
+            "cfg": In(CONV_CONFIG),
             "start": In(1),
             "done": Out(1),
             "dma": Out(MemSignature(data_width=512, tag_width=16)),
@@ -162,7 +144,6 @@ class Conv(wiring.Component):
             "perf_dma_bytes": Out(32),
             "sat_count": Out(32),
         })
-        super().__init__(members)
 
     @property
     def tile(self):
@@ -183,10 +164,11 @@ class Conv(wiring.Component):
         m.submodules.cacc = cacc = CACC(atom_c=tile.atom_c, atom_k=tile.atom_k, depth=tile.stripe)
         m.submodules.out = out = fifo.SyncFIFOBuffered(width=32 * tile.atom_k, depth=csc.credits)
 
-        for name in CDMA_PORTS:
-            m.d.comb += getattr(cdma, name).eq(getattr(self, f"cdma_{name}"))
-        for name in CSC_PORTS:
-            m.d.comb += getattr(csc, name).eq(getattr(self, f"csc_{name}"))
+        m.d.comb += [
+            cdma.cfg.eq(self.cfg.cdma),
+            csc.cfg.eq(self.cfg.csc),
+            cacc.cfg.eq(self.cfg.cacc),
+        ]
 
         wiring.connect(m, cdma=cdma.dma, dma=wiring.flipped(self.dma))
         wiring.connect(m, cdma=cdma.cbuf, cbuf=cbuf.w)
@@ -208,7 +190,6 @@ class Conv(wiring.Component):
             cacc.i.p.first.eq(tag.first),
             cacc.i.p.last.eq(tag.last),
             cacc.i.p.psum.eq(cmac.o.p),
-            cacc.clip.eq(self.cacc_clip_truncate),
             cacc.sat_clear.eq(self.start),
             out.w_en.eq(cacc.o.valid),
             out.w_data.eq(cacc.o.p.data),

@@ -12,6 +12,7 @@ from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
+from .layouts import unit_config
 
 __all__ = [
     "CSC",
@@ -65,26 +66,15 @@ class CSC(wiring.Component):
 
     Members
     -------
-    datain_width_ext, datain_height_ext, datain_channel_ext : In(13)
-        ``D_DATAIN_SIZE_EXT_0/1``: input width, height, channels (N-1).
-    weight_width_ext, weight_height_ext : In(5)
-        ``D_WEIGHT_SIZE_EXT_0``: kernel width S and height R (N-1).
-    weight_kernel : In(13)
-        ``D_WEIGHT_SIZE_EXT_1.WEIGHT_KERNEL``: kernels K (N-1).
-    dataout_width : In(13)
-        ``D_DATAOUT_SIZE_0.DATAOUT_WIDTH``: output width (N-1).
-    atomics : In(21)
-        ``D_ATOMICS``: output pixels W_out * H_out (N-1).
-    conv_x_stride_ext, conv_y_stride_ext : In(3)
-        ``D_CONV_STRIDE_EXT`` (N-1).
-    x_dilation_ext, y_dilation_ext : In(5)
-        ``D_DILATION_EXT`` (N-1).
-    pad_left, pad_top : In(5)
-        ``D_ZERO_PADDING``.
-    pad_value : In(signed(16))
-        ``D_ZERO_PADDING_VALUE`` (int8 range).
-    data_bank : In(5)
-        ``D_BANK.DATA_BANK`` (N-1): the weights start at bank DATA_BANK + 1.
+    cfg : In(CONFIG)
+        The CSC ``D_`` register fields this block reads (:attr:`CONFIG`): ``datain_width_ext``,
+        ``datain_height_ext``, ``datain_channel_ext`` (``D_DATAIN_SIZE_EXT_0/1``: input width,
+        height, channels, N-1); ``weight_width_ext``, ``weight_height_ext`` (kernel width S and
+        height R, N-1); ``weight_kernel`` (kernels K, N-1); ``dataout_width`` (output width,
+        N-1); ``atomics`` (output pixels W_out * H_out, N-1); ``conv_x_stride_ext``,
+        ``conv_y_stride_ext``, ``x_dilation_ext``, ``y_dilation_ext`` (N-1); ``pad_left``,
+        ``pad_top``; ``pad_value`` (int8 range); ``data_bank`` (N-1: the weights start at bank
+        DATA_BANK + 1).
     start : In(1)
         Begins the layer (configuration stable; CBUF loaded or being loaded, see ``dat_lines``);
         ``done`` pulses when every result has left the output buffer (all credits back).
@@ -112,6 +102,15 @@ class CSC(wiring.Component):
         atom was issued (waiting for CBUF data, weights or credits); cleared by ``start``.
     """
 
+    #: ``cfg``'s layout: the CSC register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("CSC",
+                         reads=("datain_width_ext", "datain_height_ext", "datain_channel_ext",
+                                "weight_width_ext", "weight_height_ext", "weight_kernel",
+                                "dataout_width", "atomics", "conv_x_stride_ext",
+                                "conv_y_stride_ext", "x_dilation_ext", "y_dilation_ext",
+                                "pad_left", "pad_top", "pad_value", "data_bank"))
+
     def __init__(self, *, tile=TileConfig(), credits=None):
         if not isinstance(tile, TileConfig):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
@@ -124,22 +123,7 @@ class CSC(wiring.Component):
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         atom = data.ArrayLayout(signed(8), tile.atom_c)
         super().__init__({
-            "datain_width_ext": In(13),
-            "datain_height_ext": In(13),
-            "datain_channel_ext": In(13),
-            "weight_width_ext": In(5),
-            "weight_height_ext": In(5),
-            "weight_kernel": In(13),
-            "dataout_width": In(13),
-            "atomics": In(21),
-            "conv_x_stride_ext": In(3),
-            "conv_y_stride_ext": In(3),
-            "x_dilation_ext": In(5),
-            "y_dilation_ext": In(5),
-            "pad_left": In(5),
-            "pad_top": In(5),
-            "pad_value": In(signed(16)),
-            "data_bank": In(5),
+            "cfg": In(self.CONFIG),
             "start": In(1),
             "done": Out(1),
             "dat": In(memory.ReadPort.Signature(addr_width=addr_width, shape=atom)),
@@ -192,17 +176,17 @@ class CSC(wiring.Component):
         weight_base = Signal(len(self.wt.addr))
         last_kg = Signal(range(tile.atom_k + 1))
         m.d.comb += [
-            width.eq(self.datain_width_ext + 1),
-            height.eq(self.datain_height_ext + 1),
-            pixels.eq(self.atomics + 1),
-            groups_m1.eq(self.weight_kernel >> k_bits),
-            cgroups_m1.eq(self.datain_channel_ext >> c_bits),
-            sx.eq(self.conv_x_stride_ext + 1),
-            sy.eq(self.conv_y_stride_ext + 1),
-            dx.eq(self.x_dilation_ext + 1),
-            dy.eq(self.y_dilation_ext + 1),
-            weight_base.eq((self.data_bank + 1) << row_bits),
-            last_kg.eq((self.weight_kernel & (tile.atom_k - 1)) + 1),
+            width.eq(self.cfg.datain_width_ext + 1),
+            height.eq(self.cfg.datain_height_ext + 1),
+            pixels.eq(self.cfg.atomics + 1),
+            groups_m1.eq(self.cfg.weight_kernel >> k_bits),
+            cgroups_m1.eq(self.cfg.datain_channel_ext >> c_bits),
+            sx.eq(self.cfg.conv_x_stride_ext + 1),
+            sy.eq(self.cfg.conv_y_stride_ext + 1),
+            dx.eq(self.cfg.x_dilation_ext + 1),
+            dy.eq(self.cfg.y_dilation_ext + 1),
+            weight_base.eq((self.cfg.data_bank + 1) << row_bits),
+            last_kg.eq((self.cfg.weight_kernel & (tile.atom_k - 1)) + 1),
         ]
 
         def stripe_len(p0):
@@ -268,9 +252,9 @@ class CSC(wiring.Component):
                 m.d.sync += claimed.eq(1)
             with m.If(wl_kk == tile.atom_k - 1):
                 m.d.sync += [wl_kk.eq(0), wl_ptr.eq(wl_ptr + wl_kg), wl_s.eq(wl_s + 1)]
-                with m.If(wl_s == self.weight_width_ext):
+                with m.If(wl_s == self.cfg.weight_width_ext):
                     m.d.sync += [wl_s.eq(0), wl_r.eq(wl_r + 1)]
-                    with m.If(wl_r == self.weight_height_ext):
+                    with m.If(wl_r == self.cfg.weight_height_ext):
                         m.d.sync += [wl_r.eq(0), wl_cg.eq(wl_cg + 1)]
                         with m.If(wl_cg == cgroups_m1):          # end of a stripe
                             m.d.sync += wl_cg.eq(0)
@@ -313,8 +297,8 @@ class CSC(wiring.Component):
         last_pass = Signal()
         m.d.comb += [
             first_pass.eq((cg == 0) & (r == 0) & (s == 0)),
-            last_pass.eq((cg == cgroups_m1) & (r == self.weight_height_ext) &
-                         (s == self.weight_width_ext)),
+            last_pass.eq((cg == cgroups_m1) & (r == self.cfg.weight_height_ext) &
+                         (s == self.cfg.weight_width_ext)),
         ]
 
         avail = Signal(range(self._credits + 1))
@@ -364,7 +348,7 @@ class CSC(wiring.Component):
             f1_tag.first.eq(first_pass),
             f1_tag.last.eq(last_pass),
         ]
-        pad_atom = Cat(self.pad_value[:8] for _ in range(tile.atom_c))
+        pad_atom = Cat(self.cfg.pad_value[:8] for _ in range(tile.atom_c))
         m.d.comb += [
             self.feature.valid.eq(f1_valid),
             self.feature.p.eq(Mux(f1_pad, pad_atom, self.dat.data.as_value())),
@@ -374,7 +358,7 @@ class CSC(wiring.Component):
 
         # Pixel advance (row-major over the output).
         next_ox, next_yb, next_xb = Signal(13), Signal(17), Signal(17)
-        with m.If(ox == self.dataout_width):
+        with m.If(ox == self.cfg.dataout_width):
             m.d.comb += [next_ox.eq(0), next_xb.eq(0), next_yb.eq(yb + sy)]
         with m.Else():
             m.d.comb += [next_ox.eq(ox + 1), next_xb.eq(xb + sx), next_yb.eq(yb)]
@@ -386,16 +370,17 @@ class CSC(wiring.Component):
 
         def reset_pass():
             m.d.sync += [cg.eq(0), r.eq(0), s.eq(0), cg_line.eq(0),
-                         r_off.eq(-self.pad_top), s_off.eq(-self.pad_left)]
+                         r_off.eq(-self.cfg.pad_top), s_off.eq(-self.cfg.pad_left)]
 
         with m.If(issue):
             with m.If(slot == n - 1):                      # end of a pass
                 m.d.sync += [slot.eq(0), ox.eq(ox0), yb.eq(yb0), xb.eq(xb0),
                              s.eq(s + 1), s_off.eq(s_off + dx)]
-                with m.If(s == self.weight_width_ext):
-                    m.d.sync += [s.eq(0), s_off.eq(-self.pad_left), r.eq(r + 1), r_off.eq(r_off + dy)]
-                    with m.If(r == self.weight_height_ext):
-                        m.d.sync += [r.eq(0), r_off.eq(-self.pad_top), cg.eq(cg + 1),
+                with m.If(s == self.cfg.weight_width_ext):
+                    m.d.sync += [s.eq(0), s_off.eq(-self.cfg.pad_left), r.eq(r + 1),
+                                 r_off.eq(r_off + dy)]
+                    with m.If(r == self.cfg.weight_height_ext):
+                        m.d.sync += [r.eq(0), r_off.eq(-self.cfg.pad_top), cg.eq(cg + 1),
                                      cg_line.eq(cg_line + height)]
                         with m.If(cg == cgroups_m1):       # end of a stripe
                             reset_pass()

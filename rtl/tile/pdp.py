@@ -10,6 +10,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...spec.tile_limits import PDP_MAX_KERNEL
+from .layouts import unit_config
 
 __all__ = [
     "PoolingMethod",
@@ -79,20 +80,18 @@ class PDP(wiring.Component):
         The walker still takes (or waits for) input atoms of the layer: it can outlast ``done``
         when the last input lines end no window (they are consumed after the last output). A
         user that must know all input was taken (the tile's layer end) waits for it to fall.
-    cube_in_width, cube_in_height, cube_in_channel, cube_out_width, cube_out_height : In(13)
-        ``D_DATA_CUBE_IN_*`` and ``D_DATA_CUBE_OUT_*``, stored as N - 1. The output size must be
-        ``(in + pads - kernel) // stride + 1`` in each dimension (the driver computes it).
-    pooling_method : In(PoolingMethod)
-    kernel_width, kernel_height, kernel_stride_width, kernel_stride_height : In(4)
-        ``D_POOLING_KERNEL_CFG``, N - 1; simtlab supports 1-8 (values 0-7).
-    recip_kernel_width, recip_kernel_height : In(17)
-        ``D_RECIP_KERNEL_WIDTH/HEIGHT``: ``round(2**16 / k)`` (``tile_ref.pool_recip``).
-    pad_left, pad_top, pad_right, pad_bottom : In(3)
-        ``D_POOLING_PADDING_CFG``, 0-7 elements.
-    pad_value_1x : In(signed(19))
-        ``D_POOLING_PADDING_VALUE_1_CFG``: the padding value of average pooling. NVDLA's
-        ``PAD_VALUE_2X..7X`` registers carry only multiples of it, so PDP derives those itself and
-        the tile top need not wire them.
+    cfg : In(CONFIG)
+        The PDP ``D_`` register fields this block reads (:attr:`CONFIG`): ``cube_in_width``,
+        ``cube_in_height``, ``cube_in_channel``, ``cube_out_width``, ``cube_out_height``
+        (``D_DATA_CUBE_IN_*``/``OUT_*``, N - 1; the output size must be ``(in + pads - kernel) //
+        stride + 1`` in each dimension, the driver computes it); ``pooling_method``
+        (:class:`PoolingMethod`); ``kernel_width``, ``kernel_height``, ``kernel_stride_width``,
+        ``kernel_stride_height`` (``D_POOLING_KERNEL_CFG``, N - 1; simtlab supports 1-8);
+        ``recip_kernel_width``, ``recip_kernel_height`` (``round(2**16 / k)``,
+        ``tile_ref.pool_recip``); ``pad_left``, ``pad_top``, ``pad_right``, ``pad_bottom`` (0-7
+        elements); ``pad_value_1x`` (the padding value of average pooling: NVDLA's
+        ``PAD_VALUE_2X..7X`` carry only multiples of it, so PDP derives those itself). The
+        addresses and the flying mode are the tile's and the DMAs'.
     stall_cycles : Out(32)
         Cycles in this layer with ``o.valid`` high and ``o.ready`` low.
     layer_cycles : Out(32)
@@ -117,6 +116,16 @@ class PDP(wiring.Component):
         On a parameter of the wrong kind or value.
     """
 
+    #: ``cfg``'s layout: the PDP register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("PDP",
+                         reads=("cube_in_width", "cube_in_height", "cube_in_channel",
+                                "cube_out_width", "cube_out_height", "pooling_method",
+                                "kernel_width", "kernel_height", "kernel_stride_width",
+                                "kernel_stride_height", "recip_kernel_width",
+                                "recip_kernel_height", "pad_left", "pad_top", "pad_right",
+                                "pad_bottom", "pad_value_1x"))
+
     latency = 4
 
     def __init__(self, *, atom=8, max_width=128):
@@ -136,23 +145,7 @@ class PDP(wiring.Component):
             "done": Out(1),
             "busy": Out(1),
             "walking": Out(1),
-            "cube_in_width": In(13),
-            "cube_in_height": In(13),
-            "cube_in_channel": In(13),
-            "cube_out_width": In(13),
-            "cube_out_height": In(13),
-            "pooling_method": In(PoolingMethod),
-            "kernel_width": In(4),
-            "kernel_height": In(4),
-            "kernel_stride_width": In(4),
-            "kernel_stride_height": In(4),
-            "recip_kernel_width": In(17),
-            "recip_kernel_height": In(17),
-            "pad_left": In(3),
-            "pad_top": In(3),
-            "pad_right": In(3),
-            "pad_bottom": In(3),
-            "pad_value_1x": In(signed(19)),
+            "cfg": In(self.CONFIG),
             "stall_cycles": Out(32),
             "layer_cycles": Out(32),
         })
@@ -169,9 +162,10 @@ class PDP(wiring.Component):
         m = Module()
         A = self._atom
         lane_bits = (A - 1).bit_length()
-        average = self.pooling_method == PoolingMethod.AVERAGE
-        is_max = self.pooling_method == PoolingMethod.MAX
-        pad_value = self.pad_value_1x
+        method = PoolingMethod(self.cfg.pooling_method)
+        average = method == PoolingMethod.AVERAGE
+        is_max = method == PoolingMethod.MAX
+        pad_value = self.cfg.pad_value_1x
         row_layout = data.StructLayout({
             "value": data.ArrayLayout(signed(_ROW_BITS), A),
             "real": 1,
@@ -198,7 +192,7 @@ class PDP(wiring.Component):
             "data": data.ArrayLayout(signed(8), A), "real": 1}), PDP_MAX_KERNEL))
 
         m.d.comb += self.walking.eq(active)
-        need_input = (y <= self.cube_in_height) & (x <= self.cube_in_width)
+        need_input = (y <= self.cfg.cube_in_height) & (x <= self.cfg.cube_in_width)
         step = Signal()
         m.d.comb += [
             self.i.ready.eq(active & en_h & need_input),
@@ -210,15 +204,15 @@ class PDP(wiring.Component):
         m.d.comb += [shifted[j].eq(window[j - 1]) for j in range(1, PDP_MAX_KERNEL)]
 
         h_emit = (x == x_end) & ~h_done
-        ox_last = ox == self.cube_out_width
-        oy_last = oy == self.cube_out_height
-        last_surface = surface == (self.cube_in_channel >> lane_bits)
+        ox_last = ox == self.cfg.cube_out_width
+        oy_last = oy == self.cfg.cube_out_height
+        last_surface = surface == (self.cfg.cube_in_channel >> lane_bits)
         v_emit = (y == y_end) & ~v_done
-        row_end = (x >= self.cube_in_width) & (h_done | (h_emit & ox_last))
+        row_end = (x >= self.cfg.cube_in_width) & (h_done | (h_emit & ox_last))
 
         # Row partial of the window ending here (combinational, over the shifted window).
         partial = Signal(row_layout)
-        in_kernel = [j <= self.kernel_width for j in range(PDP_MAX_KERNEL)]
+        in_kernel = [j <= self.cfg.kernel_width for j in range(PDP_MAX_KERNEL)]
         m.d.comb += partial.real.eq(Cat(*[in_kernel[j] & shifted[j].real
                                           for j in range(PDP_MAX_KERNEL)]).any())
         for c in range(A):
@@ -251,20 +245,20 @@ class PDP(wiring.Component):
                 h_ox.eq(ox),
                 h_y.eq(y),
                 h_surface.eq(surface),
-                h_write.eq(y <= self.cube_in_height),
+                h_write.eq(y <= self.cfg.cube_in_height),
                 h_vemit.eq(v_emit),
                 h_last.eq(v_emit & oy_last & ox_last & last_surface),
             ]
 
         # Walker state update.
         def new_line():
-            m.d.sync += [x.eq(0), ox.eq(0), x_end.eq(self.kernel_width - self.pad_left),
+            m.d.sync += [x.eq(0), ox.eq(0), x_end.eq(self.cfg.kernel_width - self.cfg.pad_left),
                          h_done.eq(0)]
             m.d.sync += [window[j].real.eq(0) for j in range(PDP_MAX_KERNEL)]
 
         def new_surface():
             new_line()
-            m.d.sync += [y.eq(0), oy.eq(0), y_end.eq(self.kernel_height - self.pad_top),
+            m.d.sync += [y.eq(0), oy.eq(0), y_end.eq(self.cfg.kernel_height - self.cfg.pad_top),
                          v_done.eq(0)]
 
         with m.If(self.start & ~self.busy):
@@ -274,12 +268,12 @@ class PDP(wiring.Component):
             with m.If(row_end):
                 new_line()
                 v_done_next = v_done | (v_emit & oy_last)
-                y_end_next = Mux(v_emit, y_end + self.kernel_stride_height + 1, y_end)
+                y_end_next = Mux(v_emit, y_end + self.cfg.kernel_stride_height + 1, y_end)
                 with m.If(v_emit):
                     m.d.sync += [oy.eq(oy + 1), y_end.eq(y_end_next)]
                     with m.If(oy_last):
                         m.d.sync += v_done.eq(1)
-                with m.If(y < self.cube_in_height):
+                with m.If(y < self.cfg.cube_in_height):
                     m.d.sync += y.eq(y + 1)
                 with m.Elif(~v_done_next):
                     m.d.sync += y.eq(y_end_next)          # skip bottom padding lines
@@ -291,7 +285,7 @@ class PDP(wiring.Component):
             with m.Else():
                 m.d.sync += [x.eq(x + 1), window.eq(shifted)]
                 with m.If(h_emit):
-                    m.d.sync += [ox.eq(ox + 1), x_end.eq(x_end + self.kernel_stride_width + 1)]
+                    m.d.sync += [ox.eq(ox + 1), x_end.eq(x_end + self.cfg.kernel_stride_width + 1)]
                     with m.If(ox_last):
                         m.d.sync += h_done.eq(1)
 
@@ -319,7 +313,7 @@ class PDP(wiring.Component):
         # --- V2: combine the kernel_height lines ending at line v1_y. ---
         # Bank b holds line v1_y - j with j = (v1_y - b) mod 8; j = 0 is the current line itself.
         pad_line = Signal(signed(_ROW_BITS))
-        m.d.comb += pad_line.eq(pad_value * (self.kernel_width + 1))
+        m.d.comb += pad_line.eq(pad_value * (self.cfg.kernel_width + 1))
         v2_value = Signal(data.ArrayLayout(signed(_SUM_BITS), A))
         v2_surface = Signal.like(surface)
         v2_last = Signal()
@@ -330,8 +324,8 @@ class PDP(wiring.Component):
             m.d.comb += j.eq(v1_y - b)
             in_window = Signal(name=f"v_in_window_{b}")
             is_pad = Signal(name=f"v_is_pad_{b}")
-            m.d.comb += [in_window.eq((j != 0) & (j <= self.kernel_height)),
-                         is_pad.eq((v1_y < j) | (v1_y - j > self.cube_in_height))]
+            m.d.comb += [in_window.eq((j != 0) & (j <= self.cfg.kernel_height)),
+                         is_pad.eq((v1_y < j) | (v1_y - j > self.cfg.cube_in_height))]
             rows.append((in_window, is_pad, bank_data[b].real, bank_data[b].value))
         for c in range(A):
             total = sum(Mux(in_window, Mux(is_pad, pad_line, value[c]), 0)
@@ -353,7 +347,7 @@ class PDP(wiring.Component):
 
         # --- O: average through the reciprocals (round once, saturate); lane mask. ---
         recip = Signal(34)
-        m.d.comb += recip.eq(self.recip_kernel_width * self.recip_kernel_height)
+        m.d.comb += recip.eq(self.cfg.recip_kernel_width * self.cfg.recip_kernel_height)
         o_last = Signal()
         for c in range(A):
             product = Signal(signed(_SUM_BITS + 35), name=f"avg_product_{c}")
@@ -365,7 +359,7 @@ class PDP(wiring.Component):
             mean = Signal(signed(_SUM_BITS + 5), name=f"avg_mean_{c}")
             m.d.comb += mean.eq(Mux(product < 0, -rounded, rounded))
             clamped = Mux(mean > 127, 127, Mux(mean < -128, -128, mean))
-            real_lane = (v2_surface * A + c) <= self.cube_in_channel
+            real_lane = (v2_surface * A + c) <= self.cfg.cube_in_channel
             with m.If(en_o):
                 m.d.sync += self.o.p[c].eq(Mux(real_lane, Mux(average, clamped, v2_value[c]), 0))
         with m.If(en_o):

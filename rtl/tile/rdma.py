@@ -9,6 +9,7 @@ from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..mem.bus import MemSignature
+from .layouts import FeatureCube
 
 __all__ = [
     "FeatureReader",
@@ -18,8 +19,8 @@ __all__ = [
 class FeatureReader(wiring.Component):
     """Reads a W x H x C int8 cube in NVDLA's feature format and streams its atoms in order.
 
-    Atom (surface s, line h, pixel w) is read from ``src_base_addr + s * src_surface_stride +
-    h * src_line_stride + w * atom`` (``tile_layout.feature_offset``). Each line is fetched with one
+    Atom (surface s, line h, pixel w) is read from ``cfg.base + s * cfg.surface_stride +
+    h * cfg.line_stride + w * atom`` (``tile_layout.feature_offset``). Each line is fetched with one
     block-aligned read per block it touches (a block shared by two lines is read twice); the atoms
     are picked out of the returned blocks in order. At most ``depth`` reads are outstanding, and the
     response buffer has room for all of them, so responses (which cannot be stalled) are never lost.
@@ -47,11 +48,10 @@ class FeatureReader(wiring.Component):
         High in the cycle the cube's last atom is accepted on ``o``.
     busy : Out(1)
         From ``start`` to ``done``.
-    width, height, channel : In(13)
-        ``D_DATA_CUBE_IN_WIDTH/HEIGHT/CHANNEL``, stored as N - 1.
-    src_base_addr, src_line_stride, src_surface_stride : In(32)
-        ``D_SRC_BASE_ADDR_LOW``, ``D_SRC_LINE_STRIDE``, ``D_SRC_SURFACE_STRIDE``: bytes, multiples
-        of ``atom``.
+    cfg : In(FeatureCube)
+        The cube to read (``layouts.FeatureCube``: sizes N - 1, as ``D_DATA_CUBE_*``; ``base``,
+        ``line_stride``, ``surface_stride`` from the unit's ``D_SRC_*`` registers, bytes,
+        multiples of ``atom``).
     error : Out(1)
         A read response reported ``err`` since ``start`` (its data is streamed as returned).
     stall_cycles : Out(32)
@@ -86,12 +86,7 @@ class FeatureReader(wiring.Component):
             "start": In(1),
             "done": Out(1),
             "busy": Out(1),
-            "width": In(13),
-            "height": In(13),
-            "channel": In(13),
-            "src_base_addr": In(32),
-            "src_line_stride": In(32),
-            "src_surface_stride": In(32),
+            "cfg": In(FeatureCube),
             "error": Out(1),
             "stall_cycles": Out(32),
         })
@@ -129,11 +124,11 @@ class FeatureReader(wiring.Component):
         line_started = Signal()
         in_flight = Signal(range(self._depth + 1))
         end_addr = Signal(32)
-        m.d.comb += end_addr.eq(line_addr + ((self.width + 1) << atom_bits) - 1)
+        m.d.comb += end_addr.eq(line_addr + ((self.cfg.width + 1) << atom_bits) - 1)
         first_block = line_addr & ~(B - 1)
         last_block = end_addr & ~(B - 1)
         block_now = Mux(line_started, block, first_block)
-        last_line = (row == self.height) & (surface == (self.channel >> atom_bits))
+        last_line = (row == self.cfg.height) & (surface == (self.cfg.channel >> atom_bits))
         ends_line = block_now == last_block
 
         def slot_of(address):
@@ -157,10 +152,10 @@ class FeatureReader(wiring.Component):
                 m.d.sync += [block.eq(block_now + B), line_started.eq(1)]
             with m.Else():
                 m.d.sync += line_started.eq(0)
-                with m.If(row != self.height):
-                    m.d.sync += [row.eq(row + 1), line_addr.eq(line_addr + self.src_line_stride)]
+                with m.If(row != self.cfg.height):
+                    m.d.sync += [row.eq(row + 1), line_addr.eq(line_addr + self.cfg.line_stride)]
                 with m.Elif(~last_line):
-                    next_surface = surf_addr + self.src_surface_stride
+                    next_surface = surf_addr + self.cfg.surface_stride
                     m.d.sync += [row.eq(0), surface.eq(surface + 1), surf_addr.eq(next_surface),
                                  line_addr.eq(next_surface)]
                 with m.Else():
@@ -191,7 +186,7 @@ class FeatureReader(wiring.Component):
         with m.If(self.start & ~self.busy):
             m.d.sync += [
                 issuing.eq(1), self.busy.eq(1), row.eq(0), surface.eq(0), line_started.eq(0),
-                surf_addr.eq(self.src_base_addr), line_addr.eq(self.src_base_addr),
+                surf_addr.eq(self.cfg.base), line_addr.eq(self.cfg.base),
                 self.error.eq(0), self.stall_cycles.eq(0),
             ]
         with m.Else():

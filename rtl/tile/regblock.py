@@ -11,6 +11,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...spec import tile_regs
+from .layouts import field_shape, unit_config
 
 __all__ = [
     "UNIT_ADDR_WIDTH",
@@ -91,10 +92,6 @@ UNIT_ADDR_WIDTH = (tile_regs.UNIT_SPACE // 4 - 1).bit_length()
 DROPPED_WIDTH = 16
 
 
-def _shape(f):
-    return signed(f.width) if f.signed else unsigned(f.width)
-
-
 def _init(f, raw):
     """A raw field value as the field's shape holds it (two's complement for signed fields)."""
     if f.signed and raw >> (f.width - 1):
@@ -157,6 +154,9 @@ class _Plan:
                 return "op_en"
             raise ValueError(f"field {where}: access rwhc is only supported for D_OP_ENABLE.OP_EN "
                              f"of a ping-pong unit")
+        if unit.pingpong and not r.group and f.access == "rw":
+            raise ValueError(f"field {where}: rw fields of a ping-pong unit belong in its D_ "
+                             f"registers (cfg is the consumer group's copy of them)")
         if r.group:
             if f.access in ("rw", "ro"):
                 return {"rw": "group", "ro": "counter"}[f.access]
@@ -169,7 +169,7 @@ class _Plan:
                 if self.kind[r.name, f.name] in kinds]
 
     def layout(self, *kinds):
-        return data.StructLayout({f.name.lower(): _shape(f) for _, f in self.fields(*kinds)})
+        return data.StructLayout({f.name.lower(): field_shape(f) for _, f in self.fields(*kinds)})
 
 
 def unit_signature(unit):
@@ -186,8 +186,10 @@ def unit_signature(unit):
 
 def _port_members(plan):
     members = {}
-    if plan.fields("group", "shared"):
-        members["cfg"] = Out(plan.layout("group", "shared"))
+    if plan.fields("group"):
+        members["cfg"] = Out(unit_config(plan.unit))
+    elif plan.fields("shared"):
+        members["cfg"] = Out(plan.layout("shared"))
     if plan.unit.pingpong:
         members["op_en"] = Out(1)
         members["done"] = In(1)
@@ -247,9 +249,10 @@ class UnitRegisters(wiring.Component):
     cfg : Out(StructLayout)
         Every rw field the datapath uses, named after its table field in lower case
         (``D_DATAIN_SIZE_0.DATAIN_WIDTH`` -> ``cfg.datain_width``; field names are unique within a
-        unit, which the constructor checks). Group fields show the consumer group's copy; signed
-        fields are signed; N-1 fields hold N-1, as in the register. Present if the unit has rw
-        fields besides ``S_POINTER`` (GLB: ``INTR_MASK``).
+        unit, which the constructor checks). In a ping-pong unit: the consumer group's copy of
+        its ``D_`` fields, with layout ``layouts.unit_config(unit)``, the layout of the unit's
+        engine's ``cfg`` port. Signed fields are signed; N-1 fields hold N-1, as in the register.
+        Present if the unit has rw fields besides ``S_POINTER`` (GLB: ``INTR_MASK``).
     op_en : Out(1)
         Ping-pong units: the consumer group is enabled; the datapath runs the layer in ``cfg``.
     done : In(1)
@@ -290,7 +293,8 @@ class UnitRegisters(wiring.Component):
         ``unit`` is not a ``tile_regs.Unit``; ``constants`` is not a dict.
     ValueError
         A field name is used twice in the unit; an access type in a place this block does not
-        support (w1c/w1s in a ``D_`` register, rwhc other than ``D_OP_ENABLE.OP_EN``); a ping-pong
+        support (w1c/w1s in a ``D_`` register, rwhc other than ``D_OP_ENABLE.OP_EN``, rw outside
+        the ``D_`` registers of a ping-pong unit but ``S_POINTER.PRODUCER``); a ping-pong
         unit lacks ``S_STATUS``/``S_POINTER``/``D_OP_ENABLE`` fields; a ``constants`` key that is
         not a read-only constant field or a value that does not fit it.
     """
@@ -320,7 +324,7 @@ class UnitRegisters(wiring.Component):
         # Storage: one flop signal per field and copy (few wide signals with many partial
         # assignments would make the netlist and Verilator's model larger).
         def flops(kind, prefix=""):
-            return {f.name.lower(): Signal(_shape(f), init=_init(f, f.reset),
+            return {f.name.lower(): Signal(field_shape(f), init=_init(f, f.reset),
                                            name=f"{prefix}{f.name.lower()}")
                     for _, f in plan.fields(kind)}
 

@@ -10,6 +10,8 @@ from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from .layouts import unit_config
+
 __all__ = [
     "AluAlgo",
     "SDPOperand",
@@ -110,23 +112,14 @@ class SDP(wiring.Component):
         High for the one cycle in which the layer's last output atom is accepted on ``o``.
     busy : Out(1)
         From ``start`` to ``done``.
-    width, height, channel : In(13)
-        ``D_DATA_CUBE_WIDTH/HEIGHT/CHANNEL``: W - 1, H - 1, C - 1 (stored as N - 1, like the registers).
-    bs_bypass, bs_alu_bypass, bs_mul_bypass, bs_mul_prelu, bs_relu_bypass : In(1)
-    bs_alu_algo : In(AluAlgo)
-        ``D_DP_BS_CFG`` fields.
-    bs_alu_src : In(1)
-        0 per-layer ``bs_alu_operand``, 1 per-channel table.
-    bs_alu_shift_value : In(6)
-    bs_alu_operand : In(signed(16))
-    bs_mul_src : In(1)
-    bs_mul_shift_value : In(8)
-    bs_mul_operand : In(signed(16))
-        ``D_DP_BS_ALU_CFG``, ``_ALU_SRC_VALUE``, ``_MUL_CFG``, ``_MUL_SRC_VALUE`` fields.
-    cvt_offset : In(signed(32))
-    cvt_scale : In(signed(16))
-    cvt_shift : In(6)
-        ``D_CVT_OFFSET/SCALE/SHIFT``.
+    cfg : In(CONFIG)
+        The SDP ``D_`` register fields this block reads (:attr:`CONFIG`): ``width``, ``height``,
+        ``channel`` (``D_DATA_CUBE_*``: W - 1, H - 1, C - 1); the ``D_DP_BS_CFG`` switches
+        ``bs_bypass``, ``bs_alu_bypass``, ``bs_mul_bypass``, ``bs_mul_prelu``,
+        ``bs_relu_bypass`` and ``bs_alu_algo`` (:class:`AluAlgo`); ``bs_alu_src`` and
+        ``bs_mul_src`` (0 the per-layer ``bs_alu_operand``/``bs_mul_operand``, 1 the per-channel
+        table), ``bs_alu_shift_value``, ``bs_mul_shift_value``; ``cvt_offset``, ``cvt_scale``,
+        ``cvt_shift`` (``D_CVT_*``). The rest (destination, X2 switches, modes) is the tile's.
     param : In(stream.Signature(StructLayout(operand, channel, value), always_ready=True))
         Per-channel operand write: table ``operand`` (:class:`SDPOperand`) entry ``channel`` takes
         ``value`` (int16). Write the tables while no layer runs.
@@ -152,6 +145,15 @@ class SDP(wiring.Component):
         On a parameter of the wrong kind or value.
     """
 
+    #: ``cfg``'s layout: the SDP register fields this block reads, named and sized by the
+    #: register table (``layouts.unit_config``).
+    CONFIG = unit_config("SDP",
+                         reads=("width", "height", "channel", "bs_bypass", "bs_alu_bypass",
+                                "bs_alu_algo", "bs_mul_bypass", "bs_mul_prelu", "bs_relu_bypass",
+                                "bs_alu_src", "bs_alu_shift_value", "bs_alu_operand",
+                                "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
+                                "cvt_offset", "cvt_scale", "cvt_shift"))
+
     latency = 4
 
     def __init__(self, *, atom_k=8, max_channels=512):
@@ -170,24 +172,7 @@ class SDP(wiring.Component):
             "start": In(1),
             "done": Out(1),
             "busy": Out(1),
-            "width": In(13),
-            "height": In(13),
-            "channel": In(13),
-            "bs_bypass": In(1),
-            "bs_alu_bypass": In(1),
-            "bs_alu_algo": In(AluAlgo),
-            "bs_mul_bypass": In(1),
-            "bs_mul_prelu": In(1),
-            "bs_relu_bypass": In(1),
-            "bs_alu_src": In(1),
-            "bs_alu_shift_value": In(6),
-            "bs_alu_operand": In(signed(16)),
-            "bs_mul_src": In(1),
-            "bs_mul_shift_value": In(8),
-            "bs_mul_operand": In(signed(16)),
-            "cvt_offset": In(signed(32)),
-            "cvt_scale": In(signed(16)),
-            "cvt_shift": In(6),
+            "cfg": In(self.CONFIG),
             "param": In(stream.Signature(data.StructLayout({
                 "operand": SDPOperand,
                 "channel": range(max_channels),
@@ -240,19 +225,19 @@ class SDP(wiring.Component):
         active = Signal()
         col, row = Signal(13), Signal(13)
         surface = Signal(range(8192 // A + 1))
-        last_surface = self.channel >> lane_bits
-        last_in = (col == self.width) & (row == self.height) & (surface == last_surface)
+        last_surface = self.cfg.channel >> lane_bits
+        last_in = (col == self.cfg.width) & (row == self.cfg.height) & (surface == last_surface)
         accept = self.i.valid & self.i.ready
         m.d.comb += self.i.ready.eq(active & en1)
 
         with m.If(self.start & ~self.busy):
             m.d.sync += [active.eq(1), self.busy.eq(1), col.eq(0), row.eq(0), surface.eq(0)]
         with m.Elif(accept):
-            with m.If(col != self.width):
+            with m.If(col != self.cfg.width):
                 m.d.sync += col.eq(col + 1)
             with m.Else():
                 m.d.sync += col.eq(0)
-                with m.If(row != self.height):
+                with m.If(row != self.cfg.height):
                     m.d.sync += row.eq(row + 1)
                 with m.Else():
                     m.d.sync += [row.eq(0), surface.eq(surface + 1)]
@@ -261,7 +246,7 @@ class SDP(wiring.Component):
 
         def lanes_of(surface_index):
             """Mask of the lanes holding real channels (index <= C - 1)."""
-            return Cat(*[(surface_index * A + c) <= self.channel for c in range(A)])
+            return Cat(*[(surface_index * A + c) <= self.cfg.channel for c in range(A)])
 
         def popcount(bits):
             return sum(bits[n] for n in range(len(bits)))
@@ -278,18 +263,18 @@ class SDP(wiring.Component):
         mul_table = data.View(data.ArrayLayout(signed(16), A), tables[SDPOperand.MUL].data)
 
         # Stage 2: ALU.
-        alu_on = ~self.bs_bypass & ~self.bs_alu_bypass
+        alu_on = ~self.cfg.bs_bypass & ~self.cfg.bs_alu_bypass
         a2 = Signal(data.ArrayLayout(signed(32), A))
         mul_op2 = Signal(data.ArrayLayout(signed(16), A))
         mask2, last2 = Signal(A), Signal()
         alu_sats = []
         for c in range(A):
-            operand = Mux(self.bs_alu_src, alu_table[c], self.bs_alu_operand)
+            operand = Mux(self.cfg.bs_alu_src, alu_table[c], self.cfg.bs_alu_operand)
             shifted = Signal(signed(16 + 63), name=f"alu_operand_{c}")
-            m.d.comb += shifted.eq(operand << self.bs_alu_shift_value)
+            m.d.comb += shifted.eq(operand << self.cfg.bs_alu_shift_value)
             x = x1[c]
             result = Signal(signed(16 + 63 + 1), name=f"alu_result_{c}")
-            with m.Switch(self.bs_alu_algo):
+            with m.Switch(AluAlgo(self.cfg.bs_alu_algo)):
                 with m.Case(AluAlgo.MAX):
                     m.d.comb += result.eq(Mux(x > shifted, x, shifted))
                 with m.Case(AluAlgo.MIN):
@@ -300,13 +285,14 @@ class SDP(wiring.Component):
             alu_sats.append(sat & alu_on & mask1[c])
             with m.If(en2):
                 m.d.sync += a2[c].eq(Mux(alu_on, clamped, x))
-                m.d.sync += mul_op2[c].eq(Mux(self.bs_mul_src, mul_table[c], self.bs_mul_operand))
+                m.d.sync += mul_op2[c].eq(Mux(self.cfg.bs_mul_src, mul_table[c],
+                                              self.cfg.bs_mul_operand))
         with m.If(en2):
             m.d.sync += [valid[1].eq(valid[0]), mask2.eq(mask1), last2.eq(last1)]
 
         # Stage 3: MUL (scale or PReLU) and ReLU.
-        mul_on = ~self.bs_bypass & ~self.bs_mul_bypass
-        relu_on = ~self.bs_bypass & ~self.bs_relu_bypass
+        mul_on = ~self.cfg.bs_bypass & ~self.cfg.bs_mul_bypass
+        relu_on = ~self.cfg.bs_bypass & ~self.cfg.bs_relu_bypass
         r3 = Signal(data.ArrayLayout(signed(32), A))
         mask3, last3 = Signal(A), Signal()
         mul_sats = []
@@ -314,9 +300,9 @@ class SDP(wiring.Component):
             a = a2[c]
             product = Signal(signed(48), name=f"mul_product_{c}")
             m.d.comb += product.eq(a * mul_op2[c])
-            scaled = _round_shift(m, product, self.bs_mul_shift_value, name=f"mul_{c}")
+            scaled = _round_shift(m, product, self.cfg.bs_mul_shift_value, name=f"mul_{c}")
             clamped, sat = _saturate(scaled, 32)
-            scale_it = mul_on & (~self.bs_mul_prelu | (a < 0))
+            scale_it = mul_on & (~self.cfg.bs_mul_prelu | (a < 0))
             mul_sats.append(sat & scale_it & mask2[c])
             value = Signal(signed(32), name=f"mul_value_{c}")
             m.d.comb += value.eq(Mux(scale_it, clamped, a))
@@ -330,8 +316,8 @@ class SDP(wiring.Component):
         out_sats = []
         for c in range(A):
             product = Signal(signed(33 + 16), name=f"cvt_product_{c}")
-            m.d.comb += product.eq((r3[c] - self.cvt_offset) * self.cvt_scale)
-            converted = _round_shift(m, product, self.cvt_shift, name=f"cvt_{c}")
+            m.d.comb += product.eq((r3[c] - self.cfg.cvt_offset) * self.cfg.cvt_scale)
+            converted = _round_shift(m, product, self.cfg.cvt_shift, name=f"cvt_{c}")
             clamped, sat = _saturate(converted, 8)
             out_sats.append(sat & mask3[c])
             with m.If(en4):

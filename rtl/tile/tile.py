@@ -3,25 +3,32 @@
 Place in the SoC: MMIO bridge -> ``Tile.regs``; ``Tile.dma`` -> the SoC's memory port;
 ``Tile.irq`` -> the host / kernels. Inside: ``TileRegisters`` (regbus.py) -> per-unit ``cfg`` ->
 ``Conv`` (CDMA -> CBUF -> CSC -> CMAC -> CACC) -> ``SDP`` -> ``PDP`` -> write DMAs, plus the read
-DMAs of SDP (its input cube and per-channel operands) and PDP, all on one memory port through
-``DmaArbiter`` (dma_arbiter.py).
+DMAs of SDP (its input cube, rdma.py, and per-channel operands, brdma.py) and PDP, all on one
+memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its configuration on one
+``cfg`` port: the fields it reads (its ``CONFIG``, layouts.py) of its unit's register block
+``cfg``, loaded in one statement per engine.
 """
 
 from amaranth import *
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
 from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, WATCHDOG_CYCLES
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
-from .conv import CDMA_PORTS, CSC_PORTS, Conv
+from .brdma import OperandLoader
+from .cacc import CACC
+from .cdma import CDMA
+from .conv import Conv
+from .csc import CSC
 from .dma_arbiter import DmaArbiter
+from .layouts import feature_cube, narrow
 from .pdp import PDP
 from .rdma import FeatureReader
 from .regblock import RegBusSignature
 from .regbus import TILE_ADDR_WIDTH, TileRegisters
-from .sdp import SDP, SDPOperand
+from .sdp import SDP
 from .wdma import WDMA
 
 __all__ = [
@@ -36,71 +43,6 @@ _DMA = MemSignature(data_width=8 * _BLOCK, tag_width=16)
 #: page of the unit whose DMA failed: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15 the
 #: watchdog) and the failing request's byte ``addr``.
 TileFaultSignature = wiring.Signature({"valid": Out(1), "unit": Out(4), "addr": Out(32)})
-
-
-class _OperandLoader(wiring.Component):
-    """SDP_RDMA's BRDMA: per-channel X1 operands from memory into SDP's tables (``param``).
-
-    Channel ``c``'s operand is the 1- or 2-byte signed value at ``base + c * size``
-    (``BRDMA_DATA_SIZE``); one block is read at a time, then its operands are written one per
-    cycle. ``BRDMA_DATA_USE`` MUL fills the MUL table, ALU the ALU table; BOTH (NVDLA's
-    interleaved pairs) is not implemented and fills the ALU table.
-    """
-
-    def __init__(self, max_channels):
-        super().__init__({
-            "start": In(1), "done": Out(1), "busy": Out(1),
-            "channel": In(13), "base": In(32), "two_byte": In(1), "use_mul": In(1),
-            "dma": Out(_DMA),
-            "param": Out(stream.Signature(data.StructLayout({
-                "operand": SDPOperand, "channel": range(max_channels), "value": signed(16)}),
-                always_ready=True)),
-            "stall_cycles": Out(32),
-        })
-
-    def elaborate(self, platform):
-        m = Module()
-        index = Signal(13)
-        addr = Signal(32)
-        block = Signal(8 * _BLOCK)
-        req = self.dma.req
-        m.d.comb += [addr.eq(self.base + Mux(self.two_byte, index << 1, index)),
-                     req.addr.eq(Cat(C(0, 6), addr[6:])), req.we.eq(0)]
-        shifted = Signal(8 * _BLOCK)
-        m.d.comb += shifted.eq(block >> Cat(C(0, 3), addr[:6]))
-        with m.FSM():
-            with m.State("Idle"):
-                with m.If(self.start):
-                    m.d.sync += [index.eq(0), self.stall_cycles.eq(0)]
-                    m.next = "Fetch"
-            with m.State("Fetch"):
-                m.d.comb += [self.busy.eq(1), req.valid.eq(1)]
-                with m.If(req.ready):
-                    m.next = "Wait"
-                with m.Else():
-                    m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
-            with m.State("Wait"):
-                m.d.comb += self.busy.eq(1)
-                with m.If(self.dma.rsp.valid):
-                    m.d.sync += block.eq(self.dma.rsp.data)
-                    m.next = "Write"
-            with m.State("Write"):
-                m.d.comb += [
-                    self.busy.eq(1),
-                    self.param.valid.eq(1),
-                    self.param.p.operand.as_value().eq(self.use_mul),     # ALU 0, MUL 1
-                    self.param.p.channel.eq(index),
-                    self.param.p.value.eq(Mux(self.two_byte, shifted[:16].as_signed(),
-                                              shifted[:8].as_signed())),
-                ]
-                m.d.sync += index.eq(index + 1)
-                next_addr = addr + Mux(self.two_byte, 2, 1)
-                with m.If(index == self.channel):
-                    m.d.comb += self.done.eq(1)
-                    m.next = "Idle"
-                with m.Elif(next_addr[:6] == 0):
-                    m.next = "Fetch"
-        return m
 
 
 class Tile(wiring.Component):
@@ -125,7 +67,7 @@ class Tile(wiring.Component):
     the unit's GLB status bit (CDMA's data and weight bits with the convolution units).
     Independent layers (a PDP memory-to-memory layer while a convolution writes through SDP) run
     concurrently: SDP and PDP have a write DMA each (``WDMA``), SDP_RDMA and PDP_RDMA a
-    ``FeatureReader`` each, SDP_RDMA also an operand loader (its BRDMA); SDP's and PDP's layers
+    ``FeatureReader`` each, SDP_RDMA also an ``OperandLoader`` (its BRDMA); SDP's and PDP's layers
     end when their last write is acknowledged, so the data is in memory when the interrupt rises.
 
     Per-layer counters: ``CDMA.D_PERF_LAYER_CYCLES`` (start to the last CACC output),
@@ -236,8 +178,6 @@ class Tile(wiring.Component):
             m.submodules.registers = registers
         connect(m, tile=flipped(self.regs), registers=registers.bus)
         m.d.comb += [self.regs_error.eq(registers.error), self.irq.eq(registers.irq)]
-        r = {name: getattr(registers, name) for name in
-             ("cdma", "csc", "cmac_a", "cmac_b", "cacc", "sdp_rdma", "sdp", "pdp_rdma", "pdp")}
 
         # Engines, each under the watchdog's reset. With clock gating they (and the DMA arbiter,
         # the watchdog, the engines' configuration and start pulses) run in the local domain
@@ -271,7 +211,7 @@ class Tile(wiring.Component):
             "conv": Conv(tile=cfg),
             "sdp_engine": SDP(atom_k=cfg.atom_k, max_channels=SDP_MAX_CHANNELS),
             "pdp_engine": PDP(atom=a, max_width=PDP_MAX_WIDTH),
-            "brdma": _OperandLoader(SDP_MAX_CHANNELS),
+            "brdma": OperandLoader(max_channels=SDP_MAX_CHANNELS, block_bytes=_BLOCK),
             "mrdma": FeatureReader(atom=a, block_bytes=_BLOCK),
             "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=_BLOCK),
             "sdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
@@ -305,48 +245,34 @@ class Tile(wiring.Component):
             connect(m, arbiter=arbiter.bus, tile=flipped(self.dma))
             req_offered = arbiter.bus.req.valid
 
-        # Configuration: register fields to engine ports (the consumer group's copy).
-        sc, pc = r["sdp"].cfg, r["pdp"].cfg
-        for name in CDMA_PORTS:
-            field = "dain_addr_low_0" if name == "dain_addr_low" else name
-            m.d[cfg_d] += getattr(conv, f"cdma_{name}").eq(getattr(r["cdma"].cfg, field))
-        for name in CSC_PORTS:
-            m.d[cfg_d] += getattr(conv, f"csc_{name}").eq(getattr(r["csc"].cfg, name))
-        m.d[cfg_d] += conv.cacc_clip_truncate.eq(r["cacc"].cfg.clip_truncate)
-        for name in ("width", "height", "channel", "bs_bypass", "bs_alu_bypass", "bs_mul_bypass",
-                     "bs_mul_prelu", "bs_relu_bypass", "bs_alu_src", "bs_alu_shift_value",
-                     "bs_alu_operand", "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
-                     "cvt_offset", "cvt_scale", "cvt_shift"):
-            m.d[cfg_d] += getattr(sdp, name).eq(getattr(sc, name))
-        m.d[cfg_d] += sdp.bs_alu_algo.as_value().eq(sc.bs_alu_algo)
-        for name in ("cube_in_width", "cube_in_height", "cube_in_channel", "cube_out_width",
-                     "cube_out_height", "kernel_width", "kernel_height", "kernel_stride_width",
-                     "kernel_stride_height", "recip_kernel_width", "recip_kernel_height",
-                     "pad_left", "pad_top", "pad_right", "pad_bottom", "pad_value_1x"):
-            m.d[cfg_d] += getattr(pdp, name).eq(getattr(pc, name))
-        m.d[cfg_d] += pdp.pooling_method.as_value().eq(pc.pooling_method)
-        rc, prc = r["sdp_rdma"].cfg, r["pdp_rdma"].cfg
-        for wdma, (w, h, c, base, line, surf) in (
-                (sdp_wdma, (sc.width, sc.height, sc.channel, sc.dst_base_addr_low,
-                            sc.dst_line_stride, sc.dst_surface_stride)),
-                (pdp_wdma, (pc.cube_out_width, pc.cube_out_height, pc.cube_in_channel,
-                            pc.dst_base_addr_low, pc.dst_line_stride, pc.dst_surface_stride))):
-            m.d[cfg_d] += [wdma.width.eq(w), wdma.height.eq(h), wdma.channel.eq(c),
-                         wdma.dst_base_addr.eq(base), wdma.dst_line_stride.eq(line),
-                         wdma.dst_surface_stride.eq(surf)]
-        for reader, (w, h, c, base, line, surf) in (
-                (mrdma, (rc.width, rc.height, rc.channel, rc.src_base_addr_low,
-                         rc.src_line_stride, rc.src_surface_stride)),
-                (prdma, (prc.cube_in_width, prc.cube_in_height, prc.cube_in_channel,
-                         prc.src_base_addr_low, prc.src_line_stride, prc.src_surface_stride))):
-            m.d[cfg_d] += [reader.width.eq(w), reader.height.eq(h), reader.channel.eq(c),
-                         reader.src_base_addr.eq(base), reader.src_line_stride.eq(line),
-                         reader.src_surface_stride.eq(surf)]
+        # Configuration: each engine's cfg is the fields it reads (its CONFIG) of its unit's
+        # register block cfg (the consumer group's copy of the unit's D_ fields); the feature DMAs
+        # walk the cube their unit's registers describe (PDP writes its output cube with its
+        # input's channels). With gating these are tile_dp copies, of the fields read only.
+        sc, pc = registers.sdp.cfg, registers.pdp.cfg
+        rc, prc = registers.sdp_rdma.cfg, registers.pdp_rdma.cfg
         m.d[cfg_d] += [
+            conv.cfg.cdma.eq(narrow(registers.cdma.cfg, CDMA.CONFIG)),
+            conv.cfg.csc.eq(narrow(registers.csc.cfg, CSC.CONFIG)),
+            conv.cfg.cacc.eq(narrow(registers.cacc.cfg, CACC.CONFIG)),
+            sdp.cfg.eq(narrow(sc, SDP.CONFIG)),
+            pdp.cfg.eq(narrow(pc, PDP.CONFIG)),
+            brdma.cfg.eq(narrow(rc, OperandLoader.CONFIG)),
             brdma.channel.eq(sc.channel),
-            brdma.base.eq(rc.bs_base_addr_low),
-            brdma.two_byte.eq(rc.brdma_data_size),
-            brdma.use_mul.eq(rc.brdma_data_use == 0),
+            mrdma.cfg.eq(feature_cube(
+                width=rc.width, height=rc.height, channel=rc.channel, base=rc.src_base_addr_low,
+                line_stride=rc.src_line_stride, surface_stride=rc.src_surface_stride)),
+            prdma.cfg.eq(feature_cube(
+                width=prc.cube_in_width, height=prc.cube_in_height, channel=prc.cube_in_channel,
+                base=prc.src_base_addr_low, line_stride=prc.src_line_stride,
+                surface_stride=prc.src_surface_stride)),
+            sdp_wdma.cfg.eq(feature_cube(
+                width=sc.width, height=sc.height, channel=sc.channel, base=sc.dst_base_addr_low,
+                line_stride=sc.dst_line_stride, surface_stride=sc.dst_surface_stride)),
+            pdp_wdma.cfg.eq(feature_cube(
+                width=pc.cube_out_width, height=pc.cube_out_height, channel=pc.cube_in_channel,
+                base=pc.dst_base_addr_low, line_stride=pc.dst_line_stride,
+                surface_stride=pc.dst_surface_stride)),
         ]
         connect(m, brdma=brdma.param, sdp=sdp.param)
 
@@ -358,20 +284,21 @@ class Tile(wiring.Component):
         sdp_waits_operands = Signal()
         needs_operands = ~sc.bs_bypass & ((sc.bs_alu_src & ~sc.bs_alu_bypass) |
                                           (sc.bs_mul_src & ~sc.bs_mul_bypass))
-        pdp_joins = ~sc.output_dst | (r["pdp"].op_en & ~pc.flying_mode & ~pdp_active)
-        sdp_ready = (r["sdp"].op_en & ~sdp_active & pdp_joins &
-                     (~needs_operands | (r["sdp_rdma"].op_en & ~sdp_rdma_active)))
+        pdp_joins = ~sc.output_dst | (registers.pdp.op_en & ~pc.flying_mode & ~pdp_active)
+        sdp_ready = (registers.sdp.op_en & ~sdp_active & pdp_joins &
+                     (~needs_operands | (registers.sdp_rdma.op_en & ~sdp_rdma_active)))
         conv_go = Signal()
         sdp_go = Signal()
         pdp_go = Signal()
+        conv_enabled = (registers.cdma.op_en & registers.csc.op_en & registers.cmac_a.op_en &
+                        registers.cmac_b.op_en & registers.cacc.op_en)
         m.d.comb += [
-            conv_go.eq(r["cdma"].op_en & r["csc"].op_en & r["cmac_a"].op_en & r["cmac_b"].op_en &
-                       r["cacc"].op_en & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort &
+            conv_go.eq(conv_enabled & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort &
                        ~dp_reset),
-            sdp_go.eq(sdp_ready & sc.flying_mode & r["sdp_rdma"].op_en & ~sdp_rdma_active &
+            sdp_go.eq(sdp_ready & sc.flying_mode & registers.sdp_rdma.op_en & ~sdp_rdma_active &
                       ~abort & ~dp_reset),
-            pdp_go.eq(r["pdp"].op_en & pc.flying_mode & r["pdp_rdma"].op_en & ~pdp_active &
-                      ~pdp_rdma_active & ~abort & ~dp_reset),
+            pdp_go.eq(registers.pdp.op_en & pc.flying_mode & registers.pdp_rdma.op_en &
+                      ~pdp_active & ~pdp_rdma_active & ~abort & ~dp_reset),
         ]
         # Start pulses: combinational without gating; with gating, registered in tile_dp (the
         # engines start one cycle after the layer, with their configuration copies loaded).
@@ -456,15 +383,16 @@ class Tile(wiring.Component):
             # are taken: the layer (and SDP, conv before it) ends when the walker is through.
             pdp_done.eq(pdp_active & ((written["pdp"] & ~pdp.walking) | aborting)),
         ]
-        for name in ("cdma", "csc", "cmac_a", "cmac_b", "cacc"):
-            m.d.comb += r[name].done.eq(conv_done)
+        for unit in (registers.cdma, registers.csc, registers.cmac_a, registers.cmac_b,
+                     registers.cacc):
+            m.d.comb += unit.done.eq(conv_done)
         m.d.comb += [
-            r["sdp"].done.eq(sdp_done),
-            r["sdp_rdma"].done.eq(sdp_done & sdp_rdma_active),
-            r["pdp"].done.eq(pdp_done),
-            r["pdp_rdma"].done.eq(pdp_done & pdp_rdma_active),
+            registers.sdp.done.eq(sdp_done),
+            registers.sdp_rdma.done.eq(sdp_done & sdp_rdma_active),
+            registers.pdp.done.eq(pdp_done),
+            registers.pdp_rdma.done.eq(pdp_done & pdp_rdma_active),
         ]
-        group = Cat(conv_done & ~r["cdma"].consumer, conv_done & r["cdma"].consumer)
+        group = Cat(conv_done & ~registers.cdma.consumer, conv_done & registers.cdma.consumer)
         m.d.comb += [registers.intr_done.cdma_dat.eq(group), registers.intr_done.cdma_wt.eq(group)]
         with m.If(conv_done):
             m.d.sync += conv_active.eq(0)
@@ -481,17 +409,17 @@ class Tile(wiring.Component):
         with m.Elif(pdp_active):
             m.d.sync += pdp_cycles.eq(pdp_cycles + 1)
         m.d.comb += [
-            r["cdma"].counters.layer_cycles.eq(conv.perf_cycles),
-            r["cdma"].counters.dat_rd_stall.eq(conv.perf_dma_stall_cycles),
-            r["cmac_a"].counters.mac_cycles.eq(conv.perf_mac_cycles),
-            r["cacc"].counters.sat_count.eq(conv.sat_count),
-            r["sdp"].counters.out_saturation.eq(sdp.out_saturation),
-            r["sdp"].counters.wdma_stall.eq(sdp_wdma.stall_cycles),
-            r["sdp_rdma"].counters.mrdma_stall.eq(mrdma.stall_cycles),
-            r["sdp_rdma"].counters.brdma_stall.eq(brdma.stall_cycles),
-            r["pdp"].counters.layer_cycles.eq(pdp_cycles),
-            r["pdp"].counters.perf_write_stall.eq(pdp_wdma.stall_cycles),
-            r["pdp_rdma"].counters.perf_read_stall.eq(prdma.stall_cycles),
+            registers.cdma.counters.layer_cycles.eq(conv.perf_cycles),
+            registers.cdma.counters.dat_rd_stall.eq(conv.perf_dma_stall_cycles),
+            registers.cmac_a.counters.mac_cycles.eq(conv.perf_mac_cycles),
+            registers.cacc.counters.sat_count.eq(conv.sat_count),
+            registers.sdp.counters.out_saturation.eq(sdp.out_saturation),
+            registers.sdp.counters.wdma_stall.eq(sdp_wdma.stall_cycles),
+            registers.sdp_rdma.counters.mrdma_stall.eq(mrdma.stall_cycles),
+            registers.sdp_rdma.counters.brdma_stall.eq(brdma.stall_cycles),
+            registers.pdp.counters.layer_cycles.eq(pdp_cycles),
+            registers.pdp.counters.perf_write_stall.eq(pdp_wdma.stall_cycles),
+            registers.pdp_rdma.counters.perf_read_stall.eq(prdma.stall_cycles),
         ]
 
         # Watchdog: progress is any DMA handshake, any atom moving, any MAC cycle.

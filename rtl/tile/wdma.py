@@ -9,6 +9,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..mem.bus import MemSignature
+from .layouts import FeatureCube
 
 __all__ = [
     "WDMA",
@@ -18,8 +19,8 @@ __all__ = [
 class WDMA(wiring.Component):
     """Writes a W x H x C cube of int8 atoms to memory in NVDLA's feature format.
 
-    Atom (surface s, line h, pixel w) goes to ``dst_base_addr + s * dst_surface_stride +
-    h * dst_line_stride + w * atom`` (``tile_layout.feature_offset``). Consecutive atoms of one line
+    Atom (surface s, line h, pixel w) goes to ``cfg.base + s * cfg.surface_stride +
+    h * cfg.line_stride + w * atom`` (``tile_layout.feature_offset``). Consecutive atoms of one line
     are packed into one write per ``block_bytes`` block, with byte enables for the atoms present;
     a block is written when the line leaves it (it is full, or the line ends). Lines or surfaces
     that share a block (small strides) are written separately, each with its own byte enables, so
@@ -47,11 +48,10 @@ class WDMA(wiring.Component):
         High in the cycle the cube's last write request is accepted by the memory.
     busy : Out(1)
         From ``start`` to ``done``.
-    width, height, channel : In(13)
-        Cube size, stored as N - 1 (``D_DATA_CUBE_*``).
-    dst_base_addr, dst_line_stride, dst_surface_stride : In(32)
-        ``D_DST_BASE_ADDR_LOW``, ``D_DST_LINE_STRIDE``, ``D_DST_SURFACE_STRIDE``: bytes, multiples of
-        ``atom`` (the driver checks; low address bits are ignored).
+    cfg : In(FeatureCube)
+        The cube to write (``layouts.FeatureCube``: sizes N - 1; ``base``, ``line_stride``,
+        ``surface_stride`` from the unit's ``D_DST_*`` registers, bytes, multiples of ``atom``: the
+        driver checks, low address bits are ignored).
     error : Out(1)
         A write response reported ``err`` since ``start``.
     bytes_written : Out(32)
@@ -90,12 +90,7 @@ class WDMA(wiring.Component):
             "start": In(1),
             "done": Out(1),
             "busy": Out(1),
-            "width": In(13),
-            "height": In(13),
-            "channel": In(13),
-            "dst_base_addr": In(32),
-            "dst_line_stride": In(32),
-            "dst_surface_stride": In(32),
+            "cfg": In(FeatureCube),
             "error": Out(1),
             "bytes_written": Out(32),
             "stall_cycles": Out(32),
@@ -122,9 +117,9 @@ class WDMA(wiring.Component):
         col, row = Signal(13), Signal(13)
         surface = Signal(range(8192 // A + 1))
         surf_addr, line_addr, addr = Signal(32), Signal(32), Signal(32)
-        last_col = col == self.width
-        last_row = row == self.height
-        last_atom = last_col & last_row & (surface == (self.channel >> atom_bits))
+        last_col = col == self.cfg.width
+        last_row = row == self.cfg.height
+        last_atom = last_col & last_row & (surface == (self.cfg.channel >> atom_bits))
         slot = addr[atom_bits:block_bits] if slots > 1 else Const(0, 1)
         block_end = (slot == slots - 1) | last_col          # this atom completes a request
 
@@ -148,8 +143,8 @@ class WDMA(wiring.Component):
         with m.If(self.start & ~self.busy):
             m.d.sync += [
                 active.eq(1), self.busy.eq(1), col.eq(0), row.eq(0), surface.eq(0),
-                surf_addr.eq(self.dst_base_addr), line_addr.eq(self.dst_base_addr),
-                addr.eq(self.dst_base_addr), fill_data.eq(0), fill_be.eq(0),
+                surf_addr.eq(self.cfg.base), line_addr.eq(self.cfg.base),
+                addr.eq(self.cfg.base), fill_data.eq(0), fill_be.eq(0),
             ]
         with m.Elif(accept):
             with m.If(block_end):
@@ -162,10 +157,11 @@ class WDMA(wiring.Component):
             with m.If(~last_col):
                 m.d.sync += [col.eq(col + 1), addr.eq(addr + A)]
             with m.Elif(~last_row):
-                m.d.sync += [col.eq(0), row.eq(row + 1), line_addr.eq(line_addr + self.dst_line_stride),
-                             addr.eq(line_addr + self.dst_line_stride)]
+                m.d.sync += [col.eq(0), row.eq(row + 1),
+                             line_addr.eq(line_addr + self.cfg.line_stride),
+                             addr.eq(line_addr + self.cfg.line_stride)]
             with m.Else():
-                next_surface = surf_addr + self.dst_surface_stride
+                next_surface = surf_addr + self.cfg.surface_stride
                 m.d.sync += [col.eq(0), row.eq(0), surface.eq(surface + 1),
                              surf_addr.eq(next_surface), line_addr.eq(next_surface),
                              addr.eq(next_surface)]

@@ -15,7 +15,7 @@ def _run(dut, inputs, clip, gaps=None):
     state = {}
 
     async def producer(ctx):
-        ctx.set(dut.clip, clip)
+        ctx.set(dut.cfg.clip_truncate, clip)
         ctx.set(dut.sat_clear, 1)
         await ctx.tick()
         ctx.set(dut.sat_clear, 0)

@@ -115,12 +115,10 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
         cg = -(-c // a)
         ctx.set(dut.cbuf.dat.en, 0)                 # read enables reset to 1
         ctx.set(dut.cbuf.wt.en, 0)
-        for port, value in ((cdma.datain_width, w - 1), (cdma.datain_height, h - 1),
-                            (cdma.datain_channel, c - 1), (cdma.dain_addr_low, base),
-                            (cdma.line_stride, line), (cdma.surf_stride, surf),
-                            (cdma.weight_addr_low, wbase), (cdma.weight_bytes, blob.size),
-                            (cdma.data_bank, data_bank)):
-            ctx.set(port, value)
+        ctx.set(cdma.cfg, dict(datain_width=w - 1, datain_height=h - 1, datain_channel=c - 1,
+                               dain_addr_low_0=base, line_stride=line, surf_stride=surf,
+                               weight_addr_low=wbase, weight_bytes=blob.size,
+                               data_bank=data_bank))
         ctx.set(cdma.start, 1)
         await ctx.tick()
         ctx.set(cdma.start, 0)

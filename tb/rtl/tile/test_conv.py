@@ -56,8 +56,7 @@ def run_layer(rng, shape, *, tile=SMALL, pad_value=0, clip=0, mem_stall=0.3, out
     limit = 20 * (len(want) * s.kernel_h * s.kernel_w * (-(-s.channels // a)) + image.size) + 2000
 
     async def bench(ctx):
-        for name, value in config.items():
-            ctx.set(getattr(dut, name), value)
+        ctx.set(dut.cfg, config)
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)

@@ -23,7 +23,7 @@ def run_csc(rng, shape, *, pad_value=0, credit_delay=0, hold_credits=0, tile=TIL
     x = rng.integers(-128, 128, size=(s.channels, s.height, s.width))
     w = rng.integers(-128, 128, size=(s.kernels, s.channels, s.kernel_h, s.kernel_w))
     config = conv_config(s, tile, feature_addr=0, weight_addr=0, pad_value=pad_value)
-    csc_config = {k[4:]: v for k, v in config.items() if k.startswith("csc_")}
+    csc_config = config["csc"]
     depth = tile.cbuf_bank_bytes // a
     cbuf = np.zeros((tile.cbuf_banks * depth, a), dtype=np.int64)
     cg = -(-s.channels // a)
@@ -43,8 +43,7 @@ def run_csc(rng, shape, *, pad_value=0, credit_delay=0, hold_credits=0, tile=TIL
 
     async def bench(ctx):
         nonlocal active
-        for name, value in csc_config.items():
-            ctx.set(getattr(dut, name), value)
+        ctx.set(dut.cfg, csc_config)
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)

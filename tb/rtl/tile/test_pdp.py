@@ -14,7 +14,7 @@ _METHOD = {"avg": PoolingMethod.AVERAGE, "max": PoolingMethod.MAX, "min": Poolin
 
 
 def pdp_config(shape, method, *, kernel, stride, padding=(0, 0, 0, 0), pad_value=0):
-    """Port values for a (C, H, W) input; ``kernel``/``stride`` (y, x), padding (t, b, l, r)."""
+    """``cfg`` fields for a (C, H, W) input; ``kernel``/``stride`` (y, x), padding (t, b, l, r)."""
     c, h, w = shape
     (kh, kw), (sy, sx) = kernel, stride
     top, bottom, left, right = padding
@@ -35,8 +35,7 @@ def run_stream_unit(dut, atoms_in, n_out, cfg, *, rng=None, gap=0.0, stall=0.0, 
 
     async def producer(ctx):
         cycle = 0
-        for name, value in cfg.items():
-            ctx.set(getattr(dut, name), value)
+        ctx.set(dut.cfg, cfg)
         for layer in range(layers):
             ctx.set(dut.start, 1)
             await ctx.tick()

@@ -91,11 +91,7 @@ def run_sdp(dut, cube, cfg, *, rng=None, gap=0.0, stall=0.0, params=None):
                 await ctx.tick()
                 cycle += 1
         ctx.set(dut.param.valid, 0)
-        ctx.set(dut.width, w - 1)
-        ctx.set(dut.height, h - 1)
-        ctx.set(dut.channel, c - 1)
-        for name, value in cfg.items():
-            ctx.set(getattr(dut, name), value)
+        ctx.set(dut.cfg, dict(cfg, width=w - 1, height=h - 1, channel=c - 1))
         ctx.set(dut.start, 1)
         await ctx.tick()
         cycle += 1
@@ -148,7 +144,7 @@ def check(dut, cube, cfg, ref_kw, out, res, log):
 
 def _cfg(*, bypass=0, alu=None, alu_algo="sum", alu_shift=0, mul=None, mul_shift=0, prelu=False,
          relu=False, cvt_offset=0, cvt_scale=1, cvt_shift=0):
-    """Port settings and (per-channel tables) for the same arguments as ``sdp_x1``."""
+    """``cfg`` fields and (per-channel tables) for the same arguments as ``sdp_x1``."""
     algo = {"sum": AluAlgo.SUM, "max": AluAlgo.MAX, "min": AluAlgo.MIN}[alu_algo]
     cfg = dict(bs_bypass=bypass, bs_alu_bypass=int(alu is None), bs_alu_algo=algo,
                bs_alu_shift_value=alu_shift, bs_mul_bypass=int(mul is None),

@@ -13,7 +13,7 @@ from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.drivers import tile as driver_mod
+from simtlab.drivers import tile_validate as driver_mod
 from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
@@ -312,14 +312,11 @@ def test_dma_arbiter_copy_with_strides(rng):
     mem = Memory(dut.dma, image, 0, rng, stall=0.3)
 
     async def bench(ctx):
-        for name, value in (("width", w - 1), ("height", h - 1), ("channel", c - 1),
-                            ("src_base_addr", src), ("src_line_stride", src_line),
-                            ("src_surface_stride", src_surf)):
-            ctx.set(getattr(dut.reader, name), value)
-        for name, value in (("width", w - 1), ("height", h - 1), ("channel", c - 1),
-                            ("dst_base_addr", dst), ("dst_line_stride", dst_line),
-                            ("dst_surface_stride", dst_surf)):
-            ctx.set(getattr(dut.writer, name), value)
+        size = dict(width=w - 1, height=h - 1, channel=c - 1)
+        ctx.set(dut.reader.cfg, dict(size, base=src, line_stride=src_line,
+                                     surface_stride=src_surf))
+        ctx.set(dut.writer.cfg, dict(size, base=dst, line_stride=dst_line,
+                                     surface_stride=dst_surf))
         ctx.set(dut.reader.start, 1)
         ctx.set(dut.writer.start, 1)
         await ctx.tick()

@@ -84,11 +84,11 @@ def _expected_memory(before, cube, atom, geo):
     return want
 
 
-def _wdma_config(dut, shape, geo):
+def _cube(shape, geo):
+    """The ``FeatureCube`` (``cfg``) of a (C, H, W) cube at ``geo``."""
     c, h, w = shape
-    return [(dut.width, w - 1), (dut.height, h - 1), (dut.channel, c - 1),
-            (dut.dst_base_addr, geo["base"]), (dut.dst_line_stride, geo["line"]),
-            (dut.dst_surface_stride, geo["surf"])]
+    return dict(width=w - 1, height=h - 1, channel=c - 1, base=geo["base"],
+                line_stride=geo["line"], surface_stride=geo["surf"])
 
 
 def run_wdma(rng, cube, *, atom=8, base, line_pad, surf_pad, gap=0.0, stall=0.0, latency=3):
@@ -100,8 +100,7 @@ def run_wdma(rng, cube, *, atom=8, base, line_pad, surf_pad, gap=0.0, stall=0.0,
     log = {"in": [], "done": []}
 
     async def producer(ctx):
-        for sig, value in _wdma_config(dut, cube.shape, geo):
-            ctx.set(sig, value)
+        ctx.set(dut.cfg, _cube(cube.shape, geo))
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
@@ -163,15 +162,9 @@ def run_reader(rng, cube, *, atom=8, base, line_pad, surf_pad, stall=0.0, ready=
     memory = MemoryModel(rng, want, latency=latency, stall=stall)
     atoms = to_atoms(cube, atom)
     out, log = [], {"done": 0}
-    c, h, w = cube.shape
 
     async def consumer(ctx):
-        ctx.set(dut.width, w - 1)
-        ctx.set(dut.height, h - 1)
-        ctx.set(dut.channel, c - 1)
-        ctx.set(dut.src_base_addr, geo["base"])
-        ctx.set(dut.src_line_stride, geo["line"])
-        ctx.set(dut.src_surface_stride, geo["surf"])
+        ctx.set(dut.cfg, _cube(cube.shape, geo))
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
@@ -238,18 +231,12 @@ def test_pdp_memory_to_memory(rng):
     dut = _MemToMemPool(atom)
     cfg, _ = pdp_config(cube.shape, "avg", kernel=kernel, stride=stride, padding=padding,
                         pad_value=pad_value)
-    c, h, w = cube.shape
 
     async def control(ctx):
-        for name, value in cfg.items():
-            ctx.set(getattr(dut.pdp, name), value)
         rd, wr = dut.reader, dut.wdma
-        for sig, value in ((rd.width, w - 1), (rd.height, h - 1), (rd.channel, c - 1),
-                           (rd.src_base_addr, src["base"]), (rd.src_line_stride, src["line"]),
-                           (rd.src_surface_stride, src["surf"])):
-            ctx.set(sig, value)
-        for sig, value in _wdma_config(wr, want.shape, dst):
-            ctx.set(sig, value)
+        ctx.set(dut.pdp.cfg, cfg)
+        ctx.set(rd.cfg, _cube(cube.shape, src))
+        ctx.set(wr.cfg, _cube(want.shape, dst))
         for unit in (wr, dut.pdp, rd):            # downstream first, as NVDLA enables layers
             ctx.set(unit.start, 1)
         await ctx.tick()
