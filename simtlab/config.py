@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .spec.memory import MemoryMap, regions
+from .spec.memory import BLOCK_BYTES, MemoryMap, regions
 
 __all__ = [
     "TileConfig",
@@ -144,7 +144,7 @@ class SimtConfig:
     warps: int = 1
     threads: int = 1
     mem_latency: int = 2
-    block_bytes: int = 64
+    block_bytes: int = BLOCK_BYTES
     startup_addr: int = MemoryMap.CODE_BASE
     stack_log_size: int = 13
     lmem_log_size: int = 14
@@ -170,8 +170,8 @@ class SimtConfig:
             value = getattr(self, knob)
             if not 1 <= value <= 32:
                 raise ValueError(f"{knob} must be between 1 and 32, not {value!r}")
-        if self.block_bytes not in (64,):
-            raise ValueError(f"block_bytes must be 64, not {self.block_bytes!r}")
+        if self.block_bytes != BLOCK_BYTES:
+            raise ValueError(f"block_bytes must be {BLOCK_BYTES}, not {self.block_bytes!r}")
         if not 1 <= self.mem_latency <= 64:
             raise ValueError(f"mem_latency must be between 1 and 64 cycles, not {self.mem_latency!r}")
         if self.startup_addr % 4 or not MemoryMap.CODE_BASE <= self.startup_addr < \

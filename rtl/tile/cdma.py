@@ -11,6 +11,7 @@ from amaranth.lib import data, fifo, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import TileConfig
+from ...spec.memory import BLOCK_BYTES
 from ..mem.bus import MemSignature
 from .layouts import unit_config
 
@@ -18,7 +19,6 @@ __all__ = [
     "CDMA",
 ]
 
-_BLOCK = 64         # bytes per memory request (MemSignature data_width=512)
 
 
 class CDMA(wiring.Component):
@@ -102,7 +102,7 @@ class CDMA(wiring.Component):
             raise TypeError(f"tile must be a TileConfig, not {tile!r}")
         if not isinstance(outstanding, int) or not 1 <= outstanding <= 64:
             raise ValueError(f"outstanding must be an integer 1-64, not {outstanding!r}")
-        lookahead = 4 * (_BLOCK // tile.atom_c) if lookahead is None else lookahead
+        lookahead = 4 * (BLOCK_BYTES // tile.atom_c) if lookahead is None else lookahead
         if not isinstance(lookahead, int) or not 0 <= lookahead <= 4096:
             raise ValueError(f"lookahead must be an integer 0-4096, not {lookahead!r}")
         self._tile, self._outstanding, self._lookahead = tile, outstanding, lookahead
@@ -112,7 +112,7 @@ class CDMA(wiring.Component):
             "cfg": In(self.CONFIG),
             "start": In(1),
             "done": Out(1),
-            "dma": Out(MemSignature(data_width=8 * _BLOCK, tag_width=16)),
+            "dma": Out(MemSignature(data_width=8 * BLOCK_BYTES, tag_width=16)),
             "cbuf": In(memory.WritePort.Signature(
                 addr_width=addr_width, shape=data.ArrayLayout(signed(8), tile.atom_c))),
             "stall_cycles": Out(32),
@@ -136,7 +136,7 @@ class CDMA(wiring.Component):
         m = Module()
         a = self._tile.atom_c
         a_bits = (a - 1).bit_length()
-        per_block = _BLOCK // a
+        per_block = BLOCK_BYTES // a
         row_bits = (self._depth - 1).bit_length()
 
         # Design: two request walkers, features (line by line, every surface of line 0, then of
@@ -155,7 +155,7 @@ class CDMA(wiring.Component):
         m.submodules.meta = meta_q = fifo.SyncFIFOBuffered(
             width=meta_layout.size, depth=self._outstanding)
         m.submodules.resp = resp_q = fifo.SyncFIFOBuffered(
-            width=8 * _BLOCK, depth=self._outstanding)
+            width=8 * BLOCK_BYTES, depth=self._outstanding)
 
         in_flight = Signal(range(self._outstanding + 1))
         issue = Signal()
@@ -325,7 +325,7 @@ class CDMA(wiring.Component):
             with m.If(self.dma.req.valid & ~self.dma.req.ready):
                 m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
             with m.If(self.dma.rsp.valid):
-                m.d.sync += self.bytes_read.eq(self.bytes_read + _BLOCK)
+                m.d.sync += self.bytes_read.eq(self.bytes_read + BLOCK_BYTES)
                 with m.If(self.dma.rsp.err):
                     m.d.sync += self.error.eq(1)
         return m

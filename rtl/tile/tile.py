@@ -14,6 +14,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
+from ...spec.memory import BLOCK_BYTES
 from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, WATCHDOG_CYCLES
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
@@ -36,8 +37,7 @@ __all__ = [
     "Tile",
 ]
 
-_BLOCK = 64                 # bytes per memory request
-_DMA = MemSignature(data_width=8 * _BLOCK, tag_width=16)
+_DMA = MemSignature(data_width=8 * BLOCK_BYTES, tag_width=16)
 
 #: ``fault`` port: ``valid`` (sticky until the next layer start), the ``unit`` (the register
 #: page of the unit whose DMA failed: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15 the
@@ -211,11 +211,11 @@ class Tile(wiring.Component):
             "conv": Conv(tile=cfg),
             "sdp_engine": SDP(atom_k=cfg.atom_k, max_channels=SDP_MAX_CHANNELS),
             "pdp_engine": PDP(atom=a, max_width=PDP_MAX_WIDTH),
-            "brdma": OperandLoader(max_channels=SDP_MAX_CHANNELS, block_bytes=_BLOCK),
-            "mrdma": FeatureReader(atom=a, block_bytes=_BLOCK),
-            "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=_BLOCK),
-            "sdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
-            "pdp_wdma": WDMA(atom=a, block_bytes=_BLOCK),
+            "brdma": OperandLoader(max_channels=SDP_MAX_CHANNELS, block_bytes=BLOCK_BYTES),
+            "mrdma": FeatureReader(atom=a, block_bytes=BLOCK_BYTES),
+            "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=BLOCK_BYTES),
+            "sdp_wdma": WDMA(atom=a, block_bytes=BLOCK_BYTES),
+            "pdp_wdma": WDMA(atom=a, block_bytes=BLOCK_BYTES),
         }
         for name, engine in engines.items():
             m.submodules[name] = DomainRenamer(dp)(ResetInserter(abort)(engine))
@@ -233,7 +233,7 @@ class Tile(wiring.Component):
         if gating:
             # The memory's ready and responses reach the engines through tile_dp registers
             # only: a skid buffer (ready = not full) and a response register (one cycle).
-            skid = RequestSkid(data_width=8 * _BLOCK, tag_width=16)
+            skid = RequestSkid(data_width=8 * BLOCK_BYTES, tag_width=16)
             m.submodules.dma_skid = DomainRenamer(dp)(skid)
             connect(m, arbiter=arbiter.bus.req, skid=skid.i)
             connect(m, skid=skid.o, tile=flipped(self.dma.req))

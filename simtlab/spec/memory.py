@@ -8,11 +8,17 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
+    "BLOCK_BYTES",
     "MemoryMap",
     "RegionKind",
     "Region",
     "regions",
 ]
+
+
+#: Bytes of one memory request on every bus (Vortex's 64-byte block): the core's coalescer, the
+#: tile's DMA and the harness's memory model move whole blocks.
+BLOCK_BYTES = 64
 
 
 class MemoryMap:
