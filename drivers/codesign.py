@@ -5,7 +5,8 @@ tb/drivers/test_tile_rtl.py."""
 import numpy as np
 
 from ..kernels.catalog import EXAMPLES, Buf, conv_int8_case
-from . import regs, tile_layout
+from ..sim import tile_layout
+from . import regs
 from .tile import TileDriver, read_trace
 
 __all__ = ["codesign"]

@@ -16,8 +16,8 @@ import pytest
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.drivers import tile_layout as lay
-from simtlab.drivers import tile_ref as ref
+from simtlab.sim import tile_layout as lay
+from simtlab.sim import tile_ref as ref
 from simtlab.drivers.device import Buffer
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.spec import tile_regs

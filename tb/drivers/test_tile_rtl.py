@@ -1,13 +1,13 @@
 """The tile in the SoC, on the Verilator model: NVDLA-named layers through the host driver,
 ping-pong sequences, and the co-design flow (a SIMT kernel programs a layer through MMIO, waits for
 its interrupt, then post-processes the output on the warps). Every result is compared bit for bit
-with simtlab.drivers.tile_ref. One model build (the "tile" preset: 4 warps x 4 threads + tile)."""
+with simtlab.sim.tile_ref. One model build (the "tile" preset: 4 warps x 4 threads + tile)."""
 
 import numpy as np
 import pytest
 
 from simtlab import Device
-from simtlab.drivers import tile_ref as ref
+from simtlab.sim import tile_ref as ref
 from simtlab.drivers.codesign import codesign
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.errors import TileFault

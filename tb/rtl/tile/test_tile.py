@@ -14,7 +14,7 @@ from amaranth.sim import Simulator
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
 from simtlab.drivers import tile as driver_mod
-from simtlab.drivers import tile_ref as ref
+from simtlab.sim import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
 from simtlab.rtl.tile.tile import Tile
@@ -279,7 +279,7 @@ def test_dma_arbiter_copy_with_strides(rng):
     strided place; memory stalls; responses routed to the right client."""
     from amaranth import Module
     from amaranth.lib import wiring
-    from simtlab.drivers import tile_layout as lay
+    from simtlab.sim import tile_layout as lay
     from simtlab.rtl.tile.dma_arbiter import DmaArbiter
     from simtlab.rtl.tile.rdma import FeatureReader
     from simtlab.rtl.tile.wdma import WDMA
