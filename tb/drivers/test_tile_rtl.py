@@ -31,7 +31,7 @@ def rng():
 
 
 # NVDLA trace names (W x H x C, kernels S x R x C x K); the driver tests cover the same list on the
-# functional fake device, these run the RTL.
+# functional tile model (TileBench), these run the RTL.
 RTL_DC = dict(DC)
 RTL_DC["dc_8x16x128_3x3x128x32"] = ((1, 128, 16, 8), (32, 128, 3, 3), dict(out_shift=9))
 

@@ -18,9 +18,10 @@ from simtlab.sim import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
 from simtlab.rtl.tile.tile import Tile
+from simtlab.sim.tile_model import TileBench
 from simtlab.spec.tile_limits import FAULT_WATCHDOG
 
-from ...drivers.test_tile_driver import FakeTile, int8, ref_conv
+from ...drivers.test_tile_driver import int8, ref_conv
 
 SMALL = TileConfig(cbuf_banks=4, cbuf_bank_bytes=1024)      # 4 x 128 CBUF entries: fast
 
@@ -93,7 +94,7 @@ async def reg_read(ctx, bus, offset):
 def record(layers, config=SMALL, **fake_kw):
     """Runs ``layers`` (run_sequence dicts) through the driver on the fake tile; returns the
     trace, the fake (memory image with inputs and expected outputs) and the results."""
-    fake = FakeTile(config, mem_bytes=1 << 16, **fake_kw)
+    fake = TileBench(config, mem_bytes=1 << 16, **fake_kw)
     trace = []
     results = TileDriver(fake, config, trace=trace).run_sequence(layers)
     return trace, fake, results
