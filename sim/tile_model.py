@@ -256,6 +256,12 @@ class TileModel:
         """Whether a layer is in flight or ready to start."""
         return self._layer is not None or (not self.hang and self._runnable() is not None)
 
+    def time_to_next_event(self):
+        """Cycles until the layer in flight ends (0 if one can start now), or None when idle."""
+        if self._layer is not None:
+            return max(0, self._layer[0] - self.now)
+        return 0 if self.busy() else None
+
     def advance(self, cycles):
         """Let ``cycles`` cycles pass: start runnable layers, end the ones whose time has come."""
         self._step(self.now + cycles, stop_at_irq=False)
