@@ -314,11 +314,13 @@ class Emulator:
             raise Fault(FaultCause.STORE_ACCESS, addr) from None
 
     def replay_mmio(self, trace):
-        """Lock-step aid (emulator only): MMIO loads of the next launches return the values the
-        other backend's retire ``trace`` shows for the same instruction of the same warp (its
-        ``data``), so that polling loops iterate as often as they did there; the tile model still
-        runs every layer (a replayed ``GLB.INTR_STATUS`` first lets the model end its layers in
-        flight until it has those bits too). None stops replaying. Needs tracing on."""
+        """Lock-step aid (emulator only): the timing-dependent reads of the next launches -- MMIO
+        loads and cycle-counter CSR reads -- return the values the other backend's retire ``trace``
+        shows for the same instruction (the same record number) of the same warp, so that polling
+        loops iterate as often as they did there and cycle arithmetic agrees (the way co-simulation
+        takes device reads from the design under test). The tile model still runs every layer: a
+        replayed ``GLB.INTR_STATUS`` first lets it end its layers in flight until it has those bits
+        too. None stops replaying. Needs tracing on."""
         if trace is None:
             self._replay = None
             return
@@ -328,17 +330,21 @@ class Emulator:
         self._replay_scan = 0
         self._replay_last = None
 
-    def _replayed(self, offset, value):
-        """The replayed value of the current MMIO load of the executing warp (see replay_mmio)."""
+    def _replayed(self, offset, value, per_lane=True):
+        """The replayed value of the executing warp's current read (see :meth:`replay_mmio`):
+        ``per_lane`` reads (MMIO loads) take the lanes of the record's ``tmask`` in call order."""
         counts = self._replay_counts
         for record in self._trace[self._replay_scan:]:
             counts[record[3]] += 1
         self._replay_scan = len(self._trace)
         warp = self._warp
         index = counts[warp.wid]
-        key = (warp.wid, index)
-        call = self._replay_last[1] + 1 if self._replay_last and self._replay_last[0] == key else 0
-        self._replay_last = (key, call)
+        call = 0
+        if per_lane:
+            key = (warp.wid, index)
+            last = self._replay_last
+            call = last[1] + 1 if last is not None and last[0] == key else 0
+            self._replay_last = (key, call)
         stream = self._replay.get(warp.wid)
         if stream is None or index >= len(stream):
             return value
@@ -542,7 +548,10 @@ class Emulator:
         if number in INSTRET_CSRS:
             return (self._instret >> INSTRET_CSRS[number]) & MASK32
         if number in CYCLE_CSRS:
-            return (self._cycles() >> CYCLE_CSRS[number]) & MASK32
+            value = (self._cycles() >> CYCLE_CSRS[number]) & MASK32
+            if self._replay is not None:
+                value = self._replayed(None, value, per_lane=False)
+            return value
         if number == CSR.MSCRATCH:
             return self._mscratch
         if number == CSR.FFLAGS:
