@@ -273,7 +273,8 @@ class Emulator:
 
     def tile_read(self, offset):
         """Host read of the tile register at byte ``offset`` of the MMIO window."""
-        return self._tile.reg_read(check_tile_offset(self.config, offset))
+        offset = check_tile_offset(self.config, offset)
+        return self._tile.reg_read(offset)
 
     def tile_wait(self, max_cycles):
         """Let the tile work until its interrupt line is high; the cycles that took, or None."""
