@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """The tile top (rtl/tile/tile.py) on Amaranth's simulator: register sequences written by the layer
-driver (drivers/tile.py, recorded as a trace against the pure-Python fake tile) replayed on the RTL
+driver (drivers/tile.py, recorded as a trace against the functional tile model, TileBench) replayed on the RTL
 through its register bus, with a Python memory model answering its one DMA port. Results are
 checked bit for bit against tile_ref (and the fake's memory). Tiny shapes: the simulator is slow;
 NVDLA's full-size layers run on Verilator through the SoC."""
@@ -92,7 +92,7 @@ async def reg_read(ctx, bus, offset):
 
 
 def record(layers, config=SMALL, **fake_kw):
-    """Runs ``layers`` (run_sequence dicts) through the driver on the fake tile; returns the
+    """Runs ``layers`` (run_sequence dicts) through the driver on the tile model (TileBench); returns the
     trace, the fake (memory image with inputs and expected outputs) and the results."""
     fake = TileBench(config, mem_bytes=1 << 16, **fake_kw)
     trace = []
