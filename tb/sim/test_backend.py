@@ -18,9 +18,9 @@ from simtlab.spec.csr import CSR, DCR
 from simtlab.spec.memory import MemoryMap
 from simtlab.spec.status import FaultCause, RunStatus
 
-from .test_emulator import A0, A1, A2, HALT, NOP, branch, csrrwi, i, jal, li, load, store
+from .test_emulator import A0, A1, A2, HALT, NOP, branch, csrrwi, i, jal, li, load, r, store
 from .test_emulator_fp import fmv_w_x, fmv_x_w
-from .test_emulator_simt import csrr
+from .test_emulator_simt import LA, assemble, csrr, wspawn
 
 BASE = MemoryMap.CODE_BASE
 HEAP = MemoryMap.HEAP_BASE
@@ -145,6 +145,25 @@ def test_registers_and_memory_are_kept_fcsr_and_counters_reset(backend):
     assert two.instret == len(words_of(second))              # counters restart at each launch
     warps = backend.warps()
     assert [w.active for w in warps] == [False] * backend.config.warps
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_every_warps_registers_are_kept(kind):
+    """4 warps x 4 lanes: launch 1 leaves x6 = 100 + warp id in lane 0 of every warp; launch 2 spawns
+    the warps again and each stores its x6 -- the spawned warps' registers survived the launch."""
+    first, _ = assemble(li(A0, 4), LA(A1, "entry"), wspawn(A0, A1), "entry:",
+                        csrr(6, CSR.WARP_ID), i("addi", 6, 6, 100), HALT)
+    at = BASE + 0x400
+    second, _ = assemble(li(A0, 4), LA(A1, "entry"), wspawn(A0, A1), "entry:",
+                         csrr(A2, CSR.WARP_ID), i("slli", A2, A2, 2), li(A0, HEAP),
+                         r("add", A0, A0, A2), store("sw", 6, A0, 0), HALT, at=at)
+    with make(kind, "4x4") as b:
+        launch(b, first)
+        assert b.run(100_000).status == RunStatus.DONE
+        b.write_mem(HEAP, bytes(16))
+        launch(b, second, at=at)
+        assert b.run(100_000).status == RunStatus.DONE
+        assert struct.unpack("<4I", b.read_mem(HEAP, 16)) == (100, 101, 102, 103)
 
 
 def test_run_before_start_and_after_the_end(backend):
