@@ -87,11 +87,13 @@ from .emu_decode import CYCLE_CSRS, FP_BIT_OPS, INSTRET_CSRS, LANE_CSRS, Decoder
 from .emu_memory import PAGE_BITS, PAGE_MASK, DeviceMemory, SparseMemory
 from .emu_state import F, MASK32, Fault, Retry, Stop, WarpState
 from .result import RunResult, trace_dtype
+from .tile_model import TileAddressError, TileModel
 
 __all__ = ["Emulator", "SparseMemory", "WarpState", "FP_BIT_OPS"]
 
 _U32 = struct.Struct("<I")
-_INTR_STATUS = (lambda u_r: u_r[0].base + u_r[1].offset)(_tile_lookup("GLB.INTR_STATUS"))
+_GLB, _STATUS = _tile_lookup("GLB.INTR_STATUS")
+_INTR_STATUS = _GLB.base + _STATUS.offset       #: GLB.INTR_STATUS's offset in the MMIO window
 
 
 class Emulator:
@@ -124,7 +126,6 @@ class Emulator:
         self._tile = None
         self._replay = None                 # lock-step: the RTL's MMIO load values (replay_mmio)
         if config.tile is not None:
-            from .tile_model import TileModel
             self._tile = TileModel(config.tile, _TileMemory(self))
             self._memory.mmio_load = self._mmio_load
             self._memory.mmio_store = self._mmio_store
@@ -295,7 +296,6 @@ class Emulator:
             self._tile_synced = now
 
     def _mmio_load(self, addr):
-        from .tile_model import TileAddressError
         self._tile_sync()
         offset = addr - MemoryMap.MMIO_BASE
         try:
@@ -307,7 +307,6 @@ class Emulator:
         return value
 
     def _mmio_store(self, addr, value):
-        from .tile_model import TileAddressError
         self._tile_sync()
         try:
             self._tile.reg_write(addr - MemoryMap.MMIO_BASE, value)
