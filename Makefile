@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test bench generate venv clean-cache clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit("simtlab needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	@for tool in g++ make perl; do command -v $$tool >/dev/null || { echo "error: simtlab needs '$$tool' on PATH (install it with your system's package manager)"; exit 1; }; done
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +20,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/simtlab demo
 
+# The test extra (pytest, pytest-xdist, cocotb) on top of the base install.
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
+
 # pytest exits 5 when it collected no test: that is a failure here too (make stops on non-zero).
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m simtlab.drivers.cli build --config default
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider tb
 

@@ -25,6 +25,13 @@ __all__ = [
 ]
 
 
+def _check(ok, message):
+    """Every benchmark checks its result: a wrong one stops the bench (``message`` may be a
+    callable, evaluated only on failure)."""
+    if not ok:
+        raise RuntimeError(message() if callable(message) else message)
+
+
 def straight_line_program(count=20_000, seed=1):
     """A bare-metal assembly program of ``count`` straight-line integer instructions (a dependent mix
     of add/sub/xor/or/and/shift/slt and their immediate forms), then a store of the result and tmc."""
@@ -76,8 +83,8 @@ def _spin_speed(device, iterations):
     device.load(EXAMPLES["spin"].source)
     counters, seconds = _timed(lambda: device.run(None, iterations, 12345, out,
                                                   max_cycles=400 * iterations))
-    assert np.array_equal(device.download(out), spin_reference(iterations, 12345)), \
-        "spin kernel result differs from the Python reference"
+    _check(np.array_equal(device.download(out), spin_reference(iterations, 12345)),
+           "spin kernel result differs from the Python reference")
     device.free_all()
     return counters, counters.cycles / seconds
 
@@ -108,8 +115,8 @@ def float_sgemm(n=128, shapes=("4x4", "4x16"), backend="rtl", seed=7):
             counters, seconds = _timed(lambda: device.run(None, *args, max_cycles=case.max_cycles))
             got = device.download(buffers["c"]).view(np.uint32).reshape(want.shape)
             bad = np.flatnonzero(got != want)
-            assert not bad.size, (f"sgemm_fast_f {n}^3 at {shape} ({backend}): {bad.size} elements "
-                                  f"differ from the reference, first at {bad[0]}")
+            _check(not bad.size, lambda: f"sgemm_fast_f {n}^3 at {shape} ({backend}): {bad.size} "
+                                         f"elements differ from the reference, first at {bad[0]}")
         yield shape, counters, seconds
 
 
@@ -146,7 +153,7 @@ def tile_layers(seed=3):
             acc, _ = tile_ref.cacc_truncate(acc, options.get("clip_truncate", 0))
             want, _ = tile_ref.sdp_x1(acc, relu=options.get("relu", False),
                                       cvt_shift=options.get("out_shift", 0))
-            assert np.array_equal(y, want), f"{name}: the tile's output differs from tile_ref"
+            _check(np.array_equal(y, want), f"{name}: the tile's output differs from tile_ref")
             k, c = ws[0], ws[1]
             bound = (c / (-(-c // atom_c) * atom_c)) * (k / (-(-k // atom_k) * atom_k))
             yield name, counters, bound

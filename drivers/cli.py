@@ -23,7 +23,7 @@ import time
 
 from ..config import PRESETS
 from ..errors import KernelFailed, SimtlabError
-from ..spec.status import RunStatus
+from ..spec.status import DEFAULT_MAX_CYCLES
 
 __all__ = ["main"]
 
@@ -104,8 +104,9 @@ def cmd_build(args):
 
 
 def cmd_info(args):
+    from ..cache import cache_dir
     from ..kernels.compile import compiler_command, compiler_version
-    from ..sim.build import cache_dir, tool_versions
+    from ..sim.build import tool_versions
     for name, version in tool_versions().items():
         print(f"{name}: {version}")
     print(f"kernel compiler: {' '.join(compiler_command())} ({compiler_version()})")
@@ -114,10 +115,10 @@ def cmd_info(args):
 
 
 def cmd_cache(args):
-    from ..sim.build import cache_dir, clear_cache
+    from ..cache import KINDS, cache_dir, clear_cache
     if args.clear:
-        clear_cache()
-        print(f"cleared {cache_dir()}")
+        count = clear_cache()
+        print(f"cleared {count} cached entries ({', '.join(KINDS)}) from {cache_dir()}")
     else:
         print(cache_dir())
     return 0
@@ -139,7 +140,7 @@ def main(argv=None):
 
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
     _add_config_options(p)
-    p.add_argument("--max-cycles", type=int, default=50_000_000, help="watchdog limit")
+    p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
     p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
                    help="cycles to dump with --vcd (default %(default)s)")

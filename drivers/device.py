@@ -17,7 +17,7 @@ from ..config import PRESETS, SimtConfig
 from ..errors import KernelFailed, KernelFault, WatchdogTimeout
 from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
-from ..spec.status import RunStatus
+from ..spec.status import DEFAULT_MAX_CYCLES, RunStatus
 from .elf import Program, load_elf, write_program
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
 ]
 
 #: Watchdog: a launch that runs longer than this many cycles stops with WatchdogTimeout.
-DEFAULT_MAX_CYCLES = 50_000_000
 _ALIGN = 64     # Vortex's memory block size: buffers start on a block boundary
 
 
@@ -258,9 +257,9 @@ class Device:
         fault = backend.tile_fault()
         if fault is not None:
             unit, addr = fault
-            from ..spec.tile_regs import UNITS
+            from ..spec.tile_regs import UNIT_SPACE, UNITS
             from ..spec.tile_limits import FAULT_WATCHDOG
-            names = {u.base >> 12: u.name for u in UNITS}
+            names = {u.base // UNIT_SPACE: u.name for u in UNITS}     # the fault names a unit's page
             if unit == FAULT_WATCHDOG:
                 reason = getattr(getattr(backend, "tile", None), "fault_reason", None)
                 raise TileFault("the tile's watchdog stopped a layer that made no progress "

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..sim.lockstep import compare_traces
 from ..spec.csr import CSR
+from ..spec.isa import INSTRUCTIONS, Unit
 from .device import Device
 
 __all__ = [
@@ -22,14 +23,16 @@ __all__ = [
 ]
 
 # Reads of these CSRs legitimately differ: the emulator counts one cycle per instruction.
-_TIMING_CSRS = (CSR.MCYCLE, CSR.MCYCLEH, CSR.CYCLE, CSR.CYCLEH)
+_TIMING_CSRS = [csr.value for csr in CSR if csr.counts_cycles]
+_CSR_OPCODES = sorted({row.opcode.value for row in INSTRUCTIONS if row.unit is Unit.CSR})
 
 
 def mask_timing_reads(trace):
     """A copy of ``trace`` with the values of cycle-counter CSR reads set to 0."""
     trace = trace.copy()
     insn = trace["insn"]
-    is_csr = ((insn & 0x7F) == 0x73) & (((insn >> 12) & 3) != 0)
+    # A CSR instruction: its opcode, and a funct3 of the table (the csr field is bits 31:20).
+    is_csr = np.isin(insn & 0x7F, _CSR_OPCODES) & (((insn >> 12) & 3) != 0)
     timing = np.isin(insn >> 20, _TIMING_CSRS) & is_csr
     trace["data"][timing] = 0
     return trace

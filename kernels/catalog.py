@@ -21,7 +21,7 @@ address so that they can be written straight into a backend.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 

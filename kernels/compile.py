@@ -12,31 +12,27 @@ common flags (``-nostdlib -ffreestanding ... -T link.ld``) are appended. The lib
 division helpers is ``-lcompiler_rt`` for zig and ``-lgcc`` for a GCC; ``SIMTLAB_CC_LIBS`` overrides it
 (an empty value links none).
 
-Compiled ELFs are cached under ``$SIMTLAB_CACHE/kernels/<hash>.elf`` (default ``~/.cache/simtlab``),
-keyed by the sources, the runtime files, the headers next to the sources, the generated
-``simtlab_config.h``, the flags and the compiler's version. Each build runs in a private directory and
-is renamed into place under a file lock, so parallel pytest workers may compile the same kernel.
+Compiled ELFs are cached (:mod:`simtlab.cache`) as ``kernels/<key>/kernel.elf``, keyed by the sources,
+the runtime files, the headers next to the sources, the generated ``simtlab_config.h``, the flags and
+the compiler's version. The cache records each ELF's hash, so a damaged ELF is rebuilt, and parallel
+pytest workers may compile the same kernel.
 """
 
 import functools
-import hashlib
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from filelock import FileLock
-
+from ..cache import KeyHasher, cached_entry
 from ..errors import CompileError, ToolError
 
 __all__ = [
     "compile_kernel",
     "compiler_command",
     "compiler_version",
-    "cache_dir",
     "RUNTIME_DIR",
     "EXAMPLES_DIR",
     "ISA_DIR",
@@ -50,6 +46,7 @@ ISA_DIR = KERNELS_DIR / "isa"
 #: Files of the runtime linked into every kernel (unless ``runtime=False``).
 RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c")
 LINK_SCRIPT = RUNTIME_DIR / "link.ld"
+_ELF = "kernel.elf"
 
 ZIG_TARGET = ["-target", "riscv32-freestanding-none"]
 ZIG_CPU = {False: "-mcpu=generic_rv32+m", True: "-mcpu=generic_rv32+m+f"}   # by config.fpu
@@ -66,12 +63,6 @@ ZIG_ONLY_FLAGS = ["-fno-sanitize=all", "-fno-stack-protector"]
 SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".s", ".S"}
 COMPILE_TIMEOUT = 600      # the first zig run builds compiler_rt (several seconds on a cold cache)
 STDERR_LIMIT = 6000
-
-
-def cache_dir():
-    """Root of simtlab's caches: ``$SIMTLAB_CACHE`` or ``~/.cache/simtlab``."""
-    root = os.environ.get("SIMTLAB_CACHE")
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "simtlab"
 
 
 def _is_default_compiler():
@@ -217,12 +208,8 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     flags = [*COMMON_FLAGS, *(ZIG_ONLY_FLAGS if _is_default_compiler() else []), opt, *extra_flags]
     libs = _libraries(command)
 
-    digest = hashlib.sha256()
-    def feed(tag, data):
-        if isinstance(data, str):
-            data = data.encode()
-        digest.update(f"{tag}:{len(data)}:".encode())
-        digest.update(data)
+    digest = KeyHasher()
+    feed = digest.add
     feed("compiler", "\0".join(command))
     feed("version", version)
     feed("flags", "\0".join(flags))
@@ -238,48 +225,40 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     for name, data in _headers_next_to([p for p, _, _ in sources if p is not None]).items():
         feed("header-name", Path(name).name)
         feed("header", data)
-    key = digest.hexdigest()[:24]
+    key = digest.hexdigest()
 
-    out_dir = cache_dir() / "kernels"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{key}.elf"
-    if target.is_file() and not force:
-        return target
-    with FileLock(str(out_dir / f"{key}.lock"), timeout=COMPILE_TIMEOUT * 2):
-        if target.is_file() and not force:
-            return target
-        with tempfile.TemporaryDirectory(prefix=f"build-{key[:8]}-", dir=out_dir) as tmp:
-            tmp = Path(tmp)
-            (tmp / "simtlab_config.h").write_text(header)
-            files = []
-            for path, data, name in sources:
-                if path is None:
-                    inline = tmp / name
-                    inline.write_bytes(data)
-                    files.append(str(inline))
-                else:
-                    files.append(str(path))
-            if runtime:
-                files = [str(RUNTIME_DIR / name) for name in RUNTIME_SOURCES] + files
-            includes = [f"-I{tmp}", f"-I{RUNTIME_DIR}"]
-            for directory in dict.fromkeys(str(p.parent) for p, _, _ in sources if p is not None):
-                includes.append(f"-I{directory}")
-            output = tmp / "kernel.elf"
-            argv = [*command, *flags, *includes, f"-T{LINK_SCRIPT}", *files, "-o", str(output), *libs]
-            env = dict(os.environ)
-            try:
-                proc = subprocess.run(argv, capture_output=True, text=True, timeout=COMPILE_TIMEOUT,
-                                      cwd=tmp, env=env)
-            except FileNotFoundError as exc:
-                raise ToolError(f"kernel compiler {argv[0]!r} not found: {exc}") from None
-            except subprocess.TimeoutExpired:
-                raise CompileError(f"the kernel compiler did not finish within {COMPILE_TIMEOUT} s:\n"
-                                   f"  {shlex.join(argv)}") from None
-            if proc.returncode != 0 or not output.is_file():
-                names = ", ".join(name for _, _, name in sources)
-                message = _trim((proc.stderr or "") + ("\n" + proc.stdout if proc.stdout else ""))
-                raise CompileError(
-                    f"compiling {names} failed (exit {proc.returncode}):\n{message}\n"
-                    f"command: {shlex.join(argv)}")
-            os.replace(output, target)
-    return target
+    def build(entry):
+        (entry / "simtlab_config.h").write_text(header)
+        files = []
+        for path, data, name in sources:
+            if path is None:
+                inline = entry / name
+                inline.write_bytes(data)
+                files.append(str(inline))
+            else:
+                files.append(str(path))
+        if runtime:
+            files = [str(RUNTIME_DIR / name) for name in RUNTIME_SOURCES] + files
+        includes = [f"-I{entry}", f"-I{RUNTIME_DIR}"]
+        for directory in dict.fromkeys(str(p.parent) for p, _, _ in sources if p is not None):
+            includes.append(f"-I{directory}")
+        output = entry / _ELF
+        argv = [*command, *flags, *includes, f"-T{LINK_SCRIPT}", *files, "-o", str(output), *libs]
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=COMPILE_TIMEOUT,
+                                  cwd=entry, env=dict(os.environ))
+        except FileNotFoundError as exc:
+            raise ToolError(f"kernel compiler {argv[0]!r} not found: {exc}") from None
+        except subprocess.TimeoutExpired:
+            raise CompileError(f"the kernel compiler did not finish within {COMPILE_TIMEOUT} s:\n"
+                               f"  {shlex.join(argv)}") from None
+        if proc.returncode != 0 or not output.is_file():
+            names = ", ".join(name for _, _, name in sources)
+            message = _trim((proc.stderr or "") + ("\n" + proc.stdout if proc.stdout else ""))
+            raise CompileError(f"compiling {names} failed (exit {proc.returncode}):\n{message}\n"
+                               f"command: {shlex.join(argv)}")
+        return {"sources": [name for _, _, name in sources]}
+
+    entry = cached_entry("kernels", key, build, outputs=(_ELF,), rebuild=force,
+                         lock_timeout=COMPILE_TIMEOUT * 2)
+    return entry / _ELF

@@ -2,32 +2,29 @@
 
 A model library is the Verilated ``simtlab_top`` plus ``harness/harness.cpp`` linked into one ``.so``
 that :class:`simtlab.sim.model.VerilatorModel` loads with ctypes. Builds take seconds, so they are
-cached under :func:`cache_dir` (``$SIMTLAB_CACHE`` or ``~/.cache/simtlab``) as ``models/<key>/``, where
+cached (:mod:`simtlab.cache`, ``$SIMTLAB_CACHE`` or ``~/.cache/simtlab``) as ``models/<key>/``, where
 the key hashes everything that changes the library: the config key (or ``key_extra``), the Verilog text,
 the harness sources, the generated harness config header (the core's shape: warps, threads, block
 bytes), the Verilator version, the build flags and the trace flag.
 
-Parallel pytest workers share the cache safely: a per-entry file lock serialises builds, the stamp file
-(``stamp.json``) is checked before and after taking the lock and written last, and an entry whose stamp
-exists but whose library is missing or does not load is deleted and rebuilt.
+Parallel pytest workers share the cache safely (:func:`simtlab.cache.cached_entry`: a per-entry file
+lock, a stamp written last with the library's size and hash); an entry whose library is missing,
+altered or does not load is deleted and rebuilt.
 """
 
 import ctypes
-import hashlib
-import platform
 import json
 import logging
 import os
 import pathlib
+import platform
 import re
 import shutil
 import subprocess
 import sys
-import time
 from functools import lru_cache
 
-from filelock import FileLock
-
+from ..cache import KeyHasher, cache_dir, cached_entry, is_intact
 from ..errors import ToolError
 
 __all__ = [
@@ -35,8 +32,6 @@ __all__ = [
     "VERILATOR_FLAGS",
     "build_library",
     "build_model",
-    "cache_dir",
-    "clear_cache",
     "harness_config_header",
     "tool_versions",
 ]
@@ -64,27 +59,8 @@ _RECIPE = 2
 _MIN_VERILATOR = (5, 36)
 _HARNESS_DIR = pathlib.Path(__file__).parent / "harness"
 _LIB_NAME = "libsimtlab.so"
-_STAMP = "stamp.json"
 #: The header the harness includes for the core's shape; generated into each build directory.
 HARNESS_CONFIG_H = "simtlab_harness_config.h"
-
-
-def cache_dir():
-    """The cache root: ``$SIMTLAB_CACHE`` if set, else ``~/.cache/simtlab`` (created on demand)."""
-    env = os.environ.get("SIMTLAB_CACHE")
-    root = pathlib.Path(env).expanduser() if env else pathlib.Path.home() / ".cache" / "simtlab"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def clear_cache():
-    """Delete every cached model library (``<cache_dir>/models``). Returns the number of entries removed."""
-    models = cache_dir() / "models"
-    if not models.exists():
-        return 0
-    count = sum(1 for p in models.iterdir() if p.is_dir())
-    shutil.rmtree(models, ignore_errors=True)
-    return count
 
 
 def _verilator_root():
@@ -195,14 +171,8 @@ def _cpu_identity():
 
 
 def _entry_key(verilog, key_extra, trace, versions, header=""):
-    h = hashlib.sha256()
-
-    def add(label, data):
-        if isinstance(data, str):
-            data = data.encode()
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
-
+    h = KeyHasher()
+    add = h.add
     add("recipe", str(_RECIPE))
     add("extra", key_extra)
     add("verilog", verilog)
@@ -226,28 +196,6 @@ def _loadable(lib):
         return hasattr(handle, "sim_create") and hasattr(handle, "sim_run")
     except OSError:
         return False
-
-
-def _file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _entry_ok(entry):
-    """Whether a cache entry is complete: its stamp exists, the library matches the size and hash the
-    stamp records (dlopen alone is not enough: a process that loaded the library once gets the cached
-    mapping back for the same path) and the library loads."""
-    lib = entry / _LIB_NAME
-    try:
-        stamp = json.loads((entry / _STAMP).read_text())
-        if lib.stat().st_size != stamp["lib_size"] or _file_sha256(lib) != stamp["lib_sha256"]:
-            return False
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return _loadable(lib)
 
 
 def _run(cmd, cwd, env, log_file, what):
@@ -317,38 +265,19 @@ def build_library(verilog, *, config=None, key_extra="", trace=False):
     versions = tool_versions()
     header = harness_config_header(config)
     key = _entry_key(verilog, key_extra, trace, versions, header)
-    models = cache_dir() / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    entry = models / key[:32]
-    lib = entry / _LIB_NAME
-    if _entry_ok(entry):
-        log.debug("model cache hit %s", entry)
-        return lib
-    with FileLock(str(models / f"{key[:32]}.lock")):
-        if _entry_ok(entry):  # another process built it while we waited
-            return lib
-        if entry.exists():
-            log.warning("deleting corrupt or partial model cache entry %s", entry)
-            shutil.rmtree(entry, ignore_errors=True)
-        start = time.monotonic()
-        try:
-            _compile(entry, verilog, header, trace, _tool_env())
-        except BaseException:
-            (entry / _STAMP).unlink(missing_ok=True)
-            raise
-        seconds = time.monotonic() - start
-        if not _loadable(lib):
-            raise ToolError(f"the freshly built model library {lib} does not load")
-        stamp = {"key": key, "key_extra": key_extra, "trace": bool(trace), "versions": versions,
-                 "shape": {"warps": config.warps, "threads": config.threads,
-                           "block_bytes": config.block_bytes},
-                 "lib_size": lib.stat().st_size, "lib_sha256": _file_sha256(lib),
-                 "build_seconds": round(seconds, 2), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        tmp = entry / f"{_STAMP}.tmp"
-        tmp.write_text(json.dumps(stamp, indent=1))
-        os.replace(tmp, entry / _STAMP)
-        log.info("built model library %s in %.1f s", lib, seconds)
-    return lib
+
+    def compile_entry(entry):
+        _compile(entry, verilog, header, trace, _tool_env())
+        if not _loadable(entry / _LIB_NAME):
+            raise ToolError(f"the freshly built model library {entry / _LIB_NAME} does not load")
+        log.info("built model library %s", entry / _LIB_NAME)
+        return {"key_extra": key_extra, "trace": bool(trace), "versions": versions,
+                "shape": {"warps": config.warps, "threads": config.threads,
+                          "block_bytes": config.block_bytes}}
+
+    entry = cached_entry("models", key, compile_entry, outputs=(_LIB_NAME,),
+                         check=lambda entry: _loadable(entry / _LIB_NAME))
+    return entry / _LIB_NAME
 
 
 _VERILOG_MEMO = {}
@@ -359,7 +288,7 @@ def _source_key(config, trace):
     elaborating the design: the configuration, the RTL and configuration sources, Amaranth's version,
     the harness, the tools and the flags."""
     import amaranth
-    h = hashlib.sha256()
+    h = KeyHasher()
     parts = [("config", config.key()), ("trace", str(bool(trace))), ("recipe", str(_RECIPE)),
              ("amaranth", amaranth.__version__), ("flags", " ".join(VERILATOR_FLAGS)),
              ("cpu", _cpu_identity())]
@@ -371,9 +300,7 @@ def _source_key(config, trace):
     for path in sources:
         parts.append((path.name, path.read_bytes()))
     for label, data in parts:
-        data = data.encode() if isinstance(data, str) else data
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
+        h.add(label, data)
     return h.hexdigest()[:32]
 
 
@@ -390,10 +317,10 @@ def build_model(config, *, trace=False):
     index = cache_dir() / "models" / "index" / _source_key(config, trace)
     try:
         entry = cache_dir() / "models" / index.read_text().strip()
-        if _entry_ok(entry):
-            return entry / _LIB_NAME
     except OSError:
-        pass
+        entry = None
+    if entry is not None and is_intact(entry) and _loadable(entry / _LIB_NAME):
+        return entry / _LIB_NAME
     key = config.key()
     if key not in _VERILOG_MEMO:
         from ..rtl import generate_verilog  # imported late: the RTL is heavy

@@ -107,7 +107,7 @@ _FP_OPCODES = {Opcode.LOAD_FP, Opcode.STORE_FP, Opcode.MADD, Opcode.MSUB, Opcode
                Opcode.OP_FP}
 
 #: CSRs that read the cycle counter / the retired-instruction counter: number -> bit shift.
-CYCLE_CSRS = {CSR.MCYCLE: 0, CSR.CYCLE: 0, CSR.MCYCLEH: 32, CSR.CYCLEH: 32}
+CYCLE_CSRS = {c: 32 if c.name.endswith("H") else 0 for c in CSR if c.counts_cycles}
 INSTRET_CSRS = {CSR.MINSTRET: 0, CSR.INSTRET: 0, CSR.MINSTRETH: 32, CSR.INSTRETH: 32}
 #: CSRs whose value depends on the lane or the warp.
 LANE_CSRS = (CSR.THREAD_ID, CSR.WARP_ID, CSR.ACTIVE_WARPS, CSR.ACTIVE_THREADS, CSR.MHARTID)

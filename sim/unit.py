@@ -3,26 +3,21 @@
 :func:`simtlab.sim.build.build_library` builds the whole device with the fixed model harness;
 unit tests need a small top of their own and a driver that streams test vectors through it in C++.
 :func:`build_unit` does that with the same toolchain checks, Verilator flags and cache root
-(:func:`~simtlab.sim.build.cache_dir`), under ``units/<key>/``, where the key hashes the Verilog,
-the top module name, the driver sources, the tools, the CPU and the flags. Builds are serialised by
-a per-entry :class:`~filelock.FileLock` and published with a stamp written last, so parallel pytest
-workers build once and share the result.
+(:mod:`simtlab.cache`), under ``units/<key>/``, where the key hashes the Verilog, the top module
+name, the driver sources, the tools, the CPU and the flags; parallel pytest workers build once and
+share the result.
 """
 
 import ctypes
-import hashlib
 import json
 import os
 import pathlib
 import re
 import shutil
-import time
 
-from filelock import FileLock
-
+from ..cache import KeyHasher, cached_entry
 from ..errors import ToolError
-from .build import (VERILATOR_FLAGS, _cpu_identity, _file_sha256, _run, _tool_env, cache_dir,
-                    tool_versions)
+from .build import VERILATOR_FLAGS, _cpu_identity, _run, _tool_env, tool_versions
 
 __all__ = [
     "build_unit",
@@ -30,38 +25,22 @@ __all__ = [
 
 _RECIPE = 1
 _LIB_NAME = "libunit.so"
-_STAMP = "stamp.json"
 
 
 def _key(verilog, top, sources, key_extra, versions):
-    h = hashlib.sha256()
-
-    def add(label, data):
-        data = data.encode() if isinstance(data, str) else data
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
-
-    add("recipe", str(_RECIPE))
-    add("top", top)
-    add("extra", key_extra)
-    add("verilog", verilog)
+    h = KeyHasher()
+    h.add("recipe", str(_RECIPE)).add("top", top).add("extra", key_extra).add("verilog", verilog)
     for src in sources:
-        add(f"source/{src.name}", src.read_bytes())
-    add("verilator", versions["verilator"])
-    add("cxx", versions["g++"])
-    add("cpu", _cpu_identity())
-    add("flags", json.dumps(VERILATOR_FLAGS))
+        h.add(f"source/{src.name}", src.read_bytes())
+    h.add("verilator", versions["verilator"]).add("cxx", versions["g++"])
+    h.add("cpu", _cpu_identity()).add("flags", json.dumps(VERILATOR_FLAGS))
     return h.hexdigest()
 
 
-def _entry_ok(entry):
-    lib = entry / _LIB_NAME
+def _loads(entry):
     try:
-        stamp = json.loads((entry / _STAMP).read_text())
-        if lib.stat().st_size != stamp["lib_size"] or _file_sha256(lib) != stamp["lib_sha256"]:
-            return False
-        ctypes.CDLL(str(lib))
-    except (OSError, ValueError, KeyError, TypeError):
+        ctypes.CDLL(str(entry / _LIB_NAME))
+    except OSError:
         return False
     return True
 
@@ -114,28 +93,9 @@ def build_unit(verilog, *, top, sources, key_extra=""):
         raise ValueError(f"sources must include a .cpp driver, not {[str(p) for p in sources]!r}")
     versions = tool_versions()
     key = _key(verilog, top, sources, key_extra, versions)
-    units = cache_dir() / "units"
-    units.mkdir(parents=True, exist_ok=True)
-    entry = units / key[:32]
-    lib = entry / _LIB_NAME
-    if _entry_ok(entry):
-        return lib
-    with FileLock(str(units / f"{key[:32]}.lock")):
-        if _entry_ok(entry):
-            return lib
-        if entry.exists():
-            shutil.rmtree(entry, ignore_errors=True)
-        start = time.monotonic()
-        try:
-            _compile(entry, verilog, top, sources, _tool_env())
-        except BaseException:
-            (entry / _STAMP).unlink(missing_ok=True)
-            raise
-        stamp = {"key": key, "top": top, "key_extra": key_extra, "versions": versions,
-                 "lib_size": lib.stat().st_size, "lib_sha256": _file_sha256(lib),
-                 "build_seconds": round(time.monotonic() - start, 2),
-                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        tmp = entry / f"{_STAMP}.tmp"
-        tmp.write_text(json.dumps(stamp, indent=1))
-        os.replace(tmp, entry / _STAMP)
-    return lib
+
+    def compile_entry(entry):
+        _compile(entry, verilog, top, sources, _tool_env())
+        return {"top": top, "key_extra": key_extra, "versions": versions}
+
+    return cached_entry("units", key, compile_entry, outputs=(_LIB_NAME,), check=_loads) / _LIB_NAME

@@ -74,7 +74,7 @@ class SimtConfig:
     Parameters
     ----------
     cores, warps, threads:
-        Cores (1 for now), warps per core (1..32), threads (lanes) per warp (1..32).
+        Cores (1: one core is implemented), warps per core (1..32), threads (lanes) per warp (1..32).
     mem_latency:
         Cycles from a memory request to its response at the device's ports in the harness's memory
         model (>= 1). The top registers responses, so the core sees them one cycle later.
@@ -122,7 +122,7 @@ class SimtConfig:
         if self.tile is not None and not isinstance(self.tile, TileConfig):
             raise TypeError(f"SimtConfig.tile must be a TileConfig or None, not {self.tile!r}")
         if self.cores != 1:
-            raise ValueError(f"cores must be 1 for now (multi-core comes later), not {self.cores!r}")
+            raise ValueError(f"cores must be 1 (one core is implemented), not {self.cores!r}")
         for knob in ("warps", "threads"):
             value = getattr(self, knob)
             if not 1 <= value <= 32:

@@ -1,8 +1,8 @@
 """The memory bus every simtlab memory client speaks: a request channel and a response channel.
 
 Requests carry a byte address, write enable, write data, byte enables and a tag; responses return in
-request order with the tag and an error bit. The harness's memory model, caches (later) and the tile's
-DMA (later) all serve or issue this bus, so a second master plugs into a crossbar of the same shape.
+request order with the tag and an error bit. The harness's memory model serves it; the core's fetch and
+load/store units and the tile's DMA issue it, so another master plugs into an arbiter of the same shape.
 """
 
 from amaranth import *

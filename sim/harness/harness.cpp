@@ -4,9 +4,10 @@
 // The harness owns the clock, reset, the DCR write port, the start pulse, and the memory behind the
 // two block-wide memory ports (imem, dmem). Python is called once per `sim_run`, never per cycle.
 //
-// The core's shape (warps W, threads T, block bytes) comes from `simtlab_harness_config.h`, which
-// simtlab.sim.build generates into the build directory; the widths of the config-dependent ports are
-// checked against it at compile time.
+// One translation unit in three files: ports.h (the top's ports, their widths checked against the
+// generated `simtlab_harness_config.h`: warps W, threads T, block bytes), memory.h (sparse memory and
+// regions) and this file (response queues, the cycle, run control and the extern "C" API). Codes and
+// addresses shared with Python come from the generated `simtlab_spec.h`.
 //
 // One cycle (function `cycle`):
 //   1. drive inputs: responses due in this cycle (rsp__valid for exactly one cycle);
@@ -18,11 +19,10 @@
 //
 // Memory requests move whole blocks: the address is block aligned (low bits ignored), a read returns
 // the whole block (byte i at bits 8i..8i+7 of rsp__data), a write writes the bytes whose `be` bit is
-// set. Memory is a sparse byte array behind a table of 65536 pointers to lazily allocated 64 KiB pages
-// (unwritten memory reads 0). Region kinds: KIND_RAM, KIND_IO, KIND_MMIO (simtlab_spec.h); a request
-// whose block does not lie in one ram or io region gets err=1 and has no side effect. io reads return zeros; an io write
-// whose `be` covers IO_COUT appends that byte to the console; one that covers any byte of IO_EXIT
-// (4 bytes) ends the run with the little-endian value of the enabled bytes.
+// set (memory.h). A request whose block does not lie in one ram or io region gets err=1 and has no
+// side effect. io reads return zeros; an io write whose `be` covers IO_COUT appends that byte to the
+// console; one that covers any byte of IO_EXIT (4 bytes) ends the run with the little-endian value
+// of the enabled bytes.
 //
 // Ending stores: a write to IO_EXIT, or (when enabled) a write touching the tohost word that leaves an
 // odd value there, has its side effect when the request is accepted, but the run stops only when the
@@ -51,104 +51,15 @@
 #include <vector>
 
 #include "Vsimtlab_top.h"
-#include "simtlab_harness_config.h"
+#include "memory.h"
+#include "ports.h"
 #include "simtlab_spec.h"
 #include "verilated.h"
 #ifdef SIMTLAB_TRACE
 #include "verilated_vcd_c.h"
 #endif
 
-#if !defined(SIMTLAB_WARPS) || !defined(SIMTLAB_THREADS) || !defined(SIMTLAB_BLOCK_BYTES)
-#error "simtlab_harness_config.h must define SIMTLAB_WARPS, SIMTLAB_THREADS and SIMTLAB_BLOCK_BYTES"
-#endif
-
-// Verilator encodes "__" in port names as "___05F".
-#define REQ(port, field) port##___05Freq___05F##field
-#define RSP(port, field) port##___05Frsp___05F##field
-#define PORT(group, field) group##___05F##field
-
 namespace {
-
-constexpr unsigned W = SIMTLAB_WARPS;
-constexpr unsigned T = SIMTLAB_THREADS;
-constexpr unsigned BLOCK = SIMTLAB_BLOCK_BYTES;
-constexpr unsigned BLOCK_WORDS = BLOCK / 4;
-#ifdef SIMTLAB_TILE
-// The data port also carries the tile's DMA: one more tag bit names the master (rtl/mem/arbiter.py).
-constexpr unsigned DMEM_TAG_BITS = 17;
-#else
-constexpr unsigned DMEM_TAG_BITS = 16;
-#endif
-static_assert(W >= 1 && W <= 32, "SIMTLAB_WARPS must be 1..32");
-static_assert(T >= 1 && T <= 32, "SIMTLAB_THREADS must be 1..32");
-static_assert(BLOCK == 64, "the harness supports 64-byte blocks (64-bit byte enables) only");
-
-// ---- signal access ------------------------------------------------------------------------------
-// Verilator stores a port of n bits as CData (1..8), SData (9..16), IData (17..32), QData (33..64) or
-// VlWide<ceil(n/32)> (65+). These overloads read and write any of them as little-endian 32-bit words.
-inline uint32_t word_of(CData v, unsigned i) { return i == 0 ? v : 0u; }
-inline uint32_t word_of(SData v, unsigned i) { return i == 0 ? v : 0u; }
-inline uint32_t word_of(IData v, unsigned i) { return i == 0 ? v : 0u; }
-inline uint32_t word_of(QData v, unsigned i) {
-    return i == 0 ? uint32_t(v) : i == 1 ? uint32_t(v >> 32) : 0u;
-}
-template <std::size_t N>
-inline uint32_t word_of(const VlWide<N>& v, unsigned i) {
-    return i < N ? v.m_storage[i] : 0u;
-}
-
-// Bits [lsb, lsb + width) of a signal (width 1..32).
-template <typename S>
-inline uint32_t bits_of(const S& sig, unsigned lsb, unsigned width) {
-    unsigned w = lsb / 32, sh = lsb % 32;
-    uint64_t v = word_of(sig, w);
-    if (sh + width > 32) v |= uint64_t(word_of(sig, w + 1)) << 32;
-    v >>= sh;
-    return width >= 32 ? uint32_t(v) : uint32_t(v) & ((1u << width) - 1u);
-}
-
-// Write `n` words (missing ones as 0) to a signal.
-inline void set_words(CData& s, const uint32_t* w, unsigned n) { s = CData(n ? w[0] : 0); }
-inline void set_words(SData& s, const uint32_t* w, unsigned n) { s = SData(n ? w[0] : 0); }
-inline void set_words(IData& s, const uint32_t* w, unsigned n) { s = n ? w[0] : 0; }
-inline void set_words(QData& s, const uint32_t* w, unsigned n) {
-    s = (n > 0 ? QData(w[0]) : 0) | (n > 1 ? QData(w[1]) << 32 : 0);
-}
-template <std::size_t N>
-inline void set_words(VlWide<N>& s, const uint32_t* w, unsigned n) {
-    for (std::size_t i = 0; i < N; i++) s.m_storage[i] = i < n ? w[i] : 0u;
-}
-
-// The storage Verilator uses for a port of `bits` bits: used to check the ports against the config.
-constexpr std::size_t storage_bytes(unsigned bits) {
-    return bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : bits <= 64 ? 8 : 4 * ((bits + 31) / 32);
-}
-#define CHECK_WIDTH(member, bits)                                                                    \
-    static_assert(sizeof(std::remove_reference<decltype(std::declval<Vsimtlab_top&>().member)>::type) \
-                      == storage_bytes(bits),                                                        \
-                  "port " #member " does not have the width simtlab_harness_config.h implies")
-CHECK_WIDTH(REQ(dmem, data), 8 * BLOCK);
-CHECK_WIDTH(REQ(dmem, be), BLOCK);
-CHECK_WIDTH(REQ(dmem, tag), DMEM_TAG_BITS);
-CHECK_WIDTH(RSP(dmem, data), 8 * BLOCK);
-CHECK_WIDTH(RSP(dmem, tag), DMEM_TAG_BITS);
-CHECK_WIDTH(REQ(imem, data), 8 * BLOCK);
-CHECK_WIDTH(REQ(imem, be), BLOCK);
-CHECK_WIDTH(REQ(imem, tag), 16);
-CHECK_WIDTH(RSP(imem, data), 8 * BLOCK);
-CHECK_WIDTH(RSP(imem, tag), 16);
-CHECK_WIDTH(PORT(fault, cause), 8);
-CHECK_WIDTH(PORT(retire, warp), 5);
-CHECK_WIDTH(PORT(retire, rd), 6);
-CHECK_WIDTH(PORT(retire, tmask), T);
-CHECK_WIDTH(PORT(retire, data), 32 * T);
-CHECK_WIDTH(PORT(dbg, pc), 32 * W);
-CHECK_WIDTH(PORT(dbg, tmask), T * W);
-CHECK_WIDTH(PORT(dbg, active), W);
-CHECK_WIDTH(PORT(dbg, waiting), W);
-CHECK_WIDTH(PORT(dbg, barrier), 8 * W);
-CHECK_WIDTH(PORT(perf, stall), STALL_BITS);
-#undef CHECK_WIDTH
 
 // ---- constants ----------------------------------------------------------------------------------
 // Status, error, region-kind codes, IO addresses and stall slots come from simtlab_spec.h, generated
@@ -156,18 +67,7 @@ CHECK_WIDTH(PORT(perf, stall), STALL_BITS);
 constexpr uint64_t MAGIC = 0x73696d746c616232ull;  // "simtlab2"
 constexpr int RESET_CYCLES = 4;
 constexpr uint64_t DRAIN_LIMIT = 256;
-constexpr uint32_t PAGE_BITS = 16;
-constexpr uint32_t PAGE_SIZE = 1u << PAGE_BITS;
-constexpr uint32_t NUM_PAGES = 1u << (32 - PAGE_BITS);
 constexpr unsigned TRACE_WORDS = 5 + T;  // trace_dtype(T) in sim/result.py: 20 + 4T bytes
-
-static_assert(PAGE_SIZE % BLOCK == 0, "a block must not straddle pages");
-
-struct Region {
-    uint64_t base;
-    uint64_t size;
-    int kind;
-};
 
 struct Response {
     uint64_t due;
@@ -221,9 +121,7 @@ struct Sim {
     uint64_t magic = MAGIC;
     VerilatedContext* ctx = nullptr;
     Vsimtlab_top* top = nullptr;
-    uint8_t** pages = nullptr;  // NUM_PAGES entries
-    std::vector<Region> regions;
-    const Region* last_region = nullptr;  // one-entry lookup cache
+    Memory mem;
     unsigned latency = 1;
 
     bool tohost_enabled = false;
@@ -266,51 +164,6 @@ Sim* get(void* handle) {
     return sim;
 }
 
-// The region holding the whole block at `block` (block aligned), or NULL.
-const Region* block_region(Sim* sim, uint32_t block) {
-    const Region* r = sim->last_region;
-    if (r && block >= r->base && uint64_t(block) + BLOCK <= r->base + r->size) return r;
-    for (const Region& reg : sim->regions)
-        if (block >= reg.base && uint64_t(block) + BLOCK <= reg.base + reg.size) {
-            sim->last_region = &reg;
-            return &reg;
-        }
-    return nullptr;
-}
-
-// Whether [addr, addr+size) is covered by "ram" regions (possibly several adjacent ones).
-bool ram_range(const Sim* sim, uint64_t addr, uint64_t size) {
-    if (addr + size > (1ull << 32)) return false;
-    while (size) {
-        const Region* hit = nullptr;
-        for (const Region& r : sim->regions)
-            if (r.kind == KIND_RAM && addr >= r.base && addr < r.base + r.size) {
-                hit = &r;
-                break;
-            }
-        if (!hit) return false;
-        uint64_t chunk = hit->base + hit->size - addr;
-        if (chunk >= size) return true;
-        addr += chunk;
-        size -= chunk;
-    }
-    return true;
-}
-
-uint8_t* page_for_write(Sim* sim, uint32_t addr) {
-    uint8_t*& page = sim->pages[addr >> PAGE_BITS];
-    if (!page) page = static_cast<uint8_t*>(calloc(PAGE_SIZE, 1));
-    return page;
-}
-
-uint32_t read_word(const Sim* sim, uint32_t word_addr) {
-    const uint8_t* page = sim->pages[word_addr >> PAGE_BITS];
-    if (!page) return 0;
-    uint32_t v;
-    memcpy(&v, page + (word_addr & (PAGE_SIZE - 1)), 4);
-    return v;  // little-endian host (x86-64, aarch64)
-}
-
 void end_run(Sim* sim, int status) {
     if (sim->status == ST_RUNNING) sim->status = status;
 }
@@ -350,14 +203,14 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
     rsp->due = sim->now + sim->latency;
     rsp->tag = rq.tag;
     rsp->has_data = 0;
-    const Region* region = block_region(sim, block);
+    const Region* region = sim->mem.block_region(block);
     bool err = !region || (region->kind != KIND_RAM && region->kind != KIND_IO);
     if (!err) {
         if (region->kind == KIND_RAM) {
             uint32_t off = block & (PAGE_SIZE - 1);
             if (we) {
                 if (be) {
-                    uint8_t* page = page_for_write(sim, block);
+                    uint8_t* page = sim->mem.page_for_write(block);
                     if (!page) {
                         err = true;  // out of host memory
                     } else {
@@ -376,14 +229,14 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
                         if (sim->tohost_enabled) {
                             uint32_t word = sim->tohost_addr & ~3u;
                             if ((word & ~(BLOCK - 1)) == block && be_bits(be, word & (BLOCK - 1), 4)) {
-                                uint32_t value = read_word(sim, word);
+                                uint32_t value = sim->mem.read_word(word);
                                 if ((value & 1u) && end_when_retired(sim, ST_TOHOST)) sim->code = value >> 1;
                             }
                         }
                     }
                 }
             } else {
-                const uint8_t* page = sim->pages[block >> PAGE_BITS];
+                const uint8_t* page = sim->mem.page(block);
                 if (page) {
                     memcpy(rsp->data, page + off, BLOCK);
                     rsp->has_data = 1;
@@ -590,10 +443,6 @@ void destroy(Sim* sim) {
         delete sim->top;
     }
     delete sim->ctx;
-    if (sim->pages) {
-        for (uint32_t i = 0; i < NUM_PAGES; i++) free(sim->pages[i]);
-        free(sim->pages);
-    }
     sim->magic = 0;
     delete sim;
 }
@@ -613,9 +462,8 @@ void* sim_create(unsigned latency) {
     Sim* sim = new (std::nothrow) Sim();
     if (!sim) return nullptr;
     sim->latency = latency;
-    sim->pages = static_cast<uint8_t**>(calloc(NUM_PAGES, sizeof(uint8_t*)));
     sim->ctx = new (std::nothrow) VerilatedContext();
-    if (!sim->pages || !sim->ctx || !sim->rsp_dmem.init() || !sim->rsp_imem.init()) {
+    if (!sim->mem.init() || !sim->ctx || !sim->rsp_dmem.init() || !sim->rsp_imem.init()) {
         destroy(sim);
         return nullptr;
     }
@@ -664,15 +512,7 @@ int sim_has_waves(void) {
 int sim_add_region(void* handle, uint32_t base, uint64_t size, int kind) {
     Sim* sim = get(handle);
     if (!sim) return SIM_EHANDLE;
-    if (size == 0 || uint64_t(base) + size > (1ull << 32) || kind < KIND_RAM || kind > KIND_MMIO)
-        return SIM_EARG;
-    try {
-        sim->regions.push_back(Region{base, size, kind});
-    } catch (...) {
-        return SIM_ENOMEM;
-    }
-    sim->last_region = nullptr;  // the vector may have moved
-    return SIM_OK;
+    return sim->mem.add_region(base, size, kind);
 }
 
 // Set the memory latency (1..4096 cycles) for requests accepted from now on.
@@ -690,20 +530,7 @@ int sim_write_mem(void* handle, uint32_t addr, const uint8_t* data, uint64_t len
     if (!sim) return SIM_EHANDLE;
     if (len == 0) return SIM_OK;
     if (!data) return SIM_EARG;
-    if (!ram_range(sim, addr, len)) return SIM_EUNMAPPED;
-    uint64_t a = addr;
-    while (len) {
-        uint32_t off = uint32_t(a & (PAGE_SIZE - 1));
-        uint64_t chunk = PAGE_SIZE - off;
-        if (chunk > len) chunk = len;
-        uint8_t* page = page_for_write(sim, uint32_t(a));
-        if (!page) return SIM_ENOMEM;
-        memcpy(page + off, data, chunk);
-        data += chunk;
-        a += chunk;
-        len -= chunk;
-    }
-    return SIM_OK;
+    return sim->mem.write(addr, data, len);
 }
 
 // Copy `len` bytes of memory at `addr` into `out`; the range must lie in "ram" regions.
@@ -712,20 +539,7 @@ int sim_read_mem(void* handle, uint32_t addr, uint8_t* out, uint64_t len) {
     if (!sim) return SIM_EHANDLE;
     if (len == 0) return SIM_OK;
     if (!out) return SIM_EARG;
-    if (!ram_range(sim, addr, len)) return SIM_EUNMAPPED;
-    uint64_t a = addr;
-    while (len) {
-        uint32_t off = uint32_t(a & (PAGE_SIZE - 1));
-        uint64_t chunk = PAGE_SIZE - off;
-        if (chunk > len) chunk = len;
-        const uint8_t* page = sim->pages[a >> PAGE_BITS];
-        if (page) memcpy(out, page + off, chunk);
-        else memset(out, 0, chunk);
-        out += chunk;
-        a += chunk;
-        len -= chunk;
-    }
-    return SIM_OK;
+    return sim->mem.read(addr, out, len);
 }
 
 // Watch `addr` for tohost writes (enabled != 0) or stop watching (enabled == 0).

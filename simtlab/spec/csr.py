@@ -37,10 +37,45 @@ class CSR(enum.IntEnum):
     MHARTID = 0xF14
 
     @property
+    def doc(self):
+        """What the CSR holds (docs/isa.md's CSR table)."""
+        return _CSR_DOC[self]
+
+    @property
     def counts_cycles(self):
         """The cycle counters: the emulator counts one cycle per instruction, so a lock-step run
         reads different values from the two backends and masks them."""
         return self in (CSR.MCYCLE, CSR.MCYCLEH, CSR.CYCLE, CSR.CYCLEH)
+
+
+_CSR_DOC = {
+    CSR.FFLAGS: "per warp: accrued FP exception flags ([RV32F](#rv32f))",
+    CSR.FRM: "per warp: rounding mode",
+    CSR.FCSR: "per warp: `frm << 5 \\| fflags`",
+    CSR.MSCRATCH: "the kernel argument pointer at launch (DCR STARTUP_ARG0)",
+    CSR.MCYCLE: "cycles since start, low word (writes ignored)",
+    CSR.MINSTRET: "warp instructions of the core retired before the reading one, low word (writes "
+                  "ignored)",
+    CSR.MCYCLEH: "cycles since start, high word",
+    CSR.MINSTRETH: "retired warp instructions, high word",
+    CSR.CYCLE: "read-only alias of mcycle",
+    CSR.INSTRET: "read-only alias of minstret",
+    CSR.CYCLEH: "read-only alias of mcycleh",
+    CSR.INSTRETH: "read-only alias of minstreth",
+    CSR.THREAD_ID: "lane in the warp",
+    CSR.WARP_ID: "warp in the core",
+    CSR.CORE_ID: "core in the device (0)",
+    CSR.ACTIVE_WARPS: "the core's active warps mask",
+    CSR.ACTIVE_THREADS: "the warp's thread mask",
+    CSR.NUM_THREADS: "threads per warp (the configuration)",
+    CSR.NUM_WARPS: "warps per core (the configuration)",
+    CSR.NUM_CORES: "cores (the configuration)",
+    CSR.LMEM_BASE: "local memory base address (`MemoryMap.LMEM_BASE`)",
+    CSR.MVENDORID: "0",
+    CSR.MARCHID: "0",
+    CSR.MIMPID: "0",
+    CSR.MHARTID: "global hardware thread id, `(core * warps + warp) * threads + lane`",
+}
 
 
 class DCR(enum.IntEnum):
@@ -50,3 +85,17 @@ class DCR(enum.IntEnum):
     STARTUP_ARG0 = 0x003
     STARTUP_ARG1 = 0x004
     MPM_CLASS = 0x005
+
+    @property
+    def doc(self):
+        """What the DCR sets (docs/isa.md's DCR table)."""
+        return _DCR_DOC[self]
+
+
+_DCR_DOC = {
+    DCR.STARTUP_ADDR0: "start PC, low word",
+    DCR.STARTUP_ADDR1: "start PC, high word (must be 0)",
+    DCR.STARTUP_ARG0: "argument pointer, loaded into mscratch",
+    DCR.STARTUP_ARG1: "argument pointer, high word (stored)",
+    DCR.MPM_CLASS: "performance counter class (stored)",
+}

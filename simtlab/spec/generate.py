@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .csr import CSR, DCR
 from .isa import INSTRUCTIONS
-from .memory import MemoryMap, RegionKind
+from .memory import MemoryMap, RegionKind, regions
 from .status import STALL_SLOTS, FaultCause, HarnessError, RunStatus
 from .tile_regs import ACCESS, UNITS
 
@@ -255,12 +255,122 @@ def registers_markdown():
     return "\n".join(out)
 
 
+def _hex(value):
+    return f"0x{value >> 16:04X}_{value & 0xFFFF:04X}"
+
+
+def linker_memory():
+    """link.ld's MEMORY block: the code region."""
+    return ["MEMORY", "{",
+            f"    CODE (rwx) : ORIGIN = 0x{MemoryMap.CODE_BASE:08X}, "
+            f"LENGTH = 0x{MemoryMap.CODE_SIZE:08X}",
+            "}"]
+
+
+def _isa_groups():
+    groups = {"RV32I": [], "M": [], "Zicsr": [], "F (`SimtConfig.fpu`, on by default)": [],
+              "Vortex custom-0": []}
+    for row in INSTRUCTIONS:
+        unit = row.unit.name
+        if row.fpu is not None or row.rd_fp or row.rs2_fp:
+            group = "F (`SimtConfig.fpu`, on by default)"
+        elif unit in ("MUL", "DIV"):
+            group = "M"
+        elif unit == "CSR":
+            group = "Zicsr"
+        elif unit == "SIMT":
+            group = "Vortex custom-0"
+        else:
+            group = "RV32I"
+        groups[group].append(row.name)
+    return ["| group | instructions |", "|---|---|",
+            *(f"| {group} | {' '.join(names)} |" for group, names in groups.items())]
+
+
+def _isa_encodings():
+    out = ["| instruction | opcode | funct3 | funct7 | other fixed bits | format | unit |",
+           "|---|---|---|---|---|---|---|"]
+    for row in INSTRUCTIONS:
+        fixed = []
+        if row.rs2_field is not None:
+            fixed.append(f"rs2 = {row.rs2_field}")
+        if row.fmt_s:
+            fixed.append("fmt = 00")
+        if row.uses_rm:
+            fixed.append("funct3 = rm")
+        f3 = "" if row.funct3 is None else str(row.funct3)
+        f7 = "" if row.funct7 is None else f"0x{row.funct7:02X}"
+        out.append(f"| `{row.name}` | 0x{row.opcode.value:02X} ({row.opcode.name}) | {f3} | {f7} | "
+                   f"{', '.join(fixed)} | {row.fmt.name} | {row.unit.name} |")
+    return out
+
+
+def _faults():
+    out = ["| cause (mcause) | when | address reported |", "|---|---|---|"]
+    for cause in FaultCause:
+        out.append(f"| {cause.value} {cause.text} | {cause.when} | {cause.reported} |")
+    return out
+
+
+def _csrs():
+    out = ["| CSR | number | value |", "|---|---|---|"]
+    out += [f"| {c.name.lower()} | 0x{c.value:03X} | {c.doc} |" for c in CSR]
+    return out
+
+
+def _dcrs():
+    out = ["| DCR | address | meaning |", "|---|---|---|"]
+    out += [f"| {d.name} | 0x{d.value:03X} | {d.doc} |" for d in DCR]
+    return out
+
+
+def _memory_map():
+    out = ["| region | addresses | kind | use |", "|---|---|---|---|"]
+    for r in regions(1 << 14):
+        span = (f"{_hex(r.base)} + 2^lmem_log_size (16 KiB by default)" if r.name == "lmem" else
+                f"{_hex(r.base)} - {_hex(r.end - 1)}")
+        out.append(f"| {r.name} | {span} | {r.kind.value} | {r.doc} |")
+    return out
+
+
+#: docs/isa.md's generated blocks, by marker name.
+_ISA_BLOCKS = {"instruction-groups": _isa_groups, "encodings": _isa_encodings, "faults": _faults,
+               "csrs": _csrs, "dcrs": _dcrs, "memory-map": _memory_map}
+
+
+def _splice(text, path, blocks, begin, end):
+    """``text`` with the lines between each block's ``begin``/``end`` marker lines replaced."""
+    for name, lines in blocks.items():
+        pattern = re.compile(rf"^({re.escape(begin(name))}\n).*?^({re.escape(end(name))})$",
+                             re.M | re.S)
+        if not pattern.search(text):
+            raise ValueError(f"{path} has no generated block {name!r} (marker {begin(name)!r})")
+        text = pattern.sub(lambda m: m.group(1) + "\n".join(lines) + "\n" + m.group(2), text, count=1)
+    return text
+
+
+def isa_markdown(text):
+    """docs/isa.md (``text``, the committed page) with its generated tables rewritten."""
+    return _splice(text, "docs/isa.md", {name: make() for name, make in _ISA_BLOCKS.items()},
+                   lambda name: f"<!-- generated:{name} (make generate) -->",
+                   lambda name: f"<!-- end generated:{name} -->")
+
+
+def linker_script(text):
+    """kernels/runtime/link.ld (``text``) with its MEMORY block rewritten."""
+    return _splice(text, "kernels/runtime/link.ld", {"memory": linker_memory()},
+                   lambda name: f"/* generated:{name} from simtlab.spec.memory (make generate) */",
+                   lambda name: f"/* end generated:{name} */")
+
+
 def outputs():
     """``{path relative to ROOT: generated text}`` of every committed generated file."""
     return {
         "sim/harness/simtlab_spec.h": harness_header(),
         "kernels/runtime/nvdla_regs.h": tile_header(),
         "docs/registers.md": registers_markdown(),
+        "docs/isa.md": isa_markdown(_read(ROOT / "docs/isa.md") or ""),
+        "kernels/runtime/link.ld": linker_script(_read(ROOT / "kernels/runtime/link.ld") or ""),
     }
 
 

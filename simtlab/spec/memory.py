@@ -50,6 +50,12 @@ class RegionKind(str, enum.Enum):
     def code(self):
         return _KIND_CODES[self]
 
+    def __str__(self):          # "ram" in messages, as the plain strings were
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec)
+
 
 _KIND_CODES = {RegionKind.RAM: 1, RegionKind.IO: 2, RegionKind.MMIO: 3}
 
@@ -61,6 +67,7 @@ class Region:
     base: int
     size: int
     kind: RegionKind
+    doc: str = ""
 
     @property
     def end(self):
@@ -75,10 +82,18 @@ def regions(lmem_size):
     memory. Anything else faults."""
     mm = MemoryMap
     return (
-        Region("io", mm.IO_BASE, mm.IO_SIZE, RegionKind.IO),
-        Region("heap", mm.HEAP_BASE, mm.HEAP_SIZE, RegionKind.RAM),
-        Region("code", mm.CODE_BASE, mm.CODE_SIZE, RegionKind.RAM),
-        Region("mmio", mm.MMIO_BASE, mm.MMIO_SIZE, RegionKind.MMIO),
-        Region("stack", mm.STACK_REGION_BASE, mm.STACK_TOP - mm.STACK_REGION_BASE, RegionKind.RAM),
-        Region("lmem", mm.LMEM_BASE, lmem_size, RegionKind.RAM),
+        Region("io", mm.IO_BASE, mm.IO_SIZE, RegionKind.IO,
+               f"a byte stored to 0x{mm.IO_COUT:X} (IO_COUT) goes to the host console; a word stored "
+               f"to 0x{mm.IO_EXIT:X} (IO_EXIT) ends the run with that exit code"),
+        Region("heap", mm.HEAP_BASE, mm.HEAP_SIZE, RegionKind.RAM,
+               "device buffers (`Device.alloc`, 64-byte aligned)"),
+        Region("code", mm.CODE_BASE, mm.CODE_SIZE, RegionKind.RAM,
+               f"kernel code and data (link.ld); default startup address 0x{mm.CODE_BASE:08X}"),
+        Region("mmio", mm.MMIO_BASE, mm.MMIO_SIZE, RegionKind.MMIO,
+               "the deep-learning tile's registers, word accesses only (faults without a tile)"),
+        Region("stack", mm.STACK_REGION_BASE, mm.STACK_TOP - mm.STACK_REGION_BASE, RegionKind.RAM,
+               f"stacks grow down from 0x{mm.STACK_TOP:08X}, 2^stack_log_size bytes per hardware "
+               f"thread"),
+        Region("lmem", mm.LMEM_BASE, lmem_size, RegionKind.RAM,
+               "per-core local (shared) memory, 2^lmem_log_size bytes"),
     )

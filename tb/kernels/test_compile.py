@@ -70,7 +70,7 @@ def test_compile_error_carries_compiler_messages(fresh_cache):
     assert "undeclared_thing" in message
     assert "error" in message
     assert "kernel.c:3" in message          # file and line of the fault
-    assert not list(fresh_cache.glob("kernels/*.elf"))
+    assert not list(fresh_cache.glob("kernels/*/kernel.elf"))
 
 
 def test_missing_source_raises_compile_error(tmp_path):
@@ -83,7 +83,7 @@ def test_cache_hit_is_fast_and_stable(fresh_cache, monkeypatch):
     start = time.perf_counter()
     first = compile_kernel(source, CONFIG)
     cold = time.perf_counter() - start
-    assert first.is_file() and first.parent == fresh_cache / "kernels" and first.suffix == ".elf"
+    assert first.is_file() and first.parent.parent == fresh_cache / "kernels" and first.suffix == ".elf"
 
     def no_compiler(*args, **kwargs):
         raise AssertionError("the compiler ran on a cache hit")

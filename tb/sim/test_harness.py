@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+from simtlab.cache import is_intact
 from simtlab.config import SimtConfig
 from simtlab.sim import build
 from simtlab.sim.model import VerilatorModel
@@ -545,7 +546,7 @@ def test_corrupt_entry_rebuilt(fresh_cache, verilogs, monkeypatch):
     # dlopen would hand back for the same path does not hide the corruption.
     lib.unlink()
     lib.write_bytes(b"not an ELF file")
-    assert not build._entry_ok(lib.parent)
+    assert not is_intact(lib.parent)
     rebuilt = build.build_library(verilog, key_extra="cache-test")
     assert rebuilt == lib and build._loadable(rebuilt)
     (lib.parent / "libsimtlab.so").unlink()          # stamp present, library missing
