@@ -17,6 +17,7 @@ from .spec.memory import MemoryMap, regions
 __all__ = [
     "TileConfig",
     "SimtConfig",
+    "Derived",
     "PRESETS",
 ]
 
@@ -65,6 +66,48 @@ class TileConfig:
     @property
     def cbuf_bytes(self):
         return self.cbuf_banks * self.cbuf_bank_bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Derived:
+    """Sizes computed once from a :class:`SimtConfig` (:meth:`SimtConfig.derive`); the RTL reads
+    these instead of recomputing them.
+
+    Parameters
+    ----------
+    warps, threads:
+        Copied from the configuration.
+    mem_tag_width:
+        Tag bits of the core's ``imem``/``dmem`` ports.
+    load_tag:
+        The dmem tag of a load (bit 15); store responses carry tag 0 and are not waited for.
+    fetch_warp_bits, fetch_epoch_bits:
+        The fetch tag: warp number in the low bits (room for 32 warps), epoch above it (a redirect
+        starts a new epoch, so 16 redirects of a warp may be in flight before an epoch repeats).
+    fetch_depth:
+        Instruction buffer entries per warp: the smallest power of two >= 4 and >= mem_latency + 3
+        (the top registers responses: one warp then fetches one instruction per cycle).
+    block_offset_bits, block_word_bits:
+        Bits of a byte offset and of a word index inside one memory block.
+    load_fifo_depth:
+        Load requests in flight (the LSU's routing FIFO): 2 * max(threads, warps).
+    ipdom_depth:
+        IPDOM stack entries per warp (two per divergent split).
+    barriers:
+        Barrier table entries.
+    """
+    warps: int
+    threads: int
+    mem_tag_width: int
+    load_tag: int
+    fetch_warp_bits: int
+    fetch_epoch_bits: int
+    fetch_depth: int
+    block_offset_bits: int
+    block_word_bits: int
+    load_fifo_depth: int
+    ipdom_depth: int
+    barriers: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +219,26 @@ class SimtConfig:
             if region.contains(addr, nbytes):
                 return region
         return None
+
+    def derive(self):
+        """The :class:`Derived` sizes of this configuration (every width and depth the RTL uses)."""
+        fetch_depth = 4
+        while fetch_depth < self.mem_latency + 3:
+            fetch_depth *= 2
+        return Derived(
+            warps=self.warps,
+            threads=self.threads,
+            mem_tag_width=16,
+            load_tag=1 << 15,
+            fetch_warp_bits=5,
+            fetch_epoch_bits=4,
+            fetch_depth=fetch_depth,
+            block_offset_bits=(self.block_bytes - 1).bit_length(),
+            block_word_bits=(self.block_bytes // 4 - 1).bit_length(),
+            load_fifo_depth=2 * max(self.threads, self.warps),
+            ipdom_depth=self.ipdom_depth,
+            barriers=self.num_barriers,
+        )
 
     def stack_pointer(self, hart_id):
         """Initial stack pointer of global hardware thread ``hart_id``."""

@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...spec.csr import CSR
 from ...spec.memory import MemoryMap
+from ..common.checks import check_config
 
 __all__ = [
     "CsrFile",
@@ -62,10 +63,15 @@ class CsrFile(wiring.Component):
     fflags, frm and fcsr are per warp, as in Vortex: each warp's copy is 0 at launch.
 
     Latency: combinational read, write at the clock edge. mcycle and minstret ignore writes.
+
+    Raises
+    ------
+    TypeError
+        ``config`` is not a SimtConfig.
     """
 
     def __init__(self, config):
-        self._config = config
+        self._config = check_config("CsrFile", config)
         super().__init__({
             "start": In(1),
             "start_arg": In(32),

@@ -1,6 +1,8 @@
 """Instruction decoder: one 32-bit instruction word in, its control signals out (combinational).
 
-Generated from the table in ``isa.py``: each row becomes one case pattern.
+Place in the pipeline: fetch buffer head -> ``source_registers`` (register file read) -> D:
+**Decoder** -> X. Generated from ``INSTRUCTIONS`` in ``simtlab/spec/isa.py``: each row becomes one
+case pattern, and the early operand-class function is derived from the same rows.
 """
 
 from amaranth import *
@@ -35,27 +37,68 @@ DecodedLayout = data.StructLayout({
     "funct3": 3,
     "imm": 32,
     "fpu_op": FpuOp,
-    "fpu_pipe": 1,       #: a two-stage FPU operation: its result exists in M, not X
-    "fpu_iter": 1,       #: an iterative FPU operation (fdiv, fsqrt): holds X until done
+    "pipelined": 1,      #: a two-stage operation (Latency.PIPELINED): its result exists in M, not X
+    "iterative": 1,      #: an iterative operation (div, fdiv, fsqrt): holds X until it is done
     "uses_rm": 1,        #: funct3 is a rounding mode
 })
+
+
+def _rows(muldiv, fpu):
+    """The table rows a core with these extensions decodes."""
+    return [d for d in INSTRUCTIONS
+            if (muldiv or d.unit not in (Unit.MUL, Unit.DIV))
+            and (fpu or not (d.fpu is not None or d.rd_fp or d.rs2_fp))]
+
+
+def _float_keys(rows, reads, is_fp):
+    """For one source operand: {opcode: (fp funct7s, integer funct7s)} over the rows that read it,
+    a funct7 of ``None`` standing for "any". Raises ValueError when two rows that the early read
+    cannot tell apart (same opcode and funct7) disagree on the operand's register class."""
+    keys = {}
+    for d in rows:
+        if reads(d):
+            keys.setdefault((d.opcode, d.funct7), set()).add(bool(is_fp(d)))
+    classes = {}
+    for (opcode, funct7), kinds in keys.items():
+        if len(kinds) > 1:
+            raise ValueError(f"rows with opcode {opcode.name} and funct7 {funct7!r} read both an x "
+                             f"and an f register in the same operand")
+        fp, integer = classes.setdefault(opcode, (set(), set()))
+        (fp if kinds.pop() else integer).add(funct7)
+    for opcode, (fp, integer) in classes.items():
+        if None in fp | integer and fp and integer:
+            raise ValueError(f"opcode {opcode.name} mixes any-funct7 rows with rows of the other "
+                             f"register class")
+    return classes
 
 
 def source_registers(insn, fpu=True):
     """The source register numbers (rs1, rs2, rs3; 32-63 for f registers) of ``insn``, from its
     opcode and funct7 alone: cheaper than a full decode, so the register file can be read before
-    the decoder runs. Agrees with :class:`Decoder` on every legal instruction that reads the
-    register (checked by tb/rtl/core/test_decoder.py)."""
+    the decoder runs. Derived from the decode table's rows (``rs1_fp``/``rs2_fp``/``rs3``); agrees
+    with :class:`Decoder` on every legal instruction that reads the register (checked by
+    tb/rtl/core/test_decoder.py)."""
     opcode, funct7 = insn[0:7], insn[25:32]
-    rs1, rs2, rs3 = insn[15:20], insn[20:25], insn[27:32]
-    if not fpu:
-        return Cat(rs1, C(0, 1)), Cat(rs2, C(0, 1)), Cat(rs3, C(0, 1))
-    fused = opcode.matches("100--11")       # fmadd, fmsub, fnmsub, fnmadd
-    op_fp = opcode == 0b1010011
-    int_rs1 = (funct7 == 0x68) | (funct7 == 0x78)       # fcvt.s.w[u], fmv.w.x
-    rs1_fp = fused | (op_fp & ~int_rs1)
-    rs2_fp = fused | op_fp | (opcode == 0b0100111)      # fsw stores an f register
-    return Cat(rs1, rs1_fp), Cat(rs2, rs2_fp), Cat(rs3, C(1, 1))
+    rows = _rows(True, fpu)
+
+    def is_float(classes):
+        # Per opcode, the shorter list of funct7 values; legal words outside the rows don't care.
+        terms = []
+        for op, (fp, integer) in classes.items():
+            if not fp:
+                continue
+            if None in fp or not integer:
+                terms.append(opcode == op)
+            elif len(integer) < len(fp):
+                terms.append((opcode == op) & ~Cat(funct7 == f for f in sorted(integer)).any())
+            else:
+                terms.append((opcode == op) & Cat(funct7 == f for f in sorted(fp)).any())
+        return Cat(*terms).any() if terms else C(0, 1)
+
+    rs1_fp = is_float(_float_keys(rows, lambda d: d.reads_rs1, lambda d: d.rs1_fp))
+    rs2_fp = is_float(_float_keys(rows, lambda d: d.reads_rs2, lambda d: d.rs2_fp))
+    rs3_fp = is_float(_float_keys(rows, lambda d: d.rs3, lambda d: d.rs3))
+    return Cat(insn[15:20], rs1_fp), Cat(insn[20:25], rs2_fp), Cat(insn[27:32], rs3_fp)
 
 
 class Decoder(wiring.Component):
@@ -76,15 +119,21 @@ class Decoder(wiring.Component):
         Decode the F extension (else its encodings, flw/fsw included, are illegal).
 
     Latency: combinational. Resources: one pattern match per table row.
+
+    Raises
+    ------
+    TypeError
+        ``muldiv`` or ``fpu`` is not a bool.
     """
 
     insn: In(32)
     out: Out(DecodedLayout)
 
     def __init__(self, *, muldiv=True, fpu=True):
-        self._rows = [d for d in INSTRUCTIONS
-                      if (muldiv or d.unit not in (Unit.MUL, Unit.DIV))
-                      and (fpu or not (d.fpu is not None or d.rd_fp or d.rs2_fp))]
+        for name, value in (("muldiv", muldiv), ("fpu", fpu)):
+            if not isinstance(value, bool):
+                raise TypeError(f"Decoder {name} must be True or False, not {value!r}")
+        self._rows = _rows(muldiv, fpu)
         super().__init__()
 
     def elaborate(self, platform):
@@ -123,6 +172,8 @@ class Decoder(wiring.Component):
                         out.use_rs2.eq(desc.reads_rs2),
                         out.use_rs3.eq(desc.rs3),
                         out.uses_rm.eq(desc.uses_rm),
+                        out.pipelined.eq(desc.latency is Latency.PIPELINED),
+                        out.iterative.eq(desc.latency is Latency.ITERATIVE),
                     ]
                     # Float register operands are numbered 32-63.
                     for field, is_fp in ((out.rd, desc.rd_fp), (out.rs1, desc.rs1_fp),
@@ -130,9 +181,5 @@ class Decoder(wiring.Component):
                         if is_fp:
                             m.d.comb += field[5].eq(1)
                     if desc.fpu is not None:
-                        m.d.comb += [
-                            out.fpu_op.eq(desc.fpu),
-                            out.fpu_pipe.eq(desc.latency is Latency.PIPELINED),
-                            out.fpu_iter.eq(desc.latency is Latency.ITERATIVE),
-                        ]
+                        m.d.comb += out.fpu_op.eq(desc.fpu)
         return m

@@ -11,8 +11,9 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.checks import check_config
+from ..common.round_robin import RoundRobin
 from ..mem.bus import MemSignature
-from .scheduler import RoundRobin
 
 __all__ = [
     "FetchedLayout",
@@ -27,21 +28,17 @@ FetchedLayout = data.StructLayout({
     "err": 1,       #: the bus reported an access fault for this word
 })
 
-_WARP_BITS = 5
-_EPOCH_BITS = 4
-
 
 class Fetch(wiring.Component):
     """Per-warp sequential fetch into flushable buffers.
 
     Parameters
     ----------
-    warps : int
-    depth : int
-        Buffer entries per warp (a power of two). One warp alone fetches one instruction per cycle
-        if ``depth`` exceeds the memory latency by at least one.
-    block_bytes : int
-        Width of the memory bus; the instruction is picked out of the returned block.
+    config : SimtConfig
+        Its ``warps`` and ``block_bytes`` (the width of the memory bus: the instruction is picked
+        out of the returned block), and from ``config.derive()`` the buffer depth ``fetch_depth``
+        (one warp alone fetches one instruction per cycle when it exceeds the memory latency by at
+        least one) and the tag fields ``fetch_warp_bits``, ``fetch_epoch_bits``.
 
     Members
     -------
@@ -57,7 +54,7 @@ class Fetch(wiring.Component):
     redirect_pc : In(32)
     redirect_stop : In(1)
     bus : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
-        Read requests; tag = warp | epoch << 5.
+        Read requests; tag = warp | epoch << fetch_warp_bits.
     head : Out(ArrayLayout(FetchedLayout, warps))
         The oldest buffered instruction of each warp ...
     head_valid : Out(warps)
@@ -70,14 +67,20 @@ class Fetch(wiring.Component):
 
     Latency: memory latency + 1 cycle from request to ``head_valid``. Throughput: one instruction per
     cycle for all warps together. Resources: ``warps * depth`` x 65 bits of registers.
+
+    Raises
+    ------
+    TypeError
+        ``config`` is not a SimtConfig (whose own checks keep the derived sizes consistent).
     """
 
-    def __init__(self, *, warps=1, depth=4, block_bytes=64):
-        if not isinstance(depth, int) or depth < 2 or depth & (depth - 1):
-            raise ValueError(f"Fetch depth must be a power of two >= 2, not {depth!r}")
-        if not 1 <= warps <= 1 << _WARP_BITS:
-            raise ValueError(f"Fetch supports 1..32 warps, not {warps!r}")
+    def __init__(self, config):
+        check_config("Fetch", config)
+        derived = config.derive()
+        warps, depth, block_bytes = config.warps, derived.fetch_depth, config.block_bytes
         self._warps, self._depth, self._block_bytes = warps, depth, block_bytes
+        self._warp_bits, self._epoch_bits = derived.fetch_warp_bits, derived.fetch_epoch_bits
+        self._word_bits = derived.block_word_bits
         super().__init__({
             "start": In(1),
             "spawn": In(warps),
@@ -86,7 +89,8 @@ class Fetch(wiring.Component):
             "redirect_warp": In(range(warps)),
             "redirect_pc": In(32),
             "redirect_stop": In(1),
-            "bus": Out(MemSignature(data_width=8 * block_bytes, tag_width=16)),
+            "bus": Out(MemSignature(data_width=8 * block_bytes,
+                                    tag_width=derived.mem_tag_width)),
             "head": Out(data.ArrayLayout(FetchedLayout, warps)),
             "head_valid": Out(warps),
             "pop": In(1),
@@ -97,17 +101,17 @@ class Fetch(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         warps, depth = self._warps, self._depth
-        word_bits = (self._block_bytes // 4 - 1).bit_length()
+        warp_bits, epoch_bits, word_bits = self._warp_bits, self._epoch_bits, self._word_bits
 
         m.submodules.arbiter = arbiter = RoundRobin(warps)
         bus = self.bus
 
         pcs = Array(Signal(32, name=f"pc_{w}") for w in range(warps))
         rsp_pcs = Array(Signal(32, name=f"rsp_pc_{w}") for w in range(warps))
-        epochs = Array(Signal(_EPOCH_BITS, name=f"epoch_{w}") for w in range(warps))
+        epochs = Array(Signal(epoch_bits, name=f"epoch_{w}") for w in range(warps))
 
         grant = arbiter.grant
-        grant_field = Signal(_WARP_BITS)
+        grant_field = Signal(warp_bits)
         m.d.comb += [
             grant_field.eq(grant),
             bus.req.valid.eq(arbiter.valid),
@@ -117,8 +121,8 @@ class Fetch(wiring.Component):
         ]
         issued = bus.req.valid & bus.req.ready
 
-        rsp_warp = bus.rsp.tag[:_WARP_BITS]
-        rsp_epoch = bus.rsp.tag[_WARP_BITS:_WARP_BITS + _EPOCH_BITS]
+        rsp_warp = bus.rsp.tag[:warp_bits]
+        rsp_epoch = bus.rsp.tag[warp_bits:warp_bits + epoch_bits]
         rsp_pc = Signal(32)
         m.d.comb += rsp_pc.eq(rsp_pcs[rsp_warp])
         word = bus.rsp.data.word_select(rsp_pc[2:2 + word_bits], 32) if word_bits else bus.rsp.data[:32]

@@ -1,209 +1,248 @@
-"""Load/store unit: address checks, request formatting, coalescing and load data alignment.
+"""Load/store unit: per-lane address checks, coalesced requests on the data port, and the load
+collectors that gather a load's responses while the other warps go on issuing.
 
-A warp's load or store leaves execute as one bus request per 64-byte block its active lanes touch
-(the coalescer picks the lowest pending lane's block and serves every lane in that block); a load's
-responses are aligned and extended per lane. Misaligned and unmapped addresses are caught before the
-first request, so the fault is precise: the faulting instruction and everything after it have no effect.
+Place in the pipeline: X (addresses from the lanes' ALUs, store data from rs2) -> **Lsu** ->
+``dmem``; the port's responses -> a warp's collector -> W (a completing load takes W ahead of M).
+The per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py``.
 """
 
 from amaranth import *
-from amaranth.lib import data, wiring
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.checks import check_config
+from ..mem.bus import MemSignature
+from .coalescer import Coalescer
+from .layouts import execute_layout, lanes_layout, load_layout, result_layout, same_fields
+from .lsu_lane import AddressCheck, LoadAlign, StoreFormat
+
 __all__ = [
-    "AddressCheck",
-    "StoreFormat",
-    "LoadAlign",
-    "Coalescer",
+    "Lsu",
 ]
 
 
-class AddressCheck(wiring.Component):
-    """Is an access of size ``funct3[0:2]`` (byte, half, word) at ``addr`` aligned and mapped?
+class Lsu(wiring.Component):
+    """A warp's load or store leaves X as one bus request per memory block its active lanes touch
+    (the coalescer picks the lowest pending lane's block and serves every lane in it). Misaligned
+    and unmapped addresses are reported before the first request, so the core can raise a precise
+    fault instead.
+
+    A load leaves X once its requests are out and waits in its warp's *collector* (one per warp),
+    not in M, so other warps keep issuing; its warp issues nothing until the load retired (the
+    core's hazard logic reads ``pending``), which keeps each warp's retire order. Responses return
+    in request order: a FIFO of (warp, lanes) per request routes each one. At most one response
+    arrives per cycle, so at most one load completes per cycle.
 
     Parameters
     ----------
     config : SimtConfig
-        Its ``regions`` of kind "ram" and "io" are accessible, and the "mmio" window when the
-        configuration has a tile, for word accesses only (the tile's registers are 32-bit);
-        anything else is an access fault.
+        Warps, threads, block size, mapped regions; sizes from ``config.derive()``.
 
     Members
     -------
-    addr : In(32)
-    funct3 : In(3)
-    misaligned : Out(1)
-    unmapped : Out(1)
-
-    Latency: combinational (two comparators per region).
-    """
-
-    addr: In(32)
-    funct3: In(3)
-    misaligned: Out(1)
-    unmapped: Out(1)
-
-    def __init__(self, config):
-        self._regions = [r for r in config.regions if r.kind in ("ram", "io")]
-        self._mmio = [r for r in config.regions if r.kind == "mmio" and config.tile is not None]
-        super().__init__()
-
-    def elaborate(self, platform):
-        m = Module()
-        size = self.funct3[0:2]
-        m.d.comb += self.misaligned.eq(((size == 1) & self.addr[0]) |
-                                       ((size == 2) & (self.addr[0:2] != 0)))
-        # Regions are word aligned, so an aligned access lies wholly inside or wholly outside.
-        inside = [(self.addr >= r.base) & (self.addr < r.end) for r in self._regions]
-        inside += [(self.addr >= r.base) & (self.addr < r.end) & (size == 2) for r in self._mmio]
-        m.d.comb += self.unmapped.eq(~Cat(*inside).any())
-        return m
-
-
-class StoreFormat(wiring.Component):
-    """Shifts store data onto its byte lanes and makes the byte enables.
-
-    Members
-    -------
-    addr_low : In(2)
-    funct3 : In(3)
-    value : In(32)
-        rs2's value.
-    data : Out(32)
-    be : Out(4)
-
-    Latency: combinational.
-    """
-
-    addr_low: In(2)
-    funct3: In(3)
-    value: In(32)
-    data: Out(32)
-    be: Out(4)
-
-    def elaborate(self, platform):
-        m = Module()
-        with m.Switch(self.funct3[0:2]):
-            with m.Case(0):
-                m.d.comb += [self.data.eq(self.value[0:8].replicate(4)),
-                             self.be.eq(C(0b0001, 4) << self.addr_low)]
-            with m.Case(1):
-                m.d.comb += [self.data.eq(self.value[0:16].replicate(2)),
-                             self.be.eq(C(0b0011, 4) << self.addr_low)]
-            with m.Default():
-                m.d.comb += [self.data.eq(self.value), self.be.eq(0b1111)]
-        return m
-
-
-class LoadAlign(wiring.Component):
-    """Selects and extends the loaded byte, halfword or word from the response word.
-
-    Members
-    -------
-    word : In(32)
-    addr_low : In(2)
-    funct3 : In(3)
-        lb, lh, lw, lbu, lhu.
-    value : Out(32)
-
-    Latency: combinational.
-    """
-
-    word: In(32)
-    addr_low: In(2)
-    funct3: In(3)
-    value: Out(32)
-
-    def elaborate(self, platform):
-        m = Module()
-        shifted = Signal(32)
-        m.d.comb += shifted.eq(self.word >> Cat(C(0, 3), self.addr_low))
-        unsigned = self.funct3[2]
-        with m.Switch(self.funct3[0:2]):
-            with m.Case(0):
-                m.d.comb += self.value.eq(Mux(unsigned, shifted[0:8], shifted[0:8].as_signed()))
-            with m.Case(1):
-                m.d.comb += self.value.eq(Mux(unsigned, shifted[0:16], shifted[0:16].as_signed()))
-            with m.Default():
-                m.d.comb += self.value.eq(shifted)
-        return m
-
-
-class Coalescer(wiring.Component):
-    """Forms the next memory request of a warp's load or store.
-
-    Parameters
-    ----------
-    threads : int
-    block_bytes : int
-
-    Members
-    -------
-    pending : In(threads)
-        Lanes not served yet.
+    start : In(1)
+        Launch: forget every request and collector.
+    alive : In(1)
+        The core runs and has not faulted (a response error is reported only then).
+    valid : In(1)
+        X holds a load or store that may send requests this cycle (no fault, no wait).
+    load : In(1)
+        It is a load (else a store).
+    x : In(execute_layout)
+        X's instruction: warp, pc, insn, rd, wb, tmask and funct3 (size) are used.
     addr : In(ArrayLayout(32, threads))
         Each lane's byte address.
     wdata : In(ArrayLayout(32, threads))
-        Each lane's store word, already on its byte lanes (``StoreFormat.data``).
-    wbe : In(ArrayLayout(4, threads))
-        Each lane's byte enables within its word (``StoreFormat.be``).
-    lanes : Out(threads)
-        Lanes this request serves: every pending lane in the lowest pending lane's block.
-    block : Out(32)
-        The block address.
-    data : Out(8 * block_bytes)
-    be : Out(block_bytes)
-        The merged store data and byte enables (for a load: the bytes the lanes read). When lanes
-        store to the same byte, the highest lane wins, as in the golden model's lane order.
+        Each lane's store value (rs2).
+    m_ready : In(1)
+        M can take an instruction this cycle: the request that finishes a store needs it.
+    misaligned, unmapped : Out(1)
+        Some active lane's access is misaligned / outside every mapped region ...
+    fault_addr : Out(32)
+        ... and the lowest such lane's address (misaligned first).
+    advance : Out(1)
+        The last request of X's instruction goes out: X is free next cycle.
+    dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
+        Loads carry tag ``derived.load_tag``, stores tag 0 (their responses are ignored).
+    pending : Out(warps)
+        Warps with a load in their collector.
+    done : Out(1)
+        A load's last response arrived without error: ``result`` is it, for W.
+    result : Out(result_layout)
+    fault : Out(1)
+        A load response with ``err`` (while ``alive``) ...
+    fault_pc : Out(32)
+        ... and the load's pc.
 
-    Latency: combinational.
+    Latency: a request in the cycle X holds the instruction (combinational from ``valid``); a load's
+    value ``done`` in the cycle its last response arrives. Throughput: one request per cycle;
+    ``derived.load_fifo_depth`` load requests in flight.
+
+    Raises
+    ------
+    TypeError
+        ``config`` is not a SimtConfig.
     """
 
-    def __init__(self, *, threads=1, block_bytes=64):
-        self._threads, self._block_bytes = threads, block_bytes
+    def __init__(self, config):
+        self._config = check_config("Lsu", config)
+        self._derived = derived = config.derive()
+        lanes = lanes_layout(derived)
         super().__init__({
-            "pending": In(threads),
-            "addr": In(data.ArrayLayout(32, threads)),
-            "wdata": In(data.ArrayLayout(32, threads)),
-            "wbe": In(data.ArrayLayout(4, threads)),
-            "lanes": Out(threads),
-            "block": Out(32),
-            "data": Out(8 * block_bytes),
-            "be": Out(block_bytes),
+            "start": In(1),
+            "alive": In(1),
+            "valid": In(1),
+            "load": In(1),
+            "x": In(execute_layout(derived)),
+            "addr": In(lanes),
+            "wdata": In(lanes),
+            "m_ready": In(1),
+            "misaligned": Out(1),
+            "unmapped": Out(1),
+            "fault_addr": Out(32),
+            "advance": Out(1),
+            "dmem": Out(MemSignature(data_width=8 * config.block_bytes,
+                                     tag_width=derived.mem_tag_width)),
+            "pending": Out(derived.warps),
+            "done": Out(1),
+            "result": Out(result_layout(derived)),
+            "fault": Out(1),
+            "fault_pc": Out(32),
         })
 
     def elaborate(self, platform):
         m = Module()
-        T, nbytes = self._threads, self._block_bytes
-        offset_bits = (nbytes - 1).bit_length()
-        first = Signal(32)
-        for lane in reversed(range(T)):
-            with m.If(self.pending[lane]):
-                m.d.comb += first.eq(self.addr[lane])
-        m.d.comb += self.block.eq(Cat(C(0, offset_bits), first[offset_bits:]))
+        cfg, derived = self._config, self._derived
+        W, T = derived.warps, derived.threads
+        offset_bits = derived.block_offset_bits
+        fifo_depth = derived.load_fifo_depth
+        x, dmem = self.x, self.dmem
 
-        # Merge byte by byte: a byte of the block comes from the highest lane that writes it
-        # (small 8-bit multiplexers: cheap in gates and for the simulator, unlike block-wide shifts).
-        hits, words = [], []
+        m.submodules.coalescer = coalescer = Coalescer(threads=T, block_bytes=cfg.block_bytes)
+        checks, store_formats, load_aligns = [], [], []
         for lane in range(T):
-            addr = self.addr[lane]
-            hit = Signal(name=f"hit_{lane}")
-            m.d.comb += [hit.eq(self.pending[lane] & (addr[offset_bits:] == first[offset_bits:])),
-                         self.lanes[lane].eq(hit)]
-            hits.append(hit)
-            words.append(addr[2:offset_bits])
-        for k in range(nbytes // 4):
-            selected = []
-            for lane in range(T):
-                sel = Signal(name=f"word_{k}_lane_{lane}")
-                m.d.comb += sel.eq(hits[lane] & (words[lane] == k))
-                selected.append(sel)
-            for byte in range(4):
-                value, enable = C(0, 8), C(0, 1)
-                for lane in range(T):
-                    lane_enable = selected[lane] & self.wbe[lane][byte]
-                    value = Mux(lane_enable, self.wdata[lane][8 * byte:8 * byte + 8], value)
-                    enable = enable | lane_enable
-                m.d.comb += [self.data[32 * k + 8 * byte:32 * k + 8 * byte + 8].eq(value),
-                             self.be[4 * k + byte].eq(enable)]
+            checks.append(AddressCheck(cfg))
+            store_formats.append(StoreFormat())
+            load_aligns.append(LoadAlign())
+            m.submodules[f"address_check_{lane}"] = checks[-1]
+            m.submodules[f"store_format_{lane}"] = store_formats[-1]
+            m.submodules[f"load_align_{lane}"] = load_aligns[-1]
+
+        # ---- Checks and requests ----------------------------------------------------------------
+        misaligned, unmapped = Signal(T), Signal(T)
+        for lane in range(T):
+            m.d.comb += [
+                checks[lane].addr.eq(self.addr[lane]),
+                checks[lane].funct3.eq(x.dec.funct3),
+                misaligned[lane].eq(x.tmask[lane] & checks[lane].misaligned),
+                unmapped[lane].eq(x.tmask[lane] & checks[lane].unmapped),
+                store_formats[lane].addr_low.eq(self.addr[lane][0:2]),
+                store_formats[lane].funct3.eq(x.dec.funct3),
+                store_formats[lane].value.eq(self.wdata[lane]),
+                coalescer.addr[lane].eq(self.addr[lane]),
+                coalescer.wdata[lane].eq(store_formats[lane].data),
+                coalescer.wbe[lane].eq(store_formats[lane].be),
+            ]
+
+        def lowest(mask):
+            address = Signal(32)
+            for lane in reversed(range(T)):
+                with m.If(mask[lane]):
+                    m.d.comb += address.eq(self.addr[lane])
+            return address
+
+        m.d.comb += [
+            self.misaligned.eq(misaligned.any()),
+            self.unmapped.eq(unmapped.any()),
+            self.fault_addr.eq(Mux(misaligned.any(), lowest(misaligned), lowest(unmapped))),
+        ]
+
+        started = Signal()              # some requests of X's instruction are out
+        started_pending = Signal(T)     # ... and these lanes are still to be served
+        pending = Signal(T)
+        m.d.comb += [pending.eq(Mux(started, started_pending, x.tmask)),
+                     coalescer.pending.eq(pending)]
+        last_request = coalescer.lanes == pending
+
+        req_warp = Array(Signal(range(W), name=f"load_req_warp_{i}") for i in range(fifo_depth))
+        req_lanes = Array(Signal(T, name=f"load_req_lanes_{i}") for i in range(fifo_depth))
+        req_rd, req_wr = Signal(range(fifo_depth)), Signal(range(fifo_depth))
+        req_count = Signal(range(fifo_depth + 1))
+
+        # Every load request needs a FIFO entry; the request that finishes a store needs room in M
+        # (a load goes to its collector instead).
+        request = self.valid & (~self.load | (req_count < fifo_depth)) & \
+            (self.load | ~last_request | self.m_ready)
+        issued = request & dmem.req.ready
+        m.d.comb += [
+            self.advance.eq(issued & last_request),
+            dmem.req.valid.eq(request),
+            dmem.req.addr.eq(coalescer.block),
+            dmem.req.we.eq(~self.load),
+            dmem.req.data.eq(coalescer.data),
+            dmem.req.be.eq(coalescer.be),
+            dmem.req.tag.eq(Mux(self.load, derived.load_tag, 0)),
+        ]
+
+        # ---- Collectors -------------------------------------------------------------------------
+        collectors = Array(Signal(load_layout(derived), name=f"load_{w}") for w in range(W))
+        pending_load = Signal(W)
+
+        load_rsp = dmem.rsp.valid & (dmem.rsp.tag & derived.load_tag).any()
+        rsp_warp = Signal(range(W))
+        rsp_lanes = Signal(T)
+        m.d.comb += [rsp_warp.eq(req_warp[req_rd]),
+                     rsp_lanes.eq(Mux(load_rsp, req_lanes[req_rd], 0))]
+        col = collectors[rsp_warp]
+        col_next = Signal(lanes_layout(derived))
+        for lane in range(T):
+            align = load_aligns[lane]
+            offset = col.offset[lane]
+            m.d.comb += [
+                align.word.eq(dmem.rsp.data.word_select(offset[2:], 32) if offset_bits > 2
+                              else dmem.rsp.data[:32]),
+                align.addr_low.eq(offset[:2]),
+                align.funct3.eq(col.funct3),
+                col_next[lane].eq(Mux(rsp_lanes[lane], align.value, col.data[lane])),
+            ]
+        remaining_next = Signal(T)
+        m.d.comb += remaining_next.eq(col.remaining & ~rsp_lanes)
+        with m.If(load_rsp):
+            m.d.sync += [col.data.eq(col_next), col.remaining.eq(remaining_next),
+                         req_rd.eq(Mux(req_rd == fifo_depth - 1, 0, req_rd + 1))]
+        done = load_rsp & (remaining_next == 0) & ~dmem.rsp.err
+        m.d.comb += [
+            self.done.eq(done),
+            same_fields(self.result, col),
+            self.result.valid.eq(done),
+            self.result.warp.eq(rsp_warp),
+            self.result.data.eq(col_next),
+            self.fault.eq(load_rsp & dmem.rsp.err & self.alive),
+            self.fault_pc.eq(col.pc),
+            self.pending.eq(pending_load),
+        ]
+
+        with m.If(issued):
+            m.d.sync += [started.eq(~last_request), started_pending.eq(pending & ~coalescer.lanes)]
+            with m.If(self.load):
+                m.d.sync += [req_warp[req_wr].eq(x.warp), req_lanes[req_wr].eq(coalescer.lanes),
+                             req_wr.eq(Mux(req_wr == fifo_depth - 1, 0, req_wr + 1))]
+                with m.If(~started):
+                    target = collectors[x.warp]
+                    m.d.sync += [
+                        same_fields(target, x),
+                        target.rd.eq(x.dec.rd), target.wb.eq(x.dec.wb),
+                        target.funct3.eq(x.dec.funct3), target.remaining.eq(x.tmask),
+                    ]
+                    for lane in range(T):
+                        m.d.sync += target.offset[lane].eq(self.addr[lane][:offset_bits])
+        m.d.sync += req_count.eq(req_count + (issued & self.load) - load_rsp)
+        load_starts = issued & self.load & ~started
+        m.d.sync += pending_load.eq(
+            (pending_load & ~Mux(done, C(1, W) << rsp_warp, 0)) |
+            Mux(load_starts, C(1, W) << x.warp, 0))
+
+        with m.If(self.start):
+            m.d.sync += [started.eq(0), pending_load.eq(0), req_rd.eq(0), req_wr.eq(0),
+                         req_count.eq(0)]
         return m

@@ -5,6 +5,8 @@ from amaranth import *
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.checks import check_bool, check_int
+
 __all__ = [
     "RegFile",
 ]
@@ -37,9 +39,17 @@ class RegFile(wiring.Component):
         value (transparent read ports). x0 is never written, so it stays 0.
 
     Latency: one cycle. Throughput: two (three) lane-vector reads and one write per cycle.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``warps`` or ``threads`` is not an integer in 1..32, ``fpu`` not a bool.
     """
 
     def __init__(self, *, warps=1, threads=1, fpu=True):
+        check_int("RegFile", "warps", warps, 1, 32)
+        check_int("RegFile", "threads", threads, 1, 32)
+        check_bool("RegFile", "fpu", fpu)
         self._warps, self._threads, self._fpu = warps, threads, fpu
         lanes = data.ArrayLayout(32, threads)
         ports = {

@@ -1,64 +1,73 @@
-"""Round-robin arbiter: picks one warp per cycle from those that are ready.
+"""Warp scheduler: which warp's buffered instruction issues into decode this cycle.
 
-Used twice in the core: to choose which warp fetches (``fetch.py``) and which warp's next instruction
-issues into decode (``core.py``).
+Place in the pipeline: fetch buffers (``fetch.py``) -> **WarpScheduler** -> D. The policy is the
+shared round-robin picker (``rtl/common/round_robin.py``), the same one fetch uses.
 """
 
 from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.checks import check_int
+from ..common.round_robin import RoundRobin
+
 __all__ = [
-    "RoundRobin",
+    "WarpScheduler",
 ]
 
 
-class RoundRobin(wiring.Component):
-    """Round-robin choice among ``count`` requesters.
+class WarpScheduler(wiring.Component):
+    """Loose round-robin issue among the warps that can go.
 
-    Policy: the search starts at the requester after the last one granted, so every ready warp is
-    granted within ``count`` grants (no starvation); with one ready warp it is granted every cycle.
+    A warp can go when its next instruction is buffered, it is active, not waiting at a barrier,
+    not parked (a wspawn waiting for the other warps) and not ``blocked`` (a load of it in flight,
+    or it is being redirected this cycle). Every ready warp issues within ``warps`` grants.
+
+    Parameters
+    ----------
+    warps : int
+        1..32.
 
     Members
     -------
-    ready : In(count)
-        Requesters that can go this cycle.
+    buffered, active, waiting, parked, blocked : In(warps)
+        Per-warp state (``Fetch.head_valid``; ``WarpControl``; the core's hazard and redirect terms).
     valid : Out(1)
-        Some requester is ready.
-    grant : Out(range(count))
-        The chosen requester (meaningful when ``valid``).
+        Some warp can go ...
+    grant : Out(range(warps))
+        ... and this one is chosen.
     advance : In(1)
-        The grant was used: the priority moves past it.
+        D takes the grant: the priority moves past it.
 
-    Latency: combinational choice; the priority register updates at the clock edge.
+    Latency: combinational choice, priority updated at the clock edge.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``warps`` is not an integer in 1..32.
     """
 
-    def __init__(self, count):
-        if not isinstance(count, int) or count < 1:
-            raise ValueError(f"RoundRobin count must be a positive integer, not {count!r}")
-        self._count = count
+    def __init__(self, warps):
+        self._warps = check_int("WarpScheduler", "warps", warps, 1, 32)
         super().__init__({
-            "ready": In(count),
+            "buffered": In(warps),
+            "active": In(warps),
+            "waiting": In(warps),
+            "parked": In(warps),
+            "blocked": In(warps),
             "valid": Out(1),
-            "grant": Out(range(count)),
+            "grant": Out(range(warps)),
             "advance": In(1),
         })
 
     def elaborate(self, platform):
         m = Module()
-        n = self._count
-        m.d.comb += self.valid.eq(self.ready.any())
-        if n == 1:
-            return m
-        last = Signal(range(n))
-        # Scan the requesters from last+1 around to last; the first ready one wins.
-        with m.Switch(last):
-            for start in range(n):
-                with m.Case(start):
-                    order = [(start + 1 + k) % n for k in range(n)]
-                    for index in reversed(order):
-                        with m.If(self.ready[index]):
-                            m.d.comb += self.grant.eq(index)
-        with m.If(self.advance & self.valid):
-            m.d.sync += last.eq(self.grant)
+        m.submodules.picker = picker = RoundRobin(self._warps)
+        m.d.comb += [
+            picker.ready.eq(self.buffered & self.active & ~self.waiting & ~self.parked &
+                            ~self.blocked),
+            picker.advance.eq(self.advance),
+            self.valid.eq(picker.valid),
+            self.grant.eq(picker.grant),
+        ]
         return m

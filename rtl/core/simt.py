@@ -8,7 +8,9 @@ from amaranth import *
 from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
+from ...spec.isa import INSTRUCTIONS, Unit
 from ...spec.status import FaultCause
+from ..common.checks import check_int
 
 __all__ = [
     "SimtOp",
@@ -16,14 +18,20 @@ __all__ = [
 ]
 
 
-class SimtOp(enum.Enum, shape=3):
-    """funct3 of the custom-0 instructions."""
-    TMC = 0
-    WSPAWN = 1
-    SPLIT = 2
-    JOIN = 3
-    BAR = 4
-    PRED = 5
+def _simt_op():
+    """The shaped enum of the custom-0 instructions' funct3, one member per SIMT row of the decode
+    table (TMC, WSPAWN, SPLIT, JOIN, BAR, PRED), so no encoding is written down twice."""
+    namespace = enum.EnumType.__prepare__("SimtOp", (enum.Enum,))
+    namespace["__module__"] = __name__
+    namespace["__qualname__"] = "SimtOp"
+    namespace["__doc__"] = "funct3 of the custom-0 instructions (rows of ``INSTRUCTIONS``)."
+    for desc in INSTRUCTIONS:
+        if desc.unit is Unit.SIMT:
+            namespace[desc.name.upper()] = desc.funct3
+    return enum.EnumType("SimtOp", (enum.Enum,), namespace, shape=3)
+
+
+SimtOp = _simt_op()
 
 
 class WarpControl(wiring.Component):
@@ -79,9 +87,24 @@ class WarpControl(wiring.Component):
     spawn_pc : Out(32)
 
     Latency: combinational outputs, state updated at the clock edge of ``commit``.
+
+    Raises
+    ------
+    TypeError
+        A parameter is not an integer.
+    ValueError
+        ``warps`` or ``threads`` outside 1..32, ``ipdom_depth`` not an even number >= 2,
+        ``barriers`` outside 1..256.
     """
 
     def __init__(self, *, warps=1, threads=1, ipdom_depth=2, barriers=2):
+        check_int("WarpControl", "warps", warps, 1, 32)
+        check_int("WarpControl", "threads", threads, 1, 32)
+        check_int("WarpControl", "ipdom_depth", ipdom_depth, 2)
+        if ipdom_depth % 2:
+            raise ValueError(f"WarpControl ipdom_depth must be even (two entries per split), "
+                             f"not {ipdom_depth!r}")
+        check_int("WarpControl", "barriers", barriers, 1, 256)
         self._warps, self._threads = warps, threads
         self._depth, self._barriers = ipdom_depth, barriers
         super().__init__({

@@ -4,6 +4,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.round_robin import RoundRobin
 from .bus import MemSignature
 
 __all__ = [
@@ -50,17 +51,9 @@ class MemArbiter(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         n, bus = self._count, self.bus
-        last = Signal(range(n))         # master served last
-        held = Signal()                 # a request was offered and not taken: keep the grant
-        held_grant = Signal(range(n))
-        grant = Signal(range(n))
-        # The first requesting master after `last`, in circular order.
-        for offset in reversed(range(1, n + 1)):
-            for candidate in range(n):
-                with m.If((last == (candidate - offset) % n) & self.masters[candidate].req.valid):
-                    m.d.comb += grant.eq(candidate)
-        choice = Signal(range(n))
-        m.d.comb += choice.eq(Mux(held, held_grant, grant))
+        m.submodules.picker = picker = RoundRobin(n, hold=True)
+        choice = picker.grant
+        m.d.comb += picker.ready.eq(Cat(port.req.valid for port in self.masters))
 
         chosen = Array(port.req for port in self.masters)[choice]
         m.d.comb += [
@@ -73,10 +66,8 @@ class MemArbiter(wiring.Component):
         ]
         for index, port in enumerate(self.masters):
             m.d.comb += port.req.ready.eq(bus.req.ready & (choice == index))
-        with m.If(bus.req.valid & bus.req.ready):
-            m.d.sync += [last.eq(choice), held.eq(0)]
-        with m.Elif(bus.req.valid):
-            m.d.sync += [held.eq(1), held_grant.eq(choice)]
+        m.d.comb += [picker.advance.eq(bus.req.valid & bus.req.ready),
+                     picker.stall.eq(bus.req.valid & ~bus.req.ready)]
 
         source = bus.rsp.tag[self._tag_width:]
         for index, port in enumerate(self.masters):

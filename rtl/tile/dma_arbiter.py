@@ -10,6 +10,7 @@ from amaranth import *
 from amaranth.lib import data, fifo, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..common.round_robin import RoundRobin
 from ..mem.bus import MemSignature
 
 __all__ = [
@@ -99,25 +100,11 @@ class DmaArbiter(wiring.Component):
         id_bits = max((n - 1).bit_length(), 1)
         m.submodules.ids = ids = fifo.SyncFIFO(width=id_bits + 32, depth=self._outstanding)
 
-        # Round robin: the first valid client after the last granted one.
-        last = Signal(range(max(n, 2)), init=n - 1)
+        # Round robin, requester 0 first after reset; a request offered and not taken keeps its grant.
+        m.submodules.picker = picker = RoundRobin(n, last=n - 1, hold=True)
         grant = Signal(range(max(n, 2)))
-        any_valid = Signal()
-        valids = Cat(*[c.req.valid for c in self.clients])
-        m.d.comb += any_valid.eq(valids.any())
-        held = Signal()                 # a request was offered and not taken: keep its grant
-        held_grant = Signal.like(grant)
-        with m.If(held):
-            m.d.comb += grant.eq(held_grant)
-        with m.Else():
-            with m.Switch(last):
-                for prev in range(n):
-                    with m.Case(prev):
-                        order = [(prev + 1 + k) % n for k in range(n)]
-                        # Lowest priority first: the highest-priority valid client is set last.
-                        for idx in reversed(order):
-                            with m.If(valids[idx]):
-                                m.d.comb += grant.eq(idx)
+        m.d.comb += [picker.ready.eq(Cat(*[c.req.valid for c in self.clients])),
+                     grant.eq(picker.grant)]
 
         req = self.bus.req
         with m.Switch(grant):
@@ -137,9 +124,7 @@ class DmaArbiter(wiring.Component):
             ids.w_en.eq(accepted),
             ids.w_data.eq(Cat(grant[:id_bits], req.addr[:32])),
         ]
-        with m.If(accepted):
-            m.d.sync += last.eq(grant)
-        m.d.sync += [held.eq(req.valid & ~req.ready), held_grant.eq(grant)]
+        m.d.comb += [picker.advance.eq(accepted), picker.stall.eq(req.valid & ~req.ready)]
 
         # Responses, in request order: to the client at the head of the id FIFO.
         rsp = self.bus.rsp

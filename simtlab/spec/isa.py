@@ -131,6 +131,8 @@ class InstrDesc:
     rs3: bool = False
     #: funct3 is a rounding mode (5 and 6 illegal, 7 = frm)
     uses_rm: bool = False
+    #: Outside the FPU: the latency class of a multi-cycle unit (``None``: the result exists in X).
+    timing: "Latency | None" = None
 
     @property
     def writes_rd(self):
@@ -169,8 +171,9 @@ class InstrDesc:
 
     @property
     def latency(self):
-        """The FPU latency class (``None`` outside the FPU)."""
-        return LATENCY[self.fpu] if self.fpu is not None else None
+        """When the result exists: the FPU's class of the operation, else ``timing`` (``None``:
+        in X, single cycle)."""
+        return LATENCY[self.fpu] if self.fpu is not None else self.timing
 
 
 def _alu_rows():
@@ -247,9 +250,11 @@ INSTRUCTIONS = (
     *[InstrDesc(n, Opcode.STORE, f3, None, Format.S, Unit.STORE)
       for n, f3 in [("sb", 0), ("sh", 1), ("sw", 2)]],
     *_alu_rows(),
-    *[InstrDesc(n, Opcode.OP, f3, 0x01, Format.R, Unit.MUL if f3 < 4 else Unit.DIV, b=OperandB.RS2)
-      for n, f3 in [("mul", 0), ("mulh", 1), ("mulhsu", 2), ("mulhu", 3),
-                    ("div", 4), ("divu", 5), ("rem", 6), ("remu", 7)]],
+    *[InstrDesc(n, Opcode.OP, f3, 0x01, Format.R, Unit.MUL, b=OperandB.RS2)
+      for n, f3 in [("mul", 0), ("mulh", 1), ("mulhsu", 2), ("mulhu", 3)]],
+    *[InstrDesc(n, Opcode.OP, f3, 0x01, Format.R, Unit.DIV, b=OperandB.RS2,
+                timing=Latency.ITERATIVE)
+      for n, f3 in [("div", 4), ("divu", 5), ("rem", 6), ("remu", 7)]],
     InstrDesc("fence", Opcode.MISC_MEM, 0, None, Format.I, Unit.FENCE),
     InstrDesc("fence.i", Opcode.MISC_MEM, 1, None, Format.I, Unit.FENCE),
     *[InstrDesc(n, Opcode.SYSTEM, f3, None, Format.I, Unit.CSR)

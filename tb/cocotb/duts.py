@@ -5,9 +5,9 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from simtlab.config import SimtConfig
+from simtlab.rtl.common.round_robin import RoundRobin
 from simtlab.rtl.core.alu import Alu
 from simtlab.rtl.core.decoder import Decoder
-from simtlab.rtl.core.scheduler import RoundRobin
 from simtlab.rtl.core.simt import WarpControl
 from simtlab.rtl.soc.top import SimtTop
 

@@ -1,4 +1,4 @@
-"""cocotb tests of the round-robin warp arbiter (``rtl/core/scheduler.py``, ``RoundRobin``).
+"""cocotb tests of the round-robin picker (``rtl/common/round_robin.py``, ``RoundRobin``).
 
 Run by ``tb/cocotb/test_cocotb.py::test_scheduler`` on ``RoundRobin(4)`` and ``RoundRobin(5)``; the
 requester count is read from the width of the ``ready`` port. Inputs are driven at the falling edge,

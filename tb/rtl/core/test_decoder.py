@@ -9,7 +9,7 @@ from amaranth import Elaboratable, Module, Signal
 from amaranth.sim import Simulator
 
 from simtlab.rtl.core.decoder import Decoder, source_registers
-from simtlab.spec.fpu import FpuOp
+from simtlab.spec.fpu import FpuOp, Latency
 from simtlab.spec.isa import INSTRUCTIONS, Unit
 
 SEED = 4
@@ -53,8 +53,8 @@ def decode_all(words, fpu=True):
                 "legal": ctx.get(out.legal), "unit": ctx.get(out.unit), "fpu_op": ctx.get(out.fpu_op),
                 "rd": ctx.get(out.rd), "rs1": ctx.get(out.rs1), "rs2": ctx.get(out.rs2),
                 "rs3": ctx.get(out.rs3), "wb": ctx.get(out.wb), "use_rs3": ctx.get(out.use_rs3),
-                "uses_rm": ctx.get(out.uses_rm), "fpu_pipe": ctx.get(out.fpu_pipe),
-                "fpu_iter": ctx.get(out.fpu_iter),
+                "uses_rm": ctx.get(out.uses_rm), "pipelined": ctx.get(out.pipelined),
+                "iterative": ctx.get(out.iterative),
                 "src": [ctx.get(sig) for sig in dut.rs],
             })
 
@@ -79,8 +79,8 @@ def test_every_row_decodes_to_its_classes():
         assert got["use_rs3"] == desc.rs3 and got["uses_rm"] == desc.uses_rm, where
         if desc.fpu is not None:
             assert FpuOp(got["fpu_op"]) is desc.fpu, where
-            assert got["fpu_pipe"] == (desc.latency.name == "PIPELINED"), where
-            assert got["fpu_iter"] == (desc.latency.name == "ITERATIVE"), where
+        assert got["pipelined"] == (desc.latency is Latency.PIPELINED), where
+        assert got["iterative"] == (desc.latency is Latency.ITERATIVE), where
         # The register file's early read uses the same register numbers as the decoder.
         if desc.reads_rs1:
             assert got["src"][0] == got["rs1"], where

@@ -1,0 +1,1 @@
+"""Blocks shared by the core, the memory system and the tile."""
