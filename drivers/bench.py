@@ -137,7 +137,7 @@ def tile_layers(seed=3):
     against tile_ref, and yield (name, counters, bound): bound is the analytical utilization limit
     of its channel alignment, (C / ceil_A(C)) * (K / ceil_A(K))."""
     from ..config import PRESETS
-    from . import tile_ref
+    from ..sim import tile_ref
     from .device import Device
     from .tile import TileDriver
     config = PRESETS["tile"]

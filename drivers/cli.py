@@ -2,6 +2,8 @@
 
     simtlab run [config options] PROGRAM [ARG ...]   run a bare-metal program (.elf, .c or .S)
     simtlab lockstep [config options] PROGRAM [ARG ...]   run on the RTL and the emulator, compare
+                                                     (PROGRAM "codesign" with --config tile: the
+                                                     tile-driving co-design kernel and its layer)
     simtlab build [config options]                   build (or find cached) the Verilator model
     simtlab info                                     tool versions and the cache
     simtlab cache --clear                            delete cached models and kernels
@@ -149,7 +151,8 @@ def main(argv=None):
     p = sub.add_parser("lockstep", help="compare the RTL's retired instructions with the emulator")
     _add_config_options(p, backend=False)
     p.add_argument("--max-cycles", type=int, default=5_000_000)
-    p.add_argument("program")
+    p.add_argument("program", help="an ELF or a .c/.S source; \"codesign\" (with --config tile): the "
+                   "co-design kernel driving the tile")
     p.add_argument("args", nargs="*", type=_int_arg)
     p.set_defaults(func=cmd_lockstep)
 

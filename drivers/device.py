@@ -2,8 +2,9 @@
 vx_upload_kernel_file, vx_start, vx_ready_wait, vx_dump_perf).
 
 A device wraps one backend: the Verilator model of the RTL (``backend="rtl"``) or the golden-model
-emulator (``backend="emu"``). Both expose the same small interface (write_mem, read_mem, dcr_write,
-set_tohost, start, run, console, trace), so every program and kernel runs on either unchanged.
+emulator (``backend="emu"``). Both implement the backend protocol (:class:`simtlab.sim.backend.Backend`:
+memory, DCRs, start, run, console, trace, warps, the tile), with the same launch semantics, so every
+program and kernel -- tile-driving ones included -- runs on either unchanged.
 """
 
 import struct
@@ -223,12 +224,15 @@ class Device:
         return self._backend.read_mem(addr, nbytes)
 
     # -- the deep-learning tile (config.tile) ----------------------------------------------------------
+    @property
+    def backend(self):
+        """The backend object (:class:`simtlab.sim.backend.Backend`: VerilatorModel or Emulator)."""
+        return self._backend
+
     def _tile_backend(self):
-        if self.config.tile is None:
+        if self.config.tile is None or not self._backend.has_tile:
             raise ValueError("this device has no tile: use a config with tile=TileConfig() "
                              "(for example the 'tile' preset)")
-        if self.backend_name != "rtl":
-            raise ValueError("the tile runs on the RTL backend only (the golden model has no tile)")
         return self._backend
 
     def tile_write(self, offset, value):
@@ -257,8 +261,10 @@ class Device:
             from ..spec.tile_limits import FAULT_WATCHDOG
             names = {u.base // UNIT_SPACE: u.name for u in UNITS}     # the fault names a unit's page
             if unit == FAULT_WATCHDOG:
+                reason = getattr(getattr(backend, "tile", None), "fault_reason", None)
                 raise TileFault("the tile's watchdog stopped a layer that made no progress "
-                                "(an inconsistent register group?)", unit="watchdog", addr=0)
+                                f"({reason or 'an inconsistent register group?'})",
+                                unit="watchdog", addr=0)
             name = names.get(unit, f"unit {unit}")
             raise TileFault(f"tile DMA fault: {name} accessed {addr:#010x}, outside device memory",
                             unit=name, addr=addr)

@@ -1,4 +1,11 @@
-"""Lock-step check: run one program on the RTL model and on the golden model, compare what retired."""
+"""Lock-step check: run one program on the RTL model and on the golden model, compare what retired.
+
+The RTL runs first; the emulator then replays its timing-dependent reads (MMIO loads such as a
+kernel polling the tile's interrupt status, and cycle-counter CSR reads: ``Emulator.replay_mmio``),
+so kernels that drive the tile (config "tile", the co-design kernel) lock-step too: every other
+record -- control flow, addresses, arithmetic, the tile's output as the warps read it back -- is the
+emulator's own. Cycle-counter reads are also masked out of both traces (``mask_timing_reads``).
+"""
 
 from dataclasses import dataclass
 
@@ -55,14 +62,22 @@ class LockstepReport:
 
 
 def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
-    """Run ``program`` with ``args`` on both backends (``setup(device)`` may upload buffers first and
-    return the argument list) and compare their retire traces."""
+    """Run ``program`` with ``args`` on both backends (``setup(device)`` may upload buffers -- or run
+    host-side tile layers -- first and return the argument list) and compare their retire traces.
+    ``program`` may also be ``"codesign"``: the co-design kernel with its tile layer
+    (:func:`simtlab.drivers.codesign.codesign_setup`, config "tile")."""
+    if program == "codesign":
+        from .codesign import codesign_setup
+        program, setup = codesign_setup(np.random.default_rng(20261122))
     outcomes = {}
     traces = {}
-    for backend in ("emu", "rtl"):
+    raw = None
+    for backend in ("rtl", "emu"):
         with Device(config, backend=backend) as device:
             launch_args = setup(device) if setup is not None else args
             device.enable_trace(True)
+            if backend == "emu":
+                device.backend.replay_mmio(raw)
             device.launch(program, *launch_args)
             device.last_result = None
             try:
@@ -70,6 +85,7 @@ def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
             except Exception:
                 pass    # faults, failures and timeouts are compared as outcomes
             outcomes[backend] = device.last_result
-            traces[backend] = mask_timing_reads(device.trace())
+            raw = device.trace()
+            traces[backend] = mask_timing_reads(raw)
     divergence = compare_traces(traces["emu"], traces["rtl"], names=("emu", "rtl"))
     return LockstepReport(outcomes["rtl"], outcomes["emu"], len(traces["emu"]), divergence)

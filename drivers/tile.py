@@ -2,9 +2,9 @@
 
 ``TileDriver`` runs convolution, pooling and SDP layers on the tile (NVDLA nv_small style,
 docs/tile.md) through a device object, checking every limit before it touches the device,
-packing tensors in NVDLA's layouts (:mod:`simtlab.drivers.tile_layout`), programming registers
+packing tensors in NVDLA's layouts (:mod:`simtlab.sim.tile_layout`), programming registers
 by their table names (:mod:`simtlab.drivers.regs`) in NVDLA's enable order, waiting for the
-interrupt and unpacking the result. The arithmetic is :mod:`simtlab.drivers.tile_ref`'s, bit
+interrupt and unpacking the result. The arithmetic is :mod:`simtlab.sim.tile_ref`'s, bit
 for bit.
 
 API

@@ -2,7 +2,7 @@
 
 Place in the layer driver (:mod:`simtlab.drivers.tile`): validate
 (:mod:`~simtlab.drivers.tile_validate`) -> **plan** -> run (:mod:`~simtlab.drivers.tile_run`).
-A :class:`Plan` says what to upload (packed in NVDLA's layouts, :mod:`simtlab.drivers.tile_layout`),
+A :class:`Plan` says what to upload (packed in NVDLA's layouts, :mod:`simtlab.sim.tile_layout`),
 how big the output is and where its atoms go, which units the layer uses (in NVDLA's enable order,
 downstream first), which unit's done ends it, and, given the buffers' addresses, every register
 value by table name (:mod:`simtlab.drivers.regs`): N-1 sizes, strides, the CBUF bank split
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..sim import tile_layout as lay
+from ..sim import tile_ref
 from ..spec.tile_limits import conv_fits
-from . import tile_layout as lay
-from . import tile_ref
 from .tile_validate import ConvLayer, PoolLayer, SdpLayer
 
 __all__ = [

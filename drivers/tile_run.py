@@ -17,7 +17,7 @@ import numpy as np
 
 from ..spec import tile_regs
 from . import regs
-from . import tile_layout as lay
+from ..sim import tile_layout as lay
 
 __all__ = [
     "TileSession",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sim import tile_ref
 from ..spec.tile_limits import PDP_MAX_KERNEL, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, ConvShape, conv_fits
-from . import tile_ref
 
 __all__ = [
     "integer",

@@ -351,8 +351,8 @@ def _divergence(rng, size):
 
 def conv_int8_reference(x, w, bias, *, stride, pad, clip, relu, scale, shift):
     """The tile's conv -> CACC -> SDP X1 (bias, ReLU, converter) for CHW int8 x and KCRS int8 w, as
-    kernels/examples/conv_int8.c computes it on the SIMT core (simtlab.drivers.tile_ref)."""
-    from ..drivers import tile_ref
+    kernels/examples/conv_int8.c computes it on the SIMT core (simtlab.sim.tile_ref)."""
+    from ..sim import tile_ref
     acc = tile_ref.conv2d(x, w, stride=stride, padding=pad)
     acc, _ = tile_ref.cacc_truncate(acc, clip)
     out, _ = tile_ref.sdp_x1(acc, alu=bias.astype(np.int64), relu=bool(relu), cvt_scale=scale,

@@ -1,13 +1,11 @@
 """The Verilator backend: a ctypes wrapper around the harness library built by :mod:`.build`.
 
-:class:`VerilatorModel` implements the backend interface the golden-model emulator also implements
-(``write_mem``, ``read_mem``, ``dcr_write``, ``set_tohost``, ``start``, ``run``, ``console``,
-``enable_trace``, ``trace``, ``close``), so the driver can use either. Python is entered once per
+:class:`VerilatorModel` implements the backend protocol (:class:`simtlab.sim.backend.Backend`) the
+golden-model emulator also implements, so the driver can use either. Python is entered once per
 ``run`` call; the clock loop runs in C++.
 """
 
 import ctypes
-import operator
 import os
 import pathlib
 import tempfile
@@ -16,6 +14,7 @@ import numpy as np
 
 from ..config import SimtConfig
 from ..spec.status import HarnessError, RunStatus
+from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel"]
@@ -74,19 +73,6 @@ _SIGNATURES = {
 }
 
 
-def _int(name, value, lo, hi):
-    """``value`` as a Python int in ``[lo, hi]``: TypeError for non-integers (bools included)."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__} {value!r}") from None
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be in [{lo:#x}, {hi:#x}], not {value:#x}")
-    return value
-
-
 def _load(path):
     lib = ctypes.CDLL(str(path))
     for name, (restype, argtypes) in _SIGNATURES.items():
@@ -125,8 +111,8 @@ class VerilatorModel:
         if trace_waves is not None:
             if not isinstance(trace_waves, tuple) or len(trace_waves) != 2:
                 raise TypeError(f"trace_waves must be a (from, to) tuple of cycles, not {trace_waves!r}")
-            start = _int("trace_waves[0]", trace_waves[0], 0, 2**64 - 1)
-            stop = _int("trace_waves[1]", trace_waves[1], 0, 2**64 - 1)
+            start = check_int("trace_waves[0]", trace_waves[0], 0, 2**64 - 1)
+            stop = check_int("trace_waves[1]", trace_waves[1], 0, 2**64 - 1)
             if stop < start:
                 raise ValueError(f"trace_waves must have from <= to, not {trace_waves!r}")
             trace_waves = (start, stop)
@@ -150,6 +136,7 @@ class VerilatorModel:
             raise ValueError(f"{library} writes {self._lib.sim_trace_record_bytes()}-byte trace records, "
                              f"trace_dtype({config.threads}) has {self._trace_dtype.itemsize}")
         self._trace_on = False
+        self._console = bytearray()     # console bytes a start() kept (the harness clears its own)
         self.vcd_path = None
         handle = self._lib.sim_create(config.mem_latency)
         if not handle:
@@ -198,13 +185,8 @@ class VerilatorModel:
     # -- backend interface --------------------------------------------------------------------------
     def write_mem(self, addr, data):
         """Copy the bytes-like ``data`` into device memory at ``addr`` (must lie in ram regions)."""
-        addr = _int("addr", addr, 0, 2**32 - 1)
-        if isinstance(data, str):
-            raise TypeError("data must be bytes-like, not str")
-        try:
-            data = memoryview(data).tobytes()
-        except TypeError:
-            raise TypeError(f"data must be bytes-like, not {type(data).__name__}") from None
+        addr = check_int("addr", addr, 0, 2**32 - 1)
+        data = check_bytes(data)
         rc = self._lib.sim_write_mem(self._h(), addr, data, len(data))
         if rc == HarnessError.EUNMAPPED:
             raise self._ram_error(addr, len(data))
@@ -212,8 +194,8 @@ class VerilatorModel:
 
     def read_mem(self, addr, size):
         """``size`` bytes of device memory at ``addr`` (must lie in ram regions)."""
-        addr = _int("addr", addr, 0, 2**32 - 1)
-        size = _int("size", size, 0, 2**32)
+        addr = check_int("addr", addr, 0, 2**32 - 1)
+        size = check_int("size", size, 0, 2**32)
         buf = ctypes.create_string_buffer(size)
         rc = self._lib.sim_read_mem(self._h(), addr, buf, size)
         if rc == HarnessError.EUNMAPPED:
@@ -222,9 +204,9 @@ class VerilatorModel:
         return buf.raw[:size]
 
     def dcr_write(self, addr, value):
-        """Store a device configuration register write; :meth:`start` applies all of them."""
-        addr = _int("DCR address", addr, 0, 0xFFF)
-        value = _int("DCR value", value, -2**31, 2**32 - 1) & 0xFFFF_FFFF
+        """Store a device configuration register write; :meth:`start` applies all of them. Unknown
+        DCR addresses are a ValueError (as on the emulator)."""
+        addr, value = check_dcr(addr, value)
         self._check(self._lib.sim_dcr_write(self._h(), addr, value), "dcr_write")
 
     def set_tohost(self, addr):
@@ -232,15 +214,18 @@ class VerilatorModel:
         if addr is None:
             self._check(self._lib.sim_set_tohost(self._h(), 0, 0), "set_tohost")
             return
-        addr = _int("tohost address", addr, 0, 2**32 - 1)
+        addr = check_int("tohost address", addr, 0, 2**32 - 1)
         self._check(self._lib.sim_set_tohost(self._h(), addr, 1), "set_tohost")
 
     def start(self):
         """Reset the device, apply the DCR writes and pulse ``start``.
 
-        Clears the counters, the console and the retire trace; memory is kept.
+        Clears the counters and the retire trace; memory, the register file (a RAM that reset does
+        not clear) and console output not yet read are kept.
         """
-        self._check(self._lib.sim_start(self._h()), "start")
+        h = self._h()
+        self._console += self._drain_console(h)
+        self._check(self._lib.sim_start(h), "start")
 
     def run(self, max_cycles):
         """Run for at most ``max_cycles`` more cycles and say why it stopped.
@@ -251,7 +236,7 @@ class VerilatorModel:
         ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests`` and ``mem_bytes``
         (accepted dmem requests and the popcount of their byte enables) and ``imem_requests``.
         """
-        max_cycles = _int("max_cycles", max_cycles, 0, 2**63 - 1)
+        max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
         status = self._check(lib.sim_run(h, max_cycles), "run")
         warps = self.warps()
@@ -271,18 +256,21 @@ class VerilatorModel:
         return result
 
     # -- the tile (SimtConfig.tile) ---------------------------------------------------------------
+    @property
+    def has_tile(self):
+        """Whether the model has the deep-learning tile (``config.tile``)."""
+        return self.config.tile is not None
+
     def _tile_check(self, offset):
+        offset = check_tile_offset(self.config, offset)
         if not self._lib.sim_has_tile():
-            raise ValueError("this model has no tile: build it from a SimtConfig with tile=TileConfig()")
-        offset = _int("tile register offset", offset, 0, 0xFFFF)
-        if offset % 4:
-            raise ValueError(f"tile register offset {offset:#x} is not word aligned")
+            raise ValueError("this model library was built without the tile")
         return offset
 
     def tile_write(self, offset, value):
         """Write the tile register at byte ``offset`` of the MMIO window (the host's port)."""
         offset = self._tile_check(offset)
-        word = _U32(_int("tile register value", value, -2**31, 2**32 - 1) & 0xFFFF_FFFF)
+        word = _U32(check_int("tile register value", value, -2**31, 2**32 - 1) & 0xFFFF_FFFF)
         self._check(self._lib.sim_tile_access(self._h(), offset, 1, ctypes.byref(word)), "tile_write")
 
     def tile_read(self, offset):
@@ -296,7 +284,7 @@ class VerilatorModel:
         """Run the clock (serving the tile's memory traffic) until the tile raises its interrupt;
         returns the cycles that took, or None if ``max_cycles`` passed first."""
         self._tile_check(0)
-        max_cycles = _int("max_cycles", max_cycles, 0, 2**63 - 1)
+        max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         cycles = self._lib.sim_tile_wait(self._h(), max_cycles)
         if cycles < -1:
             self._check(cycles, "tile_wait")
@@ -321,20 +309,23 @@ class VerilatorModel:
                                 barrier=barrier if waiting else None))
         return out
 
-    def console(self):
-        """The console bytes written since the last call (drains the buffer)."""
-        h = self._h()
+    def _drain_console(self, h):
         size = self._lib.sim_console_size(h)
         buf = ctypes.create_string_buffer(max(size, 1))
         n = self._check(self._lib.sim_console_read(h, buf, size), "console")
         return buf.raw[:n]
 
+    def console(self):
+        """The console bytes written since the last call (drains the buffer)."""
+        out = bytes(self._console) + self._drain_console(self._h())
+        self._console.clear()
+        return out
+
     def enable_trace(self, on):
         """Record retired instructions (``on=True``) for :meth:`trace`, or stop recording."""
-        if not isinstance(on, (bool, int, np.bool_)):
-            raise TypeError(f"on must be a bool, not {on!r}")
-        self._check(self._lib.sim_trace_enable(self._h(), int(bool(on))), "enable_trace")
-        self._trace_on = bool(on)
+        on = check_bool("on", on)
+        self._check(self._lib.sim_trace_enable(self._h(), int(on)), "enable_trace")
+        self._trace_on = on
 
     def trace(self):
         """Retired instructions recorded since the last call, as a ``trace_dtype(config.threads)`` array

@@ -22,7 +22,7 @@ class CACC(wiring.Component):
     For every input ``i`` (one atomic op's AtomK partial sums for slot ``i.p.slot``) the slot's
     accumulators become ``psum`` if ``i.p.first`` else ``acc + psum``. If ``i.p.last``, the new sums
     are also truncated and sent on ``o``: ``int32_sat(round_shift(sum, cfg.clip_truncate))`` with
-    rounding half away from zero (``simtlab.drivers.tile_ref.cacc_truncate``); each saturated lane
+    rounding half away from zero (``simtlab.sim.tile_ref.cacc_truncate``); each saturated lane
     adds one to ``sat_count`` (NVDLA's ``D_OUT_SATURATION``), which ``sat_clear`` zeroes (at layer
     start).
 

@@ -1,7 +1,7 @@
 """The tile's convolution DMA (NVDLA's CDMA): copies a layer's features and weights into CBUF.
 
 Place in the pipeline: memory -> **CDMA** -> CBUF -> CSC. CDMA reads the whole input cube and the
-whole weight blob (``simtlab.drivers.tile_layout`` formats) into CBUF and publishes its progress
+whole weight blob (``simtlab.sim.tile_layout`` formats) into CBUF and publishes its progress
 (feature lines and weight entries written), so CSC computes while the layer loads, reading only
 what is already there; padding and stride are applied when CSC reads CBUF.
 """

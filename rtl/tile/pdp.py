@@ -1,7 +1,7 @@
 """The tile's planar data processor (NVDLA's PDP): max, min and average pooling of int8 atoms.
 
 Place in the pipeline: SDP (on the fly) or PDP_RDMA (``rtl/tile/rdma.py``, from memory) -> **PDP**
--> write DMA. The result is bit exact with ``simtlab.drivers.tile_ref.pool2d``.
+-> write DMA. The result is bit exact with ``simtlab.sim.tile_ref.pool2d``.
 """
 
 from amaranth import *

@@ -2,7 +2,7 @@
 
 Place in the pipeline: CACC -> **SDP** -> PDP (on the fly) or the write DMA. Each int32 element of
 the accumulator cube goes through bias (ALU), scale (MUL) or PReLU, ReLU and the int8 output
-converter, exactly as ``simtlab.drivers.tile_ref.sdp_x1``.
+converter, exactly as ``simtlab.sim.tile_ref.sdp_x1``.
 """
 
 from amaranth import *

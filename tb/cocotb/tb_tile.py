@@ -2,7 +2,7 @@
 writes) on the tile's RTL (``rtl/tile/tile.py``, one clock, ``Tile(clock_gating=False)``).
 
 Run by ``tb/cocotb/test_cocotb.py::test_tile_trace_replay``, which records a layer's trace with the
-functional fake device of tb/drivers/test_tile_driver.py and passes, through ``TILE_CASE``, an ``.npz``
+functional tile model (simtlab.sim.tile_model.TileBench) and passes, through ``TILE_CASE``, an ``.npz``
 holding the device memory the trace expects (``base``, ``memory``), the trace lines (``trace``) and
 the layer's expected output bytes (``output_addr``, ``output``). The testbench plays the register
 bus (``regs__*``), answers the DMA port (``dma__*``) from a Python memory model with responses in

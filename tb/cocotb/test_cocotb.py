@@ -39,14 +39,14 @@ def test_scheduler(count, tmp_path):
 
 
 def test_tile_trace_replay(tmp_path):
-    """A conv -> SDP layer's register trace, recorded by the driver on the functional fake device,
+    """A conv -> SDP layer's register trace, recorded by the driver on the functional tile model (TileBench),
     replayed in cocotb on the tile's RTL; the output bytes must equal the fake's (= tile_ref)."""
     import numpy as np
     from simtlab.drivers.tile import TileDriver, read_trace
     from simtlab.rtl.tile.tile import Tile
-    from tb.drivers.test_tile_driver import FakeTile
+    from simtlab.sim.tile_model import TileBench
     rng = np.random.default_rng(7)
-    fake = FakeTile()
+    fake = TileBench()
     x = rng.integers(-128, 128, size=(1, 8, 4, 4)).astype(np.int8)
     w = rng.integers(-128, 128, size=(8, 8, 3, 3)).astype(np.int8)
     trace = []

@@ -1,12 +1,12 @@
-"""The tile's layer driver (drivers/tile.py) against a pure-Python fake tile.
+"""The tile's layer driver (drivers/tile.py) against the functional tile model.
 
-``FakeTile`` has the device interface the driver needs (``tile_write``/``tile_read``/``tile_run``,
-``alloc``/``write``/``read``): registers from the one table with NVDLA's ping-pong groups (producer
-and consumer pointers, dropped writes to enabled groups, hardware-cleared ``D_OP_ENABLE``), GLB
-interrupts, and a functional model that runs an enabled layer with ``tile_ref`` when ``tile_run``
-is called. It is strict: a layer whose register groups disagree (sizes, strides, alignment, CBUF
-fit, enable order) fails an assertion, so the driver's register sequences are checked here before
-the RTL exists. Shapes carry NVDLA's trace-test names (docs/tile.md).
+``TileBench`` (simtlab.sim.tile_model) has the device interface the driver needs (``tile_write``/
+``tile_read``/``tile_run``, ``alloc``/``write``/``read``): registers from the one table with NVDLA's
+ping-pong groups (producer and consumer pointers, dropped writes to enabled groups, hardware-cleared
+``D_OP_ENABLE``), GLB interrupts, and layers computed with ``tile_ref``. It is strict: a layer whose
+register groups disagree (sizes, strides, alignment, CBUF fit, enable order) raises
+TileProgramError, so the driver's register sequences are checked here without the RTL. Shapes carry
+NVDLA's trace-test names (docs/tile.md).
 """
 
 import re
@@ -16,341 +16,11 @@ import pytest
 
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
-from simtlab.drivers import tile_layout as lay
-from simtlab.drivers import tile_ref as ref
-from simtlab.drivers.device import Buffer
 from simtlab.drivers.tile import TileDriver, read_trace
-from simtlab.spec import tile_regs
-from simtlab.spec.memory import MemoryMap
-from simtlab.spec.tile_limits import PDP_MAX_WIDTH
-from simtlab.spec.tile_limits import ConvShape, conv_fits
+from simtlab.sim import tile_layout as lay
+from simtlab.sim import tile_ref as ref
+from simtlab.sim.tile_model import TileBench
 
-CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")
-GLB_SOURCES = {"SDP": ("SDP",), "PDP": ("PDP",), "CDMA": ("CDMA_DAT", "CDMA_WT"), "CACC": ("CACC",)}
-
-
-class FakeTile:
-    """A functional model of the tile behind the driver's device interface (see module doc)."""
-
-    def __init__(self, config=TileConfig(), mem_bytes=1 << 22, *, hang=False):
-        self.config = config
-        self.base = MemoryMap.HEAP_BASE
-        self.mem = np.zeros(mem_bytes, dtype=np.uint8)
-        self.heap = self.base
-        self.hang = hang
-        self.units = {u.name: u for u in tile_regs.UNITS}
-        self.groups = {u.name: [{}, {}] for u in tile_regs.UNITS if u.pingpong}
-        self.producer = {u: 0 for u in self.groups}
-        self.consumer = {u: 0 for u in self.groups}
-        self.counters = {u: {} for u in self.groups}
-        self.intr_status = 0
-        self.intr_mask = 0
-        self.dropped = 0
-        self.log = []               # (kind, name, value): every register access and run
-        self.enable_seq = {}        # (unit, group) -> sequence number of its enable
-        self.seq = 0
-        self.layers_run = []
-
-    # -- memory --------------------------------------------------------------------------------
-    def alloc(self, nbytes, dtype=np.uint8, shape=None):
-        addr = self.heap
-        self.heap = (addr + max(int(nbytes), 1) + 63) // 64 * 64
-        assert self.heap - self.base <= self.mem.size, "fake device memory exhausted"
-        return Buffer(addr, int(nbytes), np.dtype(dtype), shape or (int(nbytes),))
-
-    def write(self, addr, data):
-        data = np.frombuffer(bytes(data), dtype=np.uint8)
-        off = addr - self.base
-        assert 0 <= off and off + data.size <= self.mem.size, f"write outside memory 0x{addr:x}"
-        self.mem[off:off + data.size] = data
-
-    def read(self, addr, nbytes):
-        off = addr - self.base
-        assert 0 <= off and off + nbytes <= self.mem.size, f"read outside memory 0x{addr:x}"
-        return self.mem[off:off + nbytes].tobytes()
-
-    # -- registers -----------------------------------------------------------------------------
-    def _decode(self, offset):
-        for u in tile_regs.UNITS:
-            if u.base <= offset < u.base + tile_regs.UNIT_SPACE:
-                for r in u.registers:
-                    if u.base + r.offset == offset:
-                        return u, r
-        raise AssertionError(f"access to 0x{offset:04x}, which is no register of the table")
-
-    def op_en(self, unit, group):
-        return self.groups[unit][group].get("D_OP_ENABLE", 0) & 1
-
-    def tile_write(self, offset, value):
-        assert isinstance(value, int) and 0 <= value < 1 << 32, value
-        u, r = self._decode(offset)
-        name = f"{u.name}.{r.name}"
-        self.log.append(("write", name, value))
-        if u.name == "GLB":
-            if r.name == "INTR_MASK":
-                self.intr_mask = value
-            elif r.name == "INTR_SET":
-                self.intr_status |= value
-            elif r.name == "INTR_STATUS":
-                self.intr_status &= ~value
-            return
-        if not u.pingpong:
-            return
-        if r.name == "S_POINTER":
-            self.producer[u.name] = value & 1
-            return
-        if not r.group:
-            return
-        g = self.producer[u.name]
-        if self.op_en(u.name, g):
-            self.dropped += 1
-            return
-        keep = sum(f.mask for f in r.fields if f.access in ("rw", "rwhc"))
-        self.groups[u.name][g][r.name] = value & keep
-        if r.name == "D_OP_ENABLE" and value & 1:
-            self.seq += 1
-            self.enable_seq[u.name, g] = self.seq
-
-    def tile_read(self, offset):
-        u, r = self._decode(offset)
-        name = f"{u.name}.{r.name}"
-        value = self._read(u, r)
-        self.log.append(("read", name, value))
-        return value
-
-    def _read(self, u, r):
-        if u.name == "GLB":
-            return {"INTR_MASK": self.intr_mask, "INTR_STATUS": self.intr_status,
-                    "INTR_SET": 0}.get(r.name, r.reset)
-        if u.name == "CFGROM":
-            c = self.config
-            return {"HW_ID": r.reset,
-                    "MAC_ATOMS": regs.pack("CFGROM.MAC_ATOMS", ATOMIC_C=c.atom_c,
-                                           ATOMIC_K=c.atom_k),
-                    "CBUF_SHAPE": regs.pack("CFGROM.CBUF_SHAPE", BANK_NUM=c.cbuf_banks,
-                                            BANK_WIDTH=c.atom_c,
-                                            BANK_DEPTH=c.cbuf_bank_bytes // c.atom_c)}[r.name]
-        if r.name == "S_STATUS":
-            states = []
-            for g in (0, 1):
-                states.append(0 if not self.op_en(u.name, g) else
-                              1 if self.consumer[u.name] == g else 2)
-            return states[0] | states[1] << 16
-        if r.name == "S_POINTER":
-            return self.producer[u.name] | self.consumer[u.name] << 16
-        if not r.group:
-            return r.reset
-        value = self.groups[u.name][self.producer[u.name]].get(r.name, r.reset)
-        for f in r.fields:
-            if f.access == "ro":
-                value |= (self.counters[u.name].get(f.name, 0) << f.lsb) & f.mask
-        return value
-
-    def fields(self, unit, group=None):
-        """Every group field of a unit's (consumer) group: field name -> value."""
-        g = self.consumer[unit] if group is None else group
-        out = {}
-        for r in self.units[unit].registers:
-            if r.group:
-                out.update(regs.unpack(f"{unit}.{r.name}",
-                                       self.groups[unit][g].get(r.name, r.reset)))
-        return out
-
-    # -- running -------------------------------------------------------------------------------
-    def irq(self):
-        return bool(self.intr_status & ~self.intr_mask)
-
-    def _enabled(self, unit):
-        return self.op_en(unit, self.consumer[unit])
-
-    def _runnable(self):
-        found = []
-        if self._enabled("CDMA"):
-            found.append((self.enable_seq["CDMA", self.consumer["CDMA"]], "conv"))
-        sdp = self.fields("SDP")
-        if self._enabled("SDP") and sdp["FLYING_MODE"] == 1 and self._enabled("SDP_RDMA"):
-            found.append((self.enable_seq["SDP_RDMA", self.consumer["SDP_RDMA"]], "sdp"))
-        pdp = self.fields("PDP")
-        if self._enabled("PDP") and pdp["FLYING_MODE"] == 1 and self._enabled("PDP_RDMA"):
-            found.append((self.enable_seq["PDP_RDMA", self.consumer["PDP_RDMA"]], "pdp"))
-        return min(found)[1] if found else None
-
-    def tile_run(self, max_cycles):
-        self.log.append(("run", "", max_cycles))
-        cycles = 0
-        while not self.irq():
-            kind = None if self.hang else self._runnable()
-            if kind is None:
-                return max_cycles
-            cycles += {"conv": self._conv, "sdp": self._sdp_mem, "pdp": self._pdp_mem}[kind]()
-        return cycles
-
-    def _finish(self, units):
-        for unit in units:
-            g = self.consumer[unit]
-            assert self.op_en(unit, g), f"{unit} group {g} finishes a layer it was not enabled for"
-            self.groups[unit][g]["D_OP_ENABLE"] = 0
-            self.consumer[unit] ^= 1
-            for src in GLB_SOURCES.get(unit, ()):
-                self.intr_status |= regs.register("GLB.INTR_STATUS").field(
-                    f"{src}_DONE_STATUS{g}").mask
-
-    def _feature(self, addr, c, h, w, line, surf):
-        a = self.config.atom_c
-        assert addr % a == 0 and line % a == 0 and surf % a == 0, "feature not atom aligned"
-        n = lay.feature_bytes(c, h, w, atom_c=a, line_stride=line, surf_stride=surf)
-        return lay.unpack_feature(np.frombuffer(self.read(addr, n), np.uint8), c, h, w, atom_c=a,
-                                  line_stride=line, surf_stride=surf)
-
-    def _store(self, addr, y, line, surf):
-        a = self.config.atom_c
-        assert addr % a == 0, "output not atom aligned"
-        self.write(addr, lay.pack_feature(y, atom_c=a, line_stride=line, surf_stride=surf))
-
-    def _sdp(self, y32, sdp, channels):
-        """SDP X1 + converter from the SDP registers (and SDP_RDMA for per-channel operands)."""
-        bypass = sdp["BS_BYPASS"]
-        params = {}
-
-        def operand(kind):
-            if not sdp[f"BS_{kind}_SRC"]:
-                return sdp[f"BS_{kind}_OPERAND"]
-            assert self._enabled("SDP_RDMA"), "per-channel operand without SDP_RDMA enabled"
-            rd = self.fields("SDP_RDMA")
-            assert rd["BRDMA_DISABLE"] == 0 and rd["BRDMA_DATA_SIZE"] == 1
-            assert rd["BRDMA_DATA_USE"] == {"ALU": 1, "MUL": 0}[kind]
-            addr = rd["BS_BASE_ADDR_LOW"]
-            return np.frombuffer(self.read(addr, 2 * channels), "<i2").astype(np.int64)
-
-        if not bypass and not sdp["BS_ALU_BYPASS"]:
-            params.update(alu=operand("ALU"), alu_shift=sdp["BS_ALU_SHIFT_VALUE"],
-                          alu_algo={0: "max", 1: "min"}.get(sdp["BS_ALU_ALGO"], "sum"))
-        if not bypass and not sdp["BS_MUL_BYPASS"]:
-            params.update(mul=operand("MUL"), mul_shift=sdp["BS_MUL_SHIFT_VALUE"],
-                          prelu=bool(sdp["BS_MUL_PRELU"]))
-        params["relu"] = not bypass and not sdp["BS_RELU_BYPASS"]
-        assert sdp["BN_BYPASS"] == 1, "X2 must stay bypassed"
-        y, stats = ref.sdp_x1(y32, cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
-                              cvt_shift=sdp["CVT_SHIFT"], **params)
-        self.counters["SDP"]["OUT_SATURATION"] = stats["out_sat"]
-        return y
-
-    def _pool(self, x, pdp):
-        c, h, w = x.shape
-        assert (pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1,
-                pdp["CUBE_IN_WIDTH"] + 1) == (c, h, w), "PDP input cube size"
-        kw, kh = pdp["KERNEL_WIDTH"] + 1, pdp["KERNEL_HEIGHT"] + 1
-        sx, sy = pdp["KERNEL_STRIDE_WIDTH"] + 1, pdp["KERNEL_STRIDE_HEIGHT"] + 1
-        pads = (pdp["PAD_TOP"], pdp["PAD_BOTTOM"], pdp["PAD_LEFT"], pdp["PAD_RIGHT"])
-        pv = pdp["PAD_VALUE_1X"]
-        for n in range(2, 8):
-            assert pdp[f"PAD_VALUE_{n}X"] == n * pv, "PAD_VALUE_nX must be n x PAD_VALUE_1X"
-        assert pdp["RECIP_KERNEL_WIDTH"] == ref.pool_recip(kw)
-        assert pdp["RECIP_KERNEL_HEIGHT"] == ref.pool_recip(kh)
-        method = {0: "avg", 1: "max", 2: "min"}[pdp["POOLING_METHOD"]]
-        y, _ = ref.pool2d(x, method, kernel=(kh, kw), stride=(sy, sx), padding=pads, pad_value=pv)
-        assert (pdp["CUBE_OUT_CHANNEL"] + 1, pdp["CUBE_OUT_HEIGHT"] + 1,
-                pdp["CUBE_OUT_WIDTH"] + 1) == y.shape, "PDP output cube size"
-        assert y.shape[2] <= PDP_MAX_WIDTH
-        self._store(pdp["DST_BASE_ADDR_LOW"], y, pdp["DST_LINE_STRIDE"], pdp["DST_SURFACE_STRIDE"])
-        self.counters["PDP"]["LAYER_CYCLES"] = x.size
-        return y
-
-    def _conv(self):
-        cfg, a = self.config, self.config.atom_c
-        for unit in CONV_UNITS + ("SDP",):
-            assert self._enabled(unit), f"CDMA enabled before {unit}: NVDLA's order is " \
-                                        f"SDP -> CACC -> CMAC -> CSC -> CDMA"
-        cdma, csc, cacc = self.fields("CDMA"), self.fields("CSC"), self.fields("CACC")
-        sdp = self.fields("SDP")
-        for unit in ("CMAC_A", "CMAC_B"):
-            f = self.fields(unit)
-            assert (f["CONV_MODE"], f["PROC_PRECISION"]) == (0, 0)
-        c, h, w = (cdma["DATAIN_CHANNEL"] + 1, cdma["DATAIN_HEIGHT"] + 1,
-                   cdma["DATAIN_WIDTH"] + 1)
-        assert (csc["DATAIN_CHANNEL_EXT"] + 1, csc["DATAIN_HEIGHT_EXT"] + 1,
-                csc["DATAIN_WIDTH_EXT"] + 1) == (c, h, w), "CSC and CDMA input sizes differ"
-        k = csc["WEIGHT_KERNEL"] + 1
-        r, s = csc["WEIGHT_HEIGHT_EXT"] + 1, csc["WEIGHT_WIDTH_EXT"] + 1
-        assert csc["WEIGHT_CHANNEL_EXT"] + 1 == c and cdma["WEIGHT_KERNEL"] + 1 == k
-        sy, sx = csc["CONV_Y_STRIDE_EXT"] + 1, csc["CONV_X_STRIDE_EXT"] + 1
-        assert (cdma["CONV_Y_STRIDE"] + 1, cdma["CONV_X_STRIDE"] + 1) == (sy, sx)
-        dy, dx = csc["Y_DILATION_EXT"] + 1, csc["X_DILATION_EXT"] + 1
-        pads = (cdma["PAD_TOP"], cdma["PAD_BOTTOM"], cdma["PAD_LEFT"], cdma["PAD_RIGHT"])
-        assert (csc["PAD_TOP"], csc["PAD_LEFT"]) == (pads[0], pads[2])
-        assert csc["PAD_VALUE"] == cdma["PAD_VALUE"]
-        shape = ConvShape(c, h, w, k, r, s, stride=(sy, sx), padding=pads, dilation=(dy, dx))
-        ho, wo = shape.out_height, shape.out_width
-        assert (csc["DATAOUT_WIDTH"] + 1, csc["DATAOUT_HEIGHT"] + 1,
-                csc["DATAOUT_CHANNEL"] + 1) == (wo, ho, k), "CSC output size"
-        assert csc["ATOMICS"] + 1 == wo * ho
-        assert (cacc["DATAOUT_WIDTH"] + 1, cacc["DATAOUT_HEIGHT"] + 1,
-                cacc["DATAOUT_CHANNEL"] + 1) == (wo, ho, k), "CACC output size"
-        assert (sdp["WIDTH"] + 1, sdp["HEIGHT"] + 1, sdp["CHANNEL"] + 1) == (wo, ho, k), \
-            "SDP cube size"
-        assert sdp["FLYING_MODE"] == 0, "conv feeds SDP on the fly"
-        wbytes = lay.weight_bytes(k, c, r, s, atom_c=a)
-        assert cdma["WEIGHT_BYTES"] == csc["WEIGHT_BYTES"] == wbytes
-        assert cdma["BYTE_PER_KERNEL"] + 1 == r * s * -(-c // a) * a
-        assert cdma["WEIGHT_ADDR_LOW"] % 256 == 0, "weights 256 B aligned"
-        banks = (cdma["DATA_BANK"] + 1, cdma["WEIGHT_BANK"] + 1)
-        assert (csc["DATA_BANK"], csc["WEIGHT_BANK"]) == (cdma["DATA_BANK"], cdma["WEIGHT_BANK"])
-        conv_fits(shape, cfg, data_banks=banks[0], weight_banks=banks[1])
-        x = self._feature(cdma["DAIN_ADDR_LOW_0"], c, h, w, cdma["LINE_STRIDE"],
-                          cdma["SURF_STRIDE"])
-        wt = lay.unpack_weights(np.frombuffer(self.read(cdma["WEIGHT_ADDR_LOW"], wbytes), np.uint8),
-                                k, c, r, s, atom_c=a, atom_k=cfg.atom_k)
-        acc = ref.conv2d(x, wt, stride=(sy, sx), padding=pads, pad_value=cdma["PAD_VALUE"],
-                         dilation=(dy, dx))
-        y32, csat = ref.cacc_truncate(acc, cacc["CLIP_TRUNCATE"])
-        y = self._sdp(y32, sdp, k)
-        units = list(CONV_UNITS) + ["SDP"]
-        if self._enabled("SDP_RDMA") and self.fields("SDP_RDMA")["BRDMA_DISABLE"] == 0:
-            units.append("SDP_RDMA")
-        if sdp["OUTPUT_DST"] == 1:
-            assert self._enabled("PDP") and self.fields("PDP")["FLYING_MODE"] == 0
-            self._pool(y, self.fields("PDP"))
-            units.append("PDP")
-        else:
-            self._store(sdp["DST_BASE_ADDR_LOW"], y, sdp["DST_LINE_STRIDE"],
-                        sdp["DST_SURFACE_STRIDE"])
-        macs = -(-c // a) * r * s * ho * wo * -(-k // cfg.atom_k)
-        cycles = -(-c // a) * h * w + wbytes // a + macs + 20
-        self.counters["CDMA"]["LAYER_CYCLES"] = cycles
-        self.counters["CMAC_A"]["MAC_CYCLES"] = macs
-        self.counters["CACC"]["SAT_COUNT"] = csat
-        self.layers_run.append(("conv", shape))
-        self._finish(units)
-        return cycles
-
-    def _pdp_mem(self):
-        pdp, rd = self.fields("PDP"), self.fields("PDP_RDMA")
-        size = (pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1, pdp["CUBE_IN_WIDTH"] + 1)
-        assert (rd["CUBE_IN_CHANNEL"] + 1, rd["CUBE_IN_HEIGHT"] + 1,
-                rd["CUBE_IN_WIDTH"] + 1) == size, "PDP_RDMA and PDP input sizes differ"
-        assert rd["SRC_BASE_ADDR_LOW"] == pdp["SRC_BASE_ADDR_LOW"]
-        assert rd["KERNEL_WIDTH"] == pdp["KERNEL_WIDTH"]
-        x = self._feature(rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
-        self._pool(x, pdp)
-        self.layers_run.append(("pdp", size))
-        self._finish(["PDP", "PDP_RDMA"])
-        return x.size
-
-    def _sdp_mem(self):
-        sdp, rd = self.fields("SDP"), self.fields("SDP_RDMA")
-        size = (sdp["CHANNEL"] + 1, sdp["HEIGHT"] + 1, sdp["WIDTH"] + 1)
-        assert (rd["CHANNEL"] + 1, rd["HEIGHT"] + 1, rd["WIDTH"] + 1) == size
-        x = self._feature(rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
-        y = self._sdp(x.astype(np.int64), sdp, size[0])
-        self._store(sdp["DST_BASE_ADDR_LOW"], y, sdp["DST_LINE_STRIDE"], sdp["DST_SURFACE_STRIDE"])
-        self.layers_run.append(("sdp", size))
-        self._finish(["SDP", "SDP_RDMA"])
-        return x.size
-
-
-# ------------------------------------------------------------------------------------------------
 
 def int8(rng, shape):
     return rng.integers(-128, 128, size=shape).astype(np.int8)
@@ -389,7 +59,7 @@ DC = {
 
 @pytest.fixture
 def dev():
-    return FakeTile()
+    return TileBench()
 
 
 @pytest.mark.parametrize("name", DC)
@@ -595,7 +265,7 @@ def test_trace_file_and_replay(rng, dev, tmp_path):
     # Replay on a fresh device holding the same memory: the same output bytes.
     out = [line.split() for line in lines if line.startswith("# output")][0]
     addr, nbytes = int(out[2], 16), int(out[3])
-    fresh = FakeTile()
+    fresh = TileBench()
     fresh.mem[:] = dev.mem
     fresh.write(addr, bytes(nbytes))
     for line in lines:
@@ -708,18 +378,18 @@ def test_device_checks():
     with pytest.raises(TypeError, match="tile_run"):
         TileDriver(object())
     with pytest.raises(TypeError, match="TileConfig"):
-        TileDriver(FakeTile(), config="nv_small")
-    busy = FakeTile()
+        TileDriver(TileBench(), config="nv_small")
+    busy = TileBench()
     busy.groups["PDP"][0]["D_OP_ENABLE"] = 1
     with pytest.raises(RuntimeError, match="busy"):
         TileDriver(busy)
     with pytest.raises(RuntimeError, match="AtomC"):
-        TileDriver(FakeTile(TileConfig(atom_c=16, atom_k=16)))
+        TileDriver(TileBench(TileConfig(atom_c=16, atom_k=16)))
 
 
 def test_other_atoms(rng):
     cfg = TileConfig(atom_c=16, atom_k=16)
-    dev = FakeTile(cfg)
+    dev = TileBench(cfg)
     x, w = int8(rng, (1, 20, 5, 5)), int8(rng, (18, 20, 3, 3))
     y, counters = TileDriver(dev, cfg).conv2d(x, w, padding=1, out_shift=7)
     np.testing.assert_array_equal(y, ref_conv(x, w, padding=1, out_shift=7))
@@ -728,7 +398,7 @@ def test_other_atoms(rng):
 
 
 def test_timeout(rng):
-    dev = FakeTile(hang=True)
+    dev = TileBench(hang=True)
     drv = TileDriver(dev, max_cycles=1000)
     with pytest.raises(TimeoutError, match="not done after 1000 cycles"):
         drv.pool2d(int8(rng, (1, 8, 4, 4)), 2)

@@ -1,9 +1,9 @@
-"""NVDLA feature and weight layouts (drivers/tile_layout.py): round trips and the address formulas."""
+"""NVDLA feature and weight layouts (sim/tile_layout.py): round trips and the address formulas."""
 
 import numpy as np
 import pytest
 
-from simtlab.drivers import tile_layout as lay
+from simtlab.sim import tile_layout as lay
 
 
 def _int8(rng, shape):

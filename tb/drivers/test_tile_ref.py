@@ -1,4 +1,4 @@
-"""The tile's numpy reference models (drivers/tile_ref.py) against independent formulations.
+"""The tile's numpy reference models (sim/tile_ref.py) against independent formulations.
 
 Test names follow NVDLA's nv_small trace tests (dims W x H x C, kernels width x height x C x K);
 the stride, padding and other parameters the trace names leave out are simtlab's choices, written
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from simtlab.drivers.tile_ref import (cacc_truncate, conv2d, pool2d, pool_recip, round_shift,
+from simtlab.sim.tile_ref import (cacc_truncate, conv2d, pool2d, pool_recip, round_shift,
                                       saturate, sdp_x1)
 
 

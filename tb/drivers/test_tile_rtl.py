@@ -1,16 +1,16 @@
 """The tile in the SoC, on the Verilator model: NVDLA-named layers through the host driver,
 ping-pong sequences, and the co-design flow (a SIMT kernel programs a layer through MMIO, waits for
 its interrupt, then post-processes the output on the warps). Every result is compared bit for bit
-with simtlab.drivers.tile_ref. One model build (the "tile" preset: 4 warps x 4 threads + tile)."""
+with simtlab.sim.tile_ref. One model build (the "tile" preset: 4 warps x 4 threads + tile)."""
 
 import numpy as np
 import pytest
 
 from simtlab import Device
-from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.codesign import codesign
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.errors import TileFault
+from simtlab.sim import tile_ref as ref
 from simtlab.spec.memory import MemoryMap
 from simtlab.tb.drivers.test_tile_driver import DC, int8, ref_conv
 
@@ -31,7 +31,7 @@ def rng():
 
 
 # NVDLA trace names (W x H x C, kernels S x R x C x K); the driver tests cover the same list on the
-# functional fake device, these run the RTL.
+# functional tile model (TileBench), these run the RTL.
 RTL_DC = dict(DC)
 RTL_DC["dc_8x16x128_3x3x128x32"] = ((1, 128, 16, 8), (32, 128, 3, 3), dict(out_shift=9))
 

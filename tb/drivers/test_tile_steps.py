@@ -1,5 +1,5 @@
 """The tile driver's three steps on their own (drivers/tile_validate.py, tile_plan.py, tile_run.py):
-checked layers, plans and the session, against the pure-Python fake tile. test_tile_driver.py
+checked layers, plans and the session, against the tile model's bench (simtlab.sim.tile_model.TileBench). test_tile_driver.py
 covers the public API they make up."""
 
 import numpy as np
@@ -11,7 +11,9 @@ from simtlab.drivers.tile_run import TileSession
 from simtlab.drivers.tile_validate import (ConvLayer, PoolLayer, SdpLayer, conv2d_layer, integer,
                                            pool2d_layer, sdp_layer, sequence_layers)
 
-from .test_tile_driver import FakeTile, int8
+from simtlab.sim.tile_model import TileBench
+
+from .test_tile_driver import int8
 
 CFG = TileConfig()
 
@@ -58,7 +60,7 @@ def test_plan_of_a_fused_layer(rng):
 
 
 def test_session_rejects_a_plan_outside_its_units(rng):
-    dev = FakeTile()
+    dev = TileBench()
     session = TileSession(dev, CFG, trace=None, max_cycles=1000)
     good = plan(pool2d_layer(int8(rng, (1, 8, 4, 4)), 2), CFG)
     bad = Plan("pool2d", ("PDP", "PDP_RDMA"), "PDP", good.uploads, good.out_bytes, good.out_shape,

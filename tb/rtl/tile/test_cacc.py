@@ -1,12 +1,12 @@
 # amaranth: UnusedElaboratable=no
-"""The accumulator (rtl/tile/cacc.py) on Amaranth's simulator against drivers/tile_ref.py."""
+"""The accumulator (rtl/tile/cacc.py) on Amaranth's simulator against sim/tile_ref.py."""
 
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from simtlab.drivers.tile_ref import cacc_truncate
 from simtlab.rtl.tile.cacc import CACC
+from simtlab.sim.tile_ref import cacc_truncate
 
 
 def _run(dut, inputs, clip, gaps=None):

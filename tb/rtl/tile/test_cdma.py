@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """The convolution DMA (rtl/tile/cdma.py) with CBUF on Amaranth's simulator, against
-drivers/tile_layout.py, with a Python memory model that stalls and answers after a few cycles.
+sim/tile_layout.py, with a Python memory model that stalls and answers after a few cycles.
 
 ``MemoryModel`` is shared with test_conv.py.
 """
@@ -14,9 +14,9 @@ from amaranth.lib import wiring
 from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
-from simtlab.drivers.tile_layout import pack_feature, pack_weights
 from simtlab.rtl.tile.cbuf import CBUF
 from simtlab.rtl.tile.cdma import CDMA
+from simtlab.sim.tile_layout import pack_feature, pack_weights
 
 
 class MemoryModel:

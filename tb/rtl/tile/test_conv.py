@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """The convolution core (rtl/tile/conv.py: CDMA -> CBUF -> CSC -> CMAC -> CACC -> output buffer)
-on Amaranth's simulator against drivers/tile_ref.py conv2d + cacc_truncate, with a stalling
+on Amaranth's simulator against sim/tile_ref.py conv2d + cacc_truncate, with a stalling
 memory model and a stalling consumer. Small versions of NVDLA's trace-test names."""
 
 import numpy as np
@@ -8,9 +8,9 @@ import pytest
 from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
-from simtlab.drivers.tile_layout import pack_feature, pack_weights
-from simtlab.drivers.tile_ref import cacc_truncate, conv2d
 from simtlab.rtl.tile.conv import Conv, conv_config
+from simtlab.sim.tile_layout import pack_feature, pack_weights
+from simtlab.sim.tile_ref import cacc_truncate, conv2d
 from simtlab.spec.tile_limits import ConvShape, conv_fits
 
 from .test_cdma import MemoryModel, place

@@ -2,17 +2,17 @@
 """The convolution sequencer (rtl/tile/csc.py) on Amaranth's simulator, alone: a Python CBUF
 answers its reads, and its CMAC/CACC outputs (weights, swaps, atoms, tags) are replayed on a
 Python model of the shadow-register MAC array and the accumulator, then checked against
-drivers/tile_ref.py conv2d. Also checks the credit protocol and the issue rate."""
+sim/tile_ref.py conv2d. Also checks the credit protocol and the issue rate."""
 
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
 from simtlab.config import TileConfig
-from simtlab.drivers.tile_layout import pack_weights
-from simtlab.drivers.tile_ref import conv2d
 from simtlab.rtl.tile.conv import conv_config
 from simtlab.rtl.tile.csc import CSC
+from simtlab.sim.tile_layout import pack_weights
+from simtlab.sim.tile_ref import conv2d
 from simtlab.spec.tile_limits import ConvShape
 
 TILE = TileConfig(cbuf_banks=4, cbuf_bank_bytes=1024)

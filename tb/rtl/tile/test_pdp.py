@@ -1,12 +1,12 @@
 # amaranth: UnusedElaboratable=no
-"""PDP (rtl/tile/pdp.py) on Amaranth's simulator against drivers/tile_ref.py ``pool2d``."""
+"""PDP (rtl/tile/pdp.py) on Amaranth's simulator against sim/tile_ref.py ``pool2d``."""
 
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from simtlab.drivers.tile_ref import conv_output_size, pool2d, pool_recip
 from simtlab.rtl.tile.pdp import PDP, PoolingMethod
+from simtlab.sim.tile_ref import conv_output_size, pool2d, pool_recip
 
 from .test_sdp import from_atoms, run_simulation, send_atoms, to_atoms
 

@@ -1,5 +1,5 @@
 # amaranth: UnusedElaboratable=no
-"""SDP X1 (rtl/tile/sdp.py) on Amaranth's simulator against drivers/tile_ref.py ``sdp_x1``."""
+"""SDP X1 (rtl/tile/sdp.py) on Amaranth's simulator against sim/tile_ref.py ``sdp_x1``."""
 
 import threading
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from simtlab.drivers.tile_ref import sdp_x1
 from simtlab.rtl.tile.sdp import SDP, AluAlgo, SDPOperand
+from simtlab.sim.tile_ref import sdp_x1
 
 
 async def send_atoms(ctx, stream, atoms, *, rand, gap, log, cycle):

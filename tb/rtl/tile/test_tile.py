@@ -1,6 +1,6 @@
 # amaranth: UnusedElaboratable=no
 """The tile top (rtl/tile/tile.py) on Amaranth's simulator: register sequences written by the layer
-driver (drivers/tile.py, recorded as a trace against the pure-Python fake tile) replayed on the RTL
+driver (drivers/tile.py, recorded as a trace against the functional tile model, TileBench) replayed on the RTL
 through its register bus, with a Python memory model answering its one DMA port. Results are
 checked bit for bit against tile_ref (and the fake's memory). Tiny shapes: the simulator is slow;
 NVDLA's full-size layers run on Verilator through the SoC."""
@@ -14,13 +14,14 @@ from amaranth.sim import Simulator
 from simtlab.config import TileConfig
 from simtlab.drivers import regs
 from simtlab.drivers import tile_validate as driver_mod
-from simtlab.drivers import tile_ref as ref
 from simtlab.drivers.tile import TileDriver, read_trace
 from simtlab.rtl.tile import tile as tile_mod
 from simtlab.rtl.tile.tile import Tile
+from simtlab.sim import tile_ref as ref
+from simtlab.sim.tile_model import TileBench
 from simtlab.spec.tile_limits import FAULT_WATCHDOG
 
-from ...drivers.test_tile_driver import FakeTile, int8, ref_conv
+from ...drivers.test_tile_driver import int8, ref_conv
 
 SMALL = TileConfig(cbuf_banks=4, cbuf_bank_bytes=1024)      # 4 x 128 CBUF entries: fast
 
@@ -91,9 +92,9 @@ async def reg_read(ctx, bus, offset):
 
 
 def record(layers, config=SMALL, **fake_kw):
-    """Runs ``layers`` (run_sequence dicts) through the driver on the fake tile; returns the
+    """Runs ``layers`` (run_sequence dicts) through the driver on the tile model (TileBench); returns the
     trace, the fake (memory image with inputs and expected outputs) and the results."""
-    fake = FakeTile(config, mem_bytes=1 << 16, **fake_kw)
+    fake = TileBench(config, mem_bytes=1 << 16, **fake_kw)
     trace = []
     results = TileDriver(fake, config, trace=trace).run_sequence(layers)
     return trace, fake, results
@@ -279,7 +280,7 @@ def test_dma_arbiter_copy_with_strides(rng):
     strided place; memory stalls; responses routed to the right client."""
     from amaranth import Module
     from amaranth.lib import wiring
-    from simtlab.drivers import tile_layout as lay
+    from simtlab.sim import tile_layout as lay
     from simtlab.rtl.tile.dma_arbiter import DmaArbiter
     from simtlab.rtl.tile.rdma import FeatureReader
     from simtlab.rtl.tile.wdma import WDMA

@@ -9,11 +9,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import connect
 from amaranth.sim import Simulator
 
-from simtlab.drivers.tile_layout import feature_offset, pack_feature, unpack_feature
-from simtlab.drivers.tile_ref import pool2d
 from simtlab.rtl.tile.pdp import PDP
 from simtlab.rtl.tile.rdma import FeatureReader
 from simtlab.rtl.tile.wdma import WDMA
+from simtlab.sim.tile_layout import feature_offset, pack_feature, unpack_feature
+from simtlab.sim.tile_ref import pool2d
 
 from .test_pdp import pdp_config
 from .test_sdp import run_simulation, send_atoms, to_atoms

@@ -1,8 +1,9 @@
 """Bit-exact numpy reference models of the deep-learning tile's arithmetic.
 
-The tile's RTL units (CMAC, CACC, SDP, PDP), the layer driver (which uses these functions to predict
-results and to check them) and the tests all share this one model, which is why it lives in the
-package (``simtlab.drivers``) rather than under tb/: a driver must not import test code.
+The tile's RTL units (CMAC, CACC, SDP, PDP), the functional tile model (:mod:`simtlab.sim.tile_model`,
+which computes layers with these functions), the layer driver (which uses them to predict results and
+to check them) and the tests all share this one model, which is why it lives in the package
+(``simtlab.sim``, below the drivers) rather than under tb/: a driver must not import test code.
 
 Arrays are numpy; features are NCHW (or CHW), weights KCRS (R = kernel height, S = kernel width).
 Every function takes integers and returns integers; none uses floating point.

@@ -1,0 +1,140 @@
+"""Vortex's SIMT instructions (custom-0, docs/simt.md) for the emulator (part of the golden model,
+:mod:`simtlab.sim.emulator`): each builder returns the ``execute(xs, pc) -> next pc`` of one decoded
+instruction of the emulator ``emu``.
+
+Decoded instructions are cached across launches: their closures read ``emu._warps`` and ``emu._warp``
+when they execute, since every launch builds new warp objects.
+"""
+
+from ..spec.status import FaultCause
+from .emu_state import LANE, MASK32, SINK, Fault, Retry
+
+__all__ = ["BUILDERS"]
+
+
+def _set_tmask(emu, warp, tmask):
+    """Set a warp's thread mask; an empty mask makes it inactive (the scheduler notices)."""
+    warp.set_tmask(tmask)
+    if not tmask:
+        emu._dirty = True
+
+
+def _lane_bits(xs, rs1, negate):
+    """The lanes of ``xs`` whose ``rs1[0] ^ negate`` is set, as a mask."""
+    bits = 0
+    for x in xs:
+        if (x[rs1] ^ negate) & 1:
+            bits |= 1 << x[LANE]
+    return bits
+
+
+def tmc(emu, rd, rs1, rs2):
+    def execute(xs, pc):
+        _set_tmask(emu, emu._warp, xs[-1][rs1] & emu._full_mask)
+        return pc + 4
+    return execute
+
+
+def wspawn(emu, rd, rs1, rs2):
+    count_max = emu.config.warps
+
+    def execute(xs, pc):
+        warps = emu._warps
+        count, target = xs[-1][rs1], xs[-1][rs2]
+        if count == 0 or count > count_max:
+            raise Fault(FaultCause.WSPAWN_RANGE, count)
+        issuer = emu._warp
+        if any(w.tmask for w in warps if w is not issuer):
+            raise Retry()
+        for w in warps[1:count]:
+            if w is not issuer:
+                w.pc = target
+                w.set_tmask(1)
+                w.ipdom.clear()
+                w.barrier = None
+        emu._dirty = True
+        return pc + 4
+    return execute
+
+
+def split(emu, rd, rs1, rs2):
+    depth = emu.config.ipdom_depth
+    negate = 1 if rs2 else 0
+
+    def execute(xs, pc):
+        warp = emu._warp
+        stack = warp.ipdom
+        sp = len(stack)
+        tmask = warp.tmask
+        taken = _lane_bits(xs, rs1, negate)
+        then, other = tmask & taken, tmask & ~taken
+        if then and other:
+            if sp + 2 > depth:
+                raise Fault(FaultCause.IPDOM_OVERFLOW, sp)
+            if bin(then).count("1") > bin(other).count("1"):
+                then, other = other, then               # the smaller side runs first
+            stack.append((tmask, 0, False))
+            stack.append((other, (pc + 4) & MASK32, True))
+            warp.set_tmask(then)
+        for x in xs:
+            x[rd] = sp
+        return pc + 4
+    return execute
+
+
+def join(emu, rd, rs1, rs2):
+    def execute(xs, pc):
+        warp = emu._warp
+        stack = warp.ipdom
+        token = xs[-1][rs1]
+        sp = len(stack)
+        if token == sp:
+            return pc + 4
+        if token > sp:
+            raise Fault(FaultCause.JOIN_WITHOUT_SPLIT, token)
+        mask, target, is_else = stack.pop()
+        warp.set_tmask(mask)
+        return target if is_else else pc + 4
+    return execute
+
+
+def bar(emu, rd, rs1, rs2):
+    num_barriers = emu.config.num_barriers
+    warp_count = emu.config.warps
+
+    def execute(xs, pc):
+        warps = emu._warps
+        bid, n = xs[-1][rs1] & 0x7FFF_FFFF, xs[-1][rs2]
+        if bid >= num_barriers or n > warp_count:
+            raise Fault(FaultCause.BARRIER_RANGE, bid)
+        if n > 1:
+            bar_counts = emu._bar_counts
+            bar_counts[bid] += 1
+            if bar_counts[bid] >= n:
+                bar_counts[bid] = 0
+                for w in warps:
+                    if w.barrier == bid:
+                        w.barrier = None
+            else:
+                emu._warp.barrier = bid
+            emu._dirty = True
+        return pc + 4
+    return execute
+
+
+def pred(emu, rd, rs1, rs2):
+    negate = 0 if rd == SINK else 1                     # rd = x0 (the sink slot): no negation
+
+    def execute(xs, pc):
+        warp = emu._warp
+        new = warp.tmask & _lane_bits(xs, rs1, negate)
+        if not new:
+            new = xs[-1][rs2] & emu._full_mask
+        _set_tmask(emu, warp, new)
+        return pc + 4
+    return execute
+
+
+#: Instruction name (simtlab.spec.isa.INSTRUCTIONS) -> builder(emu, rd, rs1, rs2) of its execute; ``rd``
+#: is the register-list slot (:data:`~.emu_state.SINK` for x0), ``rs1``/``rs2`` the register fields.
+BUILDERS = {"tmc": tmc, "wspawn": wspawn, "split": split, "join": join, "bar": bar, "pred": pred}

@@ -1,0 +1,90 @@
+"""The emulator's architectural state and the control-flow signals of its instructions (part of the
+golden model, :mod:`simtlab.sim.emulator`).
+
+A lane's registers are one Python list (slots: x0..x31, f0..f31 at :data:`F` + n, the :data:`SINK`
+that receives writes to x0, the lane index at :data:`LANE`), so that an instruction's ``execute``
+reads and writes plain list items.
+"""
+
+from .result import WarpDump
+
+__all__ = ["MASK32", "F", "SINK", "LANE", "Fault", "Stop", "Retry", "WarpState", "signed", "sext"]
+
+MASK32 = 0xFFFF_FFFF
+
+#: Register-list slot of f0: f-register n lives in slot ``F + n``, which is also the ``rd`` its writes
+#: are traced with (``32 + n``).
+F = 32
+#: Register-list slot that receives writes to x0, so that instructions never need an ``rd != 0`` test.
+SINK = 64
+#: Register-list slot holding the lane index (read by per-lane CSRs and by split/pred).
+LANE = 65
+
+
+def signed(value):
+    """Interpret a 32-bit unsigned value as two's complement."""
+    return value - 0x1_0000_0000 if value & 0x8000_0000 else value
+
+
+def sext(value, bits):
+    """Sign-extend the low ``bits`` bits of ``value`` (returns a Python int, possibly negative)."""
+    sign = 1 << (bits - 1)
+    return (value & (sign - 1)) - (value & sign)
+
+
+# -- control-flow exceptions of the execution loop ------------------------------------------------------
+
+class Fault(Exception):
+    """Raised by an instruction (or a fetch) that faults; the instruction does not retire."""
+
+    def __init__(self, cause, addr):
+        super().__init__(cause, addr)
+        self.cause = cause
+        self.addr = addr
+
+
+class Stop(Exception):
+    """Raised by an instruction that ends the run after it retires (tohost, IO_EXIT)."""
+
+    def __init__(self, status, code=0):
+        super().__init__(status, code)
+        self.status = status
+        self.code = code
+
+
+class Retry(Exception):
+    """Raised by ``wspawn`` while other warps are active: nothing retires, the warp retries later."""
+
+
+class WarpState:
+    """One warp: PC, thread mask, IPDOM stack, barrier wait, fcsr and one register list per lane.
+
+    A lane's register list has 66 slots: x0..x31, f0..f31 (slots :data:`F` + n), the :data:`SINK` for
+    writes to x0 and the lane index (:data:`LANE`). ``xs`` lists the register lists of the lanes in
+    ``tmask``, lowest lane first (so ``xs[-1]`` is the last active lane). ``ipdom`` entries are
+    ``(mask, pc, is_else)``; ``barrier`` is the id of the barrier the warp waits at, or None; ``fcsr``
+    is the warp's ``frm << 5 | fflags``. ``lanes`` (optional) are register lists to keep: a launch
+    resets a warp's control state but not its registers (docs/simt.md, "Launch").
+    """
+
+    def __init__(self, wid, threads, pc, tmask=0, lanes=None):
+        self.wid = wid
+        self.pc = pc
+        self.lanes = lanes if lanes is not None else [[0] * LANE + [lane] for lane in range(threads)]
+        self.ipdom = []
+        self.barrier = None
+        self.fcsr = 0
+        self.set_tmask(tmask)
+
+    def set_tmask(self, tmask):
+        self.tmask = tmask
+        lanes = self.lanes
+        self.xs = [lanes[lane] for lane in range(len(lanes)) if tmask >> lane & 1]
+
+    @property
+    def active(self):
+        return self.tmask != 0
+
+    def dump(self):
+        return WarpDump(warp=self.wid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
+                        barrier=self.barrier)
