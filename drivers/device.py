@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config import PRESETS, SimtConfig
 from ..errors import KernelFailed, KernelFault, WatchdogTimeout
+from ..sim.backend import Buffer
 from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
 from ..spec.status import DEFAULT_MAX_CYCLES, RunStatus
@@ -47,18 +48,6 @@ def make_config(config=None, **overrides):
         raise TypeError(f"config must be a SimtConfig, a preset name or None, not {config!r}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     return config.replace(**overrides) if overrides else config
-
-
-@dataclass(frozen=True)
-class Buffer:
-    """A device memory allocation. Pass it to :meth:`Device.launch` to pass its address."""
-    addr: int
-    nbytes: int
-    dtype: np.dtype = np.dtype(np.uint8)
-    shape: tuple = ()
-
-    def __int__(self):
-        return self.addr
 
 
 @dataclass(frozen=True)

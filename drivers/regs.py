@@ -99,14 +99,7 @@ def unpack(name, word):
     """Field name -> value of a 32-bit register word (signed fields sign-extended)."""
     if not isinstance(word, int) or not 0 <= word < (1 << 32):
         raise ValueError(f"{name} is a 32-bit register; {word!r} is not a 32-bit word")
-    reg = register(name)
-    out = {}
-    for f in reg.fields:
-        value = (word & f.mask) >> f.lsb
-        if f.signed and value >> (f.width - 1):
-            value -= 1 << f.width
-        out[f.name] = value
-    return out
+    return register(name).unpack(word)
 
 
 def update(name, word, **fields):

@@ -13,7 +13,7 @@ API
     ``device`` needs ``tile_write(offset, value)``, ``tile_read(offset) -> int`` (32-bit register
     access at a byte offset in the tile's window), ``tile_run(max_cycles) -> cycles`` (clock until
     the tile's interrupt line is high or the limit passes), ``alloc(nbytes)`` (a buffer whose
-    ``int()`` is its address, 64-byte aligned: :class:`simtlab.drivers.device.Buffer`),
+    ``int()`` is its address, 64-byte aligned: :class:`simtlab.Buffer`),
     ``write(addr, bytes)`` and ``read(addr, nbytes)`` -- the methods of :class:`simtlab.Device`.
     ``config`` defaults to ``device.config.tile`` if the device has one, else ``TileConfig()``.
     ``trace``: a list (lines are appended) or a path (the file is written) recording the register

@@ -32,6 +32,7 @@ the same conformance checks against both. The shared semantics (docs/architectur
 """
 
 import operator
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -41,7 +42,21 @@ from ..spec import tile_regs
 from ..spec.csr import DCR
 from .result import RunResult, WarpDump
 
-__all__ = ["Backend", "check_int", "check_bytes", "check_dcr", "check_tile_offset", "check_bool"]
+__all__ = ["Backend", "Buffer", "check_int", "check_bytes", "check_dcr", "check_tile_offset", "check_bool"]
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A device memory allocation (``simtlab.Device.alloc``, ``TileBench.alloc``): ``int()`` is its
+    address. Pass it to :meth:`simtlab.Device.launch` to pass that address."""
+    addr: int
+    nbytes: int
+    dtype: np.dtype = np.dtype(np.uint8)
+    shape: tuple = ()
+
+    def __int__(self):
+        return self.addr
+
 
 #: Every DCR address a backend accepts.
 KNOWN_DCRS = frozenset(int(d) for d in DCR)

@@ -36,8 +36,6 @@ watchdog fault (``FAULT_WATCHDOG``) with the reason in :attr:`TileModel.fault_re
 ``strict=True`` (the driver tests), raises :class:`TileProgramError` naming the inconsistency.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..config import TileConfig
@@ -46,8 +44,9 @@ from ..spec.memory import MemoryMap
 from ..spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape, conv_fits
 from . import tile_layout as lay
 from . import tile_ref as ref
+from .backend import Buffer
 
-__all__ = ["TileModel", "TileBench", "BenchBuffer", "TileProgramError", "TileAddressError"]
+__all__ = ["TileModel", "TileBench", "TileProgramError", "TileAddressError"]
 
 CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")
 #: GLB interrupt sources of each unit that ends a layer.
@@ -73,24 +72,6 @@ class _DmaFault(Exception):
 
 def _field_mask(reg, accesses):
     return sum(f.mask for f in reg.fields if f.access in accesses)
-
-
-def _pack(reg, **fields):
-    word = 0
-    for name, value in fields.items():
-        f = reg.field(name)
-        word |= (value << f.lsb) & f.mask
-    return word
-
-
-def _unpack(reg, word):
-    out = {}
-    for f in reg.fields:
-        value = (word & f.mask) >> f.lsb
-        if f.signed and value >> (f.width - 1):
-            value -= 1 << f.width
-        out[f.name] = value
-    return out
 
 
 def _decode_table():
@@ -224,7 +205,7 @@ class TileModel:
             values = {"MAC_ATOMS": dict(ATOMIC_C=c.atom_c, ATOMIC_K=c.atom_k),
                       "CBUF_SHAPE": dict(BANK_NUM=c.cbuf_banks, BANK_WIDTH=c.atom_c,
                                          BANK_DEPTH=c.cbuf_bank_bytes // c.atom_c)}
-            return _pack(r, **values[r.name]) if r.name in values else r.reset
+            return r.word(**values[r.name]) if r.name in values else r.reset
         if r.name == "S_STATUS":
             states = [0 if not self.op_en(u.name, g) else 1 if self.consumer[u.name] == g else 2
                       for g in (0, 1)]
@@ -245,7 +226,7 @@ class TileModel:
         out = {}
         for r in self.units[unit].registers:
             if r.group:
-                out.update(_unpack(r, self.groups[unit][g].get(r.name, r.reset)))
+                out.update(r.unpack(self.groups[unit][g].get(r.name, r.reset)))
         return out
 
     def irq(self):
@@ -555,18 +536,6 @@ class TileModel:
         return x.size, finish
 
 
-@dataclass(frozen=True)
-class BenchBuffer:
-    """A :class:`TileBench` allocation; ``int()`` is its address (as ``simtlab.drivers.device.Buffer``)."""
-    addr: int
-    nbytes: int
-    dtype: np.dtype = np.dtype(np.uint8)
-    shape: tuple = ()
-
-    def __int__(self):
-        return self.addr
-
-
 class _FlatMemory:
     """A numpy byte array at ``base``; ValueError outside it."""
 
@@ -608,13 +577,13 @@ class TileBench(TileModel):
         super().__init__(config, self._flat, strict=strict, hang=hang)
 
     def alloc(self, nbytes, dtype=np.uint8, shape=None):
-        """A 64-byte aligned :class:`BenchBuffer` of ``nbytes``."""
+        """A 64-byte aligned :class:`~simtlab.sim.backend.Buffer` of ``nbytes``."""
         addr = self.heap
         end = (addr + max(int(nbytes), 1) + 63) // 64 * 64
         if end - self.base > self.mem.size:
             raise MemoryError(f"tile bench memory exhausted: {nbytes} bytes requested")
         self.heap = end
-        return BenchBuffer(addr, int(nbytes), np.dtype(dtype), tuple(shape or (int(nbytes),)))
+        return Buffer(addr, int(nbytes), np.dtype(dtype), tuple(shape or (int(nbytes),)))
 
     def write(self, addr, data):
         """Write bytes to the bench's memory."""

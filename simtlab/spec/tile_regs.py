@@ -127,6 +127,25 @@ class Register:
         raise KeyError(f"register {self.name} has no field {name!r}; its fields are "
                        f"{', '.join(f.name for f in self.fields)}")
 
+    def word(self, **fields):
+        """The 32-bit word with the given raw field values (masked to their widths) and every
+        other field at 0; no range checks (``simtlab.drivers.regs.pack`` checks)."""
+        word = 0
+        for name, value in fields.items():
+            f = self.field(name)
+            word |= (value << f.lsb) & f.mask
+        return word
+
+    def unpack(self, word):
+        """Field name -> raw value of ``word`` (signed fields sign-extended)."""
+        out = {}
+        for f in self.fields:
+            value = (word & f.mask) >> f.lsb
+            if f.signed and value >> (f.width - 1):
+                value -= 1 << f.width
+            out[f.name] = value
+        return out
+
 
 @dataclass(frozen=True)
 class Unit:
