@@ -10,6 +10,7 @@ import random
 import cocotb
 from cocotb.triggers import Timer
 
+from simtlab.sim.emu_decode import ALU_OPS
 from simtlab.spec.isa import AluOp, OperandA, OperandB, Unit
 
 from ..rtl import asm
@@ -231,22 +232,8 @@ async def decoder_wb_never_for_x0(dut):
 
 # ---- ALU -----------------------------------------------------------------------------------------
 
-def _s32(x):
-    return x - (1 << 32) if x >> 31 else x
-
-
-ALU_MODEL = {
-    AluOp.ADD: lambda a, b: (a + b) & MASK,
-    AluOp.SUB: lambda a, b: (a - b) & MASK,
-    AluOp.SLL: lambda a, b: (a << (b & 31)) & MASK,
-    AluOp.SLT: lambda a, b: int(_s32(a) < _s32(b)),
-    AluOp.SLTU: lambda a, b: int(a < b),
-    AluOp.XOR: lambda a, b: a ^ b,
-    AluOp.SRL: lambda a, b: a >> (b & 31),
-    AluOp.SRA: lambda a, b: (_s32(a) >> (b & 31)) & MASK,
-    AluOp.OR: lambda a, b: a | b,
-    AluOp.AND: lambda a, b: a & b,
-}
+#: The ALU's reference: the golden model's semantics of each operation.
+ALU_MODEL = ALU_OPS
 
 SPECIAL = [0, 1, 2, 31, 32, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFF, 0xFFFF_FFFE,
            0x5555_5555, 0xAAAA_AAAA]
