@@ -36,7 +36,7 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from simtlab.cache import cache_dir, cached_entry
+from simtlab.cache import KeyHasher, cache_dir, cached_entry
 from simtlab.sim.build import _tool_env, tool_versions
 
 __all__ = [
@@ -108,14 +108,14 @@ def _sys_path_prepended(paths):
 
 def _key(verilog, top, build_args, versions):
     import cocotb
-    h = hashlib.sha256()
+    h = KeyHasher()
     for label, data in [("recipe", str(_RECIPE)), ("top", top), ("verilog", verilog),
                         ("args", json.dumps(list(build_args))), ("timescale", json.dumps(TIMESCALE)),
                         ("verilator", versions["verilator"]), ("cxx", versions["g++"]),
-                        ("cocotb", cocotb.__version__), ("python", sys.version)]:
-        data = data.encode()
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
+                        ("cocotb", cocotb.__version__), ("python", sys.version),
+                        # the executable loads cocotb's VPI library from this install by path
+                        ("cocotb_install", str(pathlib.Path(cocotb.__file__).resolve().parent))]:
+        h.add(label, data)
     return h.hexdigest()
 
 
