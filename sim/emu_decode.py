@@ -284,7 +284,7 @@ class Decoder:
             if target & 3:
                 raise Fault(FaultCause.INSN_MISALIGNED, target)
             fall = (pc + 4) & MASK32
-            return diverge(emu, {y[LANE]: target if cond(y[rs1], y[rs2]) else fall for y in xs})
+            return diverge(emu, {y[LANE]: target if cond(y[rs1], y[rs2]) else fall for y in xs}, pc)
         return execute, 0
 
     @staticmethod
@@ -315,7 +315,7 @@ class Decoder:
             link = (pc + 4) & MASK32
             for x in xs:
                 x[rd] = link
-            return diverge(emu, targets) if targets else target
+            return diverge(emu, targets, pc) if targets else target
         return execute, _arch(rd)
 
     # -- memory ---------------------------------------------------------------------------------------

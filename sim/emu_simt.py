@@ -12,10 +12,16 @@ from .emu_state import LANE, MASK32, PARKED, SINK, Fault, Retry
 __all__ = ["BUILDERS", "diverge"]
 
 
-def diverge(emu, pcs):
+def diverge(emu, pcs, branch_pc=None):
     """The current warp's lanes go on at different PCs (``pcs``: lane -> next PC): regroup it by
-    min-PC (docs/simt.md, "Divergence") and return its new PC. The execution loop re-reads the warp."""
+    min-PC (docs/simt.md, "Divergence") and return its new PC. The execution loop re-reads the warp.
+    ``branch_pc``: the divergent branch or jump, for :meth:`Emulator.log_divergence`."""
     emu._dirty = True
+    if branch_pc is not None and emu._divergences is not None:
+        groups = {}
+        for lane, pc in pcs.items():
+            groups[pc] = groups.get(pc, 0) | 1 << lane
+        emu._divergences.append((emu._cycles(), emu._warp.wid, branch_pc, groups))
     return emu._warp.regroup(pcs)
 
 

@@ -131,6 +131,7 @@ class Emulator:
         self._trace = []
         self._decoder = Decoder(self)
         self._decoded = {}                  # instruction word -> (execute(xs, pc) -> next pc, rd)
+        self._divergences = None            # log_divergence(True): divergent branches and jumps
         self._csr_constants = self._id_csrs(config)
         self._started = False
         self._final = None                  # RunResult of the end event, once the run has ended
@@ -199,6 +200,18 @@ class Emulator:
         out = bytes(self._memory.console)
         self._memory.console.clear()
         return out
+
+    def log_divergence(self, on: bool) -> None:
+        """Record (or stop recording) every divergent branch and ``jalr``: :meth:`divergences`."""
+        self._divergences = [] if check_bool("on", on) else None
+
+    def divergences(self) -> list:
+        """The divergent branches and jumps since :meth:`log_divergence` (or the previous call), as
+        ``(cycle, warp, pc, {next pc: lane mask})`` tuples; drains them."""
+        records = self._divergences or []
+        if self._divergences is not None:
+            self._divergences = []
+        return records
 
     def enable_trace(self, on: bool) -> None:
         """Record (or stop recording) every retired instruction."""
