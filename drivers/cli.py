@@ -28,9 +28,12 @@ from ..spec.status import DEFAULT_MAX_CYCLES
 __all__ = ["main"]
 
 ERROR_EXIT = 2
+INTERRUPT_EXIT = 130    # the shell's code for a process ended by SIGINT
 
 
 def _add_config_options(parser, *, backend=True):
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bars (builds, long runs)")
     parser.add_argument("--config", default="default", choices=sorted(PRESETS),
                         help="configuration preset (default: %(default)s)")
     parser.add_argument("--cores", type=int)
@@ -61,7 +64,7 @@ def cmd_run(args):
     from .device import Device
     waves = _window(args.vcd_window) if args.vcd else None
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
-                vcd_path=args.vcd) as dev:
+                vcd_path=args.vcd, progress=not args.quiet) as dev:
         dev.launch(args.program, *args.args)
         code = 0
         try:
@@ -177,6 +180,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPT_EXIT
     except (SimtlabError, ValueError, TypeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ERROR_EXIT

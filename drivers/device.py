@@ -8,6 +8,7 @@ program and kernel -- tile-driving ones included -- runs on either unchanged.
 """
 
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ __all__ = [
 
 #: Watchdog: a launch that runs longer than this many cycles stops with WatchdogTimeout.
 _ALIGN = 64     # Vortex's memory block size: buffers start on a block boundary
+_SLICE_SECONDS = 0.25   # a wait's progress bar updates this often
 
 
 def make_config(config=None, **overrides):
@@ -124,6 +126,8 @@ class Device:
         RTL only: dump a VCD of cycles [from, to) of each run (a separately cached traced build).
     vcd_path : str | Path | None
         Where the VCD goes (default: a file in the temporary directory, see ``device.vcd_path``).
+    progress : bool
+        Show a progress bar (cycles, cycles/s, on stderr) for runs longer than a second.
     **overrides
         SimtConfig fields to change (``mem_latency=4``, ...).
 
@@ -137,7 +141,7 @@ class Device:
     """
 
     def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, waves=None,
-                 vcd_path=None, **overrides):
+                 vcd_path=None, progress=False, **overrides):
         self.config = make_config(config, **overrides)
         if backend == "rtl":
             from ..sim.model import VerilatorModel
@@ -150,6 +154,7 @@ class Device:
         else:
             raise ValueError(f"backend must be 'rtl' or 'emu', not {backend!r}")
         self.backend_name = backend
+        self.progress = bool(progress)
         self.max_cycles = max_cycles
         self._heap_next = MemoryMap.HEAP_BASE
         self._program = None
@@ -316,7 +321,9 @@ class Device:
             raise RuntimeError("wait: nothing launched")
         self._launched = False
         limit = self.max_cycles if max_cycles is None else max_cycles
-        result = self._backend.run(limit)
+        if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 0:
+            raise TypeError(f"max_cycles must be an int >= 0, not {limit!r}")
+        result = self._run_sliced(int(limit))
         self.last_result = result
         self._console += self._backend.console()
         counters = Counters(result.cycles, result.instret, result.status_name, result.code,
@@ -340,6 +347,25 @@ class Device:
             raise KernelFailed(f"kernel reported {how} {result.code}", code=result.code,
                                result=result)
         return counters
+
+    def _run_sliced(self, limit):
+        """``backend.run`` in slices of about :data:`_SLICE_SECONDS` (both backends resume after a
+        watchdog stop), updating the progress bar (cycles, cycles/s) between them."""
+        from .progress import bar
+        slice_cycles, done = 1 << 14, 0
+        with bar(total=limit, desc="run", unit="cycle", unit_scale=True,
+                 enabled=self.progress) as progress:
+            while True:
+                chunk = min(slice_cycles, limit - done)
+                began = time.perf_counter()
+                result = self._backend.run(chunk)
+                spent = time.perf_counter() - began
+                done += chunk       # a WATCHDOG result means the whole chunk ran
+                progress.update(chunk)
+                if result.status != RunStatus.WATCHDOG or done >= limit:
+                    return result
+                slice_cycles = int(min(max(slice_cycles / max(spent, 1e-6) * _SLICE_SECONDS, 64),
+                                       slice_cycles * 4))
 
     def run(self, program, *args, max_cycles=None):
         """:meth:`launch` then :meth:`wait`."""
