@@ -5,8 +5,9 @@
                                                      (PROGRAM "codesign" with --config tile: the
                                                      tile-driving co-design kernel and its layer)
     simtlab build [config options]                   build (or find cached) the Verilator model
-    simtlab info                                     tool versions and the cache
-    simtlab cache --clear                            delete cached models and kernels
+    simtlab info                                     simtlab, tool and package versions; the cache
+    simtlab cache [--clear]                          sizes per kind / delete every cached build
+    simtlab --version
     simtlab demo                                     the example kernels on the RTL, checked with numpy
     simtlab bench                                    build times, simulation speed, cycles and IPC
 
@@ -18,8 +19,12 @@ codes above 255 exit with 255; the printed ``status=... code=...`` line is exact
 """
 
 import argparse
+import os
+import re
 import sys
 import time
+from importlib import metadata
+from pathlib import Path
 
 from ..config import PRESETS
 from ..errors import KernelFailed, SimtlabError
@@ -60,9 +65,26 @@ def _int_arg(text):
             raise argparse.ArgumentTypeError(f"kernel argument {text!r} is not a number") from None
 
 
+def _check_writable(path, option):
+    """A user error (ValueError) unless ``path`` can be written: checked before any build."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a directory")
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{option} {path}: not writable")
+
+
 def cmd_run(args):
     from .device import Device
-    waves = _window(args.vcd_window) if args.vcd else None
+    waves = None
+    if args.vcd:
+        if Path(args.vcd).suffix.lower() != ".vcd":
+            raise ValueError(f"--vcd {args.vcd}: the waveform is VCD text; name the file *.vcd")
+        _check_writable(args.vcd, "--vcd")
+        waves = _window(args.vcd_window)
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
                 vcd_path=args.vcd, progress=not args.quiet) as dev:
         dev.launch(args.program, *args.args)
@@ -101,29 +123,57 @@ def cmd_build(args):
     from ..sim.build import build_model
     config = _config(args)
     start = time.perf_counter()
-    path = build_model(config)
+    path = build_model(config, progress=not args.quiet)
     print(f"model for {config.as_dict()} at {path} ({time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def _version():
+    try:
+        return metadata.version("simtlab")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _package_versions():
+    """``{name: version}`` of every package simtlab's metadata requires (extras included)."""
+    names = []
+    for requirement in metadata.requires("simtlab") or ():
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement)[0]
+        if name.lower() not in (n.lower() for n in names):
+            names.append(name)
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 def cmd_info(args):
     from ..cache import cache_dir
     from ..kernels.compile import compiler_command, compiler_version
     from ..sim.build import tool_versions
+    print(f"simtlab: {_version()}")
     for name, version in tool_versions().items():
         print(f"{name}: {version}")
     print(f"kernel compiler: {' '.join(compiler_command())} ({compiler_version()})")
+    for name, version in _package_versions().items():
+        print(f"package {name}: {version}")
     print(f"cache: {cache_dir()}")
     return 0
 
 
 def cmd_cache(args):
-    from ..cache import KINDS, cache_dir, clear_cache
+    from ..cache import KINDS, cache_dir, cache_usage, clear_cache
     if args.clear:
         count = clear_cache()
         print(f"cleared {count} cached entries ({', '.join(KINDS)}) from {cache_dir()}")
-    else:
-        print(cache_dir())
+        return 0
+    print(f"cache: {cache_dir()}")
+    for kind, (entries, size) in cache_usage().items():
+        print(f"{kind:8s} {entries:5d} entries {size / 2**20:9.1f} MiB")
     return 0
 
 
@@ -139,6 +189,7 @@ def cmd_bench(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="simtlab", description="simtlab: a RISC-V GPGPU lab")
+    parser.add_argument("--version", action="version", version=f"simtlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
@@ -163,11 +214,12 @@ def main(argv=None):
     _add_config_options(p, backend=False)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("info", help="tool versions and cache location")
+    p = sub.add_parser("info", help="simtlab, tool and package versions; the cache location")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("cache", help="show or clear the cache")
-    p.add_argument("--clear", action="store_true")
+    p = sub.add_parser("cache", help="list the caches' sizes per kind, or clear them")
+    p.add_argument("--clear", action="store_true",
+                   help="delete every cached model, unit library, cocotb build and kernel")
     p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("demo", help="run the example kernels on the RTL model")

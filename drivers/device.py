@@ -184,7 +184,8 @@ class Device:
     vcd_path : str | Path | None
         Where the VCD goes (default: a file in the temporary directory, see ``device.vcd_path``).
     progress : bool
-        Show a progress bar (cycles, cycles/s, on stderr) for runs longer than a second.
+        Show progress on stderr for steps longer than a second: the model build's stages with the
+        elapsed time, a run's cycles and cycles/s.
     **overrides
         SimtConfig fields to change (``mem_latency=4``, ...).
 
@@ -202,7 +203,8 @@ class Device:
         self.config = make_config(config, **overrides)
         if backend == "rtl":
             from ..sim.model import VerilatorModel
-            self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path)
+            self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path,
+                                           progress=progress)
         elif waves is not None:
             raise ValueError("waves (VCD dumps) need backend='rtl'")
         elif backend == "emu":
@@ -474,7 +476,7 @@ class Device:
     def _run_sliced(self, limit):
         """``backend.run`` in slices of about :data:`_SLICE_SECONDS` (both backends resume after a
         watchdog stop), updating the progress bar (cycles, cycles/s) between them."""
-        from .progress import bar
+        from ..progress import bar
         slice_cycles, done = 1 << 14, 0
         with bar(total=limit, desc="run", unit="cycle", unit_scale=True,
                  enabled=self.progress) as progress:

@@ -109,9 +109,11 @@ class VerilatorModel:
         is not given).
     vcd_path:
         Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+    progress:
+        Show the stages of a model build that takes over a second (stderr).
     """
 
-    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None):
+    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None, progress=False):
         if not isinstance(config, SimtConfig):
             raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
         if trace_waves is not None:
@@ -126,7 +128,7 @@ class VerilatorModel:
             raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
         if library is None:
             from .build import build_model
-            library = build_model(config, trace=trace_waves is not None)
+            library = build_model(config, trace=trace_waves is not None, progress=progress)
         elif not isinstance(library, (str, os.PathLike)):
             raise TypeError(f"library must be a path, not {library!r}")
         self.config = config

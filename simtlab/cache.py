@@ -32,6 +32,7 @@ __all__ = [
     "read_stamp",
     "is_intact",
     "clear_cache",
+    "cache_usage",
 ]
 
 log = logging.getLogger("simtlab.cache")
@@ -165,3 +166,14 @@ def clear_cache(kinds=KINDS):
             count += sum(1 for p in folder.iterdir() if p.is_dir())
             shutil.rmtree(folder, ignore_errors=True)
     return count
+
+
+def cache_usage():
+    """``{kind: (entries, bytes)}`` for every kind of :data:`KINDS`."""
+    usage = {}
+    for kind in KINDS:
+        folder = cache_dir() / kind
+        entries = [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+        size = sum(f.stat().st_size for e in entries for f in e.rglob("*") if f.is_file())
+        usage[kind] = (len(entries), size)
+    return usage
