@@ -369,6 +369,11 @@ class Device:
         return cycles
 
     # -- programs ---------------------------------------------------------------------------------
+    @property
+    def program(self):
+        """The :class:`~simtlab.drivers.elf.Program` loaded last (None before the first load)."""
+        return self._program
+
     def load(self, program, *, opt="-O2"):
         """Load a program: a C source (compiled with the kernel runtime for this config), a bare-metal
         assembly source (``.S``: its own ``_start``, no runtime), an ELF path or a Program."""

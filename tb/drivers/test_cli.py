@@ -166,3 +166,51 @@ def test_progress_bar_for_long_runs_and_quiet(tmp_path, capfd):
     assert re.search(r"run: .*cycle/s", err), err
     assert main(["run", "-q", *args[1:]]) == 0
     assert capfd.readouterr().err == ""
+
+
+def test_run_directory_and_npy_arguments(tmp_path, capsys, rng):
+    import csv
+    import json
+    import numpy as np
+    from simtlab.sim.result import STALL_CAUSES
+    a = rng.integers(-1000, 1000, 40).astype(np.int32)
+    b = rng.integers(-1000, 1000, 40).astype(np.int32)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    out = tmp_path / "m5out"
+    assert main(["run", "--out", str(out), str(ROOT / "kernels/examples/vecadd.c"), "40",
+                 str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "zeros:int32:40"]) == 0
+    assert f"run directory: {out}" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(out / "c.npy"), a + b)
+    np.testing.assert_array_equal(np.load(out / "a.npy"), a)
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["warps"] == 1 and config["backend"] == "rtl"
+    assert config["args"] == [40, "buffer int32[40]", "buffer int32[40]", "buffer int32[40]"]
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["status"] == "done" and stats["instrs"] > 0
+    assert 0 < sum(stats[f"stall.{c}"] for c in STALL_CAUSES) <= stats["cycles"]   # busy cycles
+    with open(out / "stats.csv") as f:
+        rows = dict(list(csv.reader(f))[1:])
+    assert set(rows) == set(stats) and rows["cycles"] == str(stats["cycles"])
+    assert (out / "console.txt").read_text() == ""
+
+
+def test_run_directory_of_a_fault(tmp_path, capsys):
+    import json
+    src = tmp_path / "bad.c"
+    src.write_text('#include "simtlab.h"\nint main(void) {\n  return *(volatile int *)0x50000000u;\n}\n')
+    assert main(["run", "--backend", "emu", "--out", str(tmp_path / "o"), str(src)]) == ERROR_EXIT
+    assert "load access fault" in _one_error_line(capsys.readouterr().err)
+    fault = json.loads((tmp_path / "o" / "stats.json").read_text())["fault"]
+    assert fault["addr"] == 0x5000_0000 and fault["where"].endswith("bad.c:3")
+
+
+def test_usage_errors_are_one_line(tmp_path, capsys):
+    for argv in (["run"], ["run", "x.c", "zeros:int33:4"], ["run", "x.c", "abc"], ["nope"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == ERROR_EXIT
+        _one_error_line(capsys.readouterr().err)
+    (tmp_path / "f").write_text("a file")
+    assert main(["run", "--out", str(tmp_path / "f"), "x.c"]) == ERROR_EXIT
+    assert "is not a directory" in _one_error_line(capsys.readouterr().err)
