@@ -40,9 +40,12 @@ ERROR_EXIT = 2
 INTERRUPT_EXIT = 130    # the shell's code for a process ended by SIGINT
 
 
-def _add_config_options(parser, *, backend=True):
+def _add_quiet_option(parser):
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bars (builds, long runs)")
+
+
+def _add_config_options(parser, *, backend=True):
     parser.add_argument("--config", default="default", choices=sorted(PRESETS),
                         help="configuration preset (default: %(default)s)")
     parser.add_argument("--cores", type=int)
@@ -275,6 +278,7 @@ def main(argv=None):
 
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
     _add_config_options(p)
+    _add_quiet_option(p)
     p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
     p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
@@ -296,6 +300,7 @@ def main(argv=None):
 
     p = sub.add_parser("build", help="build or find the cached Verilator model")
     _add_config_options(p, backend=False)
+    _add_quiet_option(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("info", help="simtlab, tool and package versions; the cache location")

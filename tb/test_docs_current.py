@@ -40,3 +40,19 @@ def test_guide_documents_every_device_method_and_command():
     commands = re.findall(r'sub\.add_parser\("([a-z]+)"', inspect.getsource(cli))
     assert commands and all(f"`simtlab {c}" in guide for c in commands)
     assert "`simtlab --version`" in guide
+
+
+def test_guide_run_directory_example_runs(tmp_path):
+    import subprocess
+    import sys
+    guide = (DOCS / "guide.md").read_text()
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", guide, re.S) if "--out m5out" in b)
+    script = (block.replace(".venv/bin/simtlab", f"{sys.executable} -m simtlab.drivers.cli")
+              .replace("python -c", f"{sys.executable} -c")
+              .replace("kernels/", f"{ROOT}/kernels/"))
+    proc = subprocess.run(["bash", "-euc", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[1 2 3 4]"
+    assert {p.name for p in (tmp_path / "m5out").iterdir()} == {
+        "config.json", "stats.json", "stats.csv", "console.txt", "a.npy", "b.npy", "c.npy"}
