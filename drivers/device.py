@@ -50,7 +50,7 @@ class _Heap:
     """First-fit allocator of 64-byte-aligned blocks in [base, base + size)."""
 
     def __init__(self, base, size):
-        self.base, self.end = base, base + size
+        self.end = base + size
         self.top = base             # everything from top up is free
         self.holes = []             # freed (addr, size) blocks below top, in address order
 
@@ -413,7 +413,7 @@ class Device:
                 self._check_live(arg, "launch")
         signature = self._program.signature
         if signature is not None:
-            packed = signature.pack(args, typed=lambda b: getattr(b, "typed", True))
+            packed = signature.pack(args, typed=lambda b: getattr(b, "typed", False))
         else:
             packed = pack_args(args)
         arg_addr = 0
