@@ -16,6 +16,7 @@ pass). A struct with members of other kinds (arrays, nested structs, bit fields)
 and a kernel without debug information is launched unchecked, as before.
 """
 
+import functools
 import io
 import struct
 from dataclasses import dataclass
@@ -226,6 +227,7 @@ def _variables(die):
             yield from _variables(child)
 
 
+@functools.lru_cache(maxsize=64)     # a kernel is loaded again for every run(source, ...)
 def read_signature(data):
     """The argument :class:`Signature` of the kernel ELF ``data`` (bytes), or None (no DWARF, no
     ``main``, no pointer-to-struct local in it, or a struct that cannot be checked)."""

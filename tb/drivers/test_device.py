@@ -239,3 +239,19 @@ def test_fault_and_watchdog_name_function_file_and_line(device, tmp_path):
         }""")
     with pytest.raises(WatchdogTimeout, match=r"warp 0: pc=0x[0-9a-f]{8} .* in main\S* at spinner\.c:5"):
         device.run(hang, max_cycles=5_000)
+
+
+def test_kernel_without_debug_information_is_launched_unchecked(device, tmp_path):
+    from simtlab.kernels.compile import compile_kernel
+    src = kernel(tmp_path, "nodebug", """
+        typedef struct { uint32_t n; int32_t *out; } nd_args_t;
+        int main(void) { const nd_args_t *arg = sl_arg(); arg->out[0] = (int32_t)arg->n;
+                         return *(volatile int *)0x50000000u; }""")
+    elf = compile_kernel(src, device.config, extra_flags=("-g0",))
+    out = device.empty(1, np.int32)
+    with pytest.raises(KernelFault, match=r"load access fault .* in main\+0x[0-9a-f]+ after") as info:
+        device.run(elf, 41, out)                   # no file:line without a line table
+    assert device.program.signature is None
+    assert device.program.locate(info.value.pc).file is None
+    assert device.download(out)[0] == 41
+    device.free_all()
