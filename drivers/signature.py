@@ -98,7 +98,9 @@ class Signature:
                                     f"{f.ctype.replace('*', '').replace('const', '').strip()}")
                 return arg.addr.to_bytes(4, "little")
             if isinstance(arg, (int, np.integer)):     # a raw device address
-                return _int_bytes(where, int(arg), f.size, False)
+                if not 0 <= int(arg) < 1 << 32:
+                    raise ValueError(f"{where}: address {int(arg)} is outside 0..2**32-1")
+                return int(arg).to_bytes(4, "little")
             raise TypeError(f"{where}: expected a Buffer (or an int address), "
                             f"not {type(arg).__name__} ({arg!r})")
         if f.kind == "float":
@@ -111,10 +113,10 @@ class Signature:
             raise TypeError(f"{where}: expected an int, not the float {arg!r}")
         if not isinstance(arg, (int, np.integer)):
             raise TypeError(f"{where}: expected an int, not {type(arg).__name__} ({arg!r})")
-        return _int_bytes(where, int(arg), f.size, f.kind == "int")
+        return _int_bytes(where, int(arg), f.size)
 
 
-def _int_bytes(where, value, size, signed):
+def _int_bytes(where, value, size):
     bits = 8 * size
     # Either reading of the bits is accepted (-1 for a uint32_t is 0xFFFFFFFF, as in C).
     if not -(1 << (bits - 1)) <= value < (1 << bits):
