@@ -32,7 +32,8 @@ from ..spec.memory import MemoryMap
 __all__ = ["Buf", "Case", "Example", "EXAMPLES", "SIMT_EXAMPLES", "pack_args", "spin_reference",
            "stencil_reference", "divergence_reference", "FLOAT_EXAMPLES", "FLOAT_SIMT_EXAMPLES",
            "fma_f32", "fmax_f32", "exp_approx_f32", "sgemm_f_reference", "sgemm_f_case",
-           "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference"]
+           "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference", "diverge_reference",
+           "vote_shuffle_reference", "vote_shuffle_case"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 MASK32 = 0xFFFF_FFFF
@@ -371,6 +372,48 @@ def _diverge(rng, size):
                 inputs={"in": values, "out": np.zeros((size, 8), np.int32)},
                 expected={"out": diverge_reference(values)},
                 max_cycles=SIMT_BASE + 100 * (3000 * size + 2000))
+
+
+def vote_shuffle_reference(values, threads):
+    """What kernels/examples/vote_shuffle.c writes for int32 inputs on ``threads``-lane warps: an
+    (n, 10) int32 array (task mode: tasks g*threads .. run as one warp, the last one partial)."""
+    from ..sim.emu_simt import shuffle_source
+    n = len(values)
+    v = [int(x) for x in values]
+    out = np.zeros((n, 10), np.int64)
+    top = threads - 1
+    for base in range(0, n, threads):
+        lanes = range(min(threads, n - base))
+        vals = [v[base + t] for t in lanes]
+        tmask = (1 << len(vals)) - 1
+
+        def ballot(pred, mask=tmask):
+            return sum(1 << t for t in lanes if mask >> t & 1 and pred(vals[t]))
+
+        def shuffle(kind, b, c, mask):
+            return [vals[s] if (s := shuffle_source(kind, t, mask << 12 | c << 6 | b)) < len(vals)
+                    else vals[t] for t in lanes]
+        odd = ballot(lambda x: x & 1)
+        votes = (int(ballot(lambda x: x > 0) == tmask), int(ballot(lambda x: x > 1000) != 0),
+                 int(odd in (0, tmask)), odd)
+        columns = [shuffle("up", 1, top, 0), shuffle("down", 2, top, 0), shuffle("bfly", 1, top, 0),
+                   shuffle("idx", 0, top, 0), shuffle("bfly", 1, 3, 0x3C)]
+        taken = ballot(lambda x: x & 2)
+        for t in lanes:
+            out[base + t, :4] = votes
+            out[base + t, 4:9] = [column[t] for column in columns]
+            out[base + t, 9] = taken if vals[t] & 2 else 0
+    return _wrap32(out)
+
+
+def vote_shuffle_case(rng, size, threads):
+    """A Case of kernels/examples/vote_shuffle.c for warps of ``threads`` lanes (its results depend
+    on how tasks group into warps, so it is not in :data:`EXAMPLES`)."""
+    values = _i32(rng, size, -2000, 3000)
+    return Case(args=[size, Buf("in"), Buf("out")],
+                inputs={"in": values, "out": np.zeros((size, 10), np.int32)},
+                expected={"out": vote_shuffle_reference(values, threads)},
+                max_cycles=SIMT_BASE + 100 * (200 * size + 2000))
 
 
 def conv_int8_reference(x, w, bias, *, stride, pad, clip, relu, scale, shift):

@@ -208,7 +208,7 @@ class Decoder:
             return (lambda xs, pc: pc + 4), 0
         if unit is Unit.CSR:
             return self._csr(insn, desc, *fields)
-        if unit is Unit.SIMT:
+        if unit in (Unit.SIMT, Unit.LANES):
             slot = fields[0]
             execute = SIMT_BUILDERS[desc.name](self.emu, *fields)
             return execute, (_arch(slot) if desc.writes_rd else 0)

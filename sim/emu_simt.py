@@ -7,9 +7,9 @@ when they execute, since every launch builds new warp objects.
 """
 
 from ..spec.status import FaultCause
-from .emu_state import LANE, MASK32, PARKED, SINK, Fault, Retry
+from .emu_state import LANE, MASK32, SINK, Fault, Retry, park_key
 
-__all__ = ["BUILDERS", "diverge"]
+__all__ = ["BUILDERS", "diverge", "shuffle_source"]
 
 
 def diverge(emu, pcs, branch_pc=None):
@@ -25,13 +25,14 @@ def diverge(emu, pcs, branch_pc=None):
     return emu._warp.regroup(pcs)
 
 
-def _converge(emu, warp, pc):
+def _converge(emu, warp, pc, is_tmc=False):
     """A SIMT instruction acts on the whole warp, so it waits for the lanes divergence left behind:
-    while any of them still runs, or some are parked at this very instruction, the thread mask is
-    parked here (``Retry`` to the lanes the min-PC rule picks next; nothing retires). Otherwise (no
-    lane deferred, or only lanes parked elsewhere) it executes."""
-    if warp.dmask and (warp.dmin < PARKED or pc + PARKED in warp.deferred.values()):
-        here = pc + PARKED
+    while some deferred lane's key is not above the key this instruction's lanes would park with
+    (a lane still runs, lanes are parked here, or at an instruction that goes first), the thread
+    mask is parked here (``Retry`` to the lanes the min-PC rule picks next; nothing retires).
+    Otherwise it executes."""
+    here = park_key(pc, is_tmc)
+    if warp.dmin <= here:
         raise Retry(diverge(emu, {lane: here for lane in range(len(warp.lanes))
                                   if warp.tmask >> lane & 1}))
 
@@ -61,7 +62,7 @@ def _lane_bits(xs, rs1, negate):
 
 def tmc(emu, rd, rs1, rs2):
     def execute(xs, pc):
-        _converge(emu, emu._warp, pc)
+        _converge(emu, emu._warp, pc, is_tmc=True)
         return _go_on(emu, emu._warp, xs[-1][rs1] & emu._full_mask, pc + 4)
     return execute
 
@@ -170,6 +171,59 @@ def pred(emu, rd, rs1, rs2):
     return execute
 
 
+def _vote(kind):
+    def build(emu, rd, rs1, rs2):
+        def execute(xs, pc):
+            ballot = 0
+            for x in xs:
+                if x[rs1] & 1:
+                    ballot |= 1 << x[LANE]
+            if kind == "ballot":
+                value = ballot
+            else:
+                tmask = emu._warp.tmask
+                value = int({"all": ballot == tmask, "any": ballot != 0,
+                             "uni": ballot in (0, tmask)}[kind])
+            for x in xs:
+                x[rd] = value
+            return pc + 4
+        return execute
+    return build
+
+
+def shuffle_source(kind, lane, bc):
+    """The lane whose ``rs1`` lane ``lane`` reads in ``shfl.<kind>`` with operand ``bc``
+    (``mask << 12 | clamp << 6 | b``, Vortex's layout): within the segment of lanes that agree with
+    ``lane`` on the ``mask`` bits, up to the segment's ``clamp`` bound; out of range: itself."""
+    b, clamp, mask = bc & 0x3F, (bc >> 6) & 0x3F, (bc >> 12) & 0x3F
+    low = lane & mask
+    high = low | (clamp & ~mask)
+    if kind == "up":
+        src = lane - b
+        return src if src >= low else lane
+    src = {"down": lane + b, "bfly": lane ^ b, "idx": low | (b & ~mask)}[kind]
+    return src if src <= high else lane
+
+
+def _shuffle(kind):
+    def build(emu, rd, rs1, rs2):
+        def execute(xs, pc):
+            lanes = emu._warp.lanes
+            tmask = emu._warp.tmask
+            values = []
+            for x in xs:
+                src = shuffle_source(kind, x[LANE], x[rs2])
+                # an inactive (or missing) source lane yields the reader's own value
+                values.append(lanes[src][rs1] if src < len(lanes) and tmask >> src & 1 else x[rs1])
+            for x, value in zip(xs, values):
+                x[rd] = value
+            return pc + 4
+        return execute
+    return build
+
+
 #: Instruction name (simtlab.spec.isa.INSTRUCTIONS) -> builder(emu, rd, rs1, rs2) of its execute; ``rd``
 #: is the register-list slot (:data:`~.emu_state.SINK` for x0), ``rs1``/``rs2`` the register fields.
-BUILDERS = {"tmc": tmc, "wspawn": wspawn, "split": split, "join": join, "bar": bar, "pred": pred}
+BUILDERS = {"tmc": tmc, "wspawn": wspawn, "split": split, "join": join, "bar": bar, "pred": pred,
+            **{f"vote.{k}": _vote(k) for k in ("all", "any", "uni", "ballot")},
+            **{f"shfl.{k}": _shuffle(k) for k in ("up", "down", "bfly", "idx")}}

@@ -8,17 +8,30 @@ reads and writes plain list items.
 
 from .result import WarpDump
 
-__all__ = ["MASK32", "F", "SINK", "LANE", "PARKED", "NO_PC", "Fault", "Stop", "Retry", "WarpState",
-           "signed", "sext"]
+__all__ = ["MASK32", "F", "SINK", "LANE", "PARKED", "NO_PC", "park_key", "key_pc", "Fault", "Stop",
+           "Retry", "WarpState", "signed", "sext"]
 
 MASK32 = 0xFFFF_FFFF
-#: Added to a deferred lane's PC when it is *parked* at a SIMT instruction (waiting for the other
-#: lanes): parked lanes sort after every running one (docs/simt.md, "Divergence").
-PARKED = 1 << 32
+#: Keys of the min-PC order (docs/simt.md, "Control flow"): a running lane's key is its PC; a lane
+#: *parked* at a SIMT instruction (waiting for the other lanes) has ``PARKED + pc``, and at a ``tmc``
+#: ``TMC_PARKED + ~pc`` -- parked lanes sort after every running one, ``tmc`` after every other SIMT
+#: instruction and the highest ``tmc`` first.
+PARKED = 2 << 32
+TMC_PARKED = 3 << 32
 #: Above every key: ``WarpState.dmin`` when no lane is deferred, so ``next_pc >= dmin`` is the one
 #: test the execution loop needs (it never fires for parked lanes: they rejoin at their SIMT
 #: instruction).
-NO_PC = 1 << 33
+NO_PC = 4 << 32
+
+
+def park_key(pc, is_tmc):
+    """The key of a lane parked at the SIMT instruction at ``pc``."""
+    return TMC_PARKED + (MASK32 - pc) if is_tmc else PARKED + pc
+
+
+def key_pc(key):
+    """The PC a key stands for."""
+    return MASK32 - (key - TMC_PARKED) if key >= TMC_PARKED else key & MASK32
 
 #: Register-list slot of f0: f-register n lives in slot ``F + n``, which is also the ``rd`` its writes
 #: are traced with (``32 + n``).
@@ -81,7 +94,7 @@ class WarpState:
     resets a warp's control state but not its registers (docs/simt.md, "Launch").
 
     ``deferred`` maps each lane that divergence left behind to its key: its own PC (above ``pc``), or
-    ``PARKED + pc`` for a lane parked at a SIMT instruction; ``dmin`` is the lowest key
+    :func:`park_key` for a lane parked at a SIMT instruction; ``dmin`` is the lowest key
     (:data:`NO_PC` when there are none) and ``dmask`` their mask. :meth:`regroup` applies the min-PC
     rule of docs/simt.md ("Divergence").
     """
@@ -127,7 +140,7 @@ class WarpState:
         self.dmask = sum(1 << lane for lane in deferred)
         self.dmin = min(deferred.values(), default=NO_PC)
         self.set_tmask(tmask)
-        return low & MASK32
+        return key_pc(low)
 
     @property
     def active(self):
@@ -136,4 +149,4 @@ class WarpState:
     def dump(self):
         return WarpDump(warp=self.wid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
                         barrier=self.barrier,
-                        deferred={lane: key & MASK32 for lane, key in sorted(self.deferred.items())})
+                        deferred={lane: key_pc(key) for lane, key in sorted(self.deferred.items())})

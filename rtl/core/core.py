@@ -28,6 +28,7 @@ from ...spec.status import STALL_SLOTS, FaultCause, StallCause
 from ..common.checks import check_config
 from ..mem.bus import MemSignature
 from .alu import branch_taken
+from .crosslane import CrossLane
 from .csr import CsrFile
 from .decoder import Decoder, source_registers
 from .fetch import Fetch
@@ -158,6 +159,7 @@ class Core(wiring.Component):
                                                      ipdom_depth=derived.ipdom_depth,
                                                      barriers=derived.barriers)
         m.submodules.lsu = lsu = Lsu(cfg)
+        m.submodules.crosslane = crosslane = CrossLane(T)
         m.submodules.hazards = hazards = Hazards(derived, pipelined=len(pipelined), fpu=cfg.fpu)
         units = {}          # row name -> that unit's instance in every lane
         for row in rows:
@@ -316,6 +318,11 @@ class Core(wiring.Component):
             warpctl.b.eq(b_last),
         ]
 
+        # Vote and shuffle.
+        m.d.comb += [crosslane.funct3.eq(x.dec.funct3), crosslane.tmask.eq(x.tmask)]
+        for lane in range(T):
+            m.d.comb += [crosslane.a[lane].eq(ops[0][lane]), crosslane.b[lane].eq(ops[1][lane])]
+
         # Memory access: the lanes' ALUs compute the addresses.
         mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE)
         is_load = unit == Unit.LOAD
@@ -391,6 +398,8 @@ class Core(wiring.Component):
                     m.d.comb += result[lane].eq(csr.rdata[lane])
                 with m.Case(Unit.SIMT):
                     m.d.comb += result[lane].eq(warpctl.result)
+                with m.Case(Unit.LANES):
+                    m.d.comb += result[lane].eq(crosslane.result[lane])
                 for row in rows[1:]:
                     if row.result_in_x:
                         with m.Case(*row.units):

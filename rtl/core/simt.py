@@ -56,7 +56,7 @@ class WarpControl(wiring.Component):
     valid : In(1)
         Execute holds an instruction of warp ``warp``: the outputs below describe it.
     simt : In(1)
-        It is a custom-0 instruction (``op`` and the operands below apply).
+        It is a SIMT instruction (``op`` and the operands below apply).
     commit : In(1)
         It leaves execute this cycle, executed or (``hold``) parked: apply its effect and regroup.
     lane_next : In(ArrayLayout(32, threads))
@@ -161,13 +161,15 @@ class WarpControl(wiring.Component):
         W, T, depth, B = self._warps, self._threads, self._depth, self._barriers
         full = (1 << T) - 1
         entry_layout = data.StructLayout({"mask": T, "pc": 32, "is_else": 1})
-        # A lane's place in the min-PC order: running lanes (parked = 0) before parked ones, then by
-        # PC (word address: PCs are 4-byte aligned, misaligned targets fault).
-        key_layout = data.StructLayout({"pc": 30, "parked": 1})
+        # A lane's place in the min-PC order (the emulator's keys, emu_state.py): running lanes
+        # before parked ones, lanes parked at tmc after the others; then by PC (word address: PCs
+        # are 4-byte aligned), highest first for tmc (``order`` holds ~pc there).
+        key_layout = data.StructLayout({"order": 30, "tmc": 1, "parked": 1})
 
         tmasks = Array(Signal(T, name=f"tmask_{w}") for w in range(W))
         deferred = Array(Signal(T, name=f"deferred_{w}") for w in range(W))
         parked_lanes = Array(Signal(T, name=f"parked_lanes_{w}") for w in range(W))
+        tmc_lanes = Array(Signal(T, name=f"tmc_lanes_{w}") for w in range(W))   # parked at tmc
         lane_pcs = [Array(Signal(30, name=f"lane_pc_{w}_{t}") for t in range(T)) for w in range(W)]
         sps = Array(Signal(range(depth + 1), name=f"sp_{w}") for w in range(W))
         stacks = [Array(Signal(entry_layout, name=f"ipdom_{w}_{i}") for i in range(depth))
@@ -190,21 +192,31 @@ class WarpControl(wiring.Component):
         cur_tmask = Signal(T)
         cur_deferred = Signal(T)
         cur_parked = Signal(T)
+        cur_at_tmc = Signal(T)
         cur_sp = Signal(range(depth + 1))
         cur_pcs = Signal(data.ArrayLayout(30, T))
         m.d.comb += [cur_tmask.eq(tmasks[warp]), cur_sp.eq(sps[warp]),
-                     cur_deferred.eq(deferred[warp]), cur_parked.eq(parked_lanes[warp])]
+                     cur_deferred.eq(deferred[warp]), cur_parked.eq(parked_lanes[warp]),
+                     cur_at_tmc.eq(tmc_lanes[warp])]
         with m.Switch(warp):
             for w in range(W):
                 with m.Case(w):
                     m.d.comb += [cur_pcs[t].eq(lane_pcs[w][t]) for t in range(T)]
 
-        # A SIMT instruction acts on the whole warp: it waits while deferred lanes still run or
-        # some are parked at this very instruction (the emulator's ``_converge``).
-        here = Cat(cur_parked[t] & (cur_pcs[t] == self.pc[2:]) for t in range(T))
+        # A SIMT instruction acts on the whole warp: it waits while a deferred lane's key is not
+        # above the key its lanes would park with (the emulator's ``_converge``).
+        is_tmc = op == SimtOp.TMC
+        park_key = Signal(key_layout)
+        m.d.comb += [park_key.order.eq(Mux(is_tmc, ~self.pc[2:], self.pc[2:])),
+                     park_key.tmc.eq(is_tmc), park_key.parked.eq(1)]
+        held_keys = Signal(data.ArrayLayout(key_layout, T))
+        for t in range(T):
+            m.d.comb += [held_keys[t].order.eq(cur_pcs[t]), held_keys[t].tmc.eq(cur_at_tmc[t]),
+                         held_keys[t].parked.eq(cur_parked[t])]
+        ahead = Cat(cur_deferred[t] & (held_keys[t].as_value() <= park_key.as_value())
+                    for t in range(T))
         hold = Signal()
-        m.d.comb += [hold.eq(self.valid & self.simt & (cur_deferred & ~cur_parked | here).any()),
-                     self.hold.eq(hold)]
+        m.d.comb += [hold.eq(self.valid & self.simt & ahead.any()), self.hold.eq(hold)]
 
         taken = Signal(T)
         m.d.comb += taken.eq(cur_tmask & (self.cond ^ self.negate.replicate(T)))
@@ -258,13 +270,13 @@ class WarpControl(wiring.Component):
         for t in range(T):
             with m.If(goes_on[t]):
                 with m.If(hold):
-                    m.d.comb += [keys[t].pc.eq(self.pc[2:]), keys[t].parked.eq(1)]
+                    m.d.comb += keys[t].eq(park_key)
                 with m.Elif(self.simt):
-                    m.d.comb += keys[t].pc.eq(simt_next[2:])
+                    m.d.comb += keys[t].order.eq(simt_next[2:])
                 with m.Else():
-                    m.d.comb += keys[t].pc.eq(self.lane_next[t][2:])
+                    m.d.comb += keys[t].order.eq(self.lane_next[t][2:])
             with m.Else():
-                m.d.comb += [keys[t].pc.eq(cur_pcs[t]), keys[t].parked.eq(cur_parked[t])]
+                m.d.comb += keys[t].eq(held_keys[t])
         lanes = goes_on | cur_deferred
         low, _ = _min_key(m, [(keys[t].as_value(), lanes[t]) for t in range(T)])
         low_key = Signal(key_layout)
@@ -275,8 +287,9 @@ class WarpControl(wiring.Component):
             next_tmask.eq(Cat(lanes[t] & (keys[t].as_value() == low_key.as_value())
                               for t in range(T))),
             next_deferred.eq(lanes & ~next_tmask),
-            self.next_pc.eq(Cat(C(0, 2), low_key.pc)),
-            self.redirect.eq(self.simt | (self.next_pc != self.pc + 4) | (next_tmask != cur_tmask)),
+            self.next_pc.eq(Cat(C(0, 2), Mux(low_key.tmc, ~low_key.order, low_key.order))),
+            self.redirect.eq(self.simt | hold | (self.next_pc != self.pc + 4) |
+                             (next_tmask != cur_tmask)),
         ]
 
         m.d.comb += [
@@ -318,10 +331,11 @@ class WarpControl(wiring.Component):
         with m.If(commit):
             m.d.sync += [tmasks[warp].eq(next_tmask), deferred[warp].eq(next_deferred),
                          parked_lanes[warp].eq(Cat(next_deferred[t] & keys[t].parked
-                                                   for t in range(T)))]
+                                                   for t in range(T))),
+                         tmc_lanes[warp].eq(Cat(next_deferred[t] & keys[t].tmc for t in range(T)))]
             for w in range(W):
                 with m.If(warp == w):
-                    m.d.sync += [lane_pcs[w][t].eq(keys[t].pc) for t in range(T)]
+                    m.d.sync += [lane_pcs[w][t].eq(keys[t].order) for t in range(T)]
         with m.If(execute):
             with m.If(next_tmask == 0):
                 m.d.sync += active.eq(active & ~(C(1, W) << warp))
@@ -331,7 +345,7 @@ class WarpControl(wiring.Component):
                     for w in range(W):
                         with m.If(spawn[w]):
                             m.d.sync += [tmasks[w].eq(1), sps[w].eq(0), deferred[w].eq(0),
-                                         parked_lanes[w].eq(0)]
+                                         parked_lanes[w].eq(0), tmc_lanes[w].eq(0)]
                 with m.Case(SimtOp.SPLIT):
                     with m.If(divergent):
                         m.d.sync += sps[warp].eq(cur_sp + 2)
@@ -362,7 +376,7 @@ class WarpControl(wiring.Component):
             m.d.sync += [active.eq(1), waiting.eq(0), parked.eq(0)]
             for w in range(W):
                 m.d.sync += [tmasks[w].eq(1 if w == 0 else 0), sps[w].eq(0), bar_ids[w].eq(0),
-                             deferred[w].eq(0), parked_lanes[w].eq(0)]
+                             deferred[w].eq(0), parked_lanes[w].eq(0), tmc_lanes[w].eq(0)]
             for b_ in range(B):
                 m.d.sync += bar_counts[b_].eq(0)
         return m
