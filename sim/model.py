@@ -287,8 +287,8 @@ class VerilatorModel:
         return out
 
     def dram_replay(self, arrive, addr, write):
-        """Run a request stream through a fresh copy of the harness's DRAM model alone (the RTL and
-        memory are untouched): request ``i`` to byte address ``addr[i]`` (a write if ``write[i]``) is
+        """Reset the harness's DRAM model and run a request stream through it alone (the RTL and
+        memory are untouched; the next :meth:`start` resets the model again): request ``i`` to byte address ``addr[i]`` (a write if ``write[i]``) is
         offered at cycle ``max(arrive[i], accepted[i-1])``. Returns ``(accepted, done)``, uint64
         arrays: the cycle each request was accepted and the cycle its response is due;
         :meth:`dram_counters` then describe the stream. ValueError for the ideal memory, for arrays

@@ -114,6 +114,10 @@ class DramConfig:
             raise ValueError(f"DramConfig.controller_latency must be 0..1024 cycles, "
                              f"not {self.controller_latency!r}")
         timings = self.core_timings()
+        if max(timings.values()) > 100_000_000:   # the harness takes 32-bit core-cycle timings
+            slow = max(timings, key=timings.get)
+            raise ValueError(f"DramConfig.{slow} is {timings[slow]} core cycles at core_mhz "
+                             f"{self.core_mhz} / dram_mhz {self.dram_mhz}; at most 100000000")
         if self.t_refi and timings["t_rfc"] >= timings["t_refi"]:
             raise ValueError(f"DramConfig.t_rfc must stay below t_refi in core cycles "
                              f"(core_mhz {self.core_mhz}, dram_mhz {self.dram_mhz})")

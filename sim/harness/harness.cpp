@@ -593,8 +593,9 @@ int sim_dram_counters(void* handle, uint32_t channel, uint64_t* out) {
     return SIM_OK;
 }
 
-// Run a request stream through a fresh copy of the DRAM model alone (no RTL, memory untouched):
-// request i (block address addr[i], a write if write[i]) is offered at cycle max(arrive[i], the
+// Reset the DRAM model and run a request stream through it alone (no RTL, memory untouched; the
+// next sim_start resets the model again):
+// request i (byte address addr[i], low 6 bits ignored; a write if write[i]) is offered at cycle max(arrive[i], the
 // previous one's acceptance) and accepted at the first cycle its channel has room; accepted[i] and
 // done[i] get its acceptance cycle and the cycle its response is due. The counters then describe
 // the stream (until the next sim_start). Arrivals must not decrease.
