@@ -573,7 +573,10 @@ int sim_set_dram(void* handle, uint32_t channels, uint32_t banks, uint32_t row_b
     p.t_refi = t_refi;
     p.t_rfc = t_rfc;
     p.controller = controller_latency;
-    return sim->dram.configure(p) ? SIM_OK : SIM_EARG;
+    if (!sim->dram.configure(p)) return SIM_EARG;
+    sim->top->REQ(dmem, ready) = 1;  // no refusal outlives the model that made it
+    sim->top->REQ(imem, ready) = 1;
+    return SIM_OK;
 }
 
 // DRAM channels of the model (0: ideal memory) and its per-channel counters.
