@@ -111,7 +111,8 @@ class Counters:
 
     ``instrs`` counts warp instructions, ``thread_instrs`` the lanes they ran on; ``perf`` holds the
     backend's further counters: stall cycles by cause (``issue``, ``idle``, ``hazard``, ``memory``,
-    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes``.
+    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes`` (and ``dram_*`` totals);
+    ``dram`` the DRAM model's counters per channel (RTL with a DRAM model only, docs/memory.md).
     """
     cycles: int
     instrs: int
@@ -120,6 +121,12 @@ class Counters:
     threads: int = 1
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
+    dram: list = field(default_factory=list)
+
+    @property
+    def dram_utilization(self):
+        """Per DRAM channel, the fraction of cycles its data bus was busy."""
+        return [ch["busy_cycles"] / self.cycles if self.cycles else 0.0 for ch in self.dram]
 
     @property
     def ipc(self):
@@ -139,6 +146,8 @@ class Counters:
         """Every counter, one per line."""
         lines = [str(self), f"thread_instrs={self.thread_instrs}"]
         lines += [f"{name}={value}" for name, value in self.perf.items()]
+        lines += [f"dram{n}_{name}={value}" for n, channel in enumerate(self.dram)
+                  for name, value in channel.items()]
         return "\n".join(lines)
 
 
@@ -452,7 +461,7 @@ class Device:
         counters = Counters(result.cycles, result.instret, result.status_name, result.code,
                             threads=self.config.threads,
                             thread_instrs=result.thread_instrs,
-                            perf=dict(result.perf))
+                            perf=dict(result.perf), dram=list(result.dram))
         if result.status == RunStatus.FAULT:
             raise KernelFault(f"kernel fault: {result.describe_fault()}{self._where(result.fault_pc)} "
                               f"after {result.cycles} cycles",

@@ -43,7 +43,9 @@ class RunResult:
     ``pcs`` holds the PC of every warp when the run stopped (one entry per warp); ``warps`` the
     full state of every warp. ``thread_instrs`` counts retired instructions times their active lanes;
     ``perf`` holds further counters (stall cycles by cause from STALL_CAUSES, ``mem_requests``,
-    ``mem_bytes``) where the backend measures them.
+    ``mem_bytes``; with a DRAM model ``dram_<counter>`` summed over channels) where the backend
+    measures them. ``dram`` holds the DRAM model's counters per channel (docs/memory.md; empty for
+    the ideal memory and the emulator).
     """
     status: int
     cycles: int
@@ -56,6 +58,7 @@ class RunResult:
     warps: list = field(default_factory=list)
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
+    dram: list = field(default_factory=list)
 
     @property
     def status_name(self):
