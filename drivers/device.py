@@ -21,6 +21,7 @@ from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
 from ..spec.status import DEFAULT_MAX_CYCLES, RunStatus
 from .elf import Program, load_elf, write_program
+from .signature import declared_struct, pack_declared
 
 __all__ = [
     "Buffer",
@@ -411,8 +412,11 @@ class Device:
         :mod:`simtlab.drivers.signature`), the arguments are checked against it -- count, int or
         float, width, a buffer's dtype against the pointee type -- and laid out at its offsets;
         TypeError/ValueError name the field. Otherwise they are packed as 32-bit words
-        (:func:`pack_args`). Stale buffers (freed) are a ValueError. The argument struct lives in
-        one area of the heap that every launch reuses."""
+        (:func:`pack_args`). One ctypes.Structure or numpy structured value instead is a struct
+        laid out by the caller (Vortex's ``kernel_arg_t`` with ``uint64_t`` addresses): its bytes are
+        passed as they are, checked against the kernel's struct when known (size, and the offset
+        and width of every member named alike). Stale buffers (freed) are a ValueError. The
+        argument struct lives in one area of the heap that every launch reuses."""
         if program is not None:
             self.load(program)
         if self._program is None:
@@ -421,7 +425,9 @@ class Device:
             if isinstance(arg, Buffer):
                 self._check_live(arg, "launch")
         signature = self._program.signature
-        if signature is not None:
+        if len(args) == 1 and declared_struct(args[0]):
+            packed = pack_declared(args[0], signature)
+        elif signature is not None:
             packed = signature.pack(args, typed=lambda b: getattr(b, "typed", False))
         else:
             packed = pack_args(args)

@@ -16,6 +16,7 @@ pass). A struct with members of other kinds (arrays, nested structs, bit fields)
 and a kernel without debug information is launched unchecked, as before.
 """
 
+import ctypes
 import functools
 import io
 import struct
@@ -27,7 +28,7 @@ from elftools.elf.elffile import ELFFile
 
 from ..sim.backend import Buffer
 
-__all__ = ["Field", "Signature", "read_signature"]
+__all__ = ["declared_struct", "pack_declared", "Field", "Signature", "read_signature"]
 
 _INT_ENCODINGS = {0x05: True, 0x06: True, 0x07: False, 0x08: False, 0x02: False}   # DW_ATE_ -> signed
 _FLOAT_ENCODING = 0x04
@@ -49,6 +50,7 @@ class Field:
     kind: str
     ctype: str
     pointee: "tuple | None" = None
+    count: "int | None" = None      #: an array member of ``count`` scalars (``size`` is one element's)
 
     def accepts_dtype(self, dtype):
         """Whether a buffer of ``dtype`` matches the pointee type."""
@@ -68,7 +70,8 @@ class Signature:
     fields: tuple
 
     def __str__(self):
-        return f"{self.name} {{ " + "; ".join(f"{f.ctype} {f.name}" for f in self.fields) + "; }"
+        return f"{self.name} {{ " + "; ".join(
+            f"{f.ctype} {f.name}" + (f"[{f.count}]" if f.count else "") for f in self.fields) + "; }"
 
     def pack(self, args, *, typed=lambda buffer: True):
         """The argument struct's bytes for ``args``. ``typed(buffer)`` says whether a Buffer's dtype
@@ -84,7 +87,15 @@ class Signature:
                             f"got {len(args)}: {detail}")
         out = bytearray(self.size)
         for f, arg in zip(self.fields, args):
-            out[f.offset:f.offset + f.size] = self._field_bytes(f, arg, typed)
+            if f.count is None:
+                out[f.offset:f.offset + f.size] = self._field_bytes(f, arg, typed)
+                continue
+            if isinstance(arg, (str, bytes)) or not hasattr(arg, "__len__") or len(arg) != f.count:
+                raise TypeError(f"kernel argument {f.name!r} ({f.ctype}[{f.count}]): expected a "
+                                f"sequence of {f.count} values, not {arg!r}")
+            for k, item in enumerate(arg):
+                at = f.offset + k * f.size
+                out[at:at + f.size] = self._field_bytes(f, item, typed)
         return bytes(out)
 
     def _field_bytes(self, f, arg, typed):
@@ -107,8 +118,8 @@ class Signature:
             if not isinstance(arg, (int, float, np.integer, np.floating)):
                 raise TypeError(f"{where}: expected a number, not {type(arg).__name__} ({arg!r})")
             return _float_bytes(where, float(arg), f.size)
-        if isinstance(arg, Buffer) and f.size == 4:     # an address in an integer field (Vortex style)
-            return arg.addr.to_bytes(4, "little")
+        if isinstance(arg, Buffer) and f.size in (4, 8):   # an address in an integer field (Vortex
+            return arg.addr.to_bytes(f.size, "little")    # style: uint32_t or uint64_t *_addr)
         if isinstance(arg, (float, np.floating)):
             raise TypeError(f"{where}: expected an int, not the float {arg!r}")
         if not isinstance(arg, (int, np.integer)):
@@ -195,6 +206,18 @@ def _field(member):
     resolved, _ = _strip(declared)
     if resolved is None:
         return None
+    if resolved.tag == "DW_TAG_array_type":         # uint32_t grid_dim[2]: a fixed array of scalars
+        ranges = [c for c in resolved.iter_children() if c.tag == "DW_TAG_subrange_type"]
+        element, _ = _strip(_type(resolved))
+        scalar = _scalar(element) if element is not None else None
+        if len(ranges) != 1 or scalar is None:
+            return None
+        count = ranges[0].attributes.get("DW_AT_count")
+        upper = ranges[0].attributes.get("DW_AT_upper_bound")
+        count = count.value if count is not None else (upper.value + 1 if upper is not None else None)
+        if not isinstance(count, int) or count < 1:
+            return None
+        return Field(name, location.value, scalar[1], scalar[0], _ctype(_type(resolved)), count=count)
     if resolved.tag == "DW_TAG_pointer_type":
         target, _ = _strip(_type(resolved))
         pointee = _scalar(target) if target is not None else None
@@ -255,3 +278,44 @@ def read_signature(data):
     named = [c for c in candidates if "arg" in ((c[1] or "") + (_name(c[0]) or "")).lower()]
     chosen = named[:1] or (candidates if len(candidates) == 1 else [])
     return _struct_signature(*chosen[0]) if chosen else None
+
+
+def declared_struct(value):
+    """Whether ``value`` is an argument struct the caller laid out: a ctypes.Structure, or a numpy
+    structured scalar or one-element array."""
+    if isinstance(value, ctypes.Structure):
+        return True
+    return isinstance(value, (np.void, np.ndarray)) and value.dtype.names is not None
+
+
+def pack_declared(value, signature=None):
+    """The bytes of a declared argument struct (:func:`declared_struct`), checked against the
+    kernel's ``signature`` when it is known: the same size, and every member the two name alike at
+    the same offset with the same width. TypeError names what differs."""
+    if isinstance(value, ctypes.Structure):
+        data = bytes(value)
+        members = {name: (getattr(type(value), name).offset, getattr(type(value), name).size)
+                   for name, *_ in value._fields_}
+        what = type(value).__name__
+    else:
+        array = np.asarray(value)
+        if array.size != 1:
+            raise TypeError(f"a structured argument array must hold one struct, not {array.size}")
+        data = array.tobytes()
+        members = {name: (array.dtype.fields[name][1], array.dtype.fields[name][0].itemsize)
+                   for name in array.dtype.names}
+        what = f"dtype {array.dtype}"
+    if signature is None:
+        return data
+    if len(data) != signature.size:
+        raise TypeError(f"the declared argument struct ({what}) is {len(data)} bytes, the kernel's "
+                        f"{signature.name} is {signature.size}: {signature}")
+    for f in signature.fields:
+        if f.name not in members:
+            continue
+        offset, size = members[f.name]
+        want = f.size * (f.count or 1)
+        if (offset, size) != (f.offset, want):
+            raise TypeError(f"declared argument {f.name!r} is {size} bytes at offset {offset}, the "
+                            f"kernel's {f.ctype} {f.name} is {want} bytes at offset {f.offset}")
+    return data

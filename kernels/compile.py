@@ -57,6 +57,9 @@ COMMON_FLAGS = [
     "-static", "-Wl,--gc-sections",
     "-Wall", "-g",
 ]
+# C++ sources: no exceptions, RTTI or thread-safe statics (they need a C++ runtime library).
+CXX_FLAGS = ["-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics"]
+CXX_SUFFIXES = {".cc", ".cpp", ".cxx"}
 # zig turns on UBSan traps in unoptimised builds; they would need a runtime we do not have.
 ZIG_ONLY_FLAGS = ["-fno-sanitize=all", "-fno-stack-protector"]
 
@@ -206,6 +209,8 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     runtime_files = sorted(p for p in RUNTIME_DIR.iterdir() if p.is_file())
     header = config.c_header()
     flags = [*COMMON_FLAGS, *(ZIG_ONLY_FLAGS if _is_default_compiler() else []), opt, *extra_flags]
+    if any(Path(name).suffix in CXX_SUFFIXES for _, _, name in sources):
+        flags += CXX_FLAGS
     libs = _libraries(command)
 
     digest = KeyHasher()

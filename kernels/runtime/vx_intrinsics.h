@@ -15,6 +15,8 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* start.S calls main: in C++ kernels it gets C linkage (`int main()`, as Vortex's kernels write it). */
+int main();
 #endif
 
 
