@@ -16,8 +16,22 @@ from .bus import MemSignature
 from .cache_layouts import Pending, pending_layout
 
 __all__ = [
+    "CachePerfSignature",
     "DCache",
 ]
+
+
+#: A cache's event counters (32 bits each, from reset), seen from the cache.
+#:
+#: hits, misses : Out(32)
+#:     Cacheable requests (reads and writes) that found / did not find their line.
+#: mshr_stalls : Out(32)
+#:     Cycles a request waited because every MSHR (outstanding read) was busy.
+CachePerfSignature = wiring.Signature({
+    "hits": Out(32),
+    "misses": Out(32),
+    "mshr_stalls": Out(32),
+})
 
 
 class DCache(wiring.Component):
@@ -57,10 +71,8 @@ class DCache(wiring.Component):
         To memory; it must answer in request order and must always take responses' cycles.
     invalidate : In(1)
         Forget every line (launch). Outstanding requests still complete.
-    hits, misses : Out(32)
-        Cacheable requests (reads and writes) that found / did not find their line.
-    mshr_stalls : Out(32)
-        Cycles a request waited because ``mshrs`` reads were outstanding.
+    perf : Out(CachePerfSignature)
+        ``hits``, ``misses``, ``mshr_stalls``.
 
     Latency: a hit is answered :attr:`hit_latency` (2) cycles after the cycle it was accepted in, a
     read miss :meth:`miss_latency` (memory latency + 2) cycles after, when nothing older is waiting.
@@ -111,9 +123,7 @@ class DCache(wiring.Component):
             "bus": In(port),
             "mem": Out(port),
             "invalidate": In(1),
-            "hits": Out(32),
-            "misses": Out(32),
-            "mshr_stalls": Out(32),
+            "perf": Out(CachePerfSignature),
         })
 
     @property
@@ -228,7 +238,8 @@ class DCache(wiring.Component):
             m.d.sync += [hits.eq(hits + hit), misses.eq(misses + ~hit)]
         with m.If(req.valid & queue.w_rdy & needs_slot & ~slot_free):
             m.d.sync += stalls.eq(stalls + 1)
-        m.d.comb += [self.hits.eq(hits), self.misses.eq(misses), self.mshr_stalls.eq(stalls)]
+        m.d.comb += [self.perf.hits.eq(hits), self.perf.misses.eq(misses),
+                     self.perf.mshr_stalls.eq(stalls)]
 
         # ---- Answers ------------------------------------------------------------------------------
         # Every read answer from below is kept (room for all outstanding reads); write answers are

@@ -11,6 +11,7 @@ from amaranth.lib.wiring import In, Out
 from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
+from ..mem.dcache import CachePerfSignature, DCache
 from ..mem.skid import RequestSkid
 from ..tile.regblock import RegBusSignature
 from .dcr import DcrFile, DcrWriteSignature
@@ -60,7 +61,15 @@ class SimtTop(wiring.Component):
         ``tile_fault__valid`` (sticky until the tile's next layer starts), ``__unit`` (the unit's
         4 KiB page: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15: watchdog), ``__addr``.
 
-    and ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
+    With an L1 data cache (``config.dcache``), also:
+
+    dcache_perf : Out(CachePerfSignature)
+        The cache's counters: ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
+
+    and ``dmem`` then carries the cache's line fills, uncached reads and every write (write-through);
+    its tag bit 0 marks reads.
+
+    With a tile, ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
     (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
     through :class:`~.mmio.MmioBridge`, never to the memory port.
     """
@@ -81,6 +90,8 @@ class SimtTop(wiring.Component):
             "dbg": Out(debug_signature(config.warps, config.threads)),
             "perf": Out(PerfSignature),
         }
+        if config.dcache is not None:
+            ports["dcache_perf"] = Out(CachePerfSignature)
         if config.tile is not None:
             from ..tile.tile import TileFaultSignature
             ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1),
@@ -109,6 +120,10 @@ class SimtTop(wiring.Component):
         # core once per cycle).
         width = 8 * self._config.block_bytes
         names = ("imem", "dmem") if self._config.tile is None else ("imem",)
+        dcache = None
+        if self._config.dcache is not None:
+            dcache = self._dcache(m, core)
+            names = ("imem",)
         for name in names:
             port, inner = getattr(self, name), getattr(core, name)
             skid = RequestSkid(data_width=width, tag_width=16)
@@ -128,6 +143,8 @@ class SimtTop(wiring.Component):
         # Registered like the memory responses: no core logic depends combinationally on an input.
         start = Signal()
         m.d.core += start.eq(self.start)
+        if dcache is not None:
+            m.d.comb += dcache.invalidate.eq(start)     # a launch forgets every line
         m.d.comb += [
             core.start.eq(start),
             core.start_pc.eq(dcrs.startup_addr),
@@ -135,6 +152,27 @@ class SimtTop(wiring.Component):
             self.busy.eq(core.busy | start),     # busy from the cycle after the start pulse
         ]
         return m
+
+    def _dcache(self, m, core):
+        """The L1 data cache between the core's data port and the top's: core -> cache -> skid.
+
+        The skid goes below the cache, so the cache refuses a request exactly when the core sees it
+        refused: a store leaves the top in the cycle the core's LSU issues it (the harness counts
+        ending stores by that), and the cache's ``ready`` never depends on a top input. Its answers
+        are registers already; the memory's answers go straight into its fill buffers.
+        """
+        cfg = self._config
+        width = 8 * cfg.block_bytes
+        m.submodules.dcache = dcache = DomainRenamer("core")(
+            DCache(cfg.dcache, regions=cfg.regions, block_bytes=cfg.block_bytes, tag_width=16))
+        skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
+        m.submodules.dmem_skid = skid
+        wiring.connect(m, core=core.dmem, dcache=dcache.bus)
+        wiring.connect(m, dcache=dcache.mem.req, skid=skid.i)
+        wiring.connect(m, skid=skid.o, port=wiring.flipped(self.dmem.req))
+        wiring.connect(m, port=wiring.flipped(self.dmem.rsp), dcache=dcache.mem.rsp)
+        wiring.connect(m, dcache=dcache.perf, top=wiring.flipped(self.dcache_perf))
+        return dcache
 
     def _tile(self, m, core):
         """The tile, its DMA and the core's data port on one memory port; the MMIO bridge."""

@@ -116,7 +116,7 @@ def run(dut, mem, requests, *, offer=1.0, ready=1.0, seed=0, max_cycles=20000):
             await ctx.tick()
             now += 1
         for name in ("hits", "misses", "mshr_stalls"):
-            counters[name] = ctx.get(getattr(dut, name))
+            counters[name] = ctx.get(getattr(dut.perf, name))
         counters["cycles"] = now
 
     sim = Simulator(dut)
