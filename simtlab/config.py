@@ -221,6 +221,10 @@ class SimtConfig:
         A :class:`CacheConfig` to put an L1 data cache between the core's data port and memory;
         ``None`` (the default): none, every load and store goes to memory. Not with a tile (its DMA
         would not see the cache's lines).
+    icache:
+        A :class:`CacheConfig` for an L1 instruction cache (the same cache, read only) between the
+        core's fetch port and memory; ``None`` (the default): none. Code is not expected to change
+        during a launch (a launch forgets every line).
     """
     cores: int = 1
     warps: int = 1
@@ -234,6 +238,7 @@ class SimtConfig:
     fpu: bool = True
     tile: "TileConfig | None" = None
     dcache: "CacheConfig | None" = None
+    icache: "CacheConfig | None" = None
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -247,8 +252,10 @@ class SimtConfig:
                 raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
         if self.tile is not None and not isinstance(self.tile, TileConfig):
             raise TypeError(f"SimtConfig.tile must be a TileConfig or None, not {self.tile!r}")
-        if self.dcache is not None and not isinstance(self.dcache, CacheConfig):
-            raise TypeError(f"SimtConfig.dcache must be a CacheConfig or None, not {self.dcache!r}")
+        for knob in ("dcache", "icache"):
+            value = getattr(self, knob)
+            if value is not None and not isinstance(value, CacheConfig):
+                raise TypeError(f"SimtConfig.{knob} must be a CacheConfig or None, not {value!r}")
         if self.cores != 1:
             raise ValueError(f"cores must be 1 (one core is implemented), not {self.cores!r}")
         for knob in ("warps", "threads"):
@@ -267,16 +274,19 @@ class SimtConfig:
             raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
         if not 10 <= self.lmem_log_size <= 16:
             raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
-        if self.dcache is not None:
-            if self.dcache.line_bytes > self.block_bytes:
-                raise ValueError(f"dcache.line_bytes ({self.dcache.line_bytes}) is larger than the bus "
+        for knob in ("dcache", "icache"):
+            cache = getattr(self, knob)
+            if cache is None:
+                continue
+            if cache.line_bytes > self.block_bytes:
+                raise ValueError(f"{knob}.line_bytes ({cache.line_bytes}) is larger than the bus "
                                  f"block (block_bytes {self.block_bytes})")
-            if self.dcache.line_bytes != self.block_bytes:
-                raise ValueError(f"dcache.line_bytes must be the bus block ({self.block_bytes}), "
-                                 f"not {self.dcache.line_bytes!r}")
-            if self.tile is not None:
-                raise ValueError("dcache and tile cannot be combined: the tile's DMA is not coherent "
-                                 "with the L1 data cache")
+            if cache.line_bytes != self.block_bytes:
+                raise ValueError(f"{knob}.line_bytes must be the bus block ({self.block_bytes}), "
+                                 f"not {cache.line_bytes!r}")
+        if self.dcache is not None and self.tile is not None:
+            raise ValueError("dcache and tile cannot be combined: the tile's DMA is not coherent "
+                             "with the L1 data cache")
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
@@ -345,10 +355,11 @@ class SimtConfig:
             values["tile"] = dataclasses.asdict(self.tile)
         # Left out when off, so every configuration without a cache keeps its key (and its cached
         # model build).
-        if self.dcache is None:
-            del values["dcache"]
-        else:
-            values["dcache"] = dataclasses.asdict(self.dcache)
+        for knob in ("dcache", "icache"):
+            if values[knob] is None:
+                del values[knob]
+            else:
+                values[knob] = dataclasses.asdict(values[knob])
         return values
 
     def key(self):
@@ -371,5 +382,5 @@ PRESETS = {
     "4x16": SimtConfig(name="4x16", warps=4, threads=16),
     "slowmem": SimtConfig(name="slowmem", mem_latency=8),
     "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
-    "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig()),
+    "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig(), icache=CacheConfig()),
 }

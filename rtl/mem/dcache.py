@@ -71,12 +71,14 @@ class DCache(wiring.Component):
         To memory; it must answer in request order and must always take responses' cycles.
     invalidate : In(1)
         Forget every line (launch). Outstanding requests still complete.
+    hold : In(1)
+        Answer no read this cycle (writes are still answered): the master's pacing of read answers.
     perf : Out(CachePerfSignature)
         ``hits``, ``misses``, ``mshr_stalls``.
 
     Latency: a hit is answered :attr:`hit_latency` (2) cycles after the cycle it was accepted in, a
     read miss :meth:`miss_latency` (memory latency + 2) cycles after, when nothing older is waiting.
-    Throughput: one request accepted and one answer per cycle.
+    Throughput: one request accepted and one answer per cycle (while ``hold`` is low).
     Resources: ``size`` bytes of data RAM, one tag RAM per way, a valid bit per line, a queue of
     ``cache.queue_depth`` accepted requests (with write data) and ``mshrs`` fill buffers.
 
@@ -123,6 +125,7 @@ class DCache(wiring.Component):
             "bus": In(port),
             "mem": Out(port),
             "invalidate": In(1),
+            "hold": In(1),
             "perf": Out(CachePerfSignature),
         })
 
@@ -253,7 +256,8 @@ class DCache(wiring.Component):
         waits_fill = (head.kind == Pending.FILL) | (head.kind == Pending.UNCACHED)
         answer = Signal()
         m.d.comb += [
-            answer.eq(queue.r_rdy & (~waits_fill | fills.r_rdy)),
+            answer.eq(queue.r_rdy & (~waits_fill | fills.r_rdy) &
+                      ~(self.hold & (head.kind != Pending.WRITE))),
             queue.r_en.eq(answer),
             fills.r_en.eq(answer & waits_fill),
             data_read.addr.eq(head.line),
