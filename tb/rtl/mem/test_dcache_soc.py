@@ -6,13 +6,17 @@ import numpy as np
 import pytest
 
 from simtlab import Device, KernelFailed
-from simtlab.config import PRESETS
+from simtlab.config import PRESETS, CacheConfig, SimtConfig
 from simtlab.drivers.demo import run_case
 from simtlab.drivers.lockstep import run_lockstep
 from simtlab.kernels.catalog import EXAMPLES, FLOAT_EXAMPLES, Buf
 from simtlab.kernels.compile import compile_kernel
 
 L1 = PRESETS["l1"]
+#: Many misses, few MSHRs, a slow memory: answers bunch up behind misses.
+SMALL = SimtConfig(warps=4, threads=4, mem_latency=8,
+                   dcache=CacheConfig(size=1024, ways=2, mshrs=2),
+                   icache=CacheConfig(size=1024, ways=1, mshrs=1))
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,27 @@ def test_lockstep_on_l1(name):
     example = EXAMPLES[name]
     case = example.make_case(np.random.default_rng(3), example.sizes[-1])
     report = run_lockstep(L1, example.source, setup=_setup(case))
+    assert report.ok, report.summary()
+    assert report.records > 100
+
+
+def test_lockstep_when_hits_bunch_up_behind_misses():
+    """histogram at its default size once retired a load ahead of an older instruction of its warp
+    (hits answered back to back behind a miss): the top's pacing of read answers prevents it."""
+    example = EXAMPLES["histogram"]
+    case = example.make_case(np.random.default_rng(3), example.default_size)
+    report = run_lockstep(L1, example.source, setup=_setup(case))
+    assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize("name", ["histogram", "bitonic_sort", "matmul_tiled", "sgemm_f"])
+def test_small_cache_slow_memory(name):
+    """A small D$ and I$ with few MSHRs before a slow memory: numpy's results, and lock-step."""
+    example = EXAMPLES.get(name) or FLOAT_EXAMPLES[name]
+    case = example.make_case(np.random.default_rng(8), example.default_size)
+    with Device(SMALL, backend="rtl") as dev:
+        run_case(dev, example, case)
+    report = run_lockstep(SMALL, example.source, setup=_setup(case))
     assert report.ok, report.summary()
     assert report.records > 100
 
