@@ -51,12 +51,14 @@ def test_lockstep_on_l1(name):
     assert report.records > 100
 
 
-def test_lockstep_when_hits_bunch_up_behind_misses():
-    """histogram at its default size once retired a load ahead of an older instruction of its warp
-    (hits answered back to back behind a miss): the top's pacing of read answers prevents it."""
-    example = EXAMPLES["histogram"]
-    case = example.make_case(np.random.default_rng(3), example.default_size)
-    report = run_lockstep(L1, example.source, setup=_setup(case))
+@pytest.mark.parametrize("config, name", [(L1, "sgemm_fast_f"), (SMALL, "conv2d_f")],
+                         ids=["l1-sgemm_fast_f", "small-conv2d_f"])
+def test_lockstep_when_hits_bunch_up_behind_misses(config, name):
+    """Without the top's pacing of read answers, these retired a load ahead of an older
+    instruction of its warp (three load answers back to back behind a miss)."""
+    example = FLOAT_EXAMPLES[name]
+    case = example.make_case(np.random.default_rng(3), example.sizes[-1])
+    report = run_lockstep(config, example.source, setup=_setup(case))
     assert report.ok, report.summary()
 
 
