@@ -1,8 +1,9 @@
 """L1 data cache: set associative, write-through without write allocate, non-blocking, between a
 master's memory port and memory (both :class:`~.bus.MemSignature`).
 
-Place in the SoC: core ``dmem`` -> request skid -> **DCache** -> the top's ``dmem`` port
-(rtl/soc/top.py, when ``SimtConfig.dcache`` is set).
+Place in the SoC: core ``dmem`` -> **DCache** -> request skid -> the top's ``dmem`` port
+(rtl/soc/top.py, when ``SimtConfig.dcache`` is set); the same block, reads only, is the L1
+instruction cache on ``imem`` (``SimtConfig.icache``).
 """
 
 from amaranth import *
@@ -68,7 +69,7 @@ class DCache(wiring.Component):
         below is accepted in the same cycle as it leaves), so put a skid buffer in front when the
         master needs a registered ``ready``.
     mem : Out(MemSignature(data_width=8 * block_bytes, tag_width=tag_width))
-        To memory; it must answer in request order and must always take responses' cycles.
+        To memory, which answers in request order (the bus's rule).
     invalidate : In(1)
         Forget every line (launch). Outstanding requests still complete.
     hold : In(1)

@@ -1,7 +1,8 @@
 # amaranth: UnusedElaboratable=no
 """DCache on Amaranth's simulator: random request streams (fixed seeds) against a flat memory model
 for data and against sim/cache_ref.py for hits, misses and memory traffic; hit and miss latency,
-throughput, the MSHR limit, invalidation and bad parameters."""
+throughput, hits under a miss, the MSHR limit, read-answer hold, invalidation and bad
+parameters."""
 
 import random
 from collections import deque
