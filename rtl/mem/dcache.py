@@ -78,7 +78,7 @@ class DCache(wiring.Component):
         ``hits``, ``misses``, ``mshr_stalls``.
 
     Latency: a hit is answered :attr:`hit_latency` (2) cycles after the cycle it was accepted in, a
-    read miss :meth:`miss_latency` (memory latency + 2) cycles after, when nothing older is waiting.
+    read miss :meth:`miss_latency` (memory latency + 1) cycles after, when nothing older is waiting.
     Throughput: one request accepted and one answer per cycle (while ``hold`` is low).
     Resources: ``size`` bytes of data RAM, one tag RAM per way, a valid bit per line, a queue of
     ``cache.queue_depth`` accepted requests (with write data) and ``mshrs`` fill buffers.
@@ -98,8 +98,8 @@ class DCache(wiring.Component):
     @staticmethod
     def miss_latency(mem_latency):
         """Cycles from the accepting cycle to the answer of a read miss behind a memory that answers
-        ``mem_latency`` cycles after it accepted the fill (the fill is buffered for one cycle)."""
-        return mem_latency + 2
+        ``mem_latency`` cycles after it accepted the fill (the answer is registered)."""
+        return mem_latency + 1
 
     def __init__(self, cache, *, regions, block_bytes=BLOCK_BYTES, tag_width=16):
         if not isinstance(cache, CacheConfig):
@@ -246,21 +246,25 @@ class DCache(wiring.Component):
                      self.perf.mshr_stalls.eq(stalls)]
 
         # ---- Answers ------------------------------------------------------------------------------
-        # Every read answer from below is kept (room for all outstanding reads); write answers are
-        # dropped: writes were answered when posted.
-        m.d.comb += [fills.w_data.eq(Cat(below.rsp.data, below.rsp.err)),
-                     fills.w_en.eq(below.rsp.valid & below.rsp.tag[0])]
-        fill_data, fill_err = fills.r_data[:width], fills.r_data[width]
+        # Every read answer from below is kept (room for all outstanding reads), unless it is used
+        # in the cycle it arrives (nothing older buffered, the head waiting for it); write answers
+        # are dropped: writes were answered when posted.
+        arriving = below.rsp.valid & below.rsp.tag[0]
+        fill_ready = fills.r_rdy | arriving
+        fill_data = Mux(fills.r_rdy, fills.r_data[:width], below.rsp.data)
+        fill_err = Mux(fills.r_rdy, fills.r_data[width], below.rsp.err)
 
         head = Signal(layout)
         m.d.comb += head.eq(queue.r_data)
         waits_fill = (head.kind == Pending.FILL) | (head.kind == Pending.UNCACHED)
         answer = Signal()
         m.d.comb += [
-            answer.eq(queue.r_rdy & (~waits_fill | fills.r_rdy) &
+            answer.eq(queue.r_rdy & (~waits_fill | fill_ready) &
                       ~(self.hold & (head.kind != Pending.WRITE))),
             queue.r_en.eq(answer),
-            fills.r_en.eq(answer & waits_fill),
+            fills.r_en.eq(answer & waits_fill & fills.r_rdy),
+            fills.w_data.eq(Cat(below.rsp.data, below.rsp.err)),
+            fills.w_en.eq(arriving & ~(answer & waits_fill & ~fills.r_rdy)),
             data_read.addr.eq(head.line),
             data_read.en.eq(answer & (head.kind == Pending.HIT)),
             data_write.addr.eq(head.line),

@@ -120,11 +120,12 @@ class SimtTop(wiring.Component):
         # of the core depends combinationally on the memory (the simulator then evaluates the
         # core once per cycle).
         width = 8 * self._config.block_bytes
-        names = ("imem", "dmem") if self._config.tile is None else ("imem",)
-        caches = [self._cache(m, core, port) for port, cache in
-                  (("imem", self._config.icache), ("dmem", self._config.dcache)) if cache is not None]
-        names = tuple(name for name in names
-                      if getattr(self._config, f"{name[0]}cache") is None)
+        caches, names = [], []      # ports with an L1 cache / straight to the top's port
+        for name in ("imem", "dmem"):
+            if getattr(self._config, f"{name[0]}cache") is not None:
+                caches.append(self._cache(m, core, name))
+            elif name == "imem" or self._config.tile is None:   # the tile shares dmem (_tile)
+                names.append(name)
         for name in names:
             port, inner = getattr(self, name), getattr(core, name)
             skid = RequestSkid(data_width=width, tag_width=16)
@@ -163,7 +164,7 @@ class SimtTop(wiring.Component):
         ending stores by that), and the cache's ``ready`` never depends on a top input. The cache's
         answers pass one register, as the memory's do without a cache (a hit reaches the core 3
         cycles after its request, like the ideal memory's 2 + 1); the memory's answers go straight
-        into the cache's fill buffers.
+        into the cache.
         """
         cfg = self._config
         width = 8 * cfg.block_bytes
