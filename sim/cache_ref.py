@@ -6,6 +6,7 @@ outstanding counts as a hit), so this model replays an accepted request stream a
 same counts as the hardware.
 """
 
+import enum
 from dataclasses import dataclass
 
 from ..config import CacheConfig
@@ -16,11 +17,11 @@ __all__ = [
 ]
 
 
-class Outcome:
+class Outcome(str, enum.Enum):
     """What one request did (:meth:`CacheRef.access`)."""
-    HIT = "hit"
-    MISS = "miss"
-    UNCACHED = "uncached"
+    HIT = "hit"             #: found its line (or the line's fill was outstanding)
+    MISS = "miss"           #: did not; a read allocated the line and fetched it
+    UNCACHED = "uncached"   #: outside the cacheable regions: passed through
 
 
 @dataclass
