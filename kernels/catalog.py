@@ -349,6 +349,30 @@ def _divergence(rng, size):
                 max_cycles=SIMT_BASE + 100 * (2500 * size + 2000))
 
 
+def diverge_reference(values):
+    """What kernels/examples/diverge.c writes for int32 inputs: an (n, 8) int32 array."""
+    out = np.zeros((len(values), 8), np.int64)
+    out[:, :4] = divergence_reference(values)
+    for i, v in enumerate(int(x) for x in values):
+        u = v & MASK32
+        low = v & 7
+        out[i, 4] = (v + 11, v * 5, v ^ 0x1234, v >> 3, u << 2, v - 99, v | 0x100, v & 0xF0F)[low]
+        out[i, 5] = (v + 1, -v, int(v / 2), (v & 0xFF) ** 2)[(v >> 3) & 3]
+        c_mod = lambda a, b: int(math.fmod(a, b))            # C's % truncates towards zero
+        out[i, 6] = c_mod(v, 9) if (v > 1000 or (v & 5) == 5) else -(v & 0xFF)
+        out[i, 7] = 2 if c_mod(v, 5) == 0 else 1
+    return _wrap32(out)
+
+
+def _diverge(rng, size):
+    values = _i32(rng, size)
+    values[: size // 4] %= 2000                             # small values take other paths too
+    return Case(args=[size, Buf("in"), Buf("out")],
+                inputs={"in": values, "out": np.zeros((size, 8), np.int32)},
+                expected={"out": diverge_reference(values)},
+                max_cycles=SIMT_BASE + 100 * (3000 * size + 2000))
+
+
 def conv_int8_reference(x, w, bias, *, stride, pad, clip, relu, scale, shift):
     """The tile's conv -> CACC -> SDP X1 (bias, ReLU, converter) for CHW int8 x and KCRS int8 w, as
     kernels/examples/conv_int8.c computes it on the SIMT core (simtlab.sim.tile_ref)."""
@@ -427,6 +451,9 @@ EXAMPLES = {
         Example("divergence", EXAMPLES_DIR / "divergence.c",
                 "nested if/else, per-lane loops, early exit with split/join and pred", _divergence,
                 200, (1, 7)),
+        Example("diverge", EXAMPLES_DIR / "diverge.c",
+                "divergent if/||/?:/loops/switch/function pointers/early return as plain C",
+                _diverge, 200, (1, 7)),
         Example("conv_int8", EXAMPLES_DIR / "conv_int8.c",
                 "the tile's int8 conv + CACC + SDP layer on the SIMT core (co-design baseline)",
                 _conv_int8, 6, (1, 2, 4)),
@@ -436,7 +463,8 @@ EXAMPLES = {
 #: The examples that launch through vx_spawn_threads (tb/kernels/test_simt_kernels.py runs them on
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
-                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "conv_int8")
+                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "diverge",
+                 "conv_int8")
 
 
 # -- float32 examples (RV32F) -----------------------------------------------------------------------

@@ -7,16 +7,47 @@ when they execute, since every launch builds new warp objects.
 """
 
 from ..spec.status import FaultCause
-from .emu_state import LANE, MASK32, SINK, Fault, Retry
+from .emu_state import LANE, MASK32, PARKED, SINK, Fault, Retry
 
-__all__ = ["BUILDERS"]
+__all__ = ["BUILDERS", "diverge"]
 
 
-def _set_tmask(emu, warp, tmask):
-    """Set a warp's thread mask; an empty mask makes it inactive (the scheduler notices)."""
+def diverge(emu, pcs, branch_pc=None):
+    """The current warp's lanes go on at different PCs (``pcs``: lane -> next PC): regroup it by
+    min-PC (docs/simt.md, "Divergence") and return its new PC. The execution loop re-reads the warp.
+    ``branch_pc``: the divergent branch or jump, for :meth:`Emulator.log_divergence`."""
+    emu._dirty = True
+    if branch_pc is not None and emu._divergences is not None:
+        groups = {}
+        for lane, pc in pcs.items():
+            groups[pc] = groups.get(pc, 0) | 1 << lane
+        emu._divergences.append((emu._cycles(), emu._warp.wid, branch_pc, groups))
+    return emu._warp.regroup(pcs)
+
+
+def _converge(emu, warp, pc):
+    """A SIMT instruction acts on the whole warp, so it waits for the lanes divergence left behind:
+    while any of them still runs, or some are parked at this very instruction, the thread mask is
+    parked here (``Retry`` to the lanes the min-PC rule picks next; nothing retires). Otherwise (no
+    lane deferred, or only lanes parked elsewhere) it executes."""
+    if warp.dmask and (warp.dmin < PARKED or pc + PARKED in warp.deferred.values()):
+        here = pc + PARKED
+        raise Retry(diverge(emu, {lane: here for lane in range(len(warp.lanes))
+                                  if warp.tmask >> lane & 1}))
+
+
+def _go_on(emu, warp, tmask, next_pc):
+    """After a SIMT instruction the lanes of ``tmask`` continue at ``next_pc``; deferred lanes stay
+    deferred (they are not in any mask the instruction sets) and rejoin by min-PC. Returns the
+    warp's next PC. An empty warp becomes inactive (the scheduler notices)."""
+    next_pc &= MASK32
+    if warp.dmask:
+        tmask &= ~warp.dmask
+        return diverge(emu, {lane: next_pc for lane in range(len(warp.lanes)) if tmask >> lane & 1})
     warp.set_tmask(tmask)
     if not tmask:
         emu._dirty = True
+    return next_pc
 
 
 def _lane_bits(xs, rs1, negate):
@@ -30,8 +61,8 @@ def _lane_bits(xs, rs1, negate):
 
 def tmc(emu, rd, rs1, rs2):
     def execute(xs, pc):
-        _set_tmask(emu, emu._warp, xs[-1][rs1] & emu._full_mask)
-        return pc + 4
+        _converge(emu, emu._warp, pc)
+        return _go_on(emu, emu._warp, xs[-1][rs1] & emu._full_mask, pc + 4)
     return execute
 
 
@@ -39,6 +70,7 @@ def wspawn(emu, rd, rs1, rs2):
     count_max = emu.config.warps
 
     def execute(xs, pc):
+        _converge(emu, emu._warp, pc)
         warps = emu._warps
         count, target = xs[-1][rs1], xs[-1][rs2]
         if count == 0 or count > count_max:
@@ -51,6 +83,7 @@ def wspawn(emu, rd, rs1, rs2):
                 w.pc = target
                 w.set_tmask(1)
                 w.ipdom.clear()
+                w.clear_deferred()
                 w.barrier = None
         emu._dirty = True
         return pc + 4
@@ -63,6 +96,7 @@ def split(emu, rd, rs1, rs2):
 
     def execute(xs, pc):
         warp = emu._warp
+        _converge(emu, warp, pc)
         stack = warp.ipdom
         sp = len(stack)
         tmask = warp.tmask
@@ -75,26 +109,26 @@ def split(emu, rd, rs1, rs2):
                 then, other = other, then               # the smaller side runs first
             stack.append((tmask, 0, False))
             stack.append((other, (pc + 4) & MASK32, True))
-            warp.set_tmask(then)
+            tmask = then
         for x in xs:
             x[rd] = sp
-        return pc + 4
+        return _go_on(emu, warp, tmask, pc + 4)
     return execute
 
 
 def join(emu, rd, rs1, rs2):
     def execute(xs, pc):
         warp = emu._warp
+        _converge(emu, warp, pc)
         stack = warp.ipdom
         token = xs[-1][rs1]
         sp = len(stack)
         if token == sp:
-            return pc + 4
+            return _go_on(emu, warp, warp.tmask, pc + 4)
         if token > sp:
             raise Fault(FaultCause.JOIN_WITHOUT_SPLIT, token)
         mask, target, is_else = stack.pop()
-        warp.set_tmask(mask)
-        return target if is_else else pc + 4
+        return _go_on(emu, warp, mask, target if is_else else pc + 4)
     return execute
 
 
@@ -103,6 +137,7 @@ def bar(emu, rd, rs1, rs2):
     warp_count = emu.config.warps
 
     def execute(xs, pc):
+        _converge(emu, emu._warp, pc)
         warps = emu._warps
         bid, n = xs[-1][rs1] & 0x7FFF_FFFF, xs[-1][rs2]
         if bid >= num_barriers or n > warp_count:
@@ -118,7 +153,7 @@ def bar(emu, rd, rs1, rs2):
             else:
                 emu._warp.barrier = bid
             emu._dirty = True
-        return pc + 4
+        return _go_on(emu, emu._warp, emu._warp.tmask, pc + 4)
     return execute
 
 
@@ -127,11 +162,11 @@ def pred(emu, rd, rs1, rs2):
 
     def execute(xs, pc):
         warp = emu._warp
+        _converge(emu, warp, pc)
         new = warp.tmask & _lane_bits(xs, rs1, negate)
         if not new:
             new = xs[-1][rs2] & emu._full_mask
-        _set_tmask(emu, warp, new)
-        return pc + 4
+        return _go_on(emu, warp, new, pc + 4)
     return execute
 
 

@@ -1,14 +1,16 @@
 """The Verilator backend: a ctypes wrapper around the harness library built by :mod:`.build`.
 
 :class:`VerilatorModel` implements the backend protocol (:class:`simtlab.sim.backend.Backend`) the
-golden-model emulator also implements, so the driver can use either. Python is entered once per
-``run`` call; the clock loop runs in C++.
+golden-model emulator also implements, so the driver can use either. The clock loop runs in C++;
+``run`` calls it in slices of about :data:`SLICE_SECONDS` of wall time, so Ctrl-C (KeyboardInterrupt)
+stops a run promptly and the model stays usable (the next ``start`` begins a new run).
 """
 
 import ctypes
 import os
 import pathlib
 import tempfile
+import time
 
 import numpy as np
 
@@ -17,7 +19,11 @@ from ..spec.status import HarnessError, RunStatus
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
-__all__ = ["VerilatorModel"]
+__all__ = ["VerilatorModel", "SLICE_SECONDS"]
+
+#: Wall time of one ``sim_run`` call: a run returns to Python this often, so Ctrl-C stops it within
+#: about this long. Short enough to feel instant, long enough that the calls cost nothing.
+SLICE_SECONDS = 0.05
 
 _ERRORS = {
     HarnessError.EHANDLE: "bad simulator handle",
@@ -103,9 +109,11 @@ class VerilatorModel:
         is not given).
     vcd_path:
         Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+    progress:
+        Show the stages of a model build that takes over a second (stderr).
     """
 
-    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None):
+    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None, progress=False):
         if not isinstance(config, SimtConfig):
             raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
         if trace_waves is not None:
@@ -120,7 +128,7 @@ class VerilatorModel:
             raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
         if library is None:
             from .build import build_model
-            library = build_model(config, trace=trace_waves is not None)
+            library = build_model(config, trace=trace_waves is not None, progress=progress)
         elif not isinstance(library, (str, os.PathLike)):
             raise TypeError(f"library must be a path, not {library!r}")
         self.config = config
@@ -136,6 +144,7 @@ class VerilatorModel:
             raise ValueError(f"{library} writes {self._lib.sim_trace_record_bytes()}-byte trace records, "
                              f"trace_dtype({config.threads}) has {self._trace_dtype.itemsize}")
         self._trace_on = False
+        self._slice_cycles = 4096       # first slice; _run_sliced adapts it to the model's speed
         self._console = bytearray()     # console bytes a start() kept (the harness clears its own)
         self.vcd_path = None
         handle = self._lib.sim_create(config.mem_latency)
@@ -238,7 +247,7 @@ class VerilatorModel:
         """
         max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
-        status = self._check(lib.sim_run(h, max_cycles), "run")
+        status = self._run_sliced(lib, h, max_cycles)
         warps = self.warps()
         perf = {name: lib.sim_stall_cycles(h, i) for i, name in enumerate(STALL_CAUSES)}
         perf["mem_requests"] = lib.sim_mem_requests(h)
@@ -254,6 +263,24 @@ class VerilatorModel:
             result.fault_pc = lib.sim_fault_pc(h)
             result.fault_addr = lib.sim_fault_addr(h)
         return result
+
+    def _run_sliced(self, lib, h, max_cycles):
+        """``sim_run`` in slices of about :data:`SLICE_SECONDS` of wall time each (the harness
+        resumes a run after a watchdog stop), so Python's signal handlers -- Ctrl-C's
+        KeyboardInterrupt -- run between slices instead of after the whole run."""
+        left = max_cycles
+        while True:
+            chunk = min(left, self._slice_cycles)
+            began = time.perf_counter()
+            status = self._check(lib.sim_run(h, chunk), "run")
+            spent = time.perf_counter() - began
+            left -= chunk
+            if status != RunStatus.WATCHDOG or left <= 0:
+                return status
+            # Aim the next slice at SLICE_SECONDS, growing or shrinking by at most 4x at a time.
+            rate = chunk / max(spent, 1e-6)
+            self._slice_cycles = int(min(max(rate * SLICE_SECONDS, self._slice_cycles / 4, 64),
+                                         self._slice_cycles * 4))
 
     # -- the tile (SimtConfig.tile) ---------------------------------------------------------------
     @property

@@ -21,12 +21,17 @@ class WarpDump:
     tmask: int
     active: bool
     barrier: "int | None" = None    #: the barrier id the warp waits at, if any
+    deferred: dict = field(default_factory=dict)    #: lane -> PC of its lanes left behind by divergence
 
     def __str__(self):
         state = "active" if self.active else "inactive"
         if self.barrier is not None:
             state += f", waiting at barrier {self.barrier}"
-        return f"warp {self.warp}: pc=0x{self.pc:08x} tmask=0x{self.tmask:x} {state}"
+        text = f"warp {self.warp}: pc=0x{self.pc:08x} tmask=0x{self.tmask:x} {state}"
+        if self.deferred:
+            text += ", deferred " + " ".join(f"lane {lane} at 0x{pc:08x}"
+                                             for lane, pc in self.deferred.items())
+        return text
 
 
 @dataclass
