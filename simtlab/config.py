@@ -12,11 +12,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .spec.memory import BLOCK_BYTES, MemoryMap, regions
+from .spec.memory import BLOCK_BYTES, MemoryMap, RegionKind, regions
 
 __all__ = [
     "DramConfig",
     "DRAM_PRESETS",
+    "CacheConfig",
     "TileConfig",
     "SimtConfig",
     "Derived",
@@ -213,6 +214,83 @@ class TileConfig:
         return self.cbuf_banks * self.cbuf_bank_bytes
 
 
+# ---- Caches ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class CacheConfig:
+    """Shape of an L1 cache (rtl/mem/dcache.py; docs/memory.md, "L1 data cache").
+
+    Parameters
+    ----------
+    size:
+        Data bytes (a power of two, at least one line per way).
+    ways:
+        Associativity (a power of two, 1..16, at most the number of lines).
+    line_bytes:
+        Bytes of a line: the bus block (``SimtConfig.block_bytes``); a larger line is refused.
+    mshrs:
+        Reads outstanding below the cache (line fills and uncached reads), 1..32; a miss that finds
+        them all busy waits (the ``mshr_stalls`` counter).
+
+    The policy is write-through without write allocate (Vortex's default D$): every store goes to
+    memory, and a store hit also updates the line. Replacement: an invalid way first, else a per-set
+    round-robin pointer. Only ``RegionKind.RAM`` addresses are cached (:meth:`cacheable`).
+    """
+    size: int = 16384
+    ways: int = 4
+    line_bytes: int = BLOCK_BYTES
+    mshrs: int = 8
+
+    def __post_init__(self):
+        for knob in ("size", "ways", "line_bytes", "mshrs"):
+            value = getattr(self, knob)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"CacheConfig.{knob} must be an integer, not {value!r}")
+        for knob in ("size", "ways", "line_bytes"):
+            value = getattr(self, knob)
+            if value < 1 or value & (value - 1):
+                raise ValueError(f"CacheConfig.{knob} must be a power of two, not {value!r}")
+        if self.line_bytes < 4:
+            raise ValueError(f"CacheConfig.line_bytes must be at least 4, not {self.line_bytes!r}")
+        if self.size < self.line_bytes:
+            raise ValueError(f"CacheConfig.size ({self.size}) must hold at least one line of "
+                             f"{self.line_bytes} bytes")
+        if self.ways > 16:
+            raise ValueError(f"CacheConfig.ways must be at most 16, not {self.ways!r}")
+        if self.ways > self.lines:
+            raise ValueError(f"CacheConfig.ways ({self.ways}) must not exceed the lines "
+                             f"({self.lines}: size {self.size} / line_bytes {self.line_bytes})")
+        if not 1 <= self.mshrs <= 32:
+            raise ValueError(f"CacheConfig.mshrs must be between 1 and 32, not {self.mshrs!r}")
+
+    @property
+    def lines(self):
+        return self.size // self.line_bytes
+
+    @property
+    def sets(self):
+        return self.lines // self.ways
+
+    @property
+    def offset_bits(self):
+        return (self.line_bytes - 1).bit_length()
+
+    @property
+    def set_bits(self):
+        return (self.sets - 1).bit_length()
+
+    @property
+    def queue_depth(self):
+        """Requests accepted and not yet answered (responses leave in request order): room for every
+        outstanding read and as many hits behind them."""
+        return 2 * self.mshrs
+
+    @staticmethod
+    def cacheable(region):
+        """Whether the cache keeps lines of ``region`` (a :class:`simtlab.spec.memory.Region`): RAM
+        only; the io and mmio windows and unmapped addresses pass through uncached."""
+        return region.kind == RegionKind.RAM
+
+
 @dataclass(frozen=True, kw_only=True)
 class Derived:
     """Sizes computed once from a :class:`SimtConfig` (:meth:`SimtConfig.derive`); the RTL reads
@@ -289,6 +367,14 @@ class SimtConfig:
         (``"ideal"``, the default: ``mem_latency`` for every request; ``"hbm2"``, ``"ddr4"``). A
         run-time setting of the harness: it is not part of :meth:`key` (one model library serves
         every DRAM model).
+    dcache:
+        A :class:`CacheConfig` to put an L1 data cache between the core's data port and memory;
+        ``None`` (the default): none, every load and store goes to memory. Not with a tile (its DMA
+        would not see the cache's lines).
+    icache:
+        A :class:`CacheConfig` for an L1 instruction cache (the same cache, read only) between the
+        core's fetch port and memory; ``None`` (the default): none. Code is not expected to change
+        during a launch (a launch forgets every line).
     """
     cores: int = 1
     warps: int = 1
@@ -302,6 +388,8 @@ class SimtConfig:
     fpu: bool = True
     tile: "TileConfig | None" = None
     dram: "DramConfig | str" = "ideal"
+    dcache: "CacheConfig | None" = None
+    icache: "CacheConfig | None" = None
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -319,6 +407,10 @@ class SimtConfig:
                 raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
         if self.tile is not None and not isinstance(self.tile, TileConfig):
             raise TypeError(f"SimtConfig.tile must be a TileConfig or None, not {self.tile!r}")
+        for knob in ("dcache", "icache"):
+            value = getattr(self, knob)
+            if value is not None and not isinstance(value, CacheConfig):
+                raise TypeError(f"SimtConfig.{knob} must be a CacheConfig or None, not {value!r}")
         if self.cores != 1:
             raise ValueError(f"cores must be 1 (one core is implemented), not {self.cores!r}")
         for knob in ("warps", "threads"):
@@ -337,6 +429,19 @@ class SimtConfig:
             raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
         if not 10 <= self.lmem_log_size <= 16:
             raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
+        for knob in ("dcache", "icache"):
+            cache = getattr(self, knob)
+            if cache is None:
+                continue
+            if cache.line_bytes > self.block_bytes:
+                raise ValueError(f"{knob}.line_bytes ({cache.line_bytes}) is larger than the bus "
+                                 f"block (block_bytes {self.block_bytes})")
+            if cache.line_bytes != self.block_bytes:
+                raise ValueError(f"{knob}.line_bytes must be the bus block ({self.block_bytes}), "
+                                 f"not {cache.line_bytes!r}")
+        if self.dcache is not None and self.tile is not None:
+            raise ValueError("dcache and tile cannot be combined: the tile's DMA is not coherent "
+                             "with the L1 data cache")
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
@@ -404,6 +509,13 @@ class SimtConfig:
         if self.tile is not None:
             values["tile"] = dataclasses.asdict(self.tile)
         values["dram"] = dataclasses.asdict(self.dram)
+        # Left out when off, so every configuration without a cache keeps its key (and its cached
+        # model build).
+        for knob in ("dcache", "icache"):
+            if values[knob] is None:
+                del values[knob]
+            else:
+                values[knob] = dataclasses.asdict(values[knob])
         return values
 
     def key(self):
@@ -428,4 +540,5 @@ PRESETS = {
     "4x16": SimtConfig(name="4x16", warps=4, threads=16),
     "slowmem": SimtConfig(name="slowmem", mem_latency=8),
     "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
+    "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig(), icache=CacheConfig()),
 }
