@@ -512,6 +512,8 @@ class Core(wiring.Component):
             m.d.comb += self.perf.stall.eq(StallCause.HAZARD)
         with m.Elif(~x.valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(StallCause.BARRIER)
+        with m.Elif(~x.valid & (lsu.pending != 0)):       # warps wait for their loads
+            m.d.comb += self.perf.stall.eq(StallCause.MEMORY)
         with m.Elif(~x.valid & ~(fetch.head_valid & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(StallCause.FETCH)
         with m.Else():
