@@ -14,6 +14,7 @@ import numpy as np
 from ..sim.lockstep import compare_traces
 from ..spec.csr import CSR
 from ..spec.isa import INSTRUCTIONS, Unit
+from ..spec.status import RunStatus
 from .device import Device
 
 __all__ = [
@@ -48,8 +49,11 @@ class LockstepReport:
 
     @property
     def ok(self):
+        same_fault = (self.rtl.fault_cause, self.rtl.fault_pc, self.rtl.fault_addr) == \
+            (self.emu.fault_cause, self.emu.fault_pc, self.emu.fault_addr)
         return (self.divergence is None and self.rtl.status == self.emu.status and
-                self.rtl.code == self.emu.code)
+                self.rtl.code == self.emu.code and
+                (self.rtl.status != RunStatus.FAULT or same_fault))
 
     def summary(self):
         head = (f"rtl: {self.rtl.status_name} after {self.rtl.instret} instructions; "
@@ -87,5 +91,11 @@ def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
             outcomes[backend] = device.last_result
             raw = device.trace()
             traces[backend] = mask_timing_reads(raw)
-    divergence = compare_traces(traces["emu"], traces["rtl"], names=("emu", "rtl"))
-    return LockstepReport(outcomes["rtl"], outcomes["emu"], len(traces["emu"]), divergence)
+    # A fault or an exit event stops every warp wherever that model had got it to: the other warps'
+    # streams may then end at different points (the faulting warp's own stream is checked by the
+    # outcome: the same cause, pc and address).
+    rtl, emu = outcomes["rtl"], outcomes["emu"]
+    cut = rtl is not None and emu is not None and rtl.status == emu.status and \
+        rtl.status not in (RunStatus.DONE,)
+    divergence = compare_traces(traces["emu"], traces["rtl"], names=("emu", "rtl"), truncated=cut)
+    return LockstepReport(rtl, emu, len(traces["emu"]), divergence)

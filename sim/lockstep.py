@@ -169,8 +169,9 @@ def _data_differs(expected, actual, threads):
     return (expected["data"] != actual["data"]) & lanes & writes[:, None]
 
 
-def _first_divergence(expected, actual, warp, names, threads):
-    """The first :class:`Divergence` between one warp's two streams, or None."""
+def _first_divergence(expected, actual, warp, names, threads, truncated=False):
+    """The first :class:`Divergence` between one warp's two streams, or None (also when one is a
+    prefix of the other and ``truncated``: the run was cut short)."""
     common = min(len(expected), len(actual))
     e, a = expected[:common], actual[:common]
     differs = np.zeros(common, dtype=bool)
@@ -186,7 +187,7 @@ def _first_divergence(expected, actual, warp, names, threads):
         if data[index].any():
             fields += ("data",)
             lane = int(np.flatnonzero(data[index])[0])
-    elif len(expected) != len(actual):
+    elif len(expected) != len(actual) and not truncated:
         index, fields = common, ("length",)
     else:
         return None
@@ -207,13 +208,16 @@ def _order(div):
     return (-1 if div.cycle is None else div.cycle, 1, div.warp)
 
 
-def compare_traces(expected, actual, *, names=("emu", "rtl")) -> "Divergence | None":
+def compare_traces(expected, actual, *, names=("emu", "rtl"),
+                   truncated=False) -> "Divergence | None":
     """Return the first :class:`Divergence` between two traces, or None if every warp's streams match.
 
     Each warp's records are compared in order (pc, insn, rd, tmask; data of the lanes in tmask where a
     register is written); how the warps interleave does not matter. If one stream is a strict prefix
-    of the other, the divergence is at the end of the shorter one. Among the warps' first divergences
-    the one with the smallest expected ``cycle`` is returned.
+    of the other, the divergence is at the end of the shorter one -- unless ``truncated``: the run
+    ended with a fault or an exit event, which stops the other warps wherever each model had got
+    them to. Among the warps' first divergences the one with the smallest expected ``cycle`` is
+    returned.
     """
     expected = _as_trace(expected, names[0])
     actual = _as_trace(actual, names[1])
@@ -222,7 +226,7 @@ def compare_traces(expected, actual, *, names=("emu", "rtl")) -> "Divergence | N
     found = []
     for warp in np.union1d(np.unique(expected["warp"]), np.unique(actual["warp"])):
         div = _first_divergence(expected[expected["warp"] == warp], actual[actual["warp"] == warp],
-                                int(warp), names, threads)
+                                int(warp), names, threads, truncated)
         if div is not None:
             found.append(div)
     return min(found, key=_order) if found else None

@@ -75,3 +75,42 @@ def test_float_kernel_lockstep(name, shape):
     report = run_lockstep(SimtConfig(warps=warps, threads=threads), example.source, setup=setup)
     assert report.ok, report.summary()
     assert report.records > 100
+
+
+FAULTING_KERNEL = r"""
+#include <stdint.h>
+#include "simtlab.h"
+
+typedef struct { uint32_t n; int32_t *out; } args_t;
+
+static void body(void *p) {
+    const args_t *arg = p;
+    const uint32_t i = blockIdx.x;
+    int32_t sum = 0;
+    for (uint32_t k = 0; k < 50 + (i & 7) * 9; k++)
+        sum += (int32_t)(k * i);
+    if (i == 37)
+        sum += *(volatile int32_t *)0x10;       /* unmapped: a load access fault */
+    arg->out[i] = sum;
+}
+
+int main(void) {
+    const args_t *arg = sl_arg();
+    return vx_spawn_threads(1, &arg->n, NULL, body, arg);
+}
+"""
+
+
+def test_identical_faults_of_a_multi_warp_kernel_agree(tmp_path):
+    """Both models fault at the same instruction; the other warps stop wherever each model had got
+    them, which is not a divergence (their streams agree as far as both go)."""
+    source = tmp_path / "faulting.c"
+    source.write_text(FAULTING_KERNEL)
+
+    def setup(device):
+        return [64, device.alloc(4 * 64)]
+
+    report = run_lockstep(SimtConfig(warps=4, threads=4), source, setup=setup)
+    assert report.rtl.status_name == report.emu.status_name == "fault"
+    assert report.rtl.fault_addr == 0x10
+    assert report.ok, report.summary()
