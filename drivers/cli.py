@@ -195,6 +195,25 @@ def cmd_lockstep(args):
     return 0 if report.ok else 1
 
 
+def cmd_diverge(args):
+    from .divergence import find_divergence
+    launch_args = []
+    for arg in args.args:           # buffers as numpy arrays: find_divergence uploads them
+        if isinstance(arg, Path):
+            launch_args.append(np.load(arg, allow_pickle=False))
+        elif isinstance(arg, tuple):
+            launch_args.append(np.zeros(arg[2], arg[1]))
+        else:
+            launch_args.append(arg)
+    branches = find_divergence(_config(args), args.program, *launch_args,
+                               max_cycles=args.max_cycles)
+    for branch in branches[:args.top]:
+        print(branch)
+    print(f"{len(branches)} divergent branch{'es' if len(branches) != 1 else ''}"
+          f"{f' ({args.top} shown)' if len(branches) > args.top else ''}")
+    return 0
+
+
 def cmd_build(args):
     from ..sim.build import build_model
     config = _config(args)
@@ -297,6 +316,15 @@ def main(argv=None):
                    "co-design kernel driving the tile")
     p.add_argument("args", nargs="*", type=_int_arg)
     p.set_defaults(func=cmd_lockstep)
+
+    p = sub.add_parser("diverge", help="list a kernel's divergent branches (golden model)")
+    _add_config_options(p, backend=False)
+    p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
+    p.add_argument("--top", type=int, default=20, help="show the N most frequent (default 20)")
+    p.add_argument("program", help="an ELF or a .c source compiled with the kernel runtime")
+    p.add_argument("args", nargs="*", type=_run_arg,
+                   help="kernel arguments, as for run: integers, floats, FILE.npy, zeros:DTYPE:SHAPE")
+    p.set_defaults(func=cmd_diverge)
 
     p = sub.add_parser("build", help="build or find the cached Verilator model")
     _add_config_options(p, backend=False)

@@ -43,3 +43,13 @@ def test_symbolize_names_function_and_offset():
     assert symbolize(symbols, 0x100) == "main"
     assert symbolize(symbols, 0x208) == "f+0x8"
     assert symbolize(symbols, 0x50) == "?"
+
+
+def test_cli_lists_divergent_branches(tmp_path, capsys):
+    from simtlab.drivers.cli import main
+    np.save(tmp_path / "in.npy", np.arange(-20, 44, dtype=np.int32))
+    code = main(["diverge", "--warps", "2", "--threads", "4", "--top", "2",
+                 str(EXAMPLES["diverge"].source), "64", str(tmp_path / "in.npy"), "zeros:int32:512"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert len(out) == 3 and "diverged" in out[0] and out[2].endswith("(2 shown)")
