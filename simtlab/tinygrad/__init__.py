@@ -1,0 +1,70 @@
+"""simtlab as a tinygrad device (``pip install 'simtlab[tinygrad]'``; docs/tinygrad.md).
+
+    import simtlab.tinygrad                   # registers the device SIMTLAB
+    from tinygrad import Tensor
+    x = Tensor([1.0, 2.0], device="SIMTLAB:emu") * 2
+
+tinygrad 0.14 finds a device ``NAME`` by importing ``tinygrad.runtime.ops_name``, with no plugin
+hook, so importing this package installs :mod:`simtlab.tinygrad.device` under that name. It also
+keeps tinygrad's kernel optimiser within the core: a LOCAL/GROUP optimisation that would make a
+block larger than warps x threads is refused (see :func:`_limit_blocks`).
+"""
+
+import sys
+
+try:
+    import tinygrad  # noqa: F401
+except ImportError as exc:      # a clear message instead of a bare ModuleNotFoundError
+    raise ImportError("simtlab.tinygrad needs tinygrad 0.14: pip install 'simtlab[tinygrad]'") from exc
+
+from . import device
+from .renderer import SimtlabRenderer
+
+__all__ = ["install", "SimtlabRenderer", "device"]
+
+_MODULE = "tinygrad.runtime.ops_simtlab"
+
+
+def _limit_blocks():
+    """Wrap tinygrad's ``Scheduler.apply_opt`` so that, for a SIMTLAB kernel, an optimisation that
+    grows the block (LOCAL, GROUP, GROUPTOP) beyond ``warps x threads`` is refused: GROUP and
+    GROUPTOP raise KernelOptError (the heuristic and BEAM try the next choice); LOCAL is skipped,
+    because tinygrad's heuristic applies its LOCAL choices unconditionally. With the block within
+    the core, tinygrad's local-size search by relaunching never runs (the local size is set)."""
+    from tinygrad.codegen.opt import KernelOptError, OptOps
+    from tinygrad.codegen.opt.postrange import Scheduler
+    from tinygrad.uop.ops import AxisType
+    if getattr(Scheduler.apply_opt, "_simtlab", False):
+        return
+    original = Scheduler.apply_opt
+    grows = {OptOps.LOCAL, OptOps.GROUP, OptOps.GROUPTOP}
+
+    def apply_opt(self, opt, append_opt=True):
+        if isinstance(self.ren, SimtlabRenderer) and opt.op in grows:
+            block = 1
+            for size, kind in zip(self.full_shape, self.axis_types):
+                if kind in (AxisType.LOCAL, AxisType.WARP, AxisType.GROUP_REDUCE):
+                    block *= int(size)
+            try:
+                axis = self.real_axis(opt.op, opt.axis)
+                amount = int(opt.arg) if opt.arg else int(self.full_shape[axis])
+            except (KernelOptError, TypeError):
+                amount = 1
+            if block * amount > self.ren.max_block:
+                if opt.op is OptOps.LOCAL:
+                    return None
+                raise KernelOptError(f"block of {block * amount} threads exceeds warps x threads "
+                                     f"= {self.ren.max_block}")
+        return original(self, opt, append_opt)
+
+    apply_opt._simtlab = True
+    Scheduler.apply_opt = apply_opt
+
+
+def install():
+    """Register the SIMTLAB device with tinygrad (idempotent; done on import)."""
+    sys.modules.setdefault(_MODULE, device)
+    _limit_blocks()
+
+
+install()

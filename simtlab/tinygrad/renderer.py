@@ -1,0 +1,175 @@
+"""tinygrad renderer for simtlab: tinygrad's C (ClangRenderer) turned into a simtlab kernel.
+
+* Launch geometry: tinygrad's global dims are ``blockIdx``, its local dims ``threadIdx``
+  (kernels/runtime/vx_spawn.h); the generated ``main`` reads the argument area and calls
+  ``vx_spawn_threads`` (block mode when the kernel has local dims, else task mode, which packs one
+  work item per lane so that no lane is wasted).
+* Barriers are ``__syncthreads()``; local buffers are carved out of the block's slice of local
+  memory (``__local_mem``).
+* No divergent branches: a warp follows its last active lane, and stock compilers insert no
+  split/join. ``where`` is rendered as a mask select (RV32 has no conditional move, so a C ``?:``
+  would become a branch), a gated load reads a safe address (the buffer's first element) and selects
+  the value, and the ``if`` that tinygrad puts around gated stores is an ``SL_IF`` (split/join).
+* Scalars only (no vector types), float64 unsupported (RV32IMF has no D extension and no libm);
+  int64 and half are emulated by the compiler (compiler-rt).
+
+The argument area (32-bit words, written by :class:`simtlab.tinygrad.device.SimtlabProgram`):
+``mode`` (1: block mode), ``grid[3]``, ``block[3]``, one word per buffer address, then the
+integer variables (each aligned to its size).
+"""
+
+import re
+
+from tinygrad.dtype import AddrSpace, dtypes
+from tinygrad.renderer.cstyle import ClangRenderer
+from tinygrad.uop.ops import Ops, UPat, PatternMatcher
+
+from ..config import PRESETS, SimtConfig
+
+__all__ = ["SimtlabRenderer", "config_for", "HEADER_WORDS", "arg_layout"]
+
+#: Words before the kernel's own arguments: mode, grid x/y/z, block x/y/z.
+HEADER_WORDS = 7
+
+_SHAPE = re.compile(r"^(\d+)x(\d+)$")
+
+
+def config_for(shape):
+    """The :class:`SimtConfig` named by ``shape``: a preset name ("4x4", "default", ...) or
+    ``WARPSxTHREADS`` ("8x8")."""
+    if not isinstance(shape, str):
+        raise TypeError(f"shape must be a preset name or 'WARPSxTHREADS', not {shape!r}")
+    key = shape.strip().lower()
+    if key in PRESETS:
+        return PRESETS[key]
+    if (m := _SHAPE.match(key)) is not None:
+        return SimtConfig(name=key, warps=int(m.group(1)), threads=int(m.group(2)))
+    raise ValueError(f"unknown simtlab shape {shape!r}: use a preset ({', '.join(PRESETS)}) "
+                     f"or WARPSxTHREADS such as 4x8")
+
+
+def arg_layout(var_dtypes):
+    """Byte offsets of the variables after the buffer words, and the area's total size (a multiple
+    of 4). ``var_dtypes``: itemsizes of the variables in order."""
+    offsets, off = [], 0
+    for size in var_dtypes:
+        off = -(-off // size) * size
+        offsets.append(off)
+        off += size
+    return offsets, -(-off // 4) * 4
+
+
+# Branch-free helpers. The empty asm keeps the optimiser from turning the mask back into a branch.
+_PRELUDE = r"""#include <stdint.h>
+#include "simtlab.h"
+static inline uint32_t __tg_mask(int c) { uint32_t m = 0u - (uint32_t)(c != 0); __asm__ ("" : "+r"(m)); return m; }
+static inline uint32_t __tg_s32(int c, uint32_t a, uint32_t b) { uint32_t m = __tg_mask(c); return (a & m) | (b & ~m); }
+static inline uint64_t __tg_s64(int c, uint64_t a, uint64_t b) {
+  uint64_t m = (uint64_t)(int64_t)(int32_t)__tg_mask(c); return (a & m) | (b & ~m); }
+static inline float __tg_sf(int c, float a, float b) {
+  return __builtin_bit_cast(float, __tg_s32(c, __builtin_bit_cast(uint32_t, a), __builtin_bit_cast(uint32_t, b))); }
+static inline const void *__tg_sp(int c, const void *a, const void *b) {
+  return (const void *)(uintptr_t)__tg_s32(c, (uint32_t)(uintptr_t)a, (uint32_t)(uintptr_t)b); }
+/* truncf without libm or Zfa: through int32 where that is exact (|x| < 2^23), else x itself */
+static inline float __tg_truncf(float x) {
+  return __tg_sf(__builtin_fabsf(x) < 8388608.0f, __builtin_copysignf((float)(int32_t)x, x), x); }
+"""
+
+
+def _where(a, b, c, dtype):
+    if dtype == dtypes.float32:
+        return f"__tg_sf({a},{b},{c})"
+    if dtype == dtypes.half:
+        return f"((__fp16)__tg_sf({a},(float)({b}),(float)({c})))"
+    if dtype.itemsize == 8:
+        t = "int64_t" if dtype == dtypes.int64 else "uint64_t"
+        return f"(({t})__tg_s64({a},(uint64_t)({b}),(uint64_t)({c})))"
+    t = {dtypes.bool: "_Bool"}.get(dtype, dtype.name)
+    return f"(({t})__tg_s32({a},(uint32_t)({b}),(uint32_t)({c})))"
+
+
+def _gated_load(ctx, x, bidx, var, gate):
+    # Read the buffer's first element where the gate is off (always a valid address), then select.
+    t = ctx.render_dtype(x.dtype)
+    ptr = f"(({t}*)__tg_sp({ctx[gate]},(const void*)({ctx[bidx]}),(const void*)({ctx[bidx.src[0]]})))"
+    return _where(ctx[gate], f"(*{ptr})", ctx[var], x.dtype)
+
+
+_simtlab_rewrite = PatternMatcher([
+    (UPat(Ops.IF, name="x"), lambda ctx, x: f"SL_IF({ctx[x.src[0]]}) {{"),
+    (UPat(Ops.ENDIF), lambda ctx: "} SL_ENDIF;"),
+    (UPat(Ops.LOAD, src=(UPat.var("bidx"), UPat.var("var"), UPat.var("gate")), name="x"), _gated_load),
+])
+
+
+class SimtlabRenderer(ClangRenderer):
+    """ClangRenderer for a simtlab core; ``target.arch`` is the shape (see :func:`config_for`)."""
+    has_local = True
+    has_threads = False
+    has_shared = True
+    supports_float4 = False
+    code_for_workitem = {"g": lambda x: f"(int)blockIdx.{'xyz'[int(x)]}",
+                         "l": lambda x: f"(int)threadIdx.{'xyz'[int(x)]}"}
+    kernel_typedef = "static void"
+    barrier = "__syncthreads();"
+    code_for_op = {**ClangRenderer.code_for_op, Ops.WHERE: _where,
+                   Ops.TRUNC: lambda x, dtype: f"__tg_truncf({x})"}
+    string_rewrite = _simtlab_rewrite + ClangRenderer.string_rewrite
+    global_max = (0x7FFFFFFF, 0xFFFF, 0xFFFF)
+
+    def __init__(self, target):
+        self.target = target
+        self.config = config_for(target.arch or "4x4")
+        #: The largest block (vx_spawn_threads' limit); the optimiser is kept within it.
+        self.max_block = self.config.warps * self.config.threads
+        self.local_max = (self.max_block,) * 3
+        # every co-resident block (at most one per warp) gets its slice of local memory
+        self.shared_max = self.config.lmem_size // self.config.warps
+        from .compiler import SimtlabCompiler
+        self.compiler = SimtlabCompiler(self.config)
+
+    def supported_dtypes(self):
+        return {d for d in super().supported_dtypes()
+                if d not in (dtypes.double, dtypes.bfloat16) and d not in dtypes.fp8s}
+
+    # -- local memory ---------------------------------------------------------------------------
+    def render(self, uops):
+        self._lmem, total = {}, 0
+        for u in uops:
+            if u.op is Ops.BUFFER and u.addrspace == AddrSpace.LOCAL:
+                size = u.dtype.itemsize
+                total = -(-total // size) * size
+                self._lmem[u] = total
+                total += u.max_numel() * size
+        self._lmem_total = -(-total // 4) * 4
+        return super().render(uops)
+
+    def render_buffer(self, x):
+        if x.addrspace != AddrSpace.LOCAL:
+            return super().render_buffer(x)
+        t = self.render_dtype(x.dtype)
+        return (f"{t} *{self[x]} = ({t} *)((uint8_t *)__local_mem({self._lmem_total}) + "
+                f"{self._lmem[x]});")
+
+    # -- the kernel file --------------------------------------------------------------------------
+    def _render_defines(self, uops):
+        return [_PRELUDE]
+
+    def _render_entry(self, function_name, bufs):
+        buffers = [(name, u) for name, (u, _) in bufs if u.addrspace != AddrSpace.ALU]
+        variables = sorted(((name, u) for name, (u, _) in bufs if u.addrspace == AddrSpace.ALU),
+                           key=lambda item: item[1].arg.slot)
+        offsets, _ = arg_layout([u.dtype.itemsize for _, u in variables])
+        args = {}
+        for i, (name, u) in enumerate(buffers):
+            args[name] = f"({self._render_dtype(u.dtype, addrspace=u.addrspace)})(uintptr_t)a[{i}]"
+        for (name, u), off in zip(variables, offsets):
+            args[name] = f"*(const {self.render_dtype(u.dtype)} *)((const uint8_t *)(a + {len(buffers)}) + {off})"
+        call = ", ".join(args[name] for name, _ in bufs)
+        return (f"static void __tg_body(void *p) {{\n"
+                f"  const uint32_t *a = (const uint32_t *)p + {HEADER_WORDS};\n"
+                f"  {function_name}({call});\n}}\n"
+                f"int main(void) {{\n"
+                f"  const uint32_t *a = (const uint32_t *)sl_arg();\n"
+                f"  return vx_spawn_threads(3, a + 1, a[0] ? a + 4 : 0, __tg_body, a);\n}}\n")
+
