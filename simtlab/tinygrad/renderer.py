@@ -20,7 +20,7 @@ integer variables (each aligned to its size).
 
 import re
 
-from tinygrad.dtype import AddrSpace, dtypes
+from tinygrad.dtype import AddrSpace, dtypes, truncate
 from tinygrad.renderer.cstyle import ClangRenderer
 from tinygrad.uop.ops import Ops, UPat, PatternMatcher
 
@@ -76,16 +76,27 @@ static inline float __tg_truncf(float x) {
 """
 
 
+#: C names of tinygrad's dtypes where ClangRenderer's differ on RV32 (long is 32 bits there).
+TYPE_MAP = {**ClangRenderer.type_map, dtypes.int64: "long long", dtypes.uint64: "unsigned long long"}
+
+
+def _c_type(dtype):
+    return TYPE_MAP.get(dtype, dtype.name)
+
+
+def _int64_const(value):
+    # -2^63 has no literal form in C
+    return "(-9223372036854775807ll-1)" if value == -(1 << 63) else f"{value}ll"
+
+
 def _where(a, b, c, dtype):
     if dtype == dtypes.float32:
         return f"__tg_sf({a},{b},{c})"
     if dtype == dtypes.half:
         return f"((__fp16)__tg_sf({a},(float)({b}),(float)({c})))"
     if dtype.itemsize == 8:
-        t = "int64_t" if dtype == dtypes.int64 else "uint64_t"
-        return f"(({t})__tg_s64({a},(uint64_t)({b}),(uint64_t)({c})))"
-    t = {dtypes.bool: "_Bool"}.get(dtype, dtype.name)
-    return f"(({t})__tg_s32({a},(uint32_t)({b}),(uint32_t)({c})))"
+        return f"(({_c_type(dtype)})__tg_s64({a},(uint64_t)({b}),(uint64_t)({c})))"
+    return f"(({_c_type(dtype)})__tg_s32({a},(uint32_t)({b}),(uint32_t)({c})))"
 
 
 def _gated_load(ctx, x, bidx, var, gate):
@@ -96,6 +107,8 @@ def _gated_load(ctx, x, bidx, var, gate):
 
 
 _simtlab_rewrite = PatternMatcher([
+    (UPat.cvar("c").cast(dtypes.int64), lambda ctx, c: _int64_const(c.val)),
+    (UPat.cvar("c").cast(dtypes.uint64, name="x"), lambda ctx, x, c: f"{truncate[x.dtype](c.val)}ull"),
     (UPat(Ops.IF, name="x"), lambda ctx, x: f"SL_IF({ctx[x.src[0]]}) {{"),
     (UPat(Ops.ENDIF), lambda ctx: "} SL_ENDIF;"),
     (UPat(Ops.LOAD, src=(UPat.var("bidx"), UPat.var("var"), UPat.var("gate")), name="x"), _gated_load),
@@ -116,6 +129,7 @@ class SimtlabRenderer(ClangRenderer):
                    Ops.TRUNC: lambda x, dtype: f"__tg_truncf({x})"}
     string_rewrite = _simtlab_rewrite + ClangRenderer.string_rewrite
     global_max = (0x7FFFFFFF, 0xFFFF, 0xFFFF)
+    type_map = TYPE_MAP
 
     def __init__(self, target):
         self.target = target
