@@ -19,9 +19,10 @@ integer variables (each aligned to its size).
 """
 
 import re
+import struct
 
 from tinygrad.dtype import AddrSpace, dtypes, truncate
-from tinygrad.renderer.cstyle import ClangRenderer
+from tinygrad.renderer.cstyle import ClangRenderer, create_non_native_float_pats
 from tinygrad.uop.ops import Ops, UPat, PatternMatcher
 
 from ..config import PRESETS, SimtConfig
@@ -70,6 +71,24 @@ static inline float __tg_sf(int c, float a, float b) {
   return __builtin_bit_cast(float, __tg_s32(c, __builtin_bit_cast(uint32_t, a), __builtin_bit_cast(uint32_t, b))); }
 static inline const void *__tg_sp(int c, const void *a, const void *b) {
   return (const void *)(uintptr_t)__tg_s32(c, (uint32_t)(uintptr_t)a, (uint32_t)(uintptr_t)b); }
+/* float <-> half with round-to-nearest-even, without compiler-rt (whose conversions branch on the
+ * value): every case is computed and the right one selected. */
+static inline uint16_t __tg_f2h(float f) {
+  uint32_t x = __builtin_bit_cast(uint32_t, f), sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+  uint32_t big = __tg_s32(ax > 0x7f800000u, 0x7e00u, 0x7c00u);                     /* nan, inf/overflow */
+  float sub_f = __builtin_bit_cast(float, ax) + __builtin_bit_cast(float, 0x3f000000u);  /* subnormal */
+  uint32_t sub = __builtin_bit_cast(uint32_t, sub_f) - 0x3f000000u;
+  uint32_t norm = (ax + 0xc8000fffu + ((ax >> 13) & 1u)) >> 13;                    /* rebias, round */
+  uint32_t o = __tg_s32(ax >= 0x47800000u, big, __tg_s32(ax < 0x38800000u, sub, norm));
+  return (uint16_t)(o | sign);
+}
+static inline float __tg_h2f(uint16_t h) {
+  uint32_t o = ((uint32_t)h & 0x7fffu) << 13, e = o & 0x0f800000u;
+  uint32_t inf = o + 0x70000000u;                                          /* inf/nan: exponent 255 */
+  float sub = __builtin_bit_cast(float, o + 0x38800000u) - __builtin_bit_cast(float, 0x38800000u);
+  uint32_t r = __tg_s32(e == 0x0f800000u, inf, __tg_s32(e == 0, __builtin_bit_cast(uint32_t, sub), o + 0x38000000u));
+  return __builtin_bit_cast(float, r | (((uint32_t)h & 0x8000u) << 16));
+}
 /* truncf without libm or Zfa: through int32 where that is exact (|x| < 2^23), else x itself */
 static inline float __tg_truncf(float x) {
   return __tg_sf(__builtin_fabsf(x) < 8388608.0f, __builtin_copysignf((float)(int32_t)x, x), x); }
@@ -77,7 +96,10 @@ static inline float __tg_truncf(float x) {
 
 
 #: C names of tinygrad's dtypes where ClangRenderer's differ on RV32 (long is 32 bits there).
-TYPE_MAP = {**ClangRenderer.type_map, dtypes.int64: "long long", dtypes.uint64: "unsigned long long"}
+#: half is stored as its bits (uint16_t): its arithmetic runs in float, its conversions in __tg_f2h
+#: and __tg_h2f.
+TYPE_MAP = {**ClangRenderer.type_map, dtypes.int64: "long long", dtypes.uint64: "unsigned long long",
+            dtypes.half: "uint16_t"}
 
 
 def _c_type(dtype):
@@ -92,8 +114,6 @@ def _int64_const(value):
 def _where(a, b, c, dtype):
     if dtype == dtypes.float32:
         return f"__tg_sf({a},{b},{c})"
-    if dtype == dtypes.half:
-        return f"((__fp16)__tg_sf({a},(float)({b}),(float)({c})))"
     if dtype.itemsize == 8:
         return f"(({_c_type(dtype)})__tg_s64({a},(uint64_t)({b}),(uint64_t)({c})))"
     return f"(({_c_type(dtype)})__tg_s32({a},(uint32_t)({b}),(uint32_t)({c})))"
@@ -106,9 +126,16 @@ def _gated_load(ctx, x, bidx, var, gate):
     return _where(ctx[gate], f"(*{ptr})", ctx[var], x.dtype)
 
 
+def float_to_fp16_bits(value):
+    return struct.unpack("<H", struct.pack("<e", value))[0]
+
+
 _simtlab_rewrite = PatternMatcher([
     (UPat.cvar("c").cast(dtypes.int64), lambda ctx, c: _int64_const(c.val)),
     (UPat.cvar("c").cast(dtypes.uint64, name="x"), lambda ctx, x, c: f"{truncate[x.dtype](c.val)}ull"),
+    (UPat.cvar("c").cast(dtypes.half), lambda ctx, c: f"((uint16_t){float_to_fp16_bits(c.val)}u)"),
+    (UPat(Ops.CAST, dtypes.half, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2h({ctx[x]})"),
+    (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.half),)), lambda ctx, x: f"__tg_h2f({ctx[x]})"),
     (UPat(Ops.IF, name="x"), lambda ctx, x: f"SL_IF({ctx[x.src[0]]}) {{"),
     (UPat(Ops.ENDIF), lambda ctx: "} SL_ENDIF;"),
     (UPat(Ops.LOAD, src=(UPat.var("bidx"), UPat.var("var"), UPat.var("gate")), name="x"), _gated_load),
@@ -130,6 +157,7 @@ class SimtlabRenderer(ClangRenderer):
     string_rewrite = _simtlab_rewrite + ClangRenderer.string_rewrite
     global_max = (0x7FFFFFFF, 0xFFFF, 0xFFFF)
     type_map = TYPE_MAP
+    extra_matcher = create_non_native_float_pats((dtypes.half,)) + ClangRenderer.extra_matcher
 
     def __init__(self, target):
         self.target = target
