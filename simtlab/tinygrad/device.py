@@ -65,8 +65,11 @@ def parse_device(name):
 
 @dataclass
 class KernelStats:
-    """One launch: kernel name, simulated cycles and instructions, wall seconds simulating."""
+    """One launch: kernel name, grid and block, simulated cycles and instructions, wall seconds
+    simulating (loading the program, running, reading the counters)."""
     name: str
+    grid: tuple
+    block: tuple
     cycles: int
     instrs: int
     sim_seconds: float
@@ -74,10 +77,8 @@ class KernelStats:
 
 @dataclass
 class DeviceStats:
-    """Totals of a SIMTLAB device since it opened (or since :meth:`reset`)."""
+    """The launches of a SIMTLAB device since it opened (or since :meth:`reset`)."""
     kernels: list = field(default_factory=list)
-    compile_seconds: float = 0.0
-    compiles: int = 0
 
     @property
     def cycles(self):
@@ -89,7 +90,6 @@ class DeviceStats:
 
     def reset(self):
         self.kernels.clear()
-        self.compile_seconds, self.compiles = 0.0, 0
 
 
 class SimtlabAllocator(LRUAllocator):
@@ -142,7 +142,8 @@ class SimtlabProgram(Program):
         for value, off, width in zip(vals, offsets, var_sizes):
             area[base + off:base + off + width] = int(value).to_bytes(width, "little", signed=value < 0)
         counters = self.dev.run(self.program, area)
-        self.dev.stats.kernels.append(KernelStats(self.name, counters.cycles, counters.instrs,
+        self.dev.stats.kernels.append(KernelStats(self.name, global_size, local_size,
+                                                  counters.cycles, counters.instrs,
                                                   self.dev.last_sim_seconds))
         if DEBUG >= 3:
             print(f"SIMTLAB {self.name}: grid {global_size} block {local_size} {counters}")
