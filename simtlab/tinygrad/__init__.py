@@ -62,8 +62,13 @@ def _limit_blocks():
 
 
 def install():
-    """Register the SIMTLAB device with tinygrad (idempotent; done on import)."""
+    """Register the SIMTLAB device with tinygrad (idempotent; done on import). SIMTLAB also joins
+    the devices tinygrad tries when DEV is unset (after its own), so tinygrad finds a default device
+    on a machine without a GPU or a host C compiler."""
+    from tinygrad.device import ALL_DEVICES
     sys.modules.setdefault(_MODULE, device)
+    if "SIMTLAB" not in ALL_DEVICES:
+        ALL_DEVICES.append("SIMTLAB")
     _limit_blocks()
 
 
