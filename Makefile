@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench generate venv clean-cache clean
+.PHONY: demo test test-long bench generate venv clean-cache clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,11 @@ $(TEST_STAMP): $(STAMP)
 test: $(TEST_STAMP)
 	$(PY) -m simtlab.drivers.cli build --config default
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider tb
+
+# The tests kept out of the default suite for time (SIMTLAB_LONG=1): tinygrad's models on the
+# emulator and its broad op list.
+test-long: $(TEST_STAMP)
+	SIMTLAB_LONG=1 $(PY) -m pytest -n 2 -q -p no:cacheprovider tb/tinygrad
 
 # Rewrite the files generated from simtlab/spec (headers, link.ld's MEMORY block, register and ISA docs).
 generate: $(STAMP)
