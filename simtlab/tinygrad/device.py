@@ -8,6 +8,9 @@ default ``4x4``); options after colons override them, in any order: ``SIMTLAB:em
 Memory: one arena of ``SIMTLAB_ARENA_MB`` MiB (default 64) from ``Device.alloc``, managed by
 :class:`simtlab.tinygrad.heap.Arena` behind tinygrad's LRUAllocator.
 
+A launch that runs longer than ``SIMTLAB_MAX_CYCLES`` (default: the driver's watchdog limit) stops
+with :class:`simtlab.errors.WatchdogTimeout`.
+
 Timing: a kernel launch returns the simulated time, ``cycles / SIMTLAB_CLOCK_MHZ`` (default 100 MHz,
 a nominal clock), so tinygrad's ``DEBUG=2`` lines show simulated time; ``device.stats`` keeps the
 cycles, instructions and wall time (compile, simulate) of every launch.
@@ -105,6 +108,7 @@ class SimtlabAllocator(LRUAllocator):
         self.dev.sim.write(dest.addr, bytes(src))
 
     def _copyout(self, dest, src):
+        dest = dest.cast("B")
         dest[:] = self.dev.sim.read(src.addr, len(dest))
 
     def _offset(self, buf, size, offset):
@@ -159,7 +163,10 @@ class SimtlabDevice(Compiled):
         self.max_block = self.config.warps * self.config.threads
         self.clock_hz = _env_float("SIMTLAB_CLOCK_MHZ", DEFAULT_CLOCK_MHZ) * 1e6
         arena_bytes = int(_env_float("SIMTLAB_ARENA_MB", DEFAULT_ARENA_MB) * (1 << 20))
-        self.sim = SimDevice(self.config, backend=self.backend)
+        kwargs = {}
+        if os.environ.get("SIMTLAB_MAX_CYCLES", "").strip():
+            kwargs["max_cycles"] = int(_env_float("SIMTLAB_MAX_CYCLES", 0))
+        self.sim = SimDevice(self.config, backend=self.backend, **kwargs)
         self.arena = Arena(self.sim.alloc(arena_bytes).addr, arena_bytes)
         self.stats = DeviceStats()
         self.last_sim_seconds = 0.0

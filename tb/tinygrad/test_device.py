@@ -62,3 +62,16 @@ def test_debug_timing_is_simulated_time(rng):
     cycles = sum(k.cycles for k in dev.stats.kernels)
     assert len(dev.stats.kernels) == 1 and cycles > 0
     assert GlobalCounters.time_sum_s - before == pytest.approx(cycles / dev.clock_hz)
+
+
+def test_watchdog_and_arena_limits_are_clear_errors(monkeypatch, rng):
+    from simtlab.errors import WatchdogTimeout
+    monkeypatch.setenv("SIMTLAB_MAX_CYCLES", "200")
+    monkeypatch.setenv("SIMTLAB_ARENA_MB", "0.01")          # 10 KiB
+    name = "SIMTLAB:emu:1x2"                                # a device of its own for these limits
+    small = Tensor(rng.standard_normal(256).astype(np.float32), device=name).realize()
+    with pytest.raises(WatchdogTimeout, match="after 200 cycles"):
+        (small.exp() * 3).realize()
+    with pytest.raises(MemoryError, match="Allocation of 32.00 KB failed") as failure:
+        Tensor(np.zeros(8192, np.float32), device=name).realize()
+    assert "device arena exhausted" in str(failure.value.__cause__)     # the arena's reason
