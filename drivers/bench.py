@@ -338,7 +338,8 @@ def tinygrad_models(shape="4x16", quick=False, seed=4):
             err = float(np.max(np.abs(got - model.reference(x))))
             _check(err <= 1e-4, lambda: f"tinygrad {name} call {call}: max |error| {err:.2e}")
             runs.append(dict(kernels=len(device.stats.kernels), cycles=device.stats.cycles,
-                             sim_time=device.stats.cycles / device.clock_hz, wall=wall, compile=device.compiler.seconds - compiled,
+                             sim_time=device.stats.cycles / device.clock_hz, wall=wall,
+                             compile=device.compiler.seconds - compiled,
                              simulate=device.stats.sim_seconds))
         yield name, runs[0], runs[-1]
 

@@ -29,8 +29,15 @@ from ..sim.backend import Buffer
 from .heap import Arena
 from .renderer import SimtlabRenderer, arg_layout, config_for
 
-__all__ = ["SimtlabDevice", "SimtlabAllocator", "SimtlabProgram", "KernelStats", "parse_device",
-           "BACKENDS"]
+__all__ = [
+    "SimtlabDevice",
+    "SimtlabAllocator",
+    "SimtlabProgram",
+    "KernelStats",
+    "DeviceStats",
+    "parse_device",
+    "BACKENDS",
+]
 
 BACKENDS = ("rtl", "emu")
 DEFAULT_BACKEND, DEFAULT_SHAPE, DEFAULT_ARENA_MB, DEFAULT_CLOCK_MHZ = "rtl", "4x4", 64, 100.0

@@ -206,7 +206,8 @@ class SimtlabRenderer(ClangRenderer):
         for i, (name, u) in enumerate(buffers):
             args[name] = f"({self._render_dtype(u.dtype, addrspace=u.addrspace)})(uintptr_t)a[{i}]"
         for (name, u), off in zip(variables, offsets):
-            args[name] = f"*(const {self.render_dtype(u.dtype)} *)((const uint8_t *)(a + {len(buffers)}) + {off})"
+            t = self.render_dtype(u.dtype)
+            args[name] = f"*(const {t} *)((const uint8_t *)(a + {len(buffers)}) + {off})"
         call = ", ".join(args[name] for name, _ in bufs)
         return (f"static void __tg_body(void *p) {{\n"
                 f"  const uint32_t *a = (const uint32_t *)p + {HEADER_WORDS};\n"
