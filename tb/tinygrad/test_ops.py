@@ -111,6 +111,14 @@ def test_float_to_int64(rng):
     _check(got, a.astype(np.int64), 0, 0, "float -> int64")
 
 
+def test_float_to_int64_on_one_lane(rng):
+    """The same conversion on a one-lane core (no divergence possible) is right: the expected
+    failure above is the core's, not the renderer's."""
+    a = _data(rng, 4, 8) * 1000
+    got = Tensor(a, device="SIMTLAB:emu:default").cast(dtypes.int64).numpy()
+    _check(got, a.astype(np.int64), 0, 0, "float -> int64 on 1x1")
+
+
 @long_only
 def test_conv2d(device, rng):
     x, w = _data(rng, 1, 2, 9, 9), _data(rng, 3, 2, 3, 3)
