@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
+# tinygrad (2.8 MB from PyPI) for the demo's and the bench's tinygrad sections.
+TINYGRAD_STAMP := $(VENV)/.installed-tinygrad
+$(TINYGRAD_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[tinygrad]'
+	touch $(TINYGRAD_STAMP)
+
+demo: $(TINYGRAD_STAMP)
 	$(VENV)/bin/simtlab demo
 
 # The test extra (pytest, pytest-xdist, cocotb) on top of the base install.
@@ -39,7 +45,7 @@ test-long: $(TEST_STAMP)
 generate: $(STAMP)
 	$(PY) -m simtlab.spec.generate
 
-bench: $(STAMP)
+bench: $(TINYGRAD_STAMP)
 	$(VENV)/bin/simtlab bench
 
 clean-cache:
