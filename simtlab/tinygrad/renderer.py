@@ -89,6 +89,60 @@ static inline float __tg_h2f(uint16_t h) {
   uint32_t r = __tg_s32(e == 0x0f800000u, inf, __tg_s32(e == 0, __builtin_bit_cast(uint32_t, sub), o + 0x38000000u));
   return __builtin_bit_cast(float, r | (((uint32_t)h & 0x8000u) << 16));
 }
+/* float -> int64 (toward zero) without compiler-rt's __fixsfdi (which branches on the sign):
+ * through int32 below 2^31, else the mantissa shifted into place; negated by mask. */
+static inline long long __tg_f2i64(float f) {
+  uint32_t x = __builtin_bit_cast(uint32_t, f), e = (x >> 23) & 0xffu, m = (x & 0x7fffffu) | 0x800000u;
+  int32_t small = (int32_t)f;
+  uint32_t sh = e - 150u, low_shift = sh < 32u;
+  uint32_t lo = __tg_s32(low_shift, m << (sh & 31u), 0u);
+  uint32_t hi = __tg_s32(low_shift, m >> ((32u - sh) & 31u), m << ((sh - 32u) & 31u));
+  uint32_t neg = x >> 31, nlo = 0u - lo, nhi = ~hi + (lo == 0u);
+  lo = __tg_s32(neg, nlo, lo);
+  hi = __tg_s32(neg, nhi, hi);
+  uint32_t big = e >= 158u;
+  lo = __tg_s32(big, lo, (uint32_t)small);
+  hi = __tg_s32(big, hi, (uint32_t)(small >> 31));
+  return (long long)(((uint64_t)hi << 32) | lo);
+}
+/* uint64 -> float, round to nearest even, without compiler-rt's __floatundisf (which branches on
+ * the magnitude): normalise (a branch-free count of leading zeros), fold the bits below the top 32
+ * into a sticky bit, convert those 32 bits (fcvt.s.wu rounds correctly) and scale by 2^(32 - n). */
+static inline float __tg_u642f(uint32_t hi, uint32_t lo) {
+  uint32_t x = hi | __tg_s32(hi == 0u, 1u, 0u), n = 0u, c;
+  c = __tg_mask((x >> 16) == 0u) & 16u; n += c; x <<= c;
+  c = __tg_mask((x >> 24) == 0u) & 8u; n += c; x <<= c;
+  c = __tg_mask((x >> 28) == 0u) & 4u; n += c; x <<= c;
+  c = __tg_mask((x >> 30) == 0u) & 2u; n += c; x <<= c;
+  n += (x >> 31) ^ 1u;
+  uint32_t top = (hi << n) | __tg_s32(n == 0u, 0u, lo >> ((32u - n) & 31u));
+  uint32_t sticky = (lo << n) != 0u;
+  float big = (float)(top | sticky) * __builtin_bit_cast(float, (159u - n) << 23);
+  return __tg_sf(hi == 0u, (float)lo, big);
+}
+static inline float __tg_i642f(long long v) {
+  uint64_t u = (uint64_t)v;
+  uint32_t lo = (uint32_t)u, hi = (uint32_t)(u >> 32), neg = hi >> 31;
+  uint32_t alo = __tg_s32(neg, 0u - lo, lo), ahi = __tg_s32(neg, ~hi + (lo == 0u), hi);
+  float r = __tg_u642f(ahi, alo);
+  return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, r) | (neg << 31));
+}
+/* 64-bit shifts by a variable amount (RV32 has none; the compiler's expansion branches on the
+ * amount): both halves computed for amounts below and above 32, then selected. */
+static inline uint64_t __tg_shl64(uint64_t x, uint32_t s) {
+  uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32), r = s & 31u, small = (s & 63u) < 32u;
+  uint32_t carry = __tg_s32(r == 0u, 0u, lo >> ((32u - r) & 31u));
+  uint32_t nlo = __tg_s32(small, lo << r, 0u), nhi = __tg_s32(small, (hi << r) | carry, lo << r);
+  return ((uint64_t)nhi << 32) | nlo;
+}
+static inline uint64_t __tg_shr64(uint64_t x, uint32_t s, int arith) {
+  uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32), r = s & 31u, small = (s & 63u) < 32u;
+  uint32_t fill = arith ? (uint32_t)((int32_t)hi >> 31) : 0u;
+  uint32_t top = arith ? (uint32_t)((int32_t)hi >> r) : hi >> r;
+  uint32_t carry = __tg_s32(r == 0u, 0u, hi << ((32u - r) & 31u));
+  uint32_t nlo = __tg_s32(small, (lo >> r) | carry, top), nhi = __tg_s32(small, top, fill);
+  return ((uint64_t)nhi << 32) | nlo;
+}
 /* truncf without libm or Zfa: through int32 where that is exact (|x| < 2^23), else x itself */
 static inline float __tg_truncf(float x) {
   return __tg_sf(__builtin_fabsf(x) < 8388608.0f, __builtin_copysignf((float)(int32_t)x, x), x); }
@@ -119,6 +173,20 @@ def _where(a, b, c, dtype):
     return f"(({_c_type(dtype)})__tg_s32({a},(uint32_t)({b}),(uint32_t)({c})))"
 
 
+_LITERAL = re.compile(r"^\(?-?\d+(ll|ull|u|l)?\)?$")
+
+
+def _shift(left):
+    def render(a, b, dtype):
+        if dtype.itemsize != 8 or _LITERAL.match(b):     # constant 64-bit shifts need no branch
+            return f"({a}{'<<' if left else '>>'}{b})"
+        if left:
+            return f"(({_c_type(dtype)})__tg_shl64((uint64_t)({a}),(uint32_t)({b})))"
+        arith = int(dtype == dtypes.int64)
+        return f"(({_c_type(dtype)})__tg_shr64((uint64_t)({a}),(uint32_t)({b}),{arith}))"
+    return render
+
+
 def _gated_load(ctx, x, bidx, var, gate):
     # Read the buffer's first element where the gate is off (always a valid address), then select.
     t = ctx.render_dtype(x.dtype)
@@ -136,6 +204,10 @@ _simtlab_rewrite = PatternMatcher([
     (UPat.cvar("c").cast(dtypes.half), lambda ctx, c: f"((uint16_t){float_to_fp16_bits(c.val)}u)"),
     (UPat(Ops.CAST, dtypes.half, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2h({ctx[x]})"),
     (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.half),)), lambda ctx, x: f"__tg_h2f({ctx[x]})"),
+    (UPat(Ops.CAST, dtypes.int64, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2i64({ctx[x]})"),
+    (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.int64),)), lambda ctx, x: f"__tg_i642f({ctx[x]})"),
+    (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.uint64),)),
+     lambda ctx, x: f"__tg_u642f((uint32_t)({ctx[x]} >> 32), (uint32_t)({ctx[x]}))"),
     (UPat(Ops.IF, name="x"), lambda ctx, x: f"SL_IF({ctx[x.src[0]]}) {{"),
     (UPat(Ops.ENDIF), lambda ctx: "} SL_ENDIF;"),
     (UPat(Ops.LOAD, src=(UPat.var("bidx"), UPat.var("var"), UPat.var("gate")), name="x"), _gated_load),
@@ -153,6 +225,7 @@ class SimtlabRenderer(ClangRenderer):
     kernel_typedef = "static void"
     barrier = "__syncthreads();"
     code_for_op = {**ClangRenderer.code_for_op, Ops.WHERE: _where,
+                   Ops.SHL: _shift(True), Ops.SHR: _shift(False),
                    Ops.TRUNC: lambda x, dtype: f"__tg_truncf({x})"}
     string_rewrite = _simtlab_rewrite + ClangRenderer.string_rewrite
     global_max = (0x7FFFFFFF, 0xFFFF, 0xFFFF)
