@@ -2,8 +2,7 @@
 
 tinygrad reads DEV when it is imported, and some of its operations (scalar constants) resolve the
 default device, so the default device is set here, before any test module imports tinygrad:
-``SIMTLAB`` on the emulator at 4x4 unless the environment says otherwise. Tests that name the RTL
-use ``SIMTLAB:rtl:4x4``. Heavier tests (models on the emulator, the broad op list on both
+``SIMTLAB`` on the emulator at 4x4. Tests that name the RTL use ``SIMTLAB:rtl:4x4``. Heavier tests (models on the emulator, the broad op list on both
 backends) run only with ``SIMTLAB_LONG=1`` (``make test-long``).
 """
 
@@ -11,10 +10,9 @@ import os
 
 import pytest
 
-os.environ.setdefault("DEV", "SIMTLAB")
-os.environ.setdefault("SIMTLAB_BACKEND", "emu")
-os.environ.setdefault("SIMTLAB_CONFIG", "4x4")
-os.environ.setdefault("PARALLEL", "0")      # compile in this process: no worker pool on 2 cores
+# Set, not defaulted: the tests name their devices and must not follow a developer's DEV.
+os.environ.update(DEV="SIMTLAB", SIMTLAB_BACKEND="emu", SIMTLAB_CONFIG="4x4")
+os.environ["PARALLEL"] = "0"        # compile in this process: no worker pool on 2 cores
 
 LONG = os.environ.get("SIMTLAB_LONG", "") not in ("", "0")
 
