@@ -143,6 +143,40 @@ static inline uint64_t __tg_shr64(uint64_t x, uint32_t s, int arith) {
   uint32_t nlo = __tg_s32(small, (lo >> r) | carry, top), nhi = __tg_s32(small, top, fill);
   return ((uint64_t)nhi << 32) | nlo;
 }
+/* 64-bit division and remainder (C semantics: the quotient rounds toward zero) without
+ * compiler-rt's __udivdi3 & co., which branch on the operands: restoring division, 64 uniform
+ * steps of compare-and-subtract by mask. Division by zero is undefined, as in C. */
+static inline uint64_t __tg_udivmod64(uint64_t n, uint64_t d, uint64_t *rem) {
+  uint32_t dl = (uint32_t)d, dh = (uint32_t)(d >> 32), rl = 0u, rh = 0u, ql = 0u, qh = 0u;
+  uint32_t nl = (uint32_t)n, nh = (uint32_t)(n >> 32);
+  for (int i = 0; i < 64; i++) {
+    rh = (rh << 1) | (rl >> 31); rl = (rl << 1) | (nh >> 31);
+    nh = (nh << 1) | (nl >> 31); nl <<= 1;
+    uint32_t ge = (rh > dh) | ((rh == dh) & (rl >= dl));
+    uint32_t m = __tg_mask(ge), borrow = rl < dl;
+    rl = rl - (dl & m); rh = rh - ((dh + borrow) & m);
+    qh = (qh << 1) | (ql >> 31); ql = (ql << 1) | ge;
+  }
+  *rem = ((uint64_t)rh << 32) | rl;
+  return ((uint64_t)qh << 32) | ql;
+}
+static inline uint64_t __tg_neg64_if(uint32_t c, uint64_t v) {
+  uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+  return ((uint64_t)__tg_s32(c, ~hi + (lo == 0u), hi) << 32) | __tg_s32(c, 0u - lo, lo);
+}
+static inline uint64_t __tg_udiv64(uint64_t a, uint64_t b) { uint64_t r; return __tg_udivmod64(a, b, &r); }
+static inline uint64_t __tg_umod64(uint64_t a, uint64_t b) { uint64_t r; __tg_udivmod64(a, b, &r); return r; }
+static inline long long __tg_sdiv64(long long a, long long b) {
+  uint32_t na = (uint32_t)((uint64_t)a >> 63), nb = (uint32_t)((uint64_t)b >> 63);
+  uint64_t r, q = __tg_udivmod64(__tg_neg64_if(na, (uint64_t)a), __tg_neg64_if(nb, (uint64_t)b), &r);
+  return (long long)__tg_neg64_if(na ^ nb, q);
+}
+static inline long long __tg_smod64(long long a, long long b) {
+  uint32_t na = (uint32_t)((uint64_t)a >> 63), nb = (uint32_t)((uint64_t)b >> 63);
+  uint64_t r;
+  __tg_udivmod64(__tg_neg64_if(na, (uint64_t)a), __tg_neg64_if(nb, (uint64_t)b), &r);
+  return (long long)__tg_neg64_if(na, r);
+}
 /* truncf without libm or Zfa: through int32 where that is exact (|x| < 2^23), else x itself */
 static inline float __tg_truncf(float x) {
   return __tg_sf(__builtin_fabsf(x) < 8388608.0f, __builtin_copysignf((float)(int32_t)x, x), x); }
@@ -187,6 +221,16 @@ def _shift(left):
     return render
 
 
+def _divide(remainder):
+    def render(a, b, dtype):
+        if dtype.itemsize != 8:
+            return f"({a}{'%' if remainder else '/'}{b})"
+        name = ("s" if dtype == dtypes.int64 else "u") + ("mod" if remainder else "div")
+        arg = "long long" if dtype == dtypes.int64 else "uint64_t"
+        return f"(({_c_type(dtype)})__tg_{name}64(({arg})({a}),({arg})({b})))"
+    return render
+
+
 def _gated_load(ctx, x, bidx, var, gate):
     # Read the buffer's first element where the gate is off (always a valid address), then select.
     t = ctx.render_dtype(x.dtype)
@@ -226,6 +270,7 @@ class SimtlabRenderer(ClangRenderer):
     barrier = "__syncthreads();"
     code_for_op = {**ClangRenderer.code_for_op, Ops.WHERE: _where,
                    Ops.SHL: _shift(True), Ops.SHR: _shift(False),
+                   Ops.CDIV: _divide(False), Ops.CMOD: _divide(True),
                    Ops.TRUNC: lambda x, dtype: f"__tg_truncf({x})"}
     string_rewrite = _simtlab_rewrite + ClangRenderer.string_rewrite
     global_max = (0x7FFFFFFF, 0xFFFF, 0xFFFF)

@@ -108,13 +108,23 @@ def test_random_numbers_match_one_lane(device):
     assert 0 <= draws[0].min() and draws[0].max() < 1 and draws[0].std() > 0.2
 
 
-@pytest.mark.xfail(reason="64-bit division by a variable is compiler-rt's __divdi3, which branches on "
-                          "the operands: needs the core's reconvergence of divergent branches",
-                   strict=False)
-def test_int64_division_by_variable(rng):
-    a, b = rng.integers(-2 ** 40, 2 ** 40, 32), rng.integers(1, 2 ** 20, 32)
-    got = (Tensor(a, device="SIMTLAB") // Tensor(b, device="SIMTLAB")).numpy()
-    _check(got, a // b, 0, 0, "int64 // variable")
+def test_int64_division(device, rng):
+    """64-bit // and % by variables of both signs (compiler-rt's __divdi3 branches per lane; the
+    renderer's restoring division does not), and by constants."""
+    a = np.concatenate([rng.integers(-2 ** 62, 2 ** 62, 24),
+                        [7, -7, 7, -7, 2 ** 63 - 1, -2 ** 63 + 1, 0, 5]]).astype(np.int64)
+    b = np.concatenate([rng.integers(1, 2 ** 40, 12) * rng.choice([-1, 1], 12), rng.integers(1, 100, 12),
+                        [2, 2, -2, -2, 3, 3, 9, -5]]).astype(np.int64)
+    ta, tb = Tensor(a, device=device), Tensor(b, device=device)
+    _check((ta // tb).numpy(), a // b, 0, 0, "int64 // variable")
+    _check((ta % tb).numpy(), a % b, 0, 0, "int64 % variable")
+    _check((ta // 7).numpy(), a // 7, 0, 0, "int64 // 7")
+    ua = rng.integers(0, 2 ** 63, 32, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    ub = rng.integers(1, 2 ** 33, 32, dtype=np.uint64)
+    _check((Tensor(ua, device=device) // Tensor(ub, device=device)).numpy(), ua // ub, 0, 0,
+           "uint64 // variable")
+    _check((Tensor(ua, device=device) % Tensor(ub, device=device)).numpy(), ua % ub, 0, 0,
+           "uint64 % variable")
 
 
 def test_half(device, rng):
