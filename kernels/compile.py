@@ -285,7 +285,7 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     feed("version", version)
     feed("flags", "\0".join(flags))
     feed("libs", "\0".join(libs))
-    feed("runtime", "1" if runtime else "0")
+    feed("runtime", "objects" if runtime else "0")    # linked from runtime_objects()
     feed("config", header)
     for path, data, name in sources:
         feed("source-name", name)
