@@ -20,6 +20,7 @@ from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sge
 
 __all__ = [
     "bench",
+    "dram_bench",
     "float_sgemm",
     "straight_line_program",
     "tinygrad_models",
@@ -158,6 +159,44 @@ def tile_layers(seed=3):
             k, c = ws[0], ws[1]
             bound = (c / (-(-c // atom_c) * atom_c)) * (k / (-(-k // atom_k) * atom_k))
             yield name, counters, bound
+
+
+def dram_bench(quick=False, shapes=("4x4", "4x16"), models=("ideal", "hbm2", "ddr4"), seed=7):
+    """vecadd (vortex_vecadd.c) and float sgemm (sgemm_fast_f.c) cycles on each DRAM model
+    (docs/memory.md) at each shape, every result checked (numpy; sgemm bit for bit). Prints a table
+    and returns ``{(workload, shape, model): Counters}``."""
+    from .demo import run_case
+    from .device import Device
+    vec_n = 4096 if quick else 16384
+    gemm_n = 32 if quick else 128
+    vecadd = EXAMPLES["vortex_vecadd"]
+    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
+    cases = (("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"),
+             ("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
+                                             max_cycles=40 * gemm_n ** 3 + 2_000_000),
+              f"{gemm_n}^3"))
+    print("\n== DRAM models (docs/memory.md): cycles, and against the ideal memory")
+    print(f"  {'workload':<16} {'shape':<5} {'model':<6} {'cycles':>10} {'x ideal':>7} "
+          f"{'row hit':>7} {'bus util':>8} {'queue stalls':>12}")
+    results = {}
+    for shape in shapes:
+        warps, threads = map(int, shape.split("x"))
+        for workload, example, case, size in cases:
+            for model in models:
+                config = SimtConfig(name=shape, warps=warps, threads=threads, dram=model)
+                with Device(config) as device:
+                    counters = run_case(device, example, case)
+                results[(workload, shape, model)] = counters
+                ideal = results.get((workload, shape, "ideal"))
+                ratio = f"{counters.cycles / ideal.cycles:>6.2f}x" if ideal else f"{'':>7}"
+                perf = counters.perf
+                accesses = perf.get("dram_reads", 0) + perf.get("dram_writes", 0)
+                hits = f"{perf['dram_row_hits'] / accesses:>7.1%}" if accesses else f"{'-':>7}"
+                util = (f"{sum(counters.dram_utilization) / len(counters.dram):>8.1%}"
+                        if counters.dram else f"{'-':>8}")
+                print(f"  {workload + ' ' + size:<16} {shape:<5} {model:<6} {counters.cycles:>10} "
+                      f"{ratio} {hits} {util} {perf.get('dram_queue_stalls', 0):>12}")
+    return results
 
 
 def bench(quick=False):
@@ -304,6 +343,8 @@ def bench(quick=False):
                   f"{counters.lane_efficiency:>6.2f} " +
                   " ".join(f"{perf.get(c, 0):>8}" for c in causes) +
                   f" {perf.get('mem_requests', 0):>8} {perf.get('mem_bytes', 0):>9}")
+
+    dram_bench(quick)
     _print_tinygrad_models(quick)
     return 0
 

@@ -1,12 +1,15 @@
 """The ``simtlab`` command.
 
-    simtlab run [config options] PROGRAM [ARG ...]   run a bare-metal program (.elf, .c or .S)
+    simtlab run [config options] [--out DIR] PROGRAM [ARG ...]
+                                                     run a program (.elf, .c or .S); ARG: a number,
+                                                     FILE.npy or zeros:DTYPE:SHAPE
     simtlab lockstep [config options] PROGRAM [ARG ...]   run on the RTL and the emulator, compare
                                                      (PROGRAM "codesign" with --config tile: the
                                                      tile-driving co-design kernel and its layer)
     simtlab build [config options]                   build (or find cached) the Verilator model
-    simtlab info                                     tool versions and the cache
-    simtlab cache --clear                            delete cached models and kernels
+    simtlab info                                     simtlab, tool and package versions; the cache
+    simtlab cache [--clear]                          sizes per kind / delete every cached build
+    simtlab --version
     simtlab demo                                     the example kernels on the RTL, checked with numpy
     simtlab bench                                    build times, simulation speed, cycles and IPC
 
@@ -18,8 +21,14 @@ codes above 255 exit with 255; the printed ``status=... code=...`` line is exact
 """
 
 import argparse
+import os
+import re
 import sys
 import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
 
 from ..config import PRESETS
 from ..errors import KernelFailed, SimtlabError
@@ -28,6 +37,12 @@ from ..spec.status import DEFAULT_MAX_CYCLES
 __all__ = ["main"]
 
 ERROR_EXIT = 2
+INTERRUPT_EXIT = 130    # the shell's code for a process ended by SIGINT
+
+
+def _add_quiet_option(parser):
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bars (builds, long runs)")
 
 
 def _add_config_options(parser, *, backend=True):
@@ -57,23 +72,109 @@ def _int_arg(text):
             raise argparse.ArgumentTypeError(f"kernel argument {text!r} is not a number") from None
 
 
+def _check_writable(path, option):
+    """A user error (ValueError) unless ``path`` can be written: checked before any build."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a directory")
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{option} {path}: not writable")
+
+
+def _run_arg(text):
+    """A ``run`` argument: an int or float, a ``.npy`` file (uploaded; the kernel gets its address)
+    or ``zeros:DTYPE:SHAPE`` (a zeroed buffer, e.g. ``zeros:int32:1000``, ``zeros:float32:4x8``)."""
+    if text.endswith(".npy"):
+        return Path(text)
+    if text.startswith("zeros:"):
+        try:
+            _, dtype, shape = text.split(":")
+            shape = tuple(int(n) for n in shape.split("x"))
+            return ("zeros", np.dtype(dtype), shape)
+        except (ValueError, TypeError):
+            raise argparse.ArgumentTypeError(
+                f"kernel argument {text!r}: write zeros:DTYPE:SHAPE, e.g. zeros:int32:1000") from None
+    return _int_arg(text)
+
+
+def _materialise(dev, args):
+    """The launch arguments: .npy files uploaded, zeros:... buffers allocated."""
+    out = []
+    for arg in args:
+        if isinstance(arg, Path):
+            try:
+                array = np.load(arg, allow_pickle=False)
+            except ValueError as exc:
+                raise ValueError(f"{arg}: not a numeric .npy array ({exc})") from None
+            out.append(dev.upload(array))
+        elif isinstance(arg, tuple):
+            out.append(dev.zeros(arg[2], arg[1]))
+        else:
+            out.append(arg)
+    return out
+
+
+def _check_writable(path, option):
+    """A user error (ValueError) unless ``path`` can be written: checked before any build."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a directory")
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{option} {path}: not writable")
+
+
+def _check_out_dir(path):
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {path}: exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {path}: cannot create it ({exc.strerror})") from None
+    if not os.access(path, os.W_OK):
+        raise ValueError(f"--out {path}: not writable")
+
+
 def cmd_run(args):
     from .device import Device
-    waves = _window(args.vcd_window) if args.vcd else None
+    waves = None
+    if args.vcd:
+        if Path(args.vcd).suffix.lower() != ".vcd":
+            raise ValueError(f"--vcd {args.vcd}: the waveform is VCD text; name the file *.vcd")
+        _check_writable(args.vcd, "--vcd")
+        waves = _window(args.vcd_window)
+    if args.out:
+        _check_out_dir(args.out)
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
-                vcd_path=args.vcd) as dev:
-        dev.launch(args.program, *args.args)
+                vcd_path=args.vcd, progress=not args.quiet) as dev:
+        launch_args = _materialise(dev, args.args)
+        dev.launch(args.program, *launch_args)
         code = 0
         try:
             dev.wait()
         except KernelFailed as failed:
             code = failed.code
         finally:
-            sys.stdout.write(dev.console())
+            console = dev.console()
+            sys.stdout.write(console)
             result = dev.last_result
             if result is not None:
                 print(f"status={result.status_name} code={result.code} cycles={result.cycles} "
                       f"instrs={result.instret} ipc={result.ipc:.3f}")
+                if args.out:
+                    from .rundir import write_run_dir
+                    signature = dev.program.signature
+                    names = [f.name for f in signature.fields] if signature is not None else \
+                        [f"arg{n}" for n in range(len(launch_args))]
+                    write_run_dir(args.out, device=dev, program=args.program, args=launch_args,
+                                  result=result, names=names, console=console)
+                    print(f"run directory: {args.out}")
             if dev.vcd_path:
                 print(f"waveform: {dev.vcd_path}")
         return min(code, 255) if code > 0 else (1 if code else 0)
@@ -98,29 +199,57 @@ def cmd_build(args):
     from ..sim.build import build_model
     config = _config(args)
     start = time.perf_counter()
-    path = build_model(config)
+    path = build_model(config, progress=not args.quiet)
     print(f"model for {config.as_dict()} at {path} ({time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def _version():
+    try:
+        return metadata.version("simtlab")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _package_versions():
+    """``{name: version}`` of every package simtlab's metadata requires (extras included)."""
+    names = []
+    for requirement in metadata.requires("simtlab") or ():
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement)[0]
+        if name.lower() not in (n.lower() for n in names):
+            names.append(name)
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 def cmd_info(args):
     from ..cache import cache_dir
     from ..kernels.compile import compiler_command, compiler_version
     from ..sim.build import tool_versions
+    print(f"simtlab: {_version()}")
     for name, version in tool_versions().items():
         print(f"{name}: {version}")
     print(f"kernel compiler: {' '.join(compiler_command())} ({compiler_version()})")
+    for name, version in _package_versions().items():
+        print(f"package {name}: {version}")
     print(f"cache: {cache_dir()}")
     return 0
 
 
 def cmd_cache(args):
-    from ..cache import KINDS, cache_dir, clear_cache
+    from ..cache import KINDS, cache_dir, cache_usage, clear_cache
     if args.clear:
         count = clear_cache()
         print(f"cleared {count} cached entries ({', '.join(KINDS)}) from {cache_dir()}")
-    else:
-        print(cache_dir())
+        return 0
+    print(f"cache: {cache_dir()}")
+    for kind, (entries, size) in cache_usage().items():
+        print(f"{kind:8s} {entries:5d} entries {size / 2**20:9.1f} MiB")
     return 0
 
 
@@ -134,18 +263,31 @@ def cmd_bench(args):
     return bench(quick=args.quick)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's contract for usage errors: one line ``error: ...``, exit 2."""
+
+    def error(self, message):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(ERROR_EXIT)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="simtlab", description="simtlab: a RISC-V GPGPU lab")
+    parser = _Parser(prog="simtlab", description="simtlab: a RISC-V GPGPU lab")
+    parser.add_argument("--version", action="version", version=f"simtlab {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a bare-metal program or kernel")
     _add_config_options(p)
+    _add_quiet_option(p)
     p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
     p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
                    help="cycles to dump with --vcd (default %(default)s)")
+    p.add_argument("--out", metavar="DIR", help="write config.json, stats.json, stats.csv, "
+                   "console.txt and every buffer argument as NAME.npy into DIR")
     p.add_argument("program", help="an ELF, or a .c/.S source compiled with the kernel runtime")
-    p.add_argument("args", nargs="*", type=_int_arg, help="integer/float kernel arguments")
+    p.add_argument("args", nargs="*", type=_run_arg,
+                   help="kernel arguments: integers, floats, FILE.npy (uploaded), zeros:DTYPE:SHAPE")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("lockstep", help="compare the RTL's retired instructions with the emulator")
@@ -158,13 +300,15 @@ def main(argv=None):
 
     p = sub.add_parser("build", help="build or find the cached Verilator model")
     _add_config_options(p, backend=False)
+    _add_quiet_option(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("info", help="tool versions and cache location")
+    p = sub.add_parser("info", help="simtlab, tool and package versions; the cache location")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("cache", help="show or clear the cache")
-    p.add_argument("--clear", action="store_true")
+    p = sub.add_parser("cache", help="list the caches' sizes per kind, or clear them")
+    p.add_argument("--clear", action="store_true",
+                   help="delete every cached model, unit library, cocotb build and kernel")
     p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("demo", help="run the example kernels on the RTL model")
@@ -177,6 +321,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPT_EXIT
     except (SimtlabError, ValueError, TypeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ERROR_EXIT

@@ -8,6 +8,7 @@ program and kernel -- tile-driving ones included -- runs on either unchanged.
 """
 
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +21,13 @@ from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
 from ..spec.status import DEFAULT_MAX_CYCLES, RunStatus
 from .elf import Program, load_elf, write_program
+from .signature import declared_struct, pack_declared
 
 __all__ = [
     "Buffer",
     "Counters",
     "Device",
+    "DeviceBuffer",
     "make_config",
     "pack_args",
     "DEFAULT_MAX_CYCLES",
@@ -32,6 +35,59 @@ __all__ = [
 
 #: Watchdog: a launch that runs longer than this many cycles stops with WatchdogTimeout.
 _ALIGN = 64     # Vortex's memory block size: buffers start on a block boundary
+_SLICE_SECONDS = 0.25   # a wait's progress bar updates this often
+
+
+@dataclass(frozen=True)
+class DeviceBuffer(Buffer):
+    """A :class:`Buffer` from :meth:`Device.alloc`: the device checks it is still allocated
+    (``serial``) and whether its dtype is meant (``typed``) whenever it is used."""
+    owner: int = 0
+    serial: int = 0
+    typed: bool = True
+
+
+class _Heap:
+    """First-fit allocator of 64-byte-aligned blocks in [base, base + size)."""
+
+    def __init__(self, base, size):
+        self.end = base + size
+        self.top = base             # everything from top up is free
+        self.holes = []             # freed (addr, size) blocks below top, in address order
+
+    def take(self, nbytes):
+        size = (nbytes + _ALIGN - 1) // _ALIGN * _ALIGN
+        for i, (addr, hole) in enumerate(self.holes):
+            if hole >= size:
+                self.holes[i:i + 1] = [(addr + size, hole - size)] if hole > size else []
+                return addr
+        if self.top + size > self.end:
+            free = self.end - self.top + sum(hole for _, hole in self.holes)
+            raise MemoryError(f"device heap exhausted: {nbytes} bytes requested, {free} free "
+                              f"({len(self.holes)} holes)")
+        addr, self.top = self.top, self.top + size
+        return addr
+
+    def give(self, addr, nbytes):
+        size = (nbytes + _ALIGN - 1) // _ALIGN * _ALIGN
+        self.holes.append((addr, size))
+        self.holes.sort()
+        merged = []
+        for a, n in self.holes:     # coalesce neighbours
+            if merged and merged[-1][0] + merged[-1][1] == a:
+                merged[-1] = (merged[-1][0], merged[-1][1] + n)
+            else:
+                merged.append((a, n))
+        if merged and merged[-1][0] + merged[-1][1] == self.top:
+            self.top = merged.pop()[0]
+        self.holes = merged
+
+
+def _shape_dtype(shape, dtype):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise TypeError(f"shape must be ints >= 0, not {shape!r}")
+    return tuple(int(n) for n in shape), np.dtype(dtype)
 
 
 def make_config(config=None, **overrides):
@@ -56,7 +112,8 @@ class Counters:
 
     ``instrs`` counts warp instructions, ``thread_instrs`` the lanes they ran on; ``perf`` holds the
     backend's further counters: stall cycles by cause (``issue``, ``idle``, ``hazard``, ``memory``,
-    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes``.
+    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes`` (and ``dram_*`` totals);
+    ``dram`` the DRAM model's counters per channel (RTL with a DRAM model only, docs/memory.md).
     """
     cycles: int
     instrs: int
@@ -65,6 +122,12 @@ class Counters:
     threads: int = 1
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
+    dram: list = field(default_factory=list)
+
+    @property
+    def dram_utilization(self):
+        """Per DRAM channel, the fraction of cycles its data bus was busy."""
+        return [ch["busy_cycles"] / self.cycles if self.cycles else 0.0 for ch in self.dram]
 
     @property
     def ipc(self):
@@ -84,6 +147,8 @@ class Counters:
         """Every counter, one per line."""
         lines = [str(self), f"thread_instrs={self.thread_instrs}"]
         lines += [f"{name}={value}" for name, value in self.perf.items()]
+        lines += [f"dram{n}_{name}={value}" for n, channel in enumerate(self.dram)
+                  for name, value in channel.items()]
         return "\n".join(lines)
 
 
@@ -102,7 +167,11 @@ def pack_args(args):
                 raise ValueError(f"kernel argument {n}: {value} does not fit 32 bits")
             words.append(struct.pack("<I", value & 0xFFFF_FFFF))
         elif isinstance(arg, (float, np.floating)):
-            words.append(struct.pack("<f", float(arg)))
+            try:
+                words.append(struct.pack("<f", float(arg)))
+            except OverflowError:
+                raise ValueError(f"kernel argument {n}: {float(arg)!r} is out of range for "
+                                 "binary32") from None
         else:
             raise TypeError(f"kernel argument {n}: expected a Buffer, int or float, "
                             f"not {type(arg).__name__} ({arg!r})")
@@ -124,6 +193,9 @@ class Device:
         RTL only: dump a VCD of cycles [from, to) of each run (a separately cached traced build).
     vcd_path : str | Path | None
         Where the VCD goes (default: a file in the temporary directory, see ``device.vcd_path``).
+    progress : bool
+        Show progress on stderr for steps longer than a second: the model build's stages with the
+        elapsed time, a run's cycles and cycles/s.
     **overrides
         SimtConfig fields to change (``mem_latency=4``, ...).
 
@@ -137,11 +209,12 @@ class Device:
     """
 
     def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, waves=None,
-                 vcd_path=None, **overrides):
+                 vcd_path=None, progress=False, **overrides):
         self.config = make_config(config, **overrides)
         if backend == "rtl":
             from ..sim.model import VerilatorModel
-            self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path)
+            self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path,
+                                           progress=progress)
         elif waves is not None:
             raise ValueError("waves (VCD dumps) need backend='rtl'")
         elif backend == "emu":
@@ -150,45 +223,90 @@ class Device:
         else:
             raise ValueError(f"backend must be 'rtl' or 'emu', not {backend!r}")
         self.backend_name = backend
+        self.progress = bool(progress)
         self.max_cycles = max_cycles
-        self._heap_next = MemoryMap.HEAP_BASE
+        self._serial = 0
+        self.free_all()         # the heap, the live buffers, the argument area
         self._program = None
         self._launched = False
         self._console = bytearray()
         self.last_result = None
 
     # -- memory ---------------------------------------------------------------------------------
-    def alloc(self, nbytes, dtype=np.uint8, shape=None):
-        """Reserve ``nbytes`` of device memory (64-byte aligned); returns a :class:`Buffer`.
-        An empty buffer still gets a distinct address."""
+    def alloc(self, nbytes, dtype=None, shape=None):
+        """Reserve ``nbytes`` of device memory (64-byte aligned); returns a :class:`DeviceBuffer`.
+
+        Without ``dtype`` the buffer is untyped (bytes; kernels' pointer fields of any type take it);
+        with one, a launch checks it against the kernel's pointee type. Freed space is reused
+        (first fit). An empty buffer still gets a distinct address."""
         if not isinstance(nbytes, (int, np.integer)) or isinstance(nbytes, bool) or nbytes < 0:
             raise TypeError(f"alloc needs a byte count >= 0, not {nbytes!r}")
-        dtype = np.dtype(dtype)
-        addr = self._heap_next
-        end = addr + max(int(nbytes), 1)
-        if end > MemoryMap.HEAP_BASE + MemoryMap.HEAP_SIZE:
-            raise MemoryError(f"device heap exhausted: {nbytes} bytes requested, "
-                              f"{MemoryMap.HEAP_BASE + MemoryMap.HEAP_SIZE - addr} left")
-        self._heap_next = (end + _ALIGN - 1) // _ALIGN * _ALIGN
+        typed = dtype is not None
+        dtype = np.dtype(np.uint8 if dtype is None else dtype)
+        if dtype.hasobject:
+            raise TypeError(f"alloc: dtype {dtype} holds Python objects, which have no device layout")
+        addr = self._heap.take(max(int(nbytes), 1))
         if shape is None:
             shape = (int(nbytes) // dtype.itemsize,)
-        return Buffer(addr, int(nbytes), dtype, tuple(shape))
+        self._serial += 1
+        buffer = DeviceBuffer(addr, int(nbytes), dtype, tuple(shape), owner=id(self),
+                              serial=self._serial, typed=typed)
+        self._live[buffer.serial] = buffer
+        return buffer
+
+    def empty(self, shape, dtype=np.float32):
+        """A typed buffer of ``shape`` and ``dtype`` (contents undefined)."""
+        shape, dtype = _shape_dtype(shape, dtype)
+        return self.alloc(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, dtype, shape)
+
+    def zeros(self, shape, dtype=np.float32):
+        """A typed buffer of ``shape`` and ``dtype`` filled with zeros."""
+        return self.full(shape, 0, dtype)
+
+    def full(self, shape, value, dtype=np.float32):
+        """A typed buffer of ``shape`` and ``dtype`` filled with ``value``."""
+        shape, dtype = _shape_dtype(shape, dtype)
+        return self.upload(np.full(shape, value, dtype))
+
+    def free(self, buffer):
+        """Release one allocation; using the buffer afterwards raises ValueError."""
+        self._check_live(buffer, "free")
+        del self._live[buffer.serial]
+        self._heap.give(buffer.addr, max(buffer.nbytes, 1))
 
     def free_all(self):
-        """Release every allocation (the heap starts again at its base)."""
-        self._heap_next = MemoryMap.HEAP_BASE
+        """Release every allocation (the heap starts again at its base); earlier buffers go stale."""
+        self._live = {}         # serial -> DeviceBuffer of every allocation not freed
+        self._heap = _Heap(MemoryMap.HEAP_BASE, MemoryMap.HEAP_SIZE)
+        self._args = None
+
+    def _check_live(self, buffer, what):
+        """TypeError for a non-Buffer, ValueError for a buffer that was freed or is another
+        device's. Plain :class:`Buffer` objects (made by hand, or by a TileBench) pass unchecked."""
+        if not isinstance(buffer, Buffer):
+            raise TypeError(f"{what} takes a Buffer from Device.alloc, not {buffer!r}")
+        if not isinstance(buffer, DeviceBuffer):
+            return
+        if buffer.owner != id(self):
+            raise ValueError(f"{what}: the buffer at {buffer.addr:#010x} belongs to another Device")
+        if self._live.get(buffer.serial) is not buffer:
+            raise ValueError(f"{what}: stale buffer at {buffer.addr:#010x} ({buffer.nbytes} bytes): it "
+                             "was released by free() or free_all(); allocate a new one")
 
     def upload(self, array, buffer=None):
         """Copy a numpy array to the device (into ``buffer``, or a new allocation); returns the buffer."""
         if not isinstance(array, np.ndarray):
             raise TypeError(f"upload takes a numpy array, not {type(array).__name__}")
+        if array.dtype.hasobject:
+            raise TypeError(f"upload: a {array.dtype} array holds Python objects, not numbers; "
+                            "convert it with astype (e.g. np.int32)")
         data = np.ascontiguousarray(array)
         if buffer is None:
             buffer = self.alloc(data.nbytes, data.dtype, data.shape)
-        elif not isinstance(buffer, Buffer):
-            raise TypeError(f"buffer must be a Buffer from Device.alloc, not {buffer!r}")
-        elif data.nbytes > buffer.nbytes:
-            raise ValueError(f"array of {data.nbytes} bytes does not fit a {buffer.nbytes}-byte buffer")
+        else:
+            self._check_live(buffer, "upload")
+            if data.nbytes > buffer.nbytes:
+                raise ValueError(f"array of {data.nbytes} bytes does not fit a {buffer.nbytes}-byte buffer")
         if data.nbytes:
             self._backend.write_mem(buffer.addr,
                                     data.astype(data.dtype.newbyteorder("<")).tobytes())
@@ -196,8 +314,7 @@ class Device:
 
     def download(self, buffer, dtype=None, shape=None):
         """Copy a buffer back as a numpy array (of the buffer's dtype and shape unless given)."""
-        if not isinstance(buffer, Buffer):
-            raise TypeError(f"download takes a Buffer from Device.alloc, not {buffer!r}")
+        self._check_live(buffer, "download")
         dtype = np.dtype(dtype or buffer.dtype)
         data = self._backend.read_mem(buffer.addr, buffer.nbytes) if buffer.nbytes else b""
         array = np.frombuffer(data, dtype=dtype.newbyteorder("<")).astype(dtype)
@@ -262,6 +379,11 @@ class Device:
         return cycles
 
     # -- programs ---------------------------------------------------------------------------------
+    @property
+    def program(self):
+        """The :class:`~simtlab.drivers.elf.Program` loaded last (None before the first load)."""
+        return self._program
+
     def load(self, program, *, opt="-O2"):
         """Load a program: a C source (compiled with the kernel runtime for this config), a bare-metal
         assembly source (``.S``: its own ``_start``, no runtime), an ELF path or a Program."""
@@ -284,18 +406,39 @@ class Device:
         """Start a kernel: pack ``args`` (Buffers as addresses, ints, floats) into an argument
         struct in device memory, pass its address through mscratch (DCR STARTUP_ARG) and start at
         the program's entry point. ``program`` may be anything :meth:`load` takes, or None for the
-        program loaded last."""
+        program loaded last.
+
+        If the program's argument struct is known (``program.signature``: read from its DWARF, see
+        :mod:`simtlab.drivers.signature`), the arguments are checked against it -- count, int or
+        float, width, a buffer's dtype against the pointee type -- and laid out at its offsets;
+        TypeError/ValueError name the field. Otherwise they are packed as 32-bit words
+        (:func:`pack_args`). One ctypes.Structure or numpy structured value instead is a struct
+        laid out by the caller (Vortex's ``kernel_arg_t`` with ``uint64_t`` addresses): its bytes are
+        passed as they are, checked against the kernel's struct when known (size, and the offset
+        and width of every member named alike). Stale buffers (freed) are a ValueError. The
+        argument struct lives in one area of the heap that every launch reuses."""
         if program is not None:
             self.load(program)
         if self._program is None:
             raise RuntimeError("launch: no program loaded")
-        check = getattr(self._program, "check_args", None)
-        if check is not None:
-            check(args)
-        packed = pack_args(args)
+        for arg in args:
+            if isinstance(arg, Buffer):
+                self._check_live(arg, "launch")
+        signature = self._program.signature
+        if len(args) == 1 and declared_struct(args[0]):
+            packed = pack_declared(args[0], signature)
+        elif signature is not None:
+            packed = signature.pack(args, typed=lambda b: getattr(b, "typed", False))
+        else:
+            packed = pack_args(args)
         arg_addr = 0
         if packed:
-            arg_addr = self.alloc(len(packed)).addr
+            # One argument area per device, grown when needed: launches do not use up the heap.
+            if self._args is None or self._args.nbytes < len(packed):
+                if self._args is not None:
+                    self.free(self._args)
+                self._args = self.alloc(max(len(packed), _ALIGN))
+            arg_addr = self._args.addr
             self._backend.write_mem(arg_addr, packed)
         self._backend.dcr_write(DCR.STARTUP_ADDR0, self._program.entry)
         self._backend.dcr_write(DCR.STARTUP_ADDR1, 0)
@@ -316,22 +459,26 @@ class Device:
             raise RuntimeError("wait: nothing launched")
         self._launched = False
         limit = self.max_cycles if max_cycles is None else max_cycles
-        result = self._backend.run(limit)
+        if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 0:
+            raise TypeError(f"max_cycles must be an int >= 0, not {limit!r}")
+        result = self._run_sliced(int(limit))
         self.last_result = result
         self._console += self._backend.console()
         counters = Counters(result.cycles, result.instret, result.status_name, result.code,
                             threads=self.config.threads,
                             thread_instrs=result.thread_instrs,
-                            perf=dict(result.perf))
+                            perf=dict(result.perf), dram=list(result.dram))
         if result.status == RunStatus.FAULT:
-            raise KernelFault(f"kernel fault: {result.describe_fault()} after {result.cycles} cycles",
+            raise KernelFault(f"kernel fault: {result.describe_fault()}{self._where(result.fault_pc)} "
+                              f"after {result.cycles} cycles",
                               cause=result.fault_cause, pc=result.fault_pc, addr=result.fault_addr,
                               result=result)
         if result.status == RunStatus.WATCHDOG:
             if result.warps:
-                dump = "\n  ".join(str(warp) for warp in result.warps)
+                dump = "\n  ".join(f"{warp}{self._where(warp.pc)}" for warp in result.warps)
             else:
-                dump = ", ".join(f"warp {w}: pc=0x{pc:08x}" for w, pc in enumerate(result.pcs))
+                dump = ", ".join(f"warp {w}: pc=0x{pc:08x}{self._where(pc)}"
+                                 for w, pc in enumerate(result.pcs))
             raise WatchdogTimeout(f"watchdog: kernel still running after {limit} cycles "
                                   f"({result.instret} instructions); warps:\n  {dump}",
                                   result=result)
@@ -340,6 +487,30 @@ class Device:
             raise KernelFailed(f"kernel reported {how} {result.code}", code=result.code,
                                result=result)
         return counters
+
+    def _where(self, pc):
+        """`` in main at vecadd.c:18`` for a pc of the loaded program (function, file, line), or ""."""
+        location = self._program.locate(pc) if self._program is not None else None
+        return f" in {location}" if location is not None else ""
+
+    def _run_sliced(self, limit):
+        """``backend.run`` in slices of about :data:`_SLICE_SECONDS` (both backends resume after a
+        watchdog stop), updating the progress bar (cycles, cycles/s) between them."""
+        from ..progress import bar
+        slice_cycles, done = 1 << 14, 0
+        with bar(total=limit, desc="run", unit="cycle", unit_scale=True,
+                 enabled=self.progress) as progress:
+            while True:
+                chunk = min(slice_cycles, limit - done)
+                began = time.perf_counter()
+                result = self._backend.run(chunk)
+                spent = time.perf_counter() - began
+                done += chunk       # a WATCHDOG result means the whole chunk ran
+                progress.update(chunk)
+                if result.status != RunStatus.WATCHDOG or done >= limit:
+                    return result
+                slice_cycles = int(min(max(slice_cycles / max(spent, 1e-6) * _SLICE_SECONDS, 64),
+                                       slice_cycles * 4))
 
     def run(self, program, *args, max_cycles=None):
         """:meth:`launch` then :meth:`wait`."""

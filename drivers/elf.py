@@ -6,6 +6,7 @@ bytes to write (``.bss`` included as zeros) and the symbol table. :func:`write_p
 program into a backend through ``backend.write_mem(addr, data)``.
 """
 
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,24 @@ class Program:
     segments: list = field(default_factory=list)
     symbols: dict = field(default_factory=dict)
     path: Path | None = None
+    data: bytes = field(default=b"", repr=False)     #: the ELF file's bytes (debug information)
+
+    @functools.cached_property
+    def signature(self):
+        """The kernel's argument struct (:class:`simtlab.drivers.signature.Signature`) from the
+        ELF's DWARF, or None; assign a Signature (or None) to override it."""
+        from .signature import read_signature
+        return read_signature(self.data) if self.data else None
+
+    @functools.cached_property
+    def source_map(self):
+        """pc -> function, file and line (:class:`simtlab.drivers.symbols.SourceMap`)."""
+        from .symbols import SourceMap
+        return SourceMap(self.data)
+
+    def locate(self, pc):
+        """Where ``pc`` is (:class:`simtlab.drivers.symbols.Location`: function, file, line), or None."""
+        return self.source_map.locate(pc)
 
     @property
     def tohost(self):
@@ -166,7 +185,8 @@ def load_elf(path_or_bytes, config):
     if entry % 4:
         raise ElfError(f"{where}: entry point 0x{entry:08x} is not word aligned")
 
-    return Program(entry=entry, segments=[(a, b) for a, b, _, _ in loads], symbols=symbols, path=path)
+    return Program(entry=entry, segments=[(a, b) for a, b, _, _ in loads], symbols=symbols, path=path,
+                   data=data)
 
 
 def write_program(backend, program):

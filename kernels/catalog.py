@@ -32,7 +32,8 @@ from ..spec.memory import MemoryMap
 __all__ = ["Buf", "Case", "Example", "EXAMPLES", "SIMT_EXAMPLES", "pack_args", "spin_reference",
            "stencil_reference", "divergence_reference", "FLOAT_EXAMPLES", "FLOAT_SIMT_EXAMPLES",
            "fma_f32", "fmax_f32", "exp_approx_f32", "sgemm_f_reference", "sgemm_f_case",
-           "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference"]
+           "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference", "diverge_reference",
+           "vote_shuffle_reference", "vote_shuffle_case"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 MASK32 = 0xFFFF_FFFF
@@ -349,6 +350,72 @@ def _divergence(rng, size):
                 max_cycles=SIMT_BASE + 100 * (2500 * size + 2000))
 
 
+def diverge_reference(values):
+    """What kernels/examples/diverge.c writes for int32 inputs: an (n, 8) int32 array."""
+    out = np.zeros((len(values), 8), np.int64)
+    out[:, :4] = divergence_reference(values)
+    for i, v in enumerate(int(x) for x in values):
+        u = v & MASK32
+        low = v & 7
+        out[i, 4] = (v + 11, v * 5, v ^ 0x1234, v >> 3, u << 2, v - 99, v | 0x100, v & 0xF0F)[low]
+        out[i, 5] = (v + 1, -v, int(v / 2), (v & 0xFF) ** 2)[(v >> 3) & 3]
+        c_mod = lambda a, b: int(math.fmod(a, b))            # C's % truncates towards zero
+        out[i, 6] = c_mod(v, 9) if (v > 1000 or (v & 5) == 5) else -(v & 0xFF)
+        out[i, 7] = 2 if c_mod(v, 5) == 0 else 1
+    return _wrap32(out)
+
+
+def _diverge(rng, size):
+    values = _i32(rng, size)
+    values[: size // 4] %= 2000                             # small values take other paths too
+    return Case(args=[size, Buf("in"), Buf("out")],
+                inputs={"in": values, "out": np.zeros((size, 8), np.int32)},
+                expected={"out": diverge_reference(values)},
+                max_cycles=SIMT_BASE + 100 * (3000 * size + 2000))
+
+
+def vote_shuffle_reference(values, threads):
+    """What kernels/examples/vote_shuffle.c writes for int32 inputs on ``threads``-lane warps: an
+    (n, 10) int32 array (task mode: tasks g*threads .. run as one warp, the last one partial)."""
+    from ..sim.emu_simt import shuffle_source
+    n = len(values)
+    v = [int(x) for x in values]
+    out = np.zeros((n, 10), np.int64)
+    top = threads - 1
+    for base in range(0, n, threads):
+        lanes = range(min(threads, n - base))
+        vals = [v[base + t] for t in lanes]
+        tmask = (1 << len(vals)) - 1
+
+        def ballot(pred, mask=tmask):
+            return sum(1 << t for t in lanes if mask >> t & 1 and pred(vals[t]))
+
+        def shuffle(kind, b, c, mask):
+            return [vals[s] if (s := shuffle_source(kind, t, mask << 12 | c << 6 | b)) < len(vals)
+                    else vals[t] for t in lanes]
+        odd = ballot(lambda x: x & 1)
+        votes = (int(ballot(lambda x: x > 0) == tmask), int(ballot(lambda x: x > 1000) != 0),
+                 int(odd in (0, tmask)), odd)
+        columns = [shuffle("up", 1, top, 0), shuffle("down", 2, top, 0), shuffle("bfly", 1, top, 0),
+                   shuffle("idx", 0, top, 0), shuffle("bfly", 1, 3, 0x3C)]
+        taken = ballot(lambda x: x & 2)
+        for t in lanes:
+            out[base + t, :4] = votes
+            out[base + t, 4:9] = [column[t] for column in columns]
+            out[base + t, 9] = taken if vals[t] & 2 else 0
+    return _wrap32(out)
+
+
+def vote_shuffle_case(rng, size, threads):
+    """A Case of kernels/examples/vote_shuffle.c for warps of ``threads`` lanes (its results depend
+    on how tasks group into warps, so it is not in :data:`EXAMPLES`)."""
+    values = _i32(rng, size, -2000, 3000)
+    return Case(args=[size, Buf("in"), Buf("out")],
+                inputs={"in": values, "out": np.zeros((size, 10), np.int32)},
+                expected={"out": vote_shuffle_reference(values, threads)},
+                max_cycles=SIMT_BASE + 100 * (200 * size + 2000))
+
+
 def conv_int8_reference(x, w, bias, *, stride, pad, clip, relu, scale, shift):
     """The tile's conv -> CACC -> SDP X1 (bias, ReLU, converter) for CHW int8 x and KCRS int8 w, as
     kernels/examples/conv_int8.c computes it on the SIMT core (simtlab.sim.tile_ref)."""
@@ -427,6 +494,9 @@ EXAMPLES = {
         Example("divergence", EXAMPLES_DIR / "divergence.c",
                 "nested if/else, per-lane loops, early exit with split/join and pred", _divergence,
                 200, (1, 7)),
+        Example("diverge", EXAMPLES_DIR / "diverge.c",
+                "divergent if/||/?:/loops/switch/function pointers/early return as plain C",
+                _diverge, 200, (1, 7)),
         Example("conv_int8", EXAMPLES_DIR / "conv_int8.c",
                 "the tile's int8 conv + CACC + SDP layer on the SIMT core (co-design baseline)",
                 _conv_int8, 6, (1, 2, 4)),
@@ -436,7 +506,8 @@ EXAMPLES = {
 #: The examples that launch through vx_spawn_threads (tb/kernels/test_simt_kernels.py runs them on
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
-                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "conv_int8")
+                 "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "diverge",
+                 "conv_int8")
 
 
 # -- float32 examples (RV32F) -----------------------------------------------------------------------

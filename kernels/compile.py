@@ -63,6 +63,9 @@ COMMON_FLAGS = [
     "-static", "-Wl,--gc-sections",
     "-Wall", "-g",
 ]
+# C++ sources: no exceptions, RTTI or thread-safe statics (they need a C++ runtime library).
+CXX_FLAGS = ["-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics"]
+CXX_SUFFIXES = {".cc", ".cpp", ".cxx"}
 #: Link-only flags, left out when the runtime is compiled to objects (zig's ``cc -c`` with
 #: ``-Wl,--gc-sections`` writes an empty object).
 LINK_ONLY_FLAGS = ("-static", "-Wl,--gc-sections")
@@ -277,6 +280,8 @@ def compile_kernel(source, config, *, opt="-O2", extra_flags=(), runtime=True, f
     runtime_files = sorted(p for p in RUNTIME_DIR.iterdir() if p.is_file())
     header = config.c_header()
     flags = _flags(opt, extra_flags)
+    if any(Path(name).suffix in CXX_SUFFIXES for _, _, name in sources):
+        flags += CXX_FLAGS
     libs = _libraries(command)
 
     digest = KeyHasher()

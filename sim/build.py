@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from ..cache import KeyHasher, cache_dir, cached_entry, is_intact
 from ..errors import ToolError
+from ..progress import bar
 
 __all__ = [
     "TOP_MODULE",
@@ -198,19 +199,37 @@ def _loadable(lib):
         return False
 
 
-def _run(cmd, cwd, env, log_file, what):
+def _run(cmd, cwd, env, log_file, what, progress=None):
+    """Run ``cmd`` with its output appended to ``log_file``; while it runs, ``progress`` (a bar)
+    shows the stage ``what``, the compiler jobs started so far and the elapsed time."""
     with open(log_file, "a") as out:
         out.write(f"$ {' '.join(map(str, cmd))}\n")
         out.flush()
-        proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, stdout=out,
-                              stderr=subprocess.STDOUT)
+        start = out.tell()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    if progress is not None:
+                        with open(log_file, errors="replace") as text:
+                            text.seek(start)
+                            jobs = sum(1 for line in text if " -c " in line)
+                        progress.set_postfix_str(f"{what}: {jobs} C++ jobs" if jobs else what)
+        finally:
+            if proc.poll() is None:     # interrupted: do not leave the compiler running
+                proc.kill()
+                proc.wait()
     if proc.returncode != 0:
         tail = "\n".join(pathlib.Path(log_file).read_text(errors="replace").splitlines()[-40:])
         raise ToolError(f"{what} failed (exit {proc.returncode}); full log in {log_file}; "
                         f"last lines:\n{tail}")
 
 
-def _compile(entry, verilog, header, trace, env):
+def _compile(entry, verilog, header, trace, env, progress=None):
     """Build ``entry/libsimtlab.so`` from scratch (the caller holds the lock)."""
     obj = entry / "obj"
     if obj.exists():
@@ -225,7 +244,7 @@ def _compile(entry, verilog, header, trace, env):
     cmd = ["verilator", "--cc", top_v, *harness, "--top-module", TOP_MODULE, "--Mdir", obj,
            "--prefix", f"V{TOP_MODULE}", *VERILATOR_FLAGS, *(TRACE_FLAGS if trace else ()),
            "-CFLAGS", f"-I{_HARNESS_DIR}", "-CFLAGS", f"-I{entry}", "--build", "-j", "2"]
-    _run(cmd, entry, env, log_file, "Verilator build")
+    _run(cmd, entry, env, log_file, "Verilator build", progress)
     objects = [obj / f"{p.stem}.o" for p in harness]
     missing = [str(o) for o in objects if not o.exists()]
     if missing:
@@ -236,20 +255,22 @@ def _compile(entry, verilog, header, trace, env):
     link = ["g++", "-shared", "-o", tmp_lib, "-Wl,--whole-archive", obj / f"V{TOP_MODULE}__ALL.a",
             "-Wl,--no-whole-archive", *objects, obj / "libverilated.a",
             f"-Wl,--version-script={version_script}", "-Wl,-Bsymbolic", "-pthread", "-latomic"]
-    _run(link, entry, env, log_file, "linking the model library")
+    _run(link, entry, env, log_file, "linking the model library", progress)
     os.replace(tmp_lib, entry / _LIB_NAME)
     shutil.rmtree(obj, ignore_errors=True)
 
 
-def build_library(verilog, *, config=None, key_extra="", trace=False):
+def build_library(verilog, *, config=None, key_extra="", trace=False, progress=None):
     """Build (or fetch from the cache) the model library for ``verilog`` and return its path.
 
     ``verilog`` must define a top module named ``simtlab_top`` with the harness's port contract for
     the shape of ``config`` (a ``SimtConfig``; default ``SimtConfig()``, 1 warp x 1 thread): the
     harness is compiled for ``config.warps``, ``config.threads`` and ``config.block_bytes``.
     ``key_extra`` is folded into the cache key (``build_model`` passes the config key); ``trace``
-    builds with VCD support (a separate cache entry). Raises :class:`~simtlab.errors.ToolError` when a
-    tool is missing or the build fails (with the last 40 lines of the compiler output).
+    builds with VCD support (a separate cache entry); ``progress`` is a bar
+    (:func:`simtlab.progress.bar`) the build stages are shown on. Raises
+    :class:`~simtlab.errors.ToolError` when a tool is missing or the build fails (with the last 40
+    lines of the compiler output).
     """
     from ..config import SimtConfig
     if config is None:
@@ -267,7 +288,7 @@ def build_library(verilog, *, config=None, key_extra="", trace=False):
     key = _entry_key(verilog, key_extra, trace, versions, header)
 
     def compile_entry(entry):
-        _compile(entry, verilog, header, trace, _tool_env())
+        _compile(entry, verilog, header, trace, _tool_env(), progress)
         if not _loadable(entry / _LIB_NAME):
             raise ToolError(f"the freshly built model library {entry / _LIB_NAME} does not load")
         log.info("built model library %s", entry / _LIB_NAME)
@@ -304,12 +325,14 @@ def _source_key(config, trace):
     return h.hexdigest()[:32]
 
 
-def build_model(config, *, trace=False):
+def build_model(config, *, trace=False, progress=False):
     """Build (or fetch) the library of the real simtlab top for ``config`` (a ``SimtConfig``).
 
     A warm start does not elaborate the design: an index keyed by the RTL sources, the configuration
     and the tools (``_source_key``) points at the cache entry, which is keyed by the generated
     Verilog. On a miss the Verilog is generated (about 1-3 s, once per process and configuration).
+    ``progress=True`` shows the stages of a build that takes over a second (elaborating, the
+    Verilator build with its C++ jobs, linking) with the elapsed time on stderr.
     """
     from ..config import SimtConfig
     if not isinstance(config, SimtConfig):
@@ -322,10 +345,15 @@ def build_model(config, *, trace=False):
     if entry is not None and is_intact(entry) and _loadable(entry / _LIB_NAME):
         return entry / _LIB_NAME
     key = config.key()
-    if key not in _VERILOG_MEMO:
-        from ..rtl import generate_verilog  # imported late: the RTL is heavy
-        _VERILOG_MEMO[key] = generate_verilog(config)
-    lib = build_library(_VERILOG_MEMO[key], config=config, key_extra=key, trace=trace)
+    shape = f"{config.warps}x{config.threads}" + (" tile" if config.tile is not None else "")
+    with bar(desc=f"building the {shape} model", enabled=progress,
+             bar_format="{desc} [{elapsed}]{postfix}") as stages:
+        if key not in _VERILOG_MEMO:
+            stages.set_postfix_str("Amaranth -> Verilog")
+            from ..rtl import generate_verilog  # imported late: the RTL is heavy
+            _VERILOG_MEMO[key] = generate_verilog(config)
+        lib = build_library(_VERILOG_MEMO[key], config=config, key_extra=key, trace=trace,
+                            progress=stages)
     index.parent.mkdir(parents=True, exist_ok=True)
     tmp = index.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(lib.parent.name)

@@ -18,6 +18,7 @@ from ..spec.fpu import FpuOp
 from ..spec.isa import INSTRUCTIONS, AluOp, Opcode, OperandA, OperandB, Unit
 from ..spec.status import FaultCause
 from .emu_simt import BUILDERS as SIMT_BUILDERS
+from .emu_simt import diverge
 from .emu_state import F, LANE, MASK32, SINK, Fault, signed, sext
 from .fp import execute as fp_execute
 
@@ -207,7 +208,7 @@ class Decoder:
             return (lambda xs, pc: pc + 4), 0
         if unit is Unit.CSR:
             return self._csr(insn, desc, *fields)
-        if unit is Unit.SIMT:
+        if unit in (Unit.SIMT, Unit.LANES):
             slot = fields[0]
             execute = SIMT_BUILDERS[desc.name](self.emu, *fields)
             return execute, (_arch(slot) if desc.writes_rd else 0)
@@ -261,19 +262,29 @@ class Decoder:
             return pc + 4
         return execute, _arch(rd)
 
-    @staticmethod
-    def _branch(insn, desc, rd, rs1, rs2):
+    def _branch(self, insn, desc, rd, rs1, rs2):
         cond = BRANCH_CONDS[desc.name]
         offset = _imm(insn, desc)
+        emu = self.emu
 
         def execute(xs, pc):
-            x = xs[-1]                                              # the last active lane decides
-            if cond(x[rs1], x[rs2]):
-                target = (pc + offset) & MASK32
-                if target & 3:
-                    raise Fault(FaultCause.INSN_MISALIGNED, target)
-                return target
-            return pc + 4
+            x = xs[-1]
+            taken = cond(x[rs1], x[rs2])
+            for y in xs:
+                if cond(y[rs1], y[rs2]) != taken:                   # the lanes disagree
+                    break
+            else:
+                if taken:
+                    target = (pc + offset) & MASK32
+                    if target & 3:
+                        raise Fault(FaultCause.INSN_MISALIGNED, target)
+                    return target
+                return pc + 4
+            target = (pc + offset) & MASK32
+            if target & 3:
+                raise Fault(FaultCause.INSN_MISALIGNED, target)
+            fall = (pc + 4) & MASK32
+            return diverge(emu, {y[LANE]: target if cond(y[rs1], y[rs2]) else fall for y in xs}, pc)
         return execute, 0
 
     @staticmethod
@@ -288,16 +299,23 @@ class Decoder:
             return target
         return execute, _arch(rd)
 
-    @staticmethod
-    def _jalr(offset, rd, rs1):
+    def _jalr(self, offset, rd, rs1):
+        emu = self.emu
+
         def execute(xs, pc):
-            target = ((xs[-1][rs1] + offset) & MASK32) & ~1          # the last active lane decides
-            if target & 3:
-                raise Fault(FaultCause.INSN_MISALIGNED, target)
+            target = ((xs[-1][rs1] + offset) & MASK32) & ~1
+            targets = None
+            for x in xs:
+                if ((x[rs1] + offset) & MASK32) & ~1 != target:     # per-lane targets differ
+                    targets = {y[LANE]: ((y[rs1] + offset) & MASK32) & ~1 for y in xs}
+                    break
+            for lane_target in (targets.values() if targets else (target,)):
+                if lane_target & 3:                                 # the lowest such lane's
+                    raise Fault(FaultCause.INSN_MISALIGNED, lane_target)
             link = (pc + 4) & MASK32
             for x in xs:
                 x[rd] = link
-            return target
+            return diverge(emu, targets, pc) if targets else target
         return execute, _arch(rd)
 
     # -- memory ---------------------------------------------------------------------------------------

@@ -8,9 +8,30 @@ reads and writes plain list items.
 
 from .result import WarpDump
 
-__all__ = ["MASK32", "F", "SINK", "LANE", "Fault", "Stop", "Retry", "WarpState", "signed", "sext"]
+__all__ = ["MASK32", "F", "SINK", "LANE", "PARKED", "NO_PC", "park_key", "key_pc", "Fault", "Stop",
+           "Retry", "WarpState", "signed", "sext"]
 
 MASK32 = 0xFFFF_FFFF
+#: Keys of the min-PC order (docs/simt.md, "Control flow"): a running lane's key is its PC; a lane
+#: *parked* at a SIMT instruction (waiting for the other lanes) has ``PARKED + pc``, and at a ``tmc``
+#: ``TMC_PARKED + ~pc`` -- parked lanes sort after every running one, ``tmc`` after every other SIMT
+#: instruction and the highest ``tmc`` first.
+PARKED = 2 << 32
+TMC_PARKED = 3 << 32
+#: Above every key: ``WarpState.dmin`` when no lane is deferred, so ``next_pc >= dmin`` is the one
+#: test the execution loop needs (it never fires for parked lanes: they rejoin at their SIMT
+#: instruction).
+NO_PC = 4 << 32
+
+
+def park_key(pc, is_tmc):
+    """The key of a lane parked at the SIMT instruction at ``pc``."""
+    return TMC_PARKED + (MASK32 - pc) if is_tmc else PARKED + pc
+
+
+def key_pc(key):
+    """The PC a key stands for."""
+    return MASK32 - (key - TMC_PARKED) if key >= TMC_PARKED else key & MASK32
 
 #: Register-list slot of f0: f-register n lives in slot ``F + n``, which is also the ``rd`` its writes
 #: are traced with (``32 + n``).
@@ -53,11 +74,17 @@ class Stop(Exception):
 
 
 class Retry(Exception):
-    """Raised by ``wspawn`` while other warps are active: nothing retires, the warp retries later."""
+    """Nothing retires, the warp retries later: ``wspawn`` while other warps are active, or a SIMT
+    instruction that waits for the warp's deferred lanes (then ``pc`` is where the warp goes on)."""
+
+    def __init__(self, pc=None):
+        super().__init__(pc)
+        self.pc = pc
 
 
 class WarpState:
-    """One warp: PC, thread mask, IPDOM stack, barrier wait, fcsr and one register list per lane.
+    """One warp: PC, thread mask, deferred lanes, IPDOM stack, barrier wait, fcsr and one register list
+    per lane.
 
     A lane's register list has 66 slots: x0..x31, f0..f31 (slots :data:`F` + n), the :data:`SINK` for
     writes to x0 and the lane index (:data:`LANE`). ``xs`` lists the register lists of the lanes in
@@ -65,6 +92,11 @@ class WarpState:
     ``(mask, pc, is_else)``; ``barrier`` is the id of the barrier the warp waits at, or None; ``fcsr``
     is the warp's ``frm << 5 | fflags``. ``lanes`` (optional) are register lists to keep: a launch
     resets a warp's control state but not its registers (docs/simt.md, "Launch").
+
+    ``deferred`` maps each lane that divergence left behind to its key: its own PC (above ``pc``), or
+    :func:`park_key` for a lane parked at a SIMT instruction; ``dmin`` is the lowest key
+    (:data:`NO_PC` when there are none) and ``dmask`` their mask. :meth:`regroup` applies the min-PC
+    rule of docs/simt.md ("Divergence").
     """
 
     def __init__(self, wid, threads, pc, tmask=0, lanes=None):
@@ -74,12 +106,41 @@ class WarpState:
         self.ipdom = []
         self.barrier = None
         self.fcsr = 0
+        self.clear_deferred()
         self.set_tmask(tmask)
+
+    def clear_deferred(self):
+        self.deferred = {}
+        self.dmask = 0
+        self.dmin = NO_PC
 
     def set_tmask(self, tmask):
         self.tmask = tmask
         lanes = self.lanes
         self.xs = [lanes[lane] for lane in range(len(lanes)) if tmask >> lane & 1]
+
+    def regroup(self, pcs):
+        """Min-PC reconvergence: ``pcs`` maps each lane of the thread mask to its key after the
+        instruction just executed (its next PC, or ``PARKED + pc``); the deferred lanes join them. The
+        lanes with the lowest key become the thread mask, the others are deferred. Returns the
+        warp's new PC (``pc`` if no lane is left: the warp retires)."""
+        pcs.update(self.deferred)
+        if not pcs:
+            self.set_tmask(0)
+            return self.pc
+        low = min(pcs.values())
+        tmask = 0
+        deferred = {}
+        for lane, pc in pcs.items():
+            if pc == low:
+                tmask |= 1 << lane
+            else:
+                deferred[lane] = pc
+        self.deferred = deferred
+        self.dmask = sum(1 << lane for lane in deferred)
+        self.dmin = min(deferred.values(), default=NO_PC)
+        self.set_tmask(tmask)
+        return key_pc(low)
 
     @property
     def active(self):
@@ -87,4 +148,5 @@ class WarpState:
 
     def dump(self):
         return WarpDump(warp=self.wid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
-                        barrier=self.barrier)
+                        barrier=self.barrier,
+                        deferred={lane: key_pc(key) for lane, key in sorted(self.deferred.items())})

@@ -96,6 +96,18 @@ _GLB, _STATUS = _tile_lookup("GLB.INTR_STATUS")
 _INTR_STATUS = _GLB.base + _STATUS.offset       #: GLB.INTR_STATUS's offset in the MMIO window
 
 
+def _lanes(mask):
+    """The lane numbers of ``mask``, lowest first."""
+    lanes = []
+    lane = 0
+    while mask:
+        if mask & 1:
+            lanes.append(lane)
+        mask >>= 1
+        lane += 1
+    return lanes
+
+
 class Emulator:
     """RV32IMF + Zicsr SIMT golden model implementing the simtlab backend protocol
     (:class:`simtlab.sim.backend.Backend`; module docstring).
@@ -119,6 +131,7 @@ class Emulator:
         self._trace = []
         self._decoder = Decoder(self)
         self._decoded = {}                  # instruction word -> (execute(xs, pc) -> next pc, rd)
+        self._divergences = None            # log_divergence(True): divergent branches and jumps
         self._csr_constants = self._id_csrs(config)
         self._started = False
         self._final = None                  # RunResult of the end event, once the run has ended
@@ -187,6 +200,18 @@ class Emulator:
         out = bytes(self._memory.console)
         self._memory.console.clear()
         return out
+
+    def log_divergence(self, on: bool) -> None:
+        """Record (or stop recording) every divergent branch and ``jalr``: :meth:`divergences`."""
+        self._divergences = [] if check_bool("on", on) else None
+
+    def divergences(self) -> list:
+        """The divergent branches and jumps since :meth:`log_divergence` (or the previous call), as
+        ``(cycle, warp, pc, {next pc: lane mask})`` tuples; drains them."""
+        records = self._divergences or []
+        if self._divergences is not None:
+            self._divergences = []
+        return records
 
     def enable_trace(self, on: bool) -> None:
         """Record (or stop recording) every retired instruction."""
@@ -454,6 +479,7 @@ class Emulator:
                     warp = runnable[0]
                     self._warp = warp
                     pc = warp.pc
+                    dmin = warp.dmin
                     try:
                         while self._instret < limit:
                             page = fast_pages.get(pc >> PAGE_BITS)
@@ -471,14 +497,19 @@ class Emulator:
                                               [x[rd] for x in xs] if rd else None))
                             self._instret += 1
                             thread_instrs += len(xs)
+                            if next_pc >= dmin:     # reaches a deferred lane's PC (min-PC rule)
+                                next_pc = warp.regroup(dict.fromkeys(_lanes(warp.tmask), next_pc))
+                                dmin = warp.dmin
                             pc = next_pc
                             if self._dirty:
                                 break
                         else:
                             return RunStatus.WATCHDOG, 0
-                    except Retry:
+                    except Retry as retry:
                         self._stalls += 1
                         limit -= 1
+                        if retry.pc is not None:
+                            pc = retry.pc
                     finally:
                         warp.pc = pc
                     continue
@@ -501,15 +532,19 @@ class Emulator:
                 tmask = warp.tmask
                 try:
                     next_pc = execute(xs, pc)
-                except Retry:
+                except Retry as retry:
                     self._stalls += 1
                     limit -= 1
+                    if retry.pc is not None:
+                        warp.pc = retry.pc
                     continue
                 if trace is not None:
                     trace.append((self._instret + self._stalls, pc, insn, warp.wid, rd, tmask,
                                   [x[rd] for x in xs] if rd else None))
                 self._instret += 1
                 thread_instrs += len(xs)
+                if next_pc >= warp.dmin:
+                    next_pc = warp.regroup(dict.fromkeys(_lanes(warp.tmask), next_pc))
                 warp.pc = next_pc
         except Fault as fault:
             self._fault = (fault.cause, pc & MASK32, fault.addr & MASK32)

@@ -1,14 +1,16 @@
 """The Verilator backend: a ctypes wrapper around the harness library built by :mod:`.build`.
 
 :class:`VerilatorModel` implements the backend protocol (:class:`simtlab.sim.backend.Backend`) the
-golden-model emulator also implements, so the driver can use either. Python is entered once per
-``run`` call; the clock loop runs in C++.
+golden-model emulator also implements, so the driver can use either. The clock loop runs in C++;
+``run`` calls it in slices of about :data:`SLICE_SECONDS` of wall time, so Ctrl-C (KeyboardInterrupt)
+stops a run promptly and the model stays usable (the next ``start`` begins a new run).
 """
 
 import ctypes
 import os
 import pathlib
 import tempfile
+import time
 
 import numpy as np
 
@@ -17,7 +19,11 @@ from ..spec.status import HarnessError, RunStatus
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
-__all__ = ["VerilatorModel"]
+__all__ = ["VerilatorModel", "SLICE_SECONDS"]
+
+#: Wall time of one ``sim_run`` call: a run returns to Python this often, so Ctrl-C stops it within
+#: about this long. Short enough to feel instant, long enough that the calls cost nothing.
+SLICE_SECONDS = 0.05
 
 _ERRORS = {
     HarnessError.EHANDLE: "bad simulator handle",
@@ -38,6 +44,12 @@ _SIGNATURES = {
     "sim_has_waves": (ctypes.c_int, []),
     "sim_add_region": (ctypes.c_int, [_VP, _U32, _U64, ctypes.c_int]),
     "sim_set_latency": (ctypes.c_int, [_VP, ctypes.c_uint]),
+    "sim_set_dram": (ctypes.c_int, [_VP] + [_U32] * 11),
+    "sim_dram_channels": (_U32, [_VP]),
+    "sim_dram_counter_count": (_U32, []),
+    "sim_dram_counter_name": (ctypes.c_char_p, [_U32]),
+    "sim_dram_counters": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
+    "sim_dram_replay": (ctypes.c_int, [_VP, _U64] + [ctypes.c_void_p] * 5),
     "sim_write_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_char_p, _U64]),
     "sim_read_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p, _U64]),
     "sim_set_tohost": (ctypes.c_int, [_VP, _U32, ctypes.c_int]),
@@ -103,9 +115,11 @@ class VerilatorModel:
         is not given).
     vcd_path:
         Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+    progress:
+        Show the stages of a model build that takes over a second (stderr).
     """
 
-    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None):
+    def __init__(self, config, *, library=None, trace_waves=None, vcd_path=None, progress=False):
         if not isinstance(config, SimtConfig):
             raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
         if trace_waves is not None:
@@ -120,7 +134,7 @@ class VerilatorModel:
             raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
         if library is None:
             from .build import build_model
-            library = build_model(config, trace=trace_waves is not None)
+            library = build_model(config, trace=trace_waves is not None, progress=progress)
         elif not isinstance(library, (str, os.PathLike)):
             raise TypeError(f"library must be a path, not {library!r}")
         self.config = config
@@ -136,12 +150,21 @@ class VerilatorModel:
             raise ValueError(f"{library} writes {self._lib.sim_trace_record_bytes()}-byte trace records, "
                              f"trace_dtype({config.threads}) has {self._trace_dtype.itemsize}")
         self._trace_on = False
+        self._slice_cycles = 4096       # first slice; _run_sliced adapts it to the model's speed
         self._console = bytearray()     # console bytes a start() kept (the harness clears its own)
         self.vcd_path = None
         handle = self._lib.sim_create(config.mem_latency)
         if not handle:
             raise RuntimeError(f"sim_create failed (latency {config.mem_latency})")
         self._handle = ctypes.c_void_p(handle)
+        self._dram_names = [self._lib.sim_dram_counter_name(i).decode()
+                            for i in range(self._lib.sim_dram_counter_count())]
+        if not config.dram.ideal:
+            dram, t = config.dram, config.dram.core_timings()
+            self._check(self._lib.sim_set_dram(
+                self._handle, dram.channels, dram.banks, dram.row_blocks, dram.queue_depth,
+                t["t_rcd"], t["t_cl"], t["t_rp"], t["t_burst"], t["t_refi"], t["t_rfc"],
+                dram.controller_latency), f"DRAM model {dram.preset!r}")
         for region in config.regions:
             self._check(self._lib.sim_add_region(self._handle, region.base, region.size,
                                                  region.kind.code), f"region {region.name}")
@@ -238,15 +261,19 @@ class VerilatorModel:
         """
         max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
-        status = self._check(lib.sim_run(h, max_cycles), "run")
+        status = self._run_sliced(lib, h, max_cycles)
         warps = self.warps()
         perf = {name: lib.sim_stall_cycles(h, i) for i, name in enumerate(STALL_CAUSES)}
         perf["mem_requests"] = lib.sim_mem_requests(h)
         perf["mem_bytes"] = lib.sim_mem_bytes(h)
         perf["imem_requests"] = lib.sim_imem_requests(h)
+        dram = self.dram_counters()
+        for name in self._dram_names:
+            if dram:
+                perf[f"dram_{name}"] = sum(channel[name] for channel in dram)
         result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
                            pcs=[w.pc for w in warps], warps=warps,
-                           thread_instrs=lib.sim_thread_instrs(h), perf=perf)
+                           thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram)
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:
@@ -254,6 +281,61 @@ class VerilatorModel:
             result.fault_pc = lib.sim_fault_pc(h)
             result.fault_addr = lib.sim_fault_addr(h)
         return result
+
+    def _run_sliced(self, lib, h, max_cycles):
+        """``sim_run`` in slices of about :data:`SLICE_SECONDS` of wall time each (the harness
+        resumes a run after a watchdog stop), so Python's signal handlers -- Ctrl-C's
+        KeyboardInterrupt -- run between slices instead of after the whole run."""
+        left = max_cycles
+        while True:
+            chunk = min(left, self._slice_cycles)
+            began = time.perf_counter()
+            status = self._check(lib.sim_run(h, chunk), "run")
+            spent = time.perf_counter() - began
+            left -= chunk
+            if status != RunStatus.WATCHDOG or left <= 0:
+                return status
+            # Aim the next slice at SLICE_SECONDS, growing or shrinking by at most 4x at a time.
+            rate = chunk / max(spent, 1e-6)
+            self._slice_cycles = int(min(max(rate * SLICE_SECONDS, self._slice_cycles / 4, 64),
+                                         self._slice_cycles * 4))
+
+    # -- the DRAM model (SimtConfig.dram, docs/memory.md) -------------------------------------------
+    def dram_counters(self):
+        """Per channel, the DRAM model's counters since :meth:`start` (``reads``, ``writes``,
+        ``row_hits``, ``row_misses``, ``row_conflicts``, ``bytes_read``, ``bytes_written``,
+        ``busy_cycles``, ``refreshes``, ``queue_stalls``); ``[]`` for the ideal memory."""
+        h = self._h()
+        out = []
+        values = (_U64 * len(self._dram_names))()
+        for channel in range(self._lib.sim_dram_channels(h)):
+            self._check(self._lib.sim_dram_counters(h, channel, values), "dram_counters")
+            out.append(dict(zip(self._dram_names, values)))
+        return out
+
+    def dram_replay(self, arrive, addr, write):
+        """Reset the harness's DRAM model and run a request stream through it alone (the RTL and
+        memory are untouched; the next :meth:`start` resets the model again): request ``i`` to byte address ``addr[i]`` (a write if ``write[i]``) is
+        offered at cycle ``max(arrive[i], accepted[i-1])``. Returns ``(accepted, done)``, uint64
+        arrays: the cycle each request was accepted and the cycle its response is due;
+        :meth:`dram_counters` then describe the stream. ValueError for the ideal memory, for arrays
+        of different lengths and for decreasing arrivals."""
+        if self.config.dram.ideal:
+            raise ValueError("dram_replay needs a DRAM model (SimtConfig.dram is 'ideal')")
+        arrive = np.ascontiguousarray(arrive, dtype=np.uint64)
+        addr = np.ascontiguousarray(addr, dtype=np.uint32)
+        write = np.ascontiguousarray(write, dtype=np.uint8)
+        if not arrive.ndim == addr.ndim == write.ndim == 1 or not len(arrive) == len(addr) == len(write):
+            raise ValueError(f"arrive, addr and write must be 1-D and of one length, not "
+                             f"{arrive.shape}, {addr.shape}, {write.shape}")
+        if np.any(np.diff(arrive.astype(np.int64)) < 0):
+            raise ValueError("arrive must not decrease")
+        accepted = np.zeros(len(arrive), dtype=np.uint64)
+        done = np.zeros(len(arrive), dtype=np.uint64)
+        self._check(self._lib.sim_dram_replay(self._h(), len(arrive), arrive.ctypes.data,
+                                              addr.ctypes.data, write.ctypes.data,
+                                              accepted.ctypes.data, done.ctypes.data), "dram_replay")
+        return accepted, done
 
     # -- the tile (SimtConfig.tile) ---------------------------------------------------------------
     @property

@@ -21,12 +21,17 @@ class WarpDump:
     tmask: int
     active: bool
     barrier: "int | None" = None    #: the barrier id the warp waits at, if any
+    deferred: dict = field(default_factory=dict)    #: lane -> PC of its lanes left behind by divergence
 
     def __str__(self):
         state = "active" if self.active else "inactive"
         if self.barrier is not None:
             state += f", waiting at barrier {self.barrier}"
-        return f"warp {self.warp}: pc=0x{self.pc:08x} tmask=0x{self.tmask:x} {state}"
+        text = f"warp {self.warp}: pc=0x{self.pc:08x} tmask=0x{self.tmask:x} {state}"
+        if self.deferred:
+            text += ", deferred " + " ".join(f"lane {lane} at 0x{pc:08x}"
+                                             for lane, pc in self.deferred.items())
+        return text
 
 
 @dataclass
@@ -38,7 +43,9 @@ class RunResult:
     ``pcs`` holds the PC of every warp when the run stopped (one entry per warp); ``warps`` the
     full state of every warp. ``thread_instrs`` counts retired instructions times their active lanes;
     ``perf`` holds further counters (stall cycles by cause from STALL_CAUSES, ``mem_requests``,
-    ``mem_bytes``) where the backend measures them.
+    ``mem_bytes``; with a DRAM model ``dram_<counter>`` summed over channels) where the backend
+    measures them. ``dram`` holds the DRAM model's counters per channel (docs/memory.md; empty for
+    the ideal memory and the emulator).
     """
     status: int
     cycles: int
@@ -51,6 +58,7 @@ class RunResult:
     warps: list = field(default_factory=list)
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
+    dram: list = field(default_factory=list)
 
     @property
     def status_name(self):

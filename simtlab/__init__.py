@@ -7,7 +7,7 @@ command), ``simtlab.tb`` (tests); ``simtlab.spec`` holds the facts they share (m
 the ISA table, the tile's registers and limits) in pure Python.
 """
 
-from .config import PRESETS, SimtConfig, TileConfig
+from .config import PRESETS, CacheConfig, SimtConfig, TileConfig
 from .drivers.device import Buffer, Counters, Device
 from .errors import (CompileError, ElfError, KernelFailed, KernelFault, SimtlabError, TileFault,
                      ToolError, WatchdogTimeout)
@@ -18,6 +18,7 @@ __all__ = [
     "Counters",
     "SimtConfig",
     "TileConfig",
+    "CacheConfig",
     "PRESETS",
     "SimtlabError",
     "ToolError",

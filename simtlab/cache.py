@@ -32,6 +32,7 @@ __all__ = [
     "read_stamp",
     "is_intact",
     "clear_cache",
+    "cache_usage",
 ]
 
 log = logging.getLogger("simtlab.cache")
@@ -162,6 +163,21 @@ def clear_cache(kinds=KINDS):
             raise ValueError(f"cache kind must be one of {', '.join(KINDS)}, not {kind!r}")
         folder = cache_dir() / kind
         if folder.exists():
-            count += sum(1 for p in folder.iterdir() if p.is_dir())
+            count += sum(1 for p in folder.iterdir() if p.is_dir() and p.name != "index")
             shutil.rmtree(folder, ignore_errors=True)
     return count
+
+
+def cache_usage():
+    """``{kind: (entries, bytes)}`` for every kind of :data:`KINDS`: the entry folders, and the size
+    of everything in the kind's folder (locks and the models' index included)."""
+    usage = {}
+    for kind in KINDS:
+        folder = cache_dir() / kind
+        if not folder.is_dir():
+            usage[kind] = (0, 0)
+            continue
+        entries = [p for p in folder.iterdir() if p.is_dir() and p.name != "index"]
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        usage[kind] = (len(entries), size)
+    return usage

@@ -165,3 +165,20 @@ int memcmp(const void *a, const void *b, size_t n) {
             return *x - *y;
     return 0;
 }
+
+/* What C++ kernels need from a runtime without libc++abi: global objects register their destructors
+ * with __cxa_atexit (never run: a kernel ends when its warps retire), and a call of a pure virtual
+ * function ends the run with exit code -3. */
+void *__dso_handle = 0;
+
+int __cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
+    (void)fn;
+    (void)arg;
+    (void)dso;
+    return 0;
+}
+
+void __cxa_pure_virtual(void) {
+    sl_puts("pure virtual function called");
+    sl_exit(-3);
+}

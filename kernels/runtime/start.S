@@ -7,7 +7,8 @@
  *      gp and sp = STACK_TOP - mhartid * STACK_SIZE;
  *   3. warps other than 0 retire (tmc 0); their registers persist while they are inactive;
  *   4. warp 0 returns to lane 0 (tmc 1), waits until it is the only active warp (a "wspawn 1" waits for
- *      exactly that and spawns nothing), clears .bss and calls main(0, 0).
+ *      exactly that and spawns nothing), clears .bss, runs the C++ global constructors (.init_array)
+ *      and calls main(0, 0).
  * After main returns: a non-zero result is stored to IO_EXIT (the run ends with that code); then the
  * warp retires with "tmc x0" -- when no warp is left the device falls idle.
  *
@@ -81,6 +82,15 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
     addi    t0, t0, 4
     bltu    t0, t1, 1b
 2:
+    /* C++ global constructors (.init_array), in order. */
+    la      s0, __init_array_start
+    la      s1, __init_array_end
+    bgeu    s0, s1, 6f
+5:  lw      t0, 0(s0)
+    jalr    t0
+    addi    s0, s0, 4
+    bltu    s0, s1, 5b
+6:
     /* main(0, 0): kernels read their arguments with sl_arg() / csr_read(VX_CSR_MSCRATCH). */
     li      a0, 0
     li      a1, 0

@@ -15,6 +15,8 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* start.S calls main: in C++ kernels it gets C linkage (`int main()`, as Vortex's kernels write it). */
+int main();
 #endif
 
 
@@ -95,6 +97,43 @@ static inline void vx_pred_n(int condition, int thread_mask) {
 static inline void vx_barrier(int barrier_id, int num_warps) {
     __asm__ __volatile__ (".insn r 0x0b, 4, 0, x0, %0, %1" :: "r"(barrier_id), "r"(num_warps) : "memory");
 }
+
+/* Warp vote over the lanes of the thread mask (bit 0 of the predicate): 1 if all / any of them
+ * hold it, 1 if it is the same on all of them, or the mask of the lanes that hold it. */
+static inline int vx_vote_all(int predicate) {
+    int r;
+    __asm__ __volatile__ (".insn r 0x0b, 0, 1, %0, %1, x0" : "=r"(r) : "r"(predicate));
+    return r;
+}
+static inline int vx_vote_any(int predicate) {
+    int r;
+    __asm__ __volatile__ (".insn r 0x0b, 1, 1, %0, %1, x0" : "=r"(r) : "r"(predicate));
+    return r;
+}
+static inline int vx_vote_uni(int predicate) {
+    int r;
+    __asm__ __volatile__ (".insn r 0x0b, 2, 1, %0, %1, x0" : "=r"(r) : "r"(predicate));
+    return r;
+}
+static inline int vx_vote_ballot(int predicate) {
+    int r;
+    __asm__ __volatile__ (".insn r 0x0b, 3, 1, %0, %1, x0" : "=r"(r) : "r"(predicate));
+    return r;
+}
+
+/* Warp shuffle: every lane reads `value` of another lane of its segment (lanes that agree on the
+ * `mask` bits of the lane index, up to the segment's `clamp`): lane - b (up), lane + b (down),
+ * lane ^ b (bfly) or segment base + b (idx); out of range, or an inactive source: its own value.
+ * Vortex's operand order and packing (mask << 12 | clamp << 6 | b). */
+#define VX_SHFL_(funct3, value, b, c, mask) ({                                              \
+    int __shfl_r, __shfl_bc = ((int)(mask) << 12) | ((int)(c) << 6) | (int)(b);             \
+    __asm__ __volatile__ (".insn r 0x0b, " #funct3 ", 1, %0, %1, %2"                       \
+                          : "=r"(__shfl_r) : "r"((int)(value)), "r"(__shfl_bc));            \
+    __shfl_r; })
+static inline int vx_shfl_up(int value, int b, int c, int mask)   { return VX_SHFL_(4, value, b, c, mask); }
+static inline int vx_shfl_down(int value, int b, int c, int mask) { return VX_SHFL_(5, value, b, c, mask); }
+static inline int vx_shfl_bfly(int value, int b, int c, int mask) { return VX_SHFL_(6, value, b, c, mask); }
+static inline int vx_shfl_idx(int value, int b, int c, int mask)  { return VX_SHFL_(7, value, b, c, mask); }
 
 static inline void vx_fence(void) {
     __asm__ __volatile__ ("fence iorw, iorw" ::: "memory");

@@ -12,10 +12,10 @@ Stages and the files that make them::
     W  writeback: register write of the active lanes, retire (trace port)
 
 Stage registers are the structs of layouts.py; forwarding and interlocks are hazards.py. Branches
-and jumps resolve in X with the warp's last active lane deciding (docs/simt.md) and redirect that
-warp only. SIMT instructions always redirect their warp to the next PC, so no younger instruction
-of the warp runs with a stale thread mask. Faults are precise: the faulting instruction waits in X
-until everything older has retired.
+and jumps resolve in X per lane; warp control (simt.py) regroups the lanes by the min-PC rule
+(docs/simt.md, "Divergence") and a taken branch, a change of thread mask and every SIMT instruction
+redirect that warp only, so no younger instruction of the warp runs with a stale thread mask.
+Faults are precise: the faulting instruction waits in X until everything older has retired.
 """
 
 from amaranth import *
@@ -28,6 +28,7 @@ from ...spec.status import STALL_SLOTS, FaultCause, StallCause
 from ..common.checks import check_config
 from ..mem.bus import MemSignature
 from .alu import branch_taken
+from .crosslane import CrossLane
 from .csr import CsrFile
 from .decoder import Decoder, source_registers
 from .fetch import Fetch
@@ -158,6 +159,7 @@ class Core(wiring.Component):
                                                      ipdom_depth=derived.ipdom_depth,
                                                      barriers=derived.barriers)
         m.submodules.lsu = lsu = Lsu(cfg)
+        m.submodules.crosslane = crosslane = CrossLane(T)
         m.submodules.hazards = hazards = Hazards(derived, pipelined=len(pipelined), fpu=cfg.fpu)
         units = {}          # row name -> that unit's instance in every lane
         for row in rows:
@@ -232,7 +234,7 @@ class Core(wiring.Component):
 
         # ---- X: execute -----------------------------------------------------------------------
         unit = x.dec.unit
-        # The last active lane steers the warp (docs/simt.md).
+        # The last active lane supplies the warp-wide operands: CSR writes, SIMT operands (docs/simt.md).
         last = Signal(range(T))
         for lane in range(T):
             with m.If(x.tmask[lane]):
@@ -262,16 +264,26 @@ class Core(wiring.Component):
                      for row in rows if row.iterative}
         hazard_wait = hazards.fp_wait | hazards.csr_wait
 
-        # Control flow.
-        taken = Signal()
-        target = Signal(32)
-        alu_results = Array(alu.result for alu in alus)
-        m.d.comb += [
-            taken.eq(((unit == Unit.BRANCH) & branch_taken(x.dec.funct3, a_last, b_last)) |
-                     (unit == Unit.JAL) | (unit == Unit.JALR)),
-            target.eq(Mux(unit == Unit.JALR, Cat(C(0, 1), alu_results[last][1:32]),
-                          x.pc + x.dec.imm)),
-        ]
+        # Control flow, per lane: each lane's next PC; warp control regroups the lanes (min-PC).
+        taken = Signal(T)
+        lane_next = Signal(data.ArrayLayout(32, T))
+        jump_target = Signal(32)
+        m.d.comb += jump_target.eq(x.pc + x.dec.imm)
+        misaligned = Signal(T)
+        for lane in range(T):
+            target = Mux(unit == Unit.JALR, Cat(C(0, 1), alus[lane].result[1:32]), jump_target)
+            m.d.comb += [
+                taken[lane].eq(x.tmask[lane] & (
+                    ((unit == Unit.BRANCH) & branch_taken(x.dec.funct3, ops[0][lane], ops[1][lane])) |
+                    (unit == Unit.JAL) | (unit == Unit.JALR))),
+                lane_next[lane].eq(Mux(taken[lane], target, x.pc + 4)),
+                misaligned[lane].eq(taken[lane] & target[1]),
+            ]
+        # A misaligned target faults; the lowest such lane's target is reported.
+        bad_target = Signal(32)
+        for lane in reversed(range(T)):
+            with m.If(misaligned[lane]):
+                m.d.comb += bad_target.eq(lane_next[lane])
 
         # CSRs.
         rs1_field = x.insn[15:20]
@@ -294,7 +306,9 @@ class Core(wiring.Component):
         simt_op = x.dec.funct3
         m.d.comb += [
             warpctl.start.eq(self.start),
-            warpctl.valid.eq(x.valid & is_simt),
+            warpctl.valid.eq(x.valid),
+            warpctl.simt.eq(is_simt),
+            warpctl.lane_next.eq(lane_next),
             warpctl.op.eq(simt_op),
             warpctl.warp.eq(x.warp),
             warpctl.pc.eq(x.pc),
@@ -303,6 +317,11 @@ class Core(wiring.Component):
             warpctl.a.eq(a_last),
             warpctl.b.eq(b_last),
         ]
+
+        # Vote and shuffle.
+        m.d.comb += [crosslane.funct3.eq(x.dec.funct3), crosslane.tmask.eq(x.tmask)]
+        for lane in range(T):
+            m.d.comb += [crosslane.a[lane].eq(ops[0][lane]), crosslane.b[lane].eq(ops[1][lane])]
 
         # Memory access: the lanes' ALUs compute the addresses.
         mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE)
@@ -332,8 +351,8 @@ class Core(wiring.Component):
         with m.Elif(mem_op & lsu.unmapped):
             m.d.comb += [x_exc.eq(1), x_addr.eq(lsu.fault_addr),
                          x_cause.eq(Mux(is_load, FaultCause.LOAD_ACCESS, FaultCause.STORE_ACCESS))]
-        with m.Elif(taken & target[1]):
-            m.d.comb += [x_exc.eq(1), x_addr.eq(target), x_cause.eq(FaultCause.INSN_MISALIGNED)]
+        with m.Elif(misaligned.any()):
+            m.d.comb += [x_exc.eq(1), x_addr.eq(bad_target), x_cause.eq(FaultCause.INSN_MISALIGNED)]
         with m.Elif(is_simt & warpctl.fault):
             m.d.comb += [x_exc.eq(1), x_addr.eq(warpctl.fault_addr),
                          x_cause.eq(warpctl.fault_cause)]
@@ -346,12 +365,15 @@ class Core(wiring.Component):
         # A wspawn that must wait for the other warps to finish leaves X unexecuted and its warp is
         # parked; it is fetched again and replayed once the warp is alone (docs/simt.md).
         replay = x.valid & alive & ~x_exc & is_simt & warpctl.spawn_wait
-        x_ready = x.valid & alive & ~x_exc & ~x_wait & ~replay
+        # A SIMT instruction that waits for the warp's deferred lanes leaves X unexecuted too; its
+        # lanes are parked and the warp goes on where warp control says.
+        hold = x.valid & alive & ~x_exc & warpctl.hold
+        x_ready = x.valid & alive & ~x_exc & ~x_wait & ~replay & ~hold
         m.d.comb += lsu.valid.eq(x_ready & mem_op)
         x_advance = Mux(mem_op, lsu.advance, x_ready & m_ready)
         m.d.comb += [
             csr.commit.eq(x_advance & (unit == Unit.CSR)),
-            warpctl.commit.eq(x_advance & is_simt),
+            warpctl.commit.eq(x_advance | hold),
             warpctl.park.eq(replay),
         ]
         # Iterative units start only with their operands final (not waiting for an FP result);
@@ -376,6 +398,8 @@ class Core(wiring.Component):
                     m.d.comb += result[lane].eq(csr.rdata[lane])
                 with m.Case(Unit.SIMT):
                     m.d.comb += result[lane].eq(warpctl.result)
+                with m.Case(Unit.LANES):
+                    m.d.comb += result[lane].eq(crosslane.result[lane])
                 for row in rows[1:]:
                     if row.result_in_x:
                         with m.Case(*row.units):
@@ -393,21 +417,21 @@ class Core(wiring.Component):
         with m.Elif(m_advance):
             m.d.sync += ms.valid.eq(0)
 
-        # A taken branch, or any SIMT instruction, sends its warp to a new PC: its younger
-        # instructions (in D and in its fetch buffer) are on a wrong path.
-        redirect = (x_advance & (taken | is_simt)) | replay
+        # A taken branch, a regrouping or any SIMT instruction sends its warp to a new PC: its
+        # younger instructions (in D and in its fetch buffer) are on a wrong path.
+        redirect = (x_advance & warpctl.redirect) | replay | hold
         m.d.comb += [
             fetch.start.eq(self.start),
             fetch.spawn.eq(warpctl.spawn),
             fetch.spawn_pc.eq(Mux(self.start, self.start_pc, warpctl.spawn_pc)),
             fetch.redirect.eq(redirect | x_raise | lsu.fault),
             fetch.redirect_warp.eq(x.warp),
-            fetch.redirect_pc.eq(Mux(replay, x.pc, Mux(is_simt, warpctl.next_pc, target))),
-            fetch.redirect_stop.eq((is_simt & warpctl.stop) | x_raise | lsu.fault),
+            fetch.redirect_pc.eq(Mux(replay, x.pc, warpctl.next_pc)),
+            fetch.redirect_stop.eq((x_advance & warpctl.stop) | x_raise | lsu.fault),
         ]
 
         # ---- D: pick a warp, decode, read registers; hand over to X ----------------------------
-        x_take = alive & (~x.valid | x_advance | replay)
+        x_take = alive & (~x.valid | x_advance | replay | hold)
         d_take = alive & (~d.valid | x_take)
         kill_d = redirect & (d.warp == x.warp)
         grant = scheduler.grant
@@ -488,6 +512,8 @@ class Core(wiring.Component):
             m.d.comb += self.perf.stall.eq(StallCause.HAZARD)
         with m.Elif(~x.valid & ((warpctl.waiting | warpctl.parked) & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(StallCause.BARRIER)
+        with m.Elif(~x.valid & (lsu.pending != 0)):       # warps wait for their loads
+            m.d.comb += self.perf.stall.eq(StallCause.MEMORY)
         with m.Elif(~x.valid & ~(fetch.head_valid & warpctl.active).any()):
             m.d.comb += self.perf.stall.eq(StallCause.FETCH)
         with m.Else():

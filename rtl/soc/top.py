@@ -11,6 +11,7 @@ from amaranth.lib.wiring import In, Out
 from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
+from ..mem.dcache import CachePerfSignature, DCache
 from ..mem.skid import RequestSkid
 from ..tile.regblock import RegBusSignature
 from .dcr import DcrFile, DcrWriteSignature
@@ -60,7 +61,15 @@ class SimtTop(wiring.Component):
         ``tile_fault__valid`` (sticky until the tile's next layer starts), ``__unit`` (the unit's
         4 KiB page: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15: watchdog), ``__addr``.
 
-    and ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
+    With an L1 data cache (``config.dcache``) or instruction cache (``config.icache``), also:
+
+    dcache_perf, icache_perf : Out(CachePerfSignature)
+        The cache's counters: ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
+
+    and its port (``dmem``, ``imem``) then carries the cache's line fills, uncached reads and every
+    write (write-through); its tag bit 0 marks reads.
+
+    With a tile, ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
     (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
     through :class:`~.mmio.MmioBridge`, never to the memory port.
     """
@@ -81,6 +90,9 @@ class SimtTop(wiring.Component):
             "dbg": Out(debug_signature(config.warps, config.threads)),
             "perf": Out(PerfSignature),
         }
+        for name in ("dcache", "icache"):
+            if getattr(config, name) is not None:
+                ports[f"{name}_perf"] = Out(CachePerfSignature)
         if config.tile is not None:
             from ..tile.tile import TileFaultSignature
             ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1),
@@ -108,7 +120,12 @@ class SimtTop(wiring.Component):
         # of the core depends combinationally on the memory (the simulator then evaluates the
         # core once per cycle).
         width = 8 * self._config.block_bytes
-        names = ("imem", "dmem") if self._config.tile is None else ("imem",)
+        caches, names = [], []      # ports with an L1 cache / straight to the top's port
+        for name in ("imem", "dmem"):
+            if getattr(self._config, f"{name[0]}cache") is not None:
+                caches.append(self._cache(m, core, name))
+            elif name == "imem" or self._config.tile is None:   # the tile shares dmem (_tile)
+                names.append(name)
         for name in names:
             port, inner = getattr(self, name), getattr(core, name)
             skid = RequestSkid(data_width=width, tag_width=16)
@@ -128,6 +145,8 @@ class SimtTop(wiring.Component):
         # Registered like the memory responses: no core logic depends combinationally on an input.
         start = Signal()
         m.d.core += start.eq(self.start)
+        for cache in caches:
+            m.d.comb += cache.invalidate.eq(start)      # a launch forgets every line
         m.d.comb += [
             core.start.eq(start),
             core.start_pc.eq(dcrs.startup_addr),
@@ -135,6 +154,47 @@ class SimtTop(wiring.Component):
             self.busy.eq(core.busy | start),     # busy from the cycle after the start pulse
         ]
         return m
+
+    def _cache(self, m, core, name):
+        """An L1 cache between the core's ``name`` port (imem, dmem) and the top's: core -> cache
+        -> skid.
+
+        The skid goes below the cache, so the cache refuses a request exactly when the core sees it
+        refused: a store leaves the top in the cycle the core's LSU issues it (the harness counts
+        ending stores by that), and the cache's ``ready`` never depends on a top input. The cache's
+        answers pass one register, as the memory's do without a cache (a hit reaches the core 3
+        cycles after its request, like the ideal memory's 2 + 1); the memory's answers go straight
+        into the cache.
+        """
+        cfg = self._config
+        width = 8 * cfg.block_bytes
+        kind = f"{name[0]}cache"
+        port, inner = getattr(self, name), getattr(core, name)
+        cache = DomainRenamer("core")(DCache(getattr(cfg, kind), regions=cfg.regions,
+                                             block_bytes=cfg.block_bytes, tag_width=16))
+        skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
+        m.submodules[kind] = cache
+        m.submodules[f"{name}_skid"] = skid
+        wiring.connect(m, core=inner.req, cache=cache.bus.req)
+        wiring.connect(m, cache=cache.mem.req, skid=skid.i)
+        wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
+        wiring.connect(m, port=wiring.flipped(port.rsp), cache=cache.mem.rsp)
+        wiring.connect(m, cache=cache.perf, top=wiring.flipped(getattr(self, f"{kind}_perf")))
+        answer = cache.bus.rsp
+        m.d.core += [inner.rsp.valid.eq(answer.valid), inner.rsp.data.eq(answer.data),
+                     inner.rsp.tag.eq(answer.tag), inner.rsp.err.eq(answer.err)]
+        if name == "dmem":
+            # The core lets a completing load take W ahead of the instruction in M, even one of the
+            # load's own warp. A load reaches the core at least 3 cycles after the cycle it left X,
+            # while the older instruction entered M then; so it leaves M first whenever no 3 load
+            # answers arrive back to back. A fixed memory latency guarantees that; a cache's hits
+            # behind a miss do not, so a third read answer in a row waits a cycle.
+            load_tag = cfg.derive().load_tag
+            load_answer, last = Signal(), Signal()
+            m.d.comb += [load_answer.eq(answer.valid & (answer.tag & load_tag).any()),
+                         cache.hold.eq(load_answer & last)]
+            m.d.core += last.eq(load_answer)
+        return cache
 
     def _tile(self, m, core):
         """The tile, its DMA and the core's data port on one memory port; the MMIO bridge."""

@@ -4,18 +4,23 @@
 // The harness owns the clock, reset, the DCR write port, the start pulse, and the memory behind the
 // two block-wide memory ports (imem, dmem). Python is called once per `sim_run`, never per cycle.
 //
-// One translation unit in three files: ports.h (the top's ports, their widths checked against the
+// One translation unit in four files: ports.h (the top's ports, their widths checked against the
 // generated `simtlab_harness_config.h`: warps W, threads T, block bytes), memory.h (sparse memory and
-// regions) and this file (response queues, the cycle, run control and the extern "C" API). Codes and
-// addresses shared with Python come from the generated `simtlab_spec.h`.
+// regions), dram.h (the DRAM timing model) and this file (response queues, the cycle, run control and
+// the extern "C" API). Codes and addresses shared with Python come from the generated `simtlab_spec.h`.
 //
 // One cycle (function `cycle`):
 //   1. drive inputs: responses due in this cycle (rsp__valid for exactly one cycle);
 //   2. clk=0, eval; sample outputs: accept requests (dmem, then imem), apply their side effects and
-//      queue their responses `latency` cycles later; record retire, perf__stall and fault;
+//      queue their responses; record retire, perf__stall and fault;
 //   3. clk=1, eval (the rising edge at which the sampled requests are accepted).
-// So a request accepted at the edge ending cycle n gets its response driven in cycle n + latency.
-// At most one response per port is driven per cycle (later ones wait their turn).
+// Ideal memory (the default): a request accepted at the edge ending cycle n gets its response driven
+// in cycle n + latency. With the DRAM model (sim_set_dram, dram.h) a ram request's response is due
+// when the model says, and a request whose channel queue is full is refused: the port's req__ready
+// is driven low for that edge (decided after the clk=0 eval, from the request's address) and the top
+// offers it again. io requests, errors and every request of the ideal memory take `latency`.
+// Responses on a port are driven in request order, at most one per cycle (a response due earlier
+// than the one before it waits: the core expects in-order responses).
 //
 // Memory requests move whole blocks: the address is block aligned (low bits ignored), a read returns
 // the whole block (byte i at bits 8i..8i+7 of rsp__data), a write writes the bytes whose `be` bit is
@@ -51,6 +56,7 @@
 #include <vector>
 
 #include "Vsimtlab_top.h"
+#include "dram.h"
 #include "memory.h"
 #include "ports.h"
 #include "simtlab_spec.h"
@@ -123,6 +129,7 @@ struct Sim {
     Vsimtlab_top* top = nullptr;
     Memory mem;
     unsigned latency = 1;
+    Dram dram;  // off (ideal memory) until sim_set_dram
 
     bool tohost_enabled = false;
     uint32_t tohost_addr = 0;
@@ -200,11 +207,13 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
         end_run(sim, ST_FAULT);
         return;
     }
-    rsp->due = sim->now + sim->latency;
-    rsp->tag = rq.tag;
-    rsp->has_data = 0;
     const Region* region = sim->mem.block_region(block);
     bool err = !region || (region->kind != KIND_RAM && region->kind != KIND_IO);
+    rsp->due = sim->dram.enabled() && !err && region->kind == KIND_RAM
+                   ? sim->dram.access(sim->now, block, we)
+                   : sim->now + sim->latency;
+    rsp->tag = rq.tag;
+    rsp->has_data = 0;
     if (!err) {
         if (region->kind == KIND_RAM) {
             uint32_t off = block & (PAGE_SIZE - 1);
@@ -263,6 +272,16 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
         }
     }
     rsp->err = uint8_t(err);
+}
+
+// Whether the DRAM model takes a request for `addr` this cycle (always, for the ideal memory and
+// for requests that do not go to ram).
+bool admit(Sim* sim, uint32_t addr) {
+    if (!sim->dram.enabled()) return true;
+    uint32_t block = addr & ~(BLOCK - 1);
+    const Region* region = sim->mem.block_region(block);
+    if (!region || region->kind != KIND_RAM) return true;
+    return sim->dram.can_accept(sim->now, block);
 }
 
 // A request port's fields, read straight from the model (wide data only when needed).
@@ -336,6 +355,27 @@ void drive_rsp(Sim* sim) {
 #undef DRIVE
 }
 
+// Accept the requests offered this cycle (dmem, then imem when `imem`); a request the DRAM model
+// refuses sees req__ready low at this edge (only the DRAM model ever lowers it).
+void serve(Sim* sim, bool imem) {
+    Vsimtlab_top* t = sim->top;
+    bool dram = sim->dram.enabled();  // the ideal memory never touches ready
+#define SERVE(port, View, queue, is_dmem)                            \
+    if (t->REQ(port, valid)) {                                       \
+        View rq(t);                                                  \
+        bool take = admit(sim, rq.addr);                             \
+        if (dram) t->REQ(port, ready) = take;                        \
+        if (take) accept(sim, queue, rq, is_dmem);                   \
+    } else if (dram) {                                               \
+        t->REQ(port, ready) = 1;                                     \
+    }
+    SERVE(dmem, DmemReq, sim->rsp_dmem, true)
+    if (imem) {
+        SERVE(imem, ImemReq, sim->rsp_imem, false)
+    }
+#undef SERVE
+}
+
 void record_retire(Sim* sim) {
     Vsimtlab_top* t = sim->top;
     uint32_t insn = t->PORT(retire, insn);
@@ -363,14 +403,7 @@ void cycle(Sim* sim, bool check_busy) {
     Vsimtlab_top* t = sim->top;
     drive_rsp(sim);
     half(sim, 0);
-    if (t->REQ(dmem, valid)) {
-        DmemReq rq(t);
-        accept(sim, sim->rsp_dmem, rq, true);
-    }
-    if (t->REQ(imem, valid)) {
-        ImemReq rq(t);
-        accept(sim, sim->rsp_imem, rq, false);
-    }
+    serve(sim, true);
     if (t->PORT(retire, valid)) record_retire(sim);
     if (t->busy) sim->stall[t->PORT(perf, stall) & (STALL_SLOTS - 1)]++;
     if (sim->pending_status != ST_RUNNING &&
@@ -414,10 +447,7 @@ void tile_cycle(Sim* sim) {
     Vsimtlab_top* t = sim->top;
     drive_rsp(sim);
     half(sim, 0);
-    if (t->REQ(dmem, valid)) {
-        DmemReq rq(t);
-        accept(sim, sim->rsp_dmem, rq, true);
-    }
+    serve(sim, false);
     half(sim, 1);
     sim->now++;
 }
@@ -524,6 +554,73 @@ int sim_set_latency(void* handle, unsigned latency) {
     return SIM_OK;
 }
 
+// Use the DRAM timing model (dram.h; `channels` 0: the ideal memory, sim_set_latency's). Times in
+// core cycles, limits as simtlab.config.DramConfig's; resets the model's state and counters.
+int sim_set_dram(void* handle, uint32_t channels, uint32_t banks, uint32_t row_blocks,
+                 uint32_t queue_depth, uint32_t t_rcd, uint32_t t_cl, uint32_t t_rp, uint32_t t_burst,
+                 uint32_t t_refi, uint32_t t_rfc, uint32_t controller_latency) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    DramParams p;
+    p.channels = channels;
+    p.banks = banks;
+    p.row_blocks = row_blocks;
+    p.queue_depth = queue_depth;
+    p.t_rcd = t_rcd;
+    p.t_cl = t_cl;
+    p.t_rp = t_rp;
+    p.t_burst = t_burst;
+    p.t_refi = t_refi;
+    p.t_rfc = t_rfc;
+    p.controller = controller_latency;
+    if (!sim->dram.configure(p)) return SIM_EARG;
+    sim->top->REQ(dmem, ready) = 1;  // no refusal outlives the model that made it
+    sim->top->REQ(imem, ready) = 1;
+    return SIM_OK;
+}
+
+// DRAM channels of the model (0: ideal memory) and its per-channel counters.
+uint32_t sim_dram_channels(void* handle) {
+    Sim* s = get(handle);
+    return s ? s->dram.channels() : 0;
+}
+uint32_t sim_dram_counter_count(void) { return DC_COUNT; }
+const char* sim_dram_counter_name(uint32_t i) { return i < DC_COUNT ? DRAM_COUNTER_NAMES[i] : nullptr; }
+
+// Copy channel `channel`'s sim_dram_counter_count() counters (since sim_start) into `out`.
+int sim_dram_counters(void* handle, uint32_t channel, uint64_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out || channel >= sim->dram.channels()) return SIM_EARG;
+    memcpy(out, sim->dram.counters(channel), sizeof(uint64_t) * DC_COUNT);
+    return SIM_OK;
+}
+
+// Reset the DRAM model and run a request stream through it alone (no RTL, memory untouched; the
+// next sim_start resets the model again):
+// request i (byte address addr[i], low 6 bits ignored; a write if write[i]) is offered at cycle max(arrive[i], the
+// previous one's acceptance) and accepted at the first cycle its channel has room; accepted[i] and
+// done[i] get its acceptance cycle and the cycle its response is due. The counters then describe
+// the stream (until the next sim_start). Arrivals must not decrease.
+int sim_dram_replay(void* handle, uint64_t n, const uint64_t* arrive, const uint32_t* addr,
+                    const uint8_t* write, uint64_t* accepted, uint64_t* done) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!sim->dram.enabled()) return SIM_ESTATE;
+    if (n && (!arrive || !addr || !write || !accepted || !done)) return SIM_EARG;
+    for (uint64_t i = 1; i < n; i++)
+        if (arrive[i] < arrive[i - 1]) return SIM_EARG;
+    sim->dram.reset();
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t block = addr[i] & ~(BLOCK - 1);
+        at = sim->dram.first_room(arrive[i] > at ? arrive[i] : at, block);
+        accepted[i] = at;
+        done[i] = sim->dram.access(at, block, write[i] != 0);
+    }
+    return SIM_OK;
+}
+
 // Copy `len` bytes into memory at `addr`; the range must lie in "ram" regions.
 int sim_write_mem(void* handle, uint32_t addr, const uint8_t* data, uint64_t len) {
     Sim* sim = get(handle);
@@ -579,6 +676,9 @@ int sim_start(void* handle) {
     Vsimtlab_top* t = sim->top;
     sim->rsp_dmem.clear();
     sim->rsp_imem.clear();
+    sim->dram.reset();
+    t->REQ(dmem, ready) = 1;
+    t->REQ(imem, ready) = 1;
     sim->now = 0;
     sim->instret = sim->thread_instrs = 0;
     for (uint64_t& s : sim->stall) s = 0;

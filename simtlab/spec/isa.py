@@ -75,6 +75,7 @@ class Unit(enum.IntEnum):
     SIMT = 9     #: Vortex's custom-0 instructions (simt.py)
     FENCE = 10   #: no-op on this in-order core
     FPU = 11     #: RV32F arithmetic, compares, conversions and moves (rtl/fpu)
+    LANES = 12   #: Vortex's cross-lane vote and shuffle (custom-0, funct7 = 1; crosslane.py)
 
 
 class AluOp(enum.IntEnum):
@@ -267,5 +268,10 @@ INSTRUCTIONS = (
     InstrDesc("join", Opcode.CUSTOM0, 3, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=False),
     InstrDesc("bar", Opcode.CUSTOM0, 4, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
     InstrDesc("pred", Opcode.CUSTOM0, 5, 0x00, Format.R, Unit.SIMT, wb=False, rs2_used=True),
+    # Vortex's warp vote and shuffle (vx_vote_*, vx_shfl_*: docs/simt.md, "Vote and shuffle").
+    *[InstrDesc(n, Opcode.CUSTOM0, f3, 0x01, Format.R, Unit.LANES, b=OperandB.RS2, wb=True,
+                rs2_used=f3 >= 4)
+      for f3, n in enumerate(["vote.all", "vote.any", "vote.uni", "vote.ballot",
+                              "shfl.up", "shfl.down", "shfl.bfly", "shfl.idx"])],
     *_fp_rows(),
 )

@@ -103,7 +103,7 @@ class StallCause(enum.IntEnum):
     ISSUE = 0       #: an instruction left execute
     IDLE = 1        #: nothing in execute for another reason (register hazards, pipeline refill)
     HAZARD = 2      #: execute waited on a multi-cycle unit (divider, FPU iteration or result)
-    MEMORY = 3      #: execute or the memory stage waited on the load/store unit
+    MEMORY = 3      #: X or M waited on the load/store unit, or X is empty while loads are in flight
     BARRIER = 4     #: execute empty while active warps wait at a barrier or are parked
     FETCH = 5       #: execute empty and no active warp has a fetched instruction
 

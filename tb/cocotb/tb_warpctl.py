@@ -11,7 +11,8 @@ next falling edge. ``tmask`` and ``barrier_id`` are flat vectors in Verilog: war
 ``[threads*w, threads*(w+1))`` and ``[8*w, 8*w+8)``.
 
 The stack pointer is not a port; a split's ``result`` (the depth before the split) and the masks and
-PCs that joins restore make it observable.
+PCs that joins restore make it observable. :func:`flow` plays a non-SIMT instruction (a branch or
+jump with a next PC per lane) for the min-PC regrouping.
 """
 
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ def shape(dut):
 
 
 def _idle(dut):
-    for name in ("valid", "commit", "op", "warp", "pc", "negate", "cond", "a", "b"):
+    for name in ("valid", "simt", "commit", "lane_next", "op", "warp", "pc", "negate", "cond", "a",
+                 "b"):
         getattr(dut, name).value = 0
 
 
@@ -85,6 +87,7 @@ async def execute(dut, op, warp=0, *, a=0, b=0, cond=0, negate=0, pc=PC, commit=
     """Hold one custom-0 instruction in execute for a cycle; returns the outputs it produced."""
     await FallingEdge(dut.clk)
     dut.valid.value = 1
+    dut.simt.value = 1
     dut.commit.value = int(commit)
     dut.op.value = int(op.value if isinstance(op, SimtOp) else op)
     dut.warp.value = warp
@@ -97,6 +100,23 @@ async def execute(dut, op, warp=0, *, a=0, b=0, cond=0, negate=0, pc=PC, commit=
     out = Out(*(int(getattr(dut, name).value) for name in
                 ("result", "spawn_wait", "fault", "fault_cause", "fault_addr", "next_pc", "stop", "spawn",
                  "spawn_pc")))
+    await RisingEdge(dut.clk)
+    _idle(dut)
+    return out
+
+
+async def flow(dut, next_pcs, warp=0, *, pc=PC):
+    """Commit one non-SIMT instruction at ``pc`` whose lanes go on at ``next_pcs`` (one per lane);
+    returns ``(hold, next_pc, redirect)`` as warp control computed them."""
+    _, threads = shape(dut)
+    await FallingEdge(dut.clk)
+    dut.valid.value = 1
+    dut.commit.value = 1
+    dut.warp.value = warp
+    dut.pc.value = pc
+    dut.lane_next.value = sum(p << (32 * lane) for lane, p in enumerate(next_pcs))
+    await ReadOnly()
+    out = int(dut.hold.value), int(dut.next_pc.value), int(dut.redirect.value)
     await RisingEdge(dut.clk)
     _idle(dut)
     return out
@@ -419,3 +439,50 @@ async def barriers(dut):
     for op in (SimtOp.TMC, SimtOp.PRED):
         out = await execute(dut, op, 2, a=0xF, b=0xF, cond=0xF, commit=False)
         assert out.fault == 0 and out.spawn_wait == 0, f"{op}: {out}"
+
+
+@cocotb.test()
+async def min_pc_regrouping(dut):
+    """Lanes whose next PCs differ are deferred; the lowest PC runs first; lanes meet again when a
+    group reaches a deferred lane's PC; a SIMT instruction waits (``hold``) while lanes are deferred
+    and runs once with all of them (docs/simt.md, "Divergence")."""
+    await setup(dut)
+    await execute(dut, SimtOp.TMC, 0, a=0xF)
+    # a branch: lanes 0 and 2 go to PC + 0x40, lanes 1 and 3 fall through
+    hold, next_pc, redirect = await flow(dut, [PC + 0x40, PC + 4, PC + 0x40, PC + 4])
+    assert (hold, next_pc, redirect) == (0, PC + 4, 1)
+    assert (await state(dut)).tmask[0] == 0b1010
+    # an instruction of the running lanes that is not the deferred PC: nothing changes
+    assert await flow(dut, [0, PC + 8, 0, PC + 8], pc=PC + 4) == (0, PC + 8, 0)
+    # a SIMT instruction with lanes still deferred waits; the deferred lanes run next
+    out_hold = await flow_simt_hold(dut, pc=PC + 8)
+    assert out_hold == (1, PC + 0x40)
+    assert (await state(dut)).tmask[0] == 0b0101
+    # lanes 0, 2 jump back to the parked SIMT instruction: they run it ... after the parked lanes
+    # join them there (hold again, then one execution with all four lanes)
+    assert await flow(dut, [PC + 8, 0, PC + 8, 0], pc=PC + 0x40) == (0, PC + 8, 1)
+    assert (await state(dut)).tmask[0] == 0b0101
+    assert await flow_simt_hold(dut, pc=PC + 8) == (1, PC + 8)
+    assert (await state(dut)).tmask[0] == 0b1111
+    out = await execute(dut, SimtOp.TMC, 0, a=0b0001, pc=PC + 8)
+    assert (out.next_pc, out.stop) == (PC + 12, 0)
+    assert (await state(dut)).tmask[0] == 0b0001
+
+
+async def flow_simt_hold(dut, *, pc):
+    """Present a tmc at ``pc`` and let it leave execute (committed as warp control decides); returns
+    ``(hold, next_pc)``."""
+    await FallingEdge(dut.clk)
+    dut.valid.value = 1
+    dut.simt.value = 1
+    dut.op.value = int(SimtOp.TMC.value)
+    dut.a.value = 0xF
+    dut.warp.value = 0
+    dut.pc.value = pc
+    await ReadOnly()
+    hold, next_pc = int(dut.hold.value), int(dut.next_pc.value)
+    await FallingEdge(dut.clk)
+    dut.commit.value = 1
+    await RisingEdge(dut.clk)
+    _idle(dut)
+    return hold, next_pc

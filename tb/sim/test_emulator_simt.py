@@ -324,20 +324,55 @@ def test_misaligned_lane_is_reported_even_if_a_lower_lane_is_unmapped_later():
     expect_fault(result, FaultCause.LOAD_MISALIGNED, labels["ld"], HEAP + 2)
 
 
-def test_branch_and_jalr_follow_the_last_active_lane():
+def test_branch_and_jalr_go_per_lane():
     config = CONFIGS["4x4"]
-    # lanes 0..2 have a0 < 3; lane 3 has a0 = 3, so bltu a0, 3 is not taken for the whole warp
+    # lanes 0..2 have a0 < 3 and take bltu a0, 3; lane 3 falls through; jalr sends lane l to "t<l>"
     program = [all_lanes(config), csrr(A0, CSR.THREAD_ID), i("addi", T1, 0, 3),
                B("bltu", A0, T1, "skip"), i("addi", A2, 0, 1), "skip:",
-               # jalr target per lane: lane l -> "t<l>"; lane 3's target ("t3") is taken by all
                LA(A3, "t0"), i("slli", T0, A0, 3), r("add", A3, A3, T0), jalr(1, A3, 0),
                "t0:", i("addi", A4, 0, 10), J("end"), "t1:", i("addi", A4, 0, 11), J("end"),
                "t2:", i("addi", A4, 0, 12), J("end"), "t3:", i("addi", A4, 0, 13), J("end"),
                "end:", HALT]
-    emu, result, _ = run(config, *program)
+    emu, result, labels = run(config, *program)
     assert result.status == RunStatus.DONE
-    assert [emu.registers(0, lane)[A2] for lane in range(4)] == [1] * 4
-    assert [emu.registers(0, lane)[A4] for lane in range(4)] == [13] * 4
+    assert [emu.registers(0, lane)[A2] for lane in range(4)] == [0, 0, 0, 1]
+    assert [emu.registers(0, lane)[A4] for lane in range(4)] == [10, 11, 12, 13]
+    trace = emu.trace()
+    # min-PC: lane 3 alone runs the fall-through first (lower PC), the lanes rejoin at "skip";
+    # after jalr each lane runs its target in PC order and all four reconverge at "end"
+    masks = {label: [int(rec["tmask"]) for rec in trace if rec["pc"] == labels[label]]
+             for label in ("skip", "t0", "t1", "t2", "t3", "end")}
+    assert masks == {"skip": [0xF], "t0": [1], "t1": [2], "t2": [4], "t3": [8], "end": [0xF]}
+    assert [int(rec["tmask"]) for rec in trace if rec["pc"] == labels["skip"] - 4] == [8]
+
+
+def test_simt_instruction_waits_for_deferred_lanes():
+    config = CONFIGS["4x4"]
+    # lanes 0, 1 branch back to "sync" (a lower PC) while lanes 2, 3 still loop: their tmc must
+    # wait (park) until every lane arrives, then run once with all four lanes (Vortex's pattern of
+    # leaving a spawn with "tmc 1" after divergent work)
+    program = [all_lanes(config), csrr(A0, CSR.THREAD_ID), i("addi", T1, 0, 2), J("start"),
+               "sync:", i("addi", T0, 0, 1), "tmc:", tmc(T0), i("addi", A4, 0, 7), HALT,
+               "start:", B("bltu", A0, T1, "sync"), i("addi", A3, 0, 5),
+               "loop:", i("addi", A2, A2, 1), i("addi", A3, A3, -1), B("bne", A3, 0, "loop"),
+               J("sync")]
+    emu, result, labels = run(config, *program)
+    assert result.status == RunStatus.DONE
+    assert [emu.registers(0, lane)[A2] for lane in range(4)] == [0, 0, 5, 5]
+    assert [emu.registers(0, lane)[A4] for lane in range(4)] == [7, 0, 0, 0]
+    tmcs = [int(rec["tmask"]) for rec in emu.trace() if rec["pc"] == labels["tmc"]]
+    assert tmcs == [0xF]
+
+
+def test_divergent_jalr_misaligned_target_reports_the_lowest_lane():
+    config = CONFIGS["4x4"]
+    # lane l jumps to "t" + 4 * l + (l >= 2) * 2: lanes 2 and 3 are misaligned, lane 2 is reported
+    program = [all_lanes(config), csrr(A0, CSR.THREAD_ID), LA(A3, "t"), i("slli", T0, A0, 2),
+               r("add", A3, A3, T0), i("sltiu", T1, A0, 2), i("xori", T1, T1, 1),
+               i("slli", T1, T1, 1), r("add", A3, A3, T1), "jr:", jalr(0, A3, 0),
+               "t:", HALT, HALT, HALT, HALT]
+    emu, result, labels = run(config, *program)
+    expect_fault(result, FaultCause.INSN_MISALIGNED, labels["jr"], labels["t"] + 10)
 
 
 # -- split / join ---------------------------------------------------------------------------------------------
