@@ -89,21 +89,21 @@ static inline float __tg_h2f(uint16_t h) {
   uint32_t r = __tg_s32(e == 0x0f800000u, inf, __tg_s32(e == 0, __builtin_bit_cast(uint32_t, sub), o + 0x38000000u));
   return __builtin_bit_cast(float, r | (((uint32_t)h & 0x8000u) << 16));
 }
-/* float -> int64 (toward zero) without compiler-rt's __fixsfdi (which branches on the sign):
- * through int32 below 2^31, else the mantissa shifted into place; negated by mask. */
-static inline long long __tg_f2i64(float f) {
-  uint32_t x = __builtin_bit_cast(uint32_t, f), e = (x >> 23) & 0xffu, m = (x & 0x7fffffu) | 0x800000u;
-  int32_t small = (int32_t)f;
-  uint32_t sh = e - 150u, low_shift = sh < 32u;
+/* float -> int64/uint64 (toward zero) without compiler-rt's __fixsfdi/__fixunssfdi (which branch
+ * on the value): through int32 below 2^31, else the mantissa shifted into place (the magnitude,
+ * __tg_f2u64); __tg_f2i64 negates it by mask. Out-of-range values are undefined, as in C. */
+static inline uint64_t __tg_f2u64(float f) {
+  uint32_t x = __builtin_bit_cast(uint32_t, f) & 0x7fffffffu, e = x >> 23, m = (x & 0x7fffffu) | 0x800000u;
+  uint32_t small = (uint32_t)(int32_t)__builtin_fabsf(f);
+  uint32_t sh = e - 150u, low_shift = sh < 32u, big = e >= 158u;
   uint32_t lo = __tg_s32(low_shift, m << (sh & 31u), 0u);
   uint32_t hi = __tg_s32(low_shift, m >> ((32u - sh) & 31u), m << ((sh - 32u) & 31u));
-  uint32_t neg = x >> 31, nlo = 0u - lo, nhi = ~hi + (lo == 0u);
-  lo = __tg_s32(neg, nlo, lo);
-  hi = __tg_s32(neg, nhi, hi);
-  uint32_t big = e >= 158u;
-  lo = __tg_s32(big, lo, (uint32_t)small);
-  hi = __tg_s32(big, hi, (uint32_t)(small >> 31));
-  return (long long)(((uint64_t)hi << 32) | lo);
+  return ((uint64_t)__tg_s32(big, hi, 0u) << 32) | __tg_s32(big, lo, small);
+}
+static inline long long __tg_f2i64(float f) {
+  uint64_t u = __tg_f2u64(f);
+  uint32_t lo = (uint32_t)u, hi = (uint32_t)(u >> 32), neg = __builtin_bit_cast(uint32_t, f) >> 31;
+  return (long long)(((uint64_t)__tg_s32(neg, ~hi + (lo == 0u), hi) << 32) | __tg_s32(neg, 0u - lo, lo));
 }
 /* uint64 -> float, round to nearest even, without compiler-rt's __floatundisf (which branches on
  * the magnitude): normalise (a branch-free count of leading zeros), fold the bits below the top 32
@@ -249,6 +249,7 @@ _simtlab_rewrite = PatternMatcher([
     (UPat(Ops.CAST, dtypes.half, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2h({ctx[x]})"),
     (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.half),)), lambda ctx, x: f"__tg_h2f({ctx[x]})"),
     (UPat(Ops.CAST, dtypes.int64, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2i64({ctx[x]})"),
+    (UPat(Ops.CAST, dtypes.uint64, src=(UPat.var("x", dtypes.float),)), lambda ctx, x: f"__tg_f2u64({ctx[x]})"),
     (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.int64),)), lambda ctx, x: f"__tg_i642f({ctx[x]})"),
     (UPat(Ops.CAST, dtypes.float, src=(UPat.var("x", dtypes.uint64),)),
      lambda ctx, x: f"__tg_u642f((uint32_t)({ctx[x]} >> 32), (uint32_t)({ctx[x]}))"),

@@ -15,7 +15,7 @@ pytest.importorskip("tinygrad", reason="tinygrad is not installed: pip install '
 import simtlab.tinygrad  # noqa: E402,F401  (registers SIMTLAB)
 from tinygrad import Device, Tensor, dtypes  # noqa: E402
 
-from .conftest import long_only  # noqa: E402
+from .conftest import EMU, long_only  # noqa: E402
 
 
 def _check(got, want, atol, rtol, what):
@@ -149,6 +149,9 @@ def test_int64_conversions(device, rng):
     a = a.astype(np.float32)
     _check(Tensor(a, device=device).cast(dtypes.int64).numpy(), a.astype(np.int64), 0, 0,
            "float -> int64")
+    pos = np.abs(a)
+    _check(Tensor(pos, device=device).cast(dtypes.uint64).numpy(), pos.astype(np.uint64), 0, 0,
+           "float -> uint64")
     b = np.concatenate([rng.integers(-2 ** 40, 2 ** 40, 16),
                         [0, 1, -1, 2 ** 24 + 1, 2 ** 24 + 3, -(2 ** 53 + 1), 2 ** 63 - 1, -2 ** 63,
                          2 ** 32 - 1, 2 ** 32, 2 ** 62 + 2 ** 38, 2 ** 62 + 2 ** 38 + 1]]).astype(np.int64)
@@ -169,3 +172,25 @@ def test_conv2d(device, rng):
         for j in range(3):
             want += np.einsum("nchw,oc->nohw", xp[:, :, i:i + 9, j:j + 9], w[:, :, i, j])
     _check(got, want, 1e-5, 1e-5, "conv2d padding 1")
+
+
+def test_rendered_kernels_never_diverge(rng):
+    """The golden model logs every branch whose lanes disagree: the kernels of mixed-sign data with
+    gates, selects, int64 and half work, transcendentals (sin's range reduction converts float to
+    uint64) and reductions take none (a divergent branch is correct on the core, but runs its
+    sides one after the other)."""
+    sim = Device[EMU].sim.backend
+    a = Tensor(_data(rng, 5, 7) * 100, device=EMU)
+    b = Tensor(rng.integers(-2 ** 40, 2 ** 40, (5, 7)), device=EMU)
+    c = Tensor(rng.integers(1, 2 ** 20, (5, 7)) * rng.choice([-1, 1], (5, 7)), device=EMU)
+    sim.log_divergence(True)
+    try:
+        for out in ((a > 0).where(a, a * 3), a.pad(((1, 2), (3, 0))), a.cumsum(axis=1),
+                    a.softmax(axis=1), a.argmax(axis=1), (a / 50).sin(), (a / 50).exp(),
+                    a.cast(dtypes.half) * 2, a.cast(dtypes.int64), b.cast(dtypes.float32),
+                    b // c, b % c, b << (c.abs() % 64), b >> (c.abs() % 64), (a * 0.37).trunc()):
+            out.realize()
+        divergent = sim.divergences()
+    finally:
+        sim.log_divergence(False)
+    assert not divergent, f"{len(divergent)} divergent branches, first: {divergent[:3]}"
