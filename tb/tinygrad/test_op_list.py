@@ -2,7 +2,8 @@
 suite is not in tinygrad's wheel) on the SIMTLAB device against numpy. Long: SIMTLAB_LONG=1.
 
 Each entry: name, the tinygrad function, the numpy reference, input shapes, tolerance (atol, rtol).
-Inputs are standard normal float32 from the seeded generator (positive where the op needs it).
+Inputs are standard normal float32 from the seeded generator (positive where the op needs it). On
+the emulator every op's kernels must also take no divergent branch (the golden model's log).
 """
 
 import numpy as np
@@ -11,9 +12,9 @@ import pytest
 pytest.importorskip("tinygrad", reason="tinygrad is not installed: pip install 'simtlab[tinygrad]'")
 
 import simtlab.tinygrad  # noqa: E402,F401
-from tinygrad import Tensor, dtypes  # noqa: E402
+from tinygrad import Device, Tensor, dtypes  # noqa: E402
 
-from .conftest import long_only  # noqa: E402
+from .conftest import EMU, long_only  # noqa: E402
 
 EXACT, ULP, APPROX = (0, 0), (1e-6, 1e-6), (1e-5, 3e-5)
 
@@ -137,7 +138,19 @@ REFS = {"conv2d": lambda a, b: _conv_ref(a, b),
 @pytest.mark.parametrize("name,fn,ref,shapes,tol", OPS, ids=[op[0] for op in OPS])
 def test_op(device, rng, name, fn, ref, shapes, tol):
     inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    got = fn(*[Tensor(x, device=device) for x in inputs]).numpy()
+    tensors = [Tensor(x, device=device).realize() for x in inputs]
+    if device == EMU:       # the golden model also checks that no kernel branches per lane
+        sim = Device[device].sim.backend
+        sim.log_divergence(True)
+        try:
+            result = fn(*tensors).realize()
+            divergent = sim.divergences()
+        finally:
+            sim.log_divergence(False)
+        assert not divergent, f"{name}: {len(divergent)} divergent branches, first {divergent[:2]}"
+    else:
+        result = fn(*tensors)
+    got = result.numpy()
     want = (ref or REFS[name])(*inputs)
     atol, rtol = tol
     np.testing.assert_allclose(got, np.asarray(want), atol=atol, rtol=rtol, err_msg=f"{name} on {device}")
