@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench generate venv clean-cache clean
+.PHONY: demo test test-long bench generate venv clean-cache clean
 
 venv: $(STAMP)
 
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
-demo: $(STAMP)
+# tinygrad (2.8 MB from PyPI) for the demo's and the bench's tinygrad sections.
+TINYGRAD_STAMP := $(VENV)/.installed-tinygrad
+$(TINYGRAD_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[tinygrad]'
+	touch $(TINYGRAD_STAMP)
+
+demo: $(TINYGRAD_STAMP)
 	$(VENV)/bin/simtlab demo
 
 # The test extra (pytest, pytest-xdist, cocotb) on top of the base install.
@@ -30,11 +36,16 @@ test: $(TEST_STAMP)
 	$(PY) -m simtlab.drivers.cli build --config default
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider tb
 
+# The tests kept out of the default suite for time (SIMTLAB_LONG=1): tinygrad's models on the
+# emulator and its broad op list.
+test-long: $(TEST_STAMP)
+	SIMTLAB_LONG=1 $(PY) -m pytest -n 2 -q -p no:cacheprovider tb/tinygrad
+
 # Rewrite the files generated from simtlab/spec (headers, link.ld's MEMORY block, register and ISA docs).
 generate: $(STAMP)
 	$(PY) -m simtlab.spec.generate
 
-bench: $(STAMP)
+bench: $(TINYGRAD_STAMP)
 	$(VENV)/bin/simtlab bench
 
 clean-cache:

@@ -23,6 +23,7 @@ __all__ = [
     "dram_bench",
     "float_sgemm",
     "straight_line_program",
+    "tinygrad_models",
 ]
 
 
@@ -344,4 +345,58 @@ def bench(quick=False):
                   f" {perf.get('mem_requests', 0):>8} {perf.get('mem_bytes', 0):>9}")
 
     dram_bench(quick)
+    _print_tinygrad_models(quick)
     return 0
+
+
+def tinygrad_models(shape="4x16", quick=False, seed=4):
+    """tinygrad models (simtlab.tinygrad.models) on the RTL at ``shape``, batch 1, jitted: an MLP
+    784-128-10 and the MNIST conv net (a small conv net when ``quick``). Each is called three times;
+    every output is checked against the model's numpy reference. Yields (name, cold, warm) with
+    cold/warm dicts: kernels, cycles, sim_time (s at the device's nominal clock), wall, compile (s),
+    simulate (s)."""
+    import importlib.util
+    if importlib.util.find_spec("tinygrad") is None:
+        return
+    os.environ.update(DEV="SIMTLAB", SIMTLAB_BACKEND="rtl", SIMTLAB_CONFIG=shape)
+    os.environ.setdefault("PARALLEL", "0")      # compile in this process, so its time is counted
+    from ..tinygrad.models import ConvNet, Mlp
+    from tinygrad import Device, Tensor, TinyJit
+    device = Device["SIMTLAB"]
+    rng = np.random.default_rng(seed)
+    models = (("mlp 784-128-10", Mlp(device="SIMTLAB", seed=seed), (1, 784)),
+              ("conv net (small)" if quick else "mnist conv net",
+               (ConvNet.small if quick else ConvNet.mnist)(device="SIMTLAB", seed=seed),
+               (1, 1, 28, 28)))
+    for name, model, shape_in in models:
+        jitted = TinyJit(lambda x, model=model: model(x).realize())
+        runs = []
+        for call in range(3):
+            x = rng.standard_normal(shape_in).astype(np.float32)
+            device.stats.reset()
+            compiled = device.compiler.seconds
+            got, wall = _timed(lambda: jitted(Tensor(x, device="SIMTLAB")).numpy())
+            err = float(np.max(np.abs(got - model.reference(x))))
+            _check(err <= 1e-4, lambda: f"tinygrad {name} call {call}: max |error| {err:.2e}")
+            runs.append(dict(kernels=len(device.stats.kernels), cycles=device.stats.cycles,
+                             sim_time=device.stats.cycles / device.clock_hz, wall=wall,
+                             compile=device.compiler.seconds - compiled,
+                             simulate=device.stats.sim_seconds))
+        yield name, runs[0], runs[-1]
+
+
+def _print_tinygrad_models(quick):
+    shape = "4x16"
+    rows = list(tinygrad_models(shape, quick))
+    if not rows:
+        print("\n== tinygrad: skipped (pip install 'simtlab[tinygrad]')")
+        return
+    print(f"\n== tinygrad models on the RTL ({shape}, batch 1, TinyJit; checked against numpy); "
+          "sim time at the nominal clock (SIMTLAB_CLOCK_MHZ)")
+    print(f"  {'model':<16} {'kernels':>7} {'cycles':>10} {'sim time':>9} | {'cold wall':>9} "
+          f"{'compile':>8} | {'warm wall':>9} {'simulate':>8} {'other':>6}")
+    for name, cold, warm in rows:
+        print(f"  {name:<16} {warm['kernels']:>7} {warm['cycles']:>10} "
+              f"{warm['sim_time'] * 1e3:>7.2f}ms | {cold['wall']:>8.2f}s {cold['compile']:>7.2f}s | "
+              f"{warm['wall']:>8.2f}s {warm['simulate']:>7.2f}s "
+              f"{warm['wall'] - warm['simulate'] - warm['compile']:>5.2f}s")

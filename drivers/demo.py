@@ -10,6 +10,7 @@ from ..kernels.catalog import EXAMPLES, FLOAT_EXAMPLES, Buf
 __all__ = [
     "run_case",
     "demo",
+    "tinygrad_demo",
 ]
 
 
@@ -72,8 +73,44 @@ def demo(seed=2026):
             print(f"\nsimtlab demo: {config.warps} warp(s) x {config.threads} thread(s), RTL model "
                   f"ready in {time.perf_counter() - start:.1f} s")
             failures += _run_all(device, names, rng)
+    failures += tinygrad_demo()
     print("\nall results match numpy" if not failures else f"\n{failures} kernel(s) FAILED")
     return 1 if failures else 0
+
+
+def tinygrad_demo(shape="4x4", seed=2026):
+    """tinygrad on the RTL model (simtlab.tinygrad): an MLP and a small conv net, each jitted and run
+    twice, checked against numpy. Returns the number of failures (0 when tinygrad is missing)."""
+    import importlib.util
+    import os
+    if importlib.util.find_spec("tinygrad") is None:
+        print("\ntinygrad: skipped (pip install 'simtlab[tinygrad]')")
+        return 0
+    # tinygrad reads DEV on import; the default device is the one the models run on
+    os.environ.update(DEV="SIMTLAB", SIMTLAB_BACKEND="rtl", SIMTLAB_CONFIG=shape)
+    os.environ.setdefault("PARALLEL", "0")
+    from ..tinygrad.models import ConvNet, Mlp
+    from tinygrad import Device, Tensor, TinyJit
+
+    rng = np.random.default_rng(seed)
+    device = Device["SIMTLAB"]
+    print(f"\ntinygrad on the RTL ({shape}), jitted, checked against numpy:")
+    failures = 0
+    for name, model, shape_in in (("mlp 784-128-10", Mlp(device="SIMTLAB", seed=seed), (1, 784)),
+                                  ("conv net", ConvNet.small(device="SIMTLAB", seed=seed), (1, 1, 28, 28))):
+        jitted = TinyJit(lambda x, model=model: model(x).realize())
+        for call in range(2):
+            x = rng.standard_normal(shape_in).astype(np.float32)
+            device.stats.reset()
+            start = time.perf_counter()
+            got = jitted(Tensor(x, device="SIMTLAB")).numpy()
+            wall = time.perf_counter() - start
+            err = float(np.max(np.abs(got - model.reference(x))))
+            ok = err <= 1e-4
+            failures += not ok
+            print(f"  {name:<15} call {call}  {'ok  ' if ok else 'FAIL'} max |err| {err:.1e}  "
+                  f"{len(device.stats.kernels)} kernels {device.stats.cycles:>9} cycles  {wall:5.2f} s")
+    return failures
 
 
 if __name__ == "__main__":
