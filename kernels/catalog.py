@@ -33,7 +33,9 @@ __all__ = ["Buf", "Case", "Example", "EXAMPLES", "SIMT_EXAMPLES", "pack_args", "
            "stencil_reference", "divergence_reference", "FLOAT_EXAMPLES", "FLOAT_SIMT_EXAMPLES",
            "fma_f32", "fmax_f32", "exp_approx_f32", "sgemm_f_reference", "sgemm_f_case",
            "conv2d_f_reference", "softmax_f_reference", "reduce_f_reference", "diverge_reference",
-           "vote_shuffle_reference", "vote_shuffle_case"]
+           "vote_shuffle_reference", "vote_shuffle_case", "dotproduct_reference", "dropout_hash",
+           "dropout_reference", "conv3_reference", "stencil3d_reference", "mstress_reference",
+           "dotproduct_f_reference", "conv3_f_reference", "stencil3d_f_reference"]
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 MASK32 = 0xFFFF_FFFF
@@ -447,6 +449,153 @@ def _conv_int8(rng, size):
     return conv_int8_case(rng, 3, size, size + 1, 5, 3, 3, stride=1 + size % 2, pad=1)
 
 
+# -- Vortex-style regression kernels (Vortex's API: vx_intrinsics.h, vx_spawn.h, kernel_arg_t read from
+# mscratch; plain C with per-lane branches). Every kernel_arg_t member is 32 bits wide, so the cases
+# pack as consecutive words like every other example.
+
+DOT_CHUNK = 64          # CHUNK in kernels/examples/dotproduct.c and dotproduct_f.c
+DOT_F_VLANES = 16       # VLANES in kernels/examples/dotproduct_f.c
+
+
+def dotproduct_reference(a, b):
+    """The per-block partials kernels/examples/dotproduct.c writes: the wrapping int32 sum of
+    a[i] * b[i] over each chunk of DOT_CHUNK elements (the host adds them)."""
+    blocks = -(-len(a) // DOT_CHUNK)
+    prod = np.zeros(blocks * DOT_CHUNK, np.int64)
+    prod[:len(a)] = (a.astype(np.int64) * b.astype(np.int64)) & MASK32
+    return _wrap32(prod.reshape(blocks, DOT_CHUNK).sum(axis=1))
+
+
+def _dotproduct(rng, size):
+    a, b = _i32(rng, size), _i32(rng, size)
+    blocks = -(-size // DOT_CHUNK)
+    return Case(args=[size, Buf("a"), Buf("b"), Buf("partial")],
+                inputs={"a": a, "b": b, "partial": np.full(blocks, 0x5A5A5A5A, np.int32)},
+                expected={"partial": dotproduct_reference(a, b), "a": a.copy()},
+                max_cycles=SIMT_BASE + 100 * (30 * size + 400 * blocks + 2000))
+
+
+def dropout_hash(index, seed):
+    """kernels/examples/dropout.c's mix(i * 0x9E3779B9 + seed) for uint32 indices (a numpy array)."""
+    x = (np.asarray(index, np.uint64) * 0x9E3779B9 + seed) & MASK32
+    x ^= x >> 16
+    x = (x * 0x85EBCA6B) & MASK32
+    x ^= x >> 13
+    x = (x * 0xC2B2AE35) & MASK32
+    x ^= x >> 16
+    return x.astype(np.uint32)
+
+
+def dropout_reference(src, seed, threshold, scale):
+    """(dst, mask) as kernels/examples/dropout.c writes them."""
+    keep = (dropout_hash(np.arange(len(src)), seed) & 0xFFFF) >= threshold
+    dst = np.where(keep, _wrap32(src.astype(np.int64) * scale), 0).astype(np.int32)
+    return dst, keep.astype(np.uint8)
+
+
+def _dropout(rng, size):
+    src = _i32(rng, size, -100_000, 100_000)
+    seed, threshold, scale = int(rng.integers(0, 1 << 32)), 0x6000, int(rng.integers(-9, 10))
+    dst, mask = dropout_reference(src, seed, threshold, scale)
+    return Case(args=[size, seed, threshold, scale, Buf("src"), Buf("dst"), Buf("mask")],
+                inputs={"src": src, "dst": np.full(size, 0x77777777, np.int32),
+                        "mask": np.full(size, 0xEE, np.uint8)},
+                expected={"dst": dst, "mask": mask, "src": src.copy()},
+                max_cycles=SIMT_BASE + 100 * (60 * size + 500))
+
+
+def _relu(rng, size):
+    src = _i32(rng, size)
+    src[::3] = -np.abs(src[::3] // 2) - 1                   # a third surely negative
+    special = np.array([-(1 << 31), -1, 0, 1, (1 << 31) - 1], np.int32)[:size]
+    src[:len(special)] = special
+    return Case(args=[size, Buf("src"), Buf("dst")],
+                inputs={"src": src, "dst": np.full(size, 0x33333333, np.int32)},
+                expected={"dst": np.maximum(src, 0), "src": src.copy()},
+                max_cycles=SIMT_BASE + 100 * (30 * size + 500))
+
+
+def conv3_reference(image, weights):
+    """What kernels/examples/conv3.c computes: 3x3 int32 convolution, taps outside skipped."""
+    h, w = image.shape
+    padded = np.pad(image.astype(np.int64), 1)
+    acc = np.zeros((h, w), np.int64)
+    for ky in range(3):
+        for kx in range(3):
+            acc += int(weights[ky, kx]) * padded[ky:ky + h, kx:kx + w]
+    return _wrap32(acc)
+
+
+def _conv3(rng, size):
+    h, w = size, size + 3
+    image = _i32(rng, h * w).reshape(h, w)
+    weights = rng.integers(-100, 100, size=(3, 3)).astype(np.int32)
+    return Case(args=[w, h, Buf("image"), Buf("weights"), Buf("out")],
+                inputs={"image": image, "weights": weights,
+                        "out": np.full((h, w), 0x11111111, np.int32)},
+                expected={"out": conv3_reference(image, weights), "image": image.copy()},
+                max_cycles=SIMT_BASE + 100 * (150 * h * w + 2000))
+
+
+def _stencil3d_dims(size):
+    return size + 2, size + 1, size              # nx, ny, nz: every dimension different
+
+
+def stencil3d_reference(grid):
+    """What kernels/examples/stencil3d.c computes for a (nz, ny, nx) int32 array: 6 * centre minus
+    the six neighbours, clamped at the borders."""
+    g = np.pad(grid.astype(np.int64), 1, mode="edge")
+    c = g[1:-1, 1:-1, 1:-1]
+    sides = (g[1:-1, 1:-1, :-2] + g[1:-1, 1:-1, 2:] + g[1:-1, :-2, 1:-1] + g[1:-1, 2:, 1:-1]
+             + g[:-2, 1:-1, 1:-1] + g[2:, 1:-1, 1:-1])
+    return _wrap32(6 * c - sides)
+
+
+def _stencil3d(rng, size):
+    nx, ny, nz = _stencil3d_dims(size)
+    grid = _i32(rng, nx * ny * nz).reshape(nz, ny, nx)
+    return Case(args=[nx, ny, nz, Buf("src"), Buf("dst")],
+                inputs={"src": grid, "dst": np.full((nz, ny, nx), 0x22222222, np.int32)},
+                expected={"dst": stencil3d_reference(grid), "src": grid.copy()},
+                max_cycles=SIMT_BASE + 100 * (100 * nx * ny * nz + 2000))
+
+
+def mstress_reference(nxt, val, start, perm):
+    """What kernels/examples/mstress.c writes to dst (uint32)."""
+    out = np.zeros(len(start), np.uint32)
+    for i, j in enumerate(int(s) for s in start):
+        acc = i
+        for _ in range(1 + (j & 15)):
+            acc = (acc * 31 + int(val[j])) & MASK32
+            j = int(nxt[j])
+        out[int(perm[i])] = acc ^ j
+    return out
+
+
+def _mstress(rng, size):
+    table = 4 * size + 16
+    nxt = rng.integers(0, table, size=table).astype(np.uint32)
+    val = rng.integers(0, 1 << 32, size=table, dtype=np.uint64).astype(np.uint32)
+    start = rng.integers(0, table, size=size).astype(np.uint32)
+    perm = rng.permutation(size).astype(np.uint32)
+    return Case(args=[size, table, Buf("next"), Buf("val"), Buf("start"), Buf("perm"), Buf("dst")],
+                inputs={"next": nxt, "val": val, "start": start, "perm": perm,
+                        "dst": np.full(size, 0xDEADBEEF, np.uint32)},
+                expected={"dst": mstress_reference(nxt, val, start, perm), "next": nxt.copy()},
+                max_cycles=SIMT_BASE + 100 * (150 * size + 500))
+
+
+def _rank_sort(rng, size):
+    # duplicates (a narrow range) in half the sizes; the extremes check the signed compare
+    x = _i32(rng, size, -20, 20) if size % 2 else _i32(rng, size)
+    if size >= 2:
+        x[0], x[-1] = np.int32((1 << 31) - 1), np.int32(-(1 << 31))
+    return Case(args=[size, Buf("src"), Buf("dst")],
+                inputs={"src": x, "dst": np.full(size, 0x44444444, np.int32)},
+                expected={"dst": np.sort(x), "src": x.copy()},
+                max_cycles=SIMT_BASE + 100 * (12 * size * size + 50 * size + 500))
+
+
 EXAMPLES = {
     ex.name: ex for ex in (
         Example("vecadd", EXAMPLES_DIR / "vecadd.c", "c[i] = a[i] + b[i] (int32)", _vecadd, 256,
@@ -500,6 +649,26 @@ EXAMPLES = {
         Example("conv_int8", EXAMPLES_DIR / "conv_int8.c",
                 "the tile's int8 conv + CACC + SDP layer on the SIMT core (co-design baseline)",
                 _conv_int8, 6, (1, 2, 4)),
+        # Vortex-style regression kernels (Vortex's API only, plain C with per-lane branches)
+        Example("dotproduct", EXAMPLES_DIR / "dotproduct.c",
+                "int32 dot product: per-block partials in local memory (+ barriers), host adds them",
+                _dotproduct, 1000, (1, 65)),
+        Example("dropout", EXAMPLES_DIR / "dropout.c",
+                "dropout with a hash-based keep mask (divergent), int32 scale, uint8 mask",
+                _dropout, 500, (1, 33)),
+        Example("relu", EXAMPLES_DIR / "relu.c", "ReLU of int32 with negative inputs", _relu, 500,
+                (1, 7)),
+        Example("conv3", EXAMPLES_DIR / "conv3.c",
+                "3x3 int32 convolution, taps outside the borders skipped, 2-D grid", _conv3, 12,
+                (1, 2)),
+        Example("stencil3d", EXAMPLES_DIR / "stencil3d.c",
+                "7-point 3-D stencil (int32), clamped borders, 3-D grid", _stencil3d, 6, (1, 2)),
+        Example("mstress", EXAMPLES_DIR / "mstress.c",
+                "memory stress: dependent pointer-chasing loads, scattered stores", _mstress, 300,
+                (1, 37)),
+        Example("rank_sort", EXAMPLES_DIR / "rank_sort.c",
+                "parallel rank sort of int32 (Vortex's sort), duplicates and extremes", _rank_sort,
+                100, (1, 2, 17)),
     )
 }
 
@@ -507,7 +676,8 @@ EXAMPLES = {
 #: many warps x threads shapes).
 SIMT_EXAMPLES = ("vecadd_simt", "vortex_vecadd", "saxpy", "reduce_tree", "scan", "histogram",
                  "bitonic_sort", "matmul_tiled", "sgemm", "stencil", "divergence", "diverge",
-                 "conv_int8")
+                 "conv_int8", "dotproduct", "dropout", "relu", "conv3", "stencil3d", "mstress",
+                 "rank_sort")
 
 
 # -- float32 examples (RV32F) -----------------------------------------------------------------------
@@ -707,6 +877,90 @@ def _softmax_f(rng, size):
                 max_cycles=SIMT_BASE + 100 * (rows * (150 * cols + 50 * SOFTMAX_F_LANES) + 2000))
 
 
+def dotproduct_f_reference(a, b):
+    """The per-block partials kernels/examples/dotproduct_f.c writes (see its header for the order)."""
+    n = len(a)
+    blocks = -(-n // DOT_CHUNK)
+    rounds = DOT_CHUNK // DOT_F_VLANES
+    shape = (blocks, rounds, DOT_F_VLANES)          # element b * CHUNK + k * VLANES + v at [b, k, v]
+    pa, pb = (np.zeros(blocks * DOT_CHUNK, np.float32) for _ in range(2))
+    pa[:n], pb[:n] = a, b
+    valid = (np.arange(blocks * DOT_CHUNK) < n).reshape(shape)
+    pa, pb = pa.reshape(shape), pb.reshape(shape)
+    acc = np.zeros((blocks, DOT_F_VLANES), np.float32)
+    for k in range(rounds):
+        acc = np.where(valid[:, k], fma_f32(pa[:, k], pb[:, k], acc), acc)
+    stride = DOT_F_VLANES // 2
+    while stride:
+        acc[:, :stride] = acc[:, :stride] + acc[:, stride:2 * stride]
+        stride //= 2
+    return acc[:, 0].copy()
+
+
+def _dotproduct_f(rng, size):
+    a, b = _f32(rng, size), _f32(rng, size)
+    blocks = -(-size // DOT_CHUNK)
+    return Case(args=[size, Buf("a"), Buf("b"), Buf("partial")],
+                inputs={"a": a, "b": b, "partial": np.full(blocks, np.nan, np.float32)},
+                expected={"partial": dotproduct_f_reference(a, b), "a": a.copy()},
+                max_cycles=SIMT_BASE + 100 * (30 * size + 600 * blocks + 2000))
+
+
+def _relu_f(rng, size):
+    src = _f32(rng, size, 3.0)
+    special = np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, -np.nan, 1e-45, -1e-45, 3.4e38, -3.4e38],
+                       np.float32)[:size]
+    src[:len(special)] = special
+    return Case(args=[size, Buf("src"), Buf("dst")],
+                inputs={"src": src, "dst": np.full(size, np.nan, np.float32)},
+                expected={"dst": np.where(src > 0, src, np.float32(0)).astype(np.float32)},
+                max_cycles=SIMT_BASE + 100 * (30 * size + 500))
+
+
+def conv3_f_reference(image, weights):
+    """What kernels/examples/conv3_f.c computes: an fma chain over the 3x3 taps in row order, taps
+    outside the image skipped (not added as zero: the bits of a -0 would differ)."""
+    h, w = image.shape
+    padded = np.pad(image, 1)
+    inside = np.pad(np.ones((h, w), bool), 1)
+    acc = np.zeros((h, w), np.float32)
+    for ky in range(3):
+        for kx in range(3):
+            tap = fma_f32(weights[ky, kx], padded[ky:ky + h, kx:kx + w], acc)
+            acc = np.where(inside[ky:ky + h, kx:kx + w], tap, acc)
+    return acc
+
+
+def _conv3_f(rng, size):
+    h, w = size, size + 3
+    image = _f32(rng, (h, w))
+    weights = _f32(rng, (3, 3), 0.5)
+    return Case(args=[w, h, Buf("image"), Buf("weights"), Buf("out")],
+                inputs={"image": image, "weights": weights,
+                        "out": np.full((h, w), np.nan, np.float32)},
+                expected={"out": conv3_f_reference(image, weights), "image": image.copy()},
+                max_cycles=SIMT_BASE + 100 * (150 * h * w + 2000))
+
+
+def stencil3d_f_reference(grid):
+    """What kernels/examples/stencil3d_f.c computes for a (nz, ny, nx) float32 array."""
+    g = np.pad(grid, 1, mode="edge")
+    s = g[1:-1, 1:-1, 1:-1].copy()
+    for side in (g[1:-1, 1:-1, :-2], g[1:-1, 1:-1, 2:], g[1:-1, :-2, 1:-1], g[1:-1, 2:, 1:-1],
+                 g[:-2, 1:-1, 1:-1], g[2:, 1:-1, 1:-1]):
+        s = s + side
+    return s * (np.float32(1) / np.float32(7))
+
+
+def _stencil3d_f(rng, size):
+    nx, ny, nz = _stencil3d_dims(size)
+    grid = _f32(rng, (nz, ny, nx), 5.0)
+    return Case(args=[nx, ny, nz, Buf("src"), Buf("dst")],
+                inputs={"src": grid, "dst": np.full((nz, ny, nx), np.nan, np.float32)},
+                expected={"dst": stencil3d_f_reference(grid), "src": grid.copy()},
+                max_cycles=SIMT_BASE + 100 * (100 * nx * ny * nz + 2000))
+
+
 FLOAT_EXAMPLES = {
     ex.name: ex for ex in (
         Example("saxpy_f", EXAMPLES_DIR / "saxpy_f.c", "y = fma(a, x, y) (float32), one task each",
@@ -727,6 +981,16 @@ FLOAT_EXAMPLES = {
         Example("reduce_f", EXAMPLES_DIR / "reduce_f.c",
                 "float32 sum: 256 strided partials, pairwise tree in local memory", _reduce_f, 1000,
                 (0, 1, 300)),
+        Example("dotproduct_f", EXAMPLES_DIR / "dotproduct_f.c",
+                "float32 dot product: per-block partials, fixed virtual-lane order, host adds them",
+                _dotproduct_f, 1000, (1, 65)),
+        Example("relu_f", EXAMPLES_DIR / "relu_f.c", "ReLU of float32 with -0, inf, NaN, negatives",
+                _relu_f, 500, (1, 33)),
+        Example("conv3_f", EXAMPLES_DIR / "conv3_f.c",
+                "3x3 float32 convolution (fma chain), taps outside the borders skipped", _conv3_f,
+                12, (1, 5)),
+        Example("stencil3d_f", EXAMPLES_DIR / "stencil3d_f.c",
+                "7-point 3-D average (float32), clamped borders, 3-D grid", _stencil3d_f, 6, (1, 3)),
     )
 }
 

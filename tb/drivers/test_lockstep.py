@@ -44,7 +44,8 @@ def test_cycle_counter_reads_are_masked():
 
 @pytest.mark.parametrize("shape", [(4, 4), (2, 8)], ids=["4x4", "2x8"])
 @pytest.mark.parametrize("name", ["vortex_vecadd", "reduce_tree", "bitonic_sort", "divergence",
-                                  "diverge", "matmul_tiled"])
+                                  "diverge", "matmul_tiled", "dotproduct", "dropout", "mstress",
+                                  "rank_sort"])
 def test_simt_kernel_lockstep_per_warp(name, shape):
     """Every warp's retired instructions, lane by lane, equal the golden model's."""
     example = EXAMPLES[name]
