@@ -150,6 +150,11 @@ LEGAL = [
          use_rs2=1, funct3=5),
     _raw("pred.n x5,x6", _custom(5, rd=1, rs1=5, rs2=6), unit=Unit.SIMT, rd=1, wb=0, use_rs1=1,
          use_rs2=1, funct3=5),
+    # Vortex's vote and shuffle: custom-0 funct7 1, rd written, rs2 only for the shuffles
+    _raw("vote.ballot x13,x11", _custom(3, rd=13, rs1=11, funct7=1), unit=Unit.LANES, rd=13, rs1=11,
+         wb=1, use_rs1=1, use_rs2=0, funct3=3),
+    _raw("shfl.bfly x13,x11,x12", _custom(6, rd=13, rs1=11, rs2=12, funct7=1), unit=Unit.LANES,
+         rd=13, rs1=11, rs2=12, wb=1, use_rs1=1, use_rs2=1, funct3=6),
     _raw("fence", 0x0FF0000F, unit=Unit.FENCE, wb=0, use_rs1=0, use_rs2=0),
     _raw("fence.i", 0x0000100F, unit=Unit.FENCE, wb=0),
 ]
@@ -176,7 +181,7 @@ ILLEGAL = [
     ("csr funct3=4", _f3(asm.i("csrrs", 1, 0, 0x340), 4)),
     ("custom-0 funct3=6", _f3(asm.TMC_X0, 6)),
     ("custom-0 funct3=7", _f3(asm.TMC_X0, 7)),
-    ("tmc with funct7=1", _custom(0, rs1=5, funct7=1)),
+    ("tmc with funct7=2", _custom(0, rs1=5, funct7=2)),       # funct7 1 is vote/shuffle
     ("split with funct7=0x40", _custom(2, rd=1, rs1=2, funct7=0x40)),
     ("addi with opcode bits[1:0]=00", asm.i("addi", 1, 2, 3) & ~3),
 ]

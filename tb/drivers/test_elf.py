@@ -198,6 +198,8 @@ def test_filesz_larger_than_memsz(kernel_bytes):
 def test_segment_outside_ram(kernel_bytes, vaddr, where):
     offset, _ = [p for p in phdrs(kernel_bytes) if p[1] == 1][0]
     bad = patched(kernel_bytes, offset + 8, "<I", vaddr)
+    # 64 bytes of it (filesz = memsz), so that it fits wholly inside the small io region
+    bad = patched(patched(bad, offset + 16, "<I", 64), offset + 20, "<I", 64)
     with pytest.raises(ElfError) as info:
         load_elf(bad, CONFIG)
     message = str(info.value)

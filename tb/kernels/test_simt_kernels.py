@@ -145,7 +145,7 @@ def _run_geometry(tmp_path, shape, dims, grid, block, max_cycles=5_000_000):
     grid3 = list(grid) + [0] * (3 - len(grid))
     block3 = (list(block) + [0] * (3 - len(block))) if block else [0, 0, 0]
     try:
-        counters = device.run(source, dims, *grid3, *block3, out, max_cycles=max_cycles)
+        counters = device.run(source, dims, grid3, block3, out, max_cycles=max_cycles)
         return device.download(out), want, counters, device.console()
     finally:
         device.close()
@@ -183,7 +183,7 @@ def test_block_larger_than_core_fails_clearly(tmp_path, shape):
     try:
         out = device.upload(np.zeros(12 * 2 * block, np.uint32))
         with pytest.raises(KernelFailed) as info:
-            device.run(source, 1, 2, 0, 0, block, 0, 0, out, max_cycles=1_000_000)
+            device.run(source, 1, (2, 0, 0), (block, 0, 0), out, max_cycles=1_000_000)
         text = device.console()
         untouched = not device.download(out).any()
     finally:

@@ -530,7 +530,7 @@ def test_console_is_kept_across_start():
     0x1050_0073,                          # wfi
     enc_r(0x0B, 0, 6, 10, 0, 0),          # custom-0 funct3 6 (funct3 1..5 are SIMT instructions)
     enc_r(0x0B, 0, 7, 10, 11, 0),         # custom-0 funct3 7
-    enc_r(0x0B, 0, 0, 10, 0, 1),          # custom-0 funct3 0 with funct7 1
+    enc_r(0x0B, 0, 0, 10, 0, 2),          # custom-0 funct7 2 (0: SIMT, 1: vote and shuffle)
     enc_r(0x0B, 0, 2, 10, 0, 0x40),       # split with funct7 0x40
     enc_i(0x13, A2, 1, A0, 0x400),        # slli with funct7 0x20
     enc_i(0x13, A2, 5, A0, 0x200),        # srli with funct7 0x10
