@@ -21,7 +21,7 @@ from simtlab.drivers.cli import main
 from simtlab.drivers.nvdla_trace import (TraceError, format_dat, nvdla_name, parse_dat,
                                          parse_trace, replay, resolve_register)
 from simtlab.drivers.tile_plan import plan
-from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer
+from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
 from simtlab.sim import tile_layout as lay
 from simtlab.sim import tile_ref as ref
 from simtlab.tb.drivers.test_tile_driver import ref_conv
@@ -39,14 +39,18 @@ LAYERS = {
         kw=dict(padding=1, relu=True, out_shift=6, clip_truncate=1)),
     "pdp_12x9x16_3x2_ave": dict(
         op="pool", x=(1, 16, 9, 12), kw=dict(kernel=(2, 3), stride=(1, 2), mode="avg")),
+    "sdp_3x3x32_bs_reg_relu": dict(
+        op="sdp", x=(1, 32, 3, 3),
+        kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
+                out_shift=2)),
 }
 
 
 def _inputs(name):
     spec = LAYERS[name]
-    rng = np.random.default_rng(SEED + sorted(LAYERS).index(name))
+    rng = np.random.default_rng([SEED, zlib.crc32(name.encode())])     # stable per trace
     x = rng.integers(-128, 128, spec["x"], dtype=np.int8)
-    if spec["op"] == "pool":
+    if spec["op"] != "conv":
         return x, None, None
     w = rng.integers(-128, 128, spec["w"], dtype=np.int8)
     bias = rng.integers(-3000, 3000, spec["w"][0])
@@ -57,6 +61,8 @@ def _layer(name, x, w, bias):
     spec, cfg = LAYERS[name], TileConfig()
     if spec["op"] == "conv":
         return conv2d_layer(cfg, x, w, bias, **spec["kw"])
+    if spec["op"] == "sdp":
+        return sdp_layer(x, **spec["kw"])
     return pool2d_layer(x, **spec["kw"])
 
 
@@ -95,6 +101,11 @@ def expected_output(name, x, w, bias, p):
     spec = LAYERS[name]
     if spec["op"] == "conv":
         y = ref_conv(x, w, bias, **spec["kw"])[0]
+    elif spec["op"] == "sdp":
+        kw = spec["kw"]
+        y, _ = ref.sdp_x1(x[0], alu=kw["bias"], mul=kw["scale"], mul_shift=kw["scale_shift"],
+                          relu=kw["relu"], cvt_offset=kw["out_offset"], cvt_scale=kw["out_scale"],
+                          cvt_shift=kw["out_shift"])
     else:
         kw = spec["kw"]
         y, _ = ref.pool2d(x[0], kw["mode"], kernel=kw["kernel"], stride=kw["stride"])
@@ -179,6 +190,24 @@ def test_cli_replays_a_trace(capsys):
     assert main(["nvdla-trace", str(TRACES / name / f"{name}.cfg"), "--backend", "emu"]) == 0
     out = capsys.readouterr().out
     assert "PASS: 1/1 checks" in out and "intr PDP_0" in out
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    """A failing check exits 1 (a corrupted input byte), a malformed trace 2 naming the file and
+    line."""
+    name = "pdp_12x9x16_3x2_ave"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text)
+    dat = tmp_path / f"{name}_features.dat"
+    text = dat.read_text()
+    first = re.search(r"payload:(0x[0-9a-f]{2})", text).group(1)
+    dat.write_text(text.replace("payload:" + first, f"payload:0x{int(first, 16) ^ 0x40:02x}", 1))
+    assert main(["nvdla-trace", str(tmp_path / f"{name}.cfg"), "--backend", "emu"]) == 1
+    assert "FAIL: 0/1 checks" in capsys.readouterr().out
+    (tmp_path / "bad.cfg").write_text("reg_write(NVDLA_PDP.D_OP_ENABLE_0, 1)\nintr_notify(PDP_0);\n")
+    assert main(["nvdla-trace", str(tmp_path / "bad.cfg"), "--backend", "emu"]) == 2
+    err = capsys.readouterr().err
+    assert "error: bad.cfg line 2: intr_notify takes (UNIT_G, sync_id), got 1 arguments" in err
 
 
 def test_register_names():
