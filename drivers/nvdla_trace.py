@@ -10,6 +10,7 @@ Statements (NVDLA's names and argument order):
 
 * ``reg_write(NVDLA_UNIT.REG_0, value);`` -- ``NVDLA_CDMA.D_DAIN_ADDR_LOW_0_0`` is the table's
   ``CDMA.D_DAIN_ADDR_LOW_0`` (:mod:`simtlab.spec.tile_regs`; NVDLA's names end in one more ``_0``).
+  GLB's ``S_NVDLA_HW_VERSION`` and ``S_INTR_*`` are the table's ``HW_VERSION`` and ``INTR_*``.
   Registers the tile does not implement (CDP, the X2/LUT paths, ...) are skipped and listed in
   :attr:`Replay.skipped` (``strict=True``: an error instead).
 * ``reg_read_expected(NVDLA_UNIT.REG_0, value);`` -- a check; ``reg_read(NVDLA_UNIT.REG_0, var);``
@@ -62,6 +63,10 @@ __all__ = [
 #: Each ``intr_notify`` unit's GLB status field prefix (NVDLA's interrupt names).
 INTR_SOURCES = ("SDP", "CDP", "PDP", "CDMA_DAT", "CDMA_WT", "CACC")
 
+#: NVDLA's names of the GLB registers, which the table names without the ``S_`` prefix.
+_NVDLA_NAMES = {"GLB.S_NVDLA_HW_VERSION": "GLB.HW_VERSION", "GLB.S_INTR_MASK": "GLB.INTR_MASK",
+                "GLB.S_INTR_SET": "GLB.INTR_SET", "GLB.S_INTR_STATUS": "GLB.INTR_STATUS"}
+_TABLE_NAMES = {table: nvdla for nvdla, table in _NVDLA_NAMES.items()}
 _PATTERNS = {"ALL_ZERO": 0x00, "ALL_ONE": 0xFF}
 _MERGE_GAP = 0x1000
 _POLL_STEP = 256
@@ -96,8 +101,8 @@ class Trace:
 
 @dataclass(frozen=True)
 class Check:
-    """One check's outcome: ``op`` (``check_crc``, ``check_file``, ``reg_read_expected``,
-    ``poll_reg_equal``), ``line``, ``sync_id``, ``passed``, ``expected`` and ``got`` (CRCs, byte
+    """One check's outcome: ``op`` (``check_crc``, ``check_file``, ``reg_read_expected``),
+    ``line``, ``sync_id``, ``passed``, ``expected`` and ``got`` (CRCs, byte
     counts or register values) and a ``detail`` line."""
     op: str
     line: int
@@ -197,6 +202,7 @@ def resolve_register(nvdla_name):
         raise KeyError(f"expected a register name NVDLA_UNIT.REG_0 (e.g. "
                        f"NVDLA_CDMA.D_DATAIN_SIZE_0_0), got {nvdla_name!r}")
     name = f"{m.group(1)}.{m.group(2)}"
+    name = _NVDLA_NAMES.get(name, name)
     try:
         regs.register(name)
     except KeyError:
@@ -207,7 +213,7 @@ def resolve_register(nvdla_name):
 def nvdla_name(name):
     """The table's ``"UNIT.REG"`` -> NVDLA's trace name ``NVDLA_UNIT.REG_0``."""
     regs.register(name)
-    return f"NVDLA_{name}_0"
+    return f"NVDLA_{_TABLE_NAMES.get(name, name)}_0"
 
 
 def parse_dat(source, name="<dat>"):

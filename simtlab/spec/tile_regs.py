@@ -238,10 +238,10 @@ def _misc_cfg(offset, full):
     fields = [_f("CONV_MODE", 0, doc="0 direct (the only mode simtlab implements)",
                  enum=(("DIRECT", 0), ("WINOGRAD", 1)))]
     if full:
-        fields.append(_f("IN_PRECISION", 9, 8, "input precision (simtlab: int8 only)",
-                         enum=_PRECISION))
-    fields.append(_f("PROC_PRECISION", 13, 12, "processing precision (simtlab: int8 only)",
-                     enum=_PRECISION))
+        fields.append(_f("IN_PRECISION", 9, 8, "input precision (simtlab: int8 only; NVDLA's "
+                         "reset: int16)", enum=_PRECISION, reset=1))
+    fields.append(_f("PROC_PRECISION", 13, 12, "processing precision (simtlab: int8 only; NVDLA's "
+                     "reset: int16)", enum=_PRECISION, reset=1))
     if full:
         fields += [
             _f("DATA_REUSE", 16, doc="reuse the features already in CBUF"),
@@ -492,8 +492,10 @@ UNITS = (
                _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (NVDLA's "
                   "polarity, unlike PDP's)", enum=(("OFF_FLYING", 0), ("ON_FLYING", 1))),
                _f("WINOGRAD", 1, doc="0 (simtlab: no Winograd)"),
-               _f("IN_PRECISION", 3, 2, "input precision", enum=_PRECISION),
-               _f("PROC_PRECISION", 5, 4, "processing precision", enum=_PRECISION),
+               _f("IN_PRECISION", 3, 2, "input precision (NVDLA's reset: int16)",
+                  enum=_PRECISION, reset=1),
+               _f("PROC_PRECISION", 5, 4, "processing precision (NVDLA's reset: int16)",
+                  enum=_PRECISION, reset=1),
                _f("OUT_PRECISION", 7, 6, "output precision", enum=_PRECISION),
                _f("BATCH_NUMBER", 12, 8, "batches - 1 (simtlab: 0)", minus_one=True)),
           _one("D_SRC_DMA_CFG", 0x074, "Input memory interface.", "SRC_RAM_TYPE", 0,

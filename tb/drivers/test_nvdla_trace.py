@@ -171,6 +171,23 @@ def test_replay_rtl(name):
     assert check.got == check.expected and result.cycles == result.interrupts[0][2] > 0
 
 
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_register_checks(tmp_path, backend):
+    """NVDLA's reset values (GLB.S_NVDLA_HW_VERSION, precision fields int16) and its flush poll."""
+    (tmp_path / "r.cfg").write_text(
+        "poll_reg_equal(NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0, 0x1);\n"
+        "reg_read_expected(NVDLA_GLB.S_NVDLA_HW_VERSION_0, 0x303031);\n"
+        "reg_read_expected(NVDLA_CDMA.D_MISC_CFG_0, 0x1100);\n"
+        "reg_read_expected(NVDLA_CACC.D_MISC_CFG_0, 0x1000);\n"
+        "reg_read_expected(NVDLA_SDP_RDMA.D_FEATURE_MODE_CFG_0, 0x14);\n"
+        "reg_write(NVDLA_GLB.S_INTR_MASK_0, 0x3);\n"
+        "reg_read_expected(NVDLA_GLB.S_INTR_MASK_0, 0x2);      // fails: reads 0x3\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "r.cfg", dev)
+    assert [c.passed for c in result.checks] == [True] * 4 + [False]
+    assert (result.checks[-1].expected, result.checks[-1].got) == (2, 3)
+
+
 def test_a_wrong_crc_fails(tmp_path):
     name = "pdp_12x9x16_3x2_ave"
     for fname, text in build_trace(name).items():
@@ -214,6 +231,8 @@ def test_register_names():
     assert resolve_register("NVDLA_CDMA.D_DAIN_ADDR_LOW_0_0") == "CDMA.D_DAIN_ADDR_LOW_0"
     assert resolve_register("NVDLA_SDP.D_PERF_LUT_HYBRID_0") is None      # not in the tile
     assert nvdla_name("PDP.D_OP_ENABLE") == "NVDLA_PDP.D_OP_ENABLE_0"
+    assert resolve_register("NVDLA_GLB.S_INTR_MASK_0") == "GLB.INTR_MASK"
+    assert nvdla_name("GLB.HW_VERSION") == "NVDLA_GLB.S_NVDLA_HW_VERSION_0"
     with pytest.raises(KeyError, match="NVDLA_UNIT.REG_0"):
         resolve_register("CDMA.D_OP_ENABLE")
 
