@@ -242,14 +242,15 @@ def parse_dat(source, name="<dat>"):
     return records
 
 
-def format_dat(data, record=32):
-    """Bytes -> ``.dat`` text (NVDLA's format), ``record`` bytes a line (all-zero records left out:
-    a ``mem_init(..., ALL_ZERO)`` before the load provides them)."""
+def format_dat(data, record=32, *, zeros=False):
+    """Bytes -> ``.dat`` text (NVDLA's format), ``record`` bytes a line. All-zero records are left
+    out unless ``zeros`` (an input after ``mem_init(..., ALL_ZERO)`` needs none; a ``check_file``
+    golden image needs every byte)."""
     data = bytes(data)
     lines = ["{"]
     for start in range(0, len(data), record):
         chunk = data[start:start + record]
-        if any(chunk):
+        if zeros or any(chunk):
             payload = " ".join(f"0x{b:02x}" for b in chunk)
             lines.append(f"{{offset:0x{start:x}, size:{len(chunk)}, payload:{payload}}},")
     lines.append("}")

@@ -89,9 +89,12 @@ def build_trace(name):
     for unit in p.units:                                # downstream first, NVDLA's order
         lines.append(f"reg_write({nvdla_name(unit + '.D_OP_ENABLE')}, 0x1);")
     lines.append(f"intr_notify({p.end}_0, {name}_{p.end}_0);")
-    crc = zlib.crc32(expected_output(name, x, w, bias, p))
+    golden = expected_output(name, x, w, bias, p)
     lines.append(f"check_crc({name}_{p.end}_0, pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, "
-                 f"0x{crc:08x});")
+                 f"0x{zlib.crc32(golden):08x});")
+    files[f"{name}_golden.dat"] = format_dat(golden, zeros=True)
+    lines.append(f'check_file({name}_{p.end}_0, pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, '
+                 f'"{name}_golden.dat");')
     files[f"{name}.cfg"] = "\n".join(lines) + "\n"
     return files
 
@@ -150,8 +153,11 @@ def test_trace_crc_is_the_reference(name):
         w = lay.unpack_weights(blobs[1], k, c, r, s)
         np.testing.assert_array_equal(w, w0)
     p = plan(_layer(name, x, w, bias), TileConfig())
+    golden = expected_output(name, x, w, bias, p)
     (check,) = [s for s in trace.steps if s.op == "check_crc"]
-    assert check.args[4] == zlib.crc32(expected_output(name, x, w, bias, p))
+    assert check.args[4] == zlib.crc32(golden)
+    (check,) = [s for s in trace.steps if s.op == "check_file"]
+    assert _dat_bytes(TRACES / name / check.args[4], check.args[3]) == golden
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -159,7 +165,8 @@ def test_replay_golden_model(name):
     with Device("tile", backend="emu") as dev:
         result = replay(TRACES / name / f"{name}.cfg", dev)
     assert result.passed, result.report()
-    assert len(result.checks) == 1 and result.interrupts[0][2] > 0 and not result.skipped
+    assert [c.op for c in result.checks] == ["check_crc", "check_file"]
+    assert result.interrupts[0][2] > 0 and not result.skipped
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -167,8 +174,9 @@ def test_replay_rtl(name):
     with Device("tile") as dev:
         result = replay(TRACES / name / f"{name}.cfg", dev)
     assert result.passed, result.report()
-    (check,) = result.checks
-    assert check.got == check.expected and result.cycles == result.interrupts[0][2] > 0
+    crc, file = result.checks
+    assert crc.got == crc.expected and file.got == file.expected > 0
+    assert result.cycles == result.interrupts[0][2] > 0
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
@@ -192,12 +200,12 @@ def test_a_wrong_crc_fails(tmp_path):
     name = "pdp_12x9x16_3x2_ave"
     for fname, text in build_trace(name).items():
         if fname.endswith(".cfg"):
-            crc = re.search(r"(0x[0-9a-f]{8})\);\n\Z", text).group(1)
+            crc = re.search(r"check_crc\(.*(0x[0-9a-f]{8})\);", text).group(1)
             text = text.replace(crc + ");", f"0x{int(crc, 16) ^ 1:08x});")
         (tmp_path / fname).write_text(text)
     with Device("tile", backend="emu") as dev:
         result = replay(tmp_path / f"{name}.cfg", dev)
-    assert not result.passed and not result.checks[0].passed
+    assert not result.passed and [c.passed for c in result.checks] == [False, True]
     assert result.checks[0].got == result.checks[0].expected ^ 1
     assert "FAIL line" in result.report()
 
@@ -206,7 +214,7 @@ def test_cli_replays_a_trace(capsys):
     name = "pdp_12x9x16_3x2_ave"
     assert main(["nvdla-trace", str(TRACES / name / f"{name}.cfg"), "--backend", "emu"]) == 0
     out = capsys.readouterr().out
-    assert "PASS: 1/1 checks" in out and "intr PDP_0" in out
+    assert "PASS: 2/2 checks" in out and "intr PDP_0" in out
 
 
 def test_cli_exit_codes(tmp_path, capsys):
@@ -220,7 +228,8 @@ def test_cli_exit_codes(tmp_path, capsys):
     first = re.search(r"payload:(0x[0-9a-f]{2})", text).group(1)
     dat.write_text(text.replace("payload:" + first, f"payload:0x{int(first, 16) ^ 0x40:02x}", 1))
     assert main(["nvdla-trace", str(tmp_path / f"{name}.cfg"), "--backend", "emu"]) == 1
-    assert "FAIL: 0/1 checks" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAIL: 0/2 checks" in out and re.search(r"FAIL line \d+ check_file .*: \d+/\d+ bytes", out)
     (tmp_path / "bad.cfg").write_text("reg_write(NVDLA_PDP.D_OP_ENABLE_0, 1)\nintr_notify(PDP_0);\n")
     assert main(["nvdla-trace", str(tmp_path / "bad.cfg"), "--backend", "emu"]) == 2
     err = capsys.readouterr().err
@@ -241,6 +250,7 @@ def test_dat_round_trip():
     data = bytes(range(40)) + bytes(24) + bytes([0xFF] * 5)
     text = format_dat(data, record=8)
     assert "offset:0x28" not in text             # all-zero records left out
+    assert "offset:0x28" in format_dat(data, record=8, zeros=True)
     got = bytearray(len(data))
     for offset, chunk in parse_dat(text):
         got[offset:offset + len(chunk)] = chunk
