@@ -457,14 +457,18 @@ def replay(trace, device, *, max_cycles=None, strict=False):
                                 f"{a[2]} reads 0x{got:08x}, expected 0x{a[1]:08x}"))
         elif s.op == "poll_reg_equal":
             waited = 0
+            # Every interrupt masked while polling, so each step runs its full cycles.
+            device.tile_write(regs.offset("GLB.INTR_MASK"), all_sources)
             while True:
                 got = int(device.tile_read(regs.offset(a[0]))) & 0xFFFF_FFFF
                 if got == a[1] or waited >= limit:
                     break
                 try:
-                    waited += int(device.tile_run(_POLL_STEP))
+                    device.tile_run(_POLL_STEP)
                 except WatchdogTimeout:
-                    waited += _POLL_STEP
+                    pass
+                waited += _POLL_STEP
+            device.tile_write(regs.offset("GLB.INTR_MASK"), trace_mask)
             total += waited
             if got != a[1]:
                 raise WatchdogTimeout(f"{where}: {a[2]} still reads 0x{got:08x}, not "

@@ -22,6 +22,7 @@ from simtlab.drivers.nvdla_trace import (TraceError, format_dat, nvdla_name, par
                                          parse_trace, replay, resolve_register)
 from simtlab.drivers.tile_plan import plan
 from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
+from simtlab.errors import WatchdogTimeout
 from simtlab.sim import tile_layout as lay
 from simtlab.sim import tile_ref as ref
 from simtlab.tb.drivers.test_tile_driver import ref_conv
@@ -194,6 +195,16 @@ def test_register_checks(tmp_path, backend):
         result = replay(tmp_path / "r.cfg", dev)
     assert [c.passed for c in result.checks] == [True] * 4 + [False]
     assert (result.checks[-1].expected, result.checks[-1].got) == (2, 3)
+
+
+def test_poll_times_out(tmp_path):
+    """A poll that never succeeds ends with WatchdogTimeout naming the line, interrupts or not."""
+    (tmp_path / "p.cfg").write_text("reg_write(NVDLA_GLB.S_INTR_SET_0, 0x1);\n"
+                                    "poll_reg_equal(NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0, 0x0);\n")
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(WatchdogTimeout, match="p.cfg line 2: NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0 "
+                                                  "still reads 0x00000001, not 0x00000000"):
+            replay(tmp_path / "p.cfg", dev, max_cycles=2000)
 
 
 def test_a_wrong_crc_fails(tmp_path):
