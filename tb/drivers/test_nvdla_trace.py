@@ -197,6 +197,29 @@ def test_register_checks(tmp_path, backend):
     assert (result.checks[-1].expected, result.checks[-1].got) == (2, 3)
 
 
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_statements_without_a_layer(tmp_path, backend):
+    """ALL_ONE memory, an interrupt raised through GLB.S_INTR_SET, check_crc/check_file/
+    check_nothing on it, reg_read and the sync statements (no-ops)."""
+    (tmp_path / "ones.dat").write_text(format_dat(b"\xff" * 0x40, zeros=True))
+    (tmp_path / "s.cfg").write_text(
+        "mem_init(pri_mem, 0x90000000, 0x40, ALL_ONE);\n"
+        "reg_read(NVDLA_GLB.S_INTR_STATUS_0, status);\n"
+        "reg_write(NVDLA_GLB.S_INTR_SET_0, 0x10);          // PDP group 0 done\n"
+        "sync_notify(NVDLA_PDP, s1);\n"
+        "intr_notify(PDP_0, s0);\n"
+        "sync_wait(NVDLA_PDP, s1);\n"
+        f"check_crc(s0, 1, 0x90000000, 0x40, 0x{zlib.crc32(bytes([0xFF] * 0x40)):08x});\n"
+        'check_file(s0, pri_mem, 0x90000000, "ones.dat");\n'
+        "check_nothing(s0);\n"
+        "reg_read_expected(NVDLA_GLB.S_INTR_STATUS_0, 0x0);   // intr_notify cleared it\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "s.cfg", dev)
+    assert result.passed, result.report()
+    assert [c.op for c in result.checks] == ["check_crc", "check_file", "reg_read_expected"]
+    assert result.interrupts[0][:2] == ("s0", "PDP_0")
+
+
 def test_poll_times_out(tmp_path):
     """A poll that never succeeds ends with WatchdogTimeout naming the line, interrupts or not."""
     (tmp_path / "p.cfg").write_text("reg_write(NVDLA_GLB.S_INTR_SET_0, 0x1);\n"
