@@ -22,7 +22,7 @@ from simtlab.drivers.nvdla_trace import (TraceError, format_dat, nvdla_name, par
                                          parse_trace, replay, resolve_register)
 from simtlab.drivers.tile_plan import plan
 from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
-from simtlab.errors import WatchdogTimeout
+from simtlab.errors import TileFault, WatchdogTimeout
 from simtlab.sim import tile_layout as lay
 from simtlab.sim import tile_ref as ref
 from simtlab.tb.drivers.test_tile_driver import ref_conv
@@ -218,6 +218,20 @@ def test_statements_without_a_layer(tmp_path, backend):
     assert result.passed, result.report()
     assert [c.op for c in result.checks] == ["check_crc", "check_file", "reg_read_expected"]
     assert result.interrupts[0][:2] == ("s0", "PDP_0")
+
+
+def test_an_address_outside_the_trace_memory_is_a_tile_fault(tmp_path, capsys):
+    """An address register value in no range the trace names is written as it is; a DMA there is
+    the device's TileFault (CLI: exit 2 naming the unit)."""
+    name = "pdp_12x9x16_3x2_ave"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text.replace("D_SRC_BASE_ADDR_LOW_0, 0x80000000",
+                                                   "D_SRC_BASE_ADDR_LOW_0, 0xc0000000"))
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(TileFault, match="PDP_RDMA accessed 0xc0000000"):
+            replay(tmp_path / f"{name}.cfg", dev)
+    assert main(["nvdla-trace", str(tmp_path / f"{name}.cfg"), "--backend", "emu"]) == 2
+    assert "error: tile DMA fault: PDP_RDMA" in capsys.readouterr().err
 
 
 def test_poll_times_out(tmp_path):
