@@ -117,7 +117,8 @@ class PDP(wiring.Component):
     on ``o.ready``.
 
     Resources: 8 memories of ``max_width`` x ``(22 * atom + 1)`` bits (one write and one read port
-    each), an 8-atom row window in flops, AtomK 25 x 34-bit multipliers.
+    each), an 8-atom row window in flops, per lane a 25 x 17-bit (width step) and a 28 x 17-bit
+    (height step) multiplier, chained in the output stage.
 
     Raises
     ------
