@@ -12,6 +12,9 @@
     simtlab --version
     simtlab demo                                     the example kernels on the RTL, checked with numpy
     simtlab bench                                    build times, simulation speed, cycles and IPC
+    simtlab nvdla-trace [--backend rtl|emu] PATH.cfg replay an NVDLA trace test on the "tile"
+                                                     preset; pass/fail per check, cycles (exit 1
+                                                     if a check fails)
 
 Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu.
 ``run`` exits with the program's code: 0 when it passes (tohost 1, exit 0 or the device falling idle),
@@ -277,6 +280,15 @@ def cmd_demo(args):
     return demo()
 
 
+def cmd_nvdla_trace(args):
+    from .device import Device
+    from .nvdla_trace import replay
+    with Device("tile", backend=args.backend, max_cycles=args.max_cycles) as dev:
+        result = replay(args.trace, dev, strict=args.strict)
+    print(result.report())
+    return 0 if result.passed else 1
+
+
 def cmd_bench(args):
     from .bench import bench
     return bench(quick=args.quick)
@@ -345,6 +357,16 @@ def main(argv=None):
     p = sub.add_parser("bench", help="measure build time, simulation speed, cycles and IPC")
     p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("nvdla-trace", help="replay an NVDLA trace test (.cfg) on the tile")
+    p.add_argument("--backend", choices=("rtl", "emu"), default="rtl",
+                   help="the RTL model or the golden model (default %(default)s)")
+    p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES,
+                   help="limit of each interrupt wait or poll")
+    p.add_argument("--strict", action="store_true",
+                   help="a register the tile lacks is an error (default: skipped and listed)")
+    p.add_argument("trace", help="the trace's .cfg (its .dat files next to it)")
+    p.set_defaults(func=cmd_nvdla_trace)
 
     args = parser.parse_args(argv)
     try:

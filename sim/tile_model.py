@@ -87,6 +87,9 @@ def _decode_table():
 _REGS, _PAGES = _decode_table()
 _GLB_STATUS = tile_regs.lookup("GLB.INTR_STATUS")[1]
 _INTR_ALL = _field_mask(_GLB_STATUS, ("w1c",))
+#: SDP's input source (NVDLA's polarity: 1 on the fly from CACC), from the table's enum.
+_SDP_MODES = dict(tile_regs.lookup("SDP.D_FEATURE_MODE_CFG")[1].field("FLYING_MODE").enum)
+_SDP_ON_THE_FLY, _SDP_FROM_MEMORY = _SDP_MODES["ON_FLYING"], _SDP_MODES["OFF_FLYING"]
 
 
 class TileModel:
@@ -285,7 +288,7 @@ class TileModel:
         if self._enabled("CDMA"):
             found.append((self.enable_seq["CDMA", self.consumer["CDMA"]], "conv"))
         if (self._enabled("SDP") and self._enabled("SDP_RDMA")
-                and self.fields("SDP")["FLYING_MODE"] == 1):
+                and self.fields("SDP")["FLYING_MODE"] == _SDP_FROM_MEMORY):
             found.append((self.enable_seq["SDP_RDMA", self.consumer["SDP_RDMA"]], "sdp"))
         if (self._enabled("PDP") and self._enabled("PDP_RDMA")
                 and self.fields("PDP")["FLYING_MODE"] == 1):
@@ -448,7 +451,8 @@ class TileModel:
                        cacc["DATAOUT_CHANNEL"] + 1) == (wo, ho, k), "CACC output size")
         self._require((sdp["WIDTH"] + 1, sdp["HEIGHT"] + 1, sdp["CHANNEL"] + 1) == (wo, ho, k),
                       "SDP cube size")
-        self._require(sdp["FLYING_MODE"] == 0, "SDP: conv feeds SDP on the fly (FLYING_MODE 0)")
+        self._require(sdp["FLYING_MODE"] == _SDP_ON_THE_FLY,
+                      f"SDP: conv feeds SDP on the fly (FLYING_MODE {_SDP_ON_THE_FLY})")
         wbytes = lay.weight_bytes(k, c, r, s, atom_c=a)
         self._require(cdma["WEIGHT_BYTES"] == csc["WEIGHT_BYTES"] == wbytes, "WEIGHT_BYTES")
         self._require(cdma["BYTE_PER_KERNEL"] + 1 == r * s * -(-c // a) * a, "BYTE_PER_KERNEL")

@@ -35,11 +35,10 @@ Rounding and saturation rules (the same everywhere in the tile)
   never win; a window made only of padding is rejected). Average sums the window with each padded
   position counted as ``pad_value`` (NVDLA adds ``PAD_VALUE_nX`` = n x pad value), then divides by
   the full kernel area with NVDLA's fixed-point reciprocals ``recip(k) = round(2**16 / k)``
-  (``D_RECIP_KERNEL_WIDTH/HEIGHT``, 17 bits; see :func:`pool_recip`), rounding once at the end:
-  ``y = int8_sat(round_shift(sum * recip(kw) * recip(kh), 32))``. The result is within one of the
-  exact mean and equals the correctly rounded mean when both kernel sizes are powers of two.
-  (simtlab rounds once; NVDLA's own intermediate rounding between the width and height steps is
-  not reproduced.)
+  (``D_RECIP_KERNEL_WIDTH/HEIGHT``, 17 bits; see :func:`pool_recip`) in NVDLA's two steps, each
+  rounding to an integer: the width step ``m = round_shift(sum * recip(kw), 16)``, then the height
+  step ``y = int8_sat(round_shift(m * recip(kh), 16))``. The result is within one of the exact
+  mean (the double rounding can move a power-of-two kernel's mean by one, as in NVDLA).
 """
 
 import numpy as np
@@ -295,7 +294,7 @@ def pool2d(x, method, *, kernel, stride=None, padding=0, pad_value=0):
         y = windows.min(axis=0)
     else:
         total = windows.sum(axis=0)
-        y = round_shift(total * (pool_recip(kw) * pool_recip(kh)), 32)
+        y = round_shift(round_shift(total * pool_recip(kw), 16) * pool_recip(kh), 16)
     y, count = saturate(y, 8)
     y = y.astype(np.int8)
     return (y[0] if squeeze else y), count

@@ -69,7 +69,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_GLB_HW_VERSION_0                                   0x1000u
 #define NVDLA_GLB_HW_VERSION_0_OFFSET                            0x1000u
 #define NVDLA_GLB_HW_VERSION_0_ADDR                              0xF0001000u
-#define NVDLA_GLB_HW_VERSION_0_RESET                             0x00000031u
+#define NVDLA_GLB_HW_VERSION_0_RESET                             0x00303031u
 #define NVDLA_GLB_HW_VERSION_0_MAJOR_SHIFT                       0
 #define NVDLA_GLB_HW_VERSION_0_MAJOR_WIDTH                       8
 #define NVDLA_GLB_HW_VERSION_0_MAJOR_MASK                        0x000000FFu
@@ -246,7 +246,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CDMA_D_MISC_CFG_0                                  0x3014u
 #define NVDLA_CDMA_D_MISC_CFG_0_OFFSET                           0x3014u
 #define NVDLA_CDMA_D_MISC_CFG_0_ADDR                             0xF0003014u
-#define NVDLA_CDMA_D_MISC_CFG_0_RESET                            0x00000000u
+#define NVDLA_CDMA_D_MISC_CFG_0_RESET                            0x00001100u
 #define NVDLA_CDMA_D_MISC_CFG_0_CONV_MODE_SHIFT                  0
 #define NVDLA_CDMA_D_MISC_CFG_0_CONV_MODE_WIDTH                  1
 #define NVDLA_CDMA_D_MISC_CFG_0_CONV_MODE_MASK                   0x00000001u
@@ -610,7 +610,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CSC_D_MISC_CFG_0                                   0x400Cu
 #define NVDLA_CSC_D_MISC_CFG_0_OFFSET                            0x400Cu
 #define NVDLA_CSC_D_MISC_CFG_0_ADDR                              0xF000400Cu
-#define NVDLA_CSC_D_MISC_CFG_0_RESET                             0x00000000u
+#define NVDLA_CSC_D_MISC_CFG_0_RESET                             0x00001100u
 #define NVDLA_CSC_D_MISC_CFG_0_CONV_MODE_SHIFT                   0
 #define NVDLA_CSC_D_MISC_CFG_0_CONV_MODE_WIDTH                   1
 #define NVDLA_CSC_D_MISC_CFG_0_CONV_MODE_MASK                    0x00000001u
@@ -874,7 +874,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CMAC_A_D_MISC_CFG_0                                0x500Cu
 #define NVDLA_CMAC_A_D_MISC_CFG_0_OFFSET                         0x500Cu
 #define NVDLA_CMAC_A_D_MISC_CFG_0_ADDR                           0xF000500Cu
-#define NVDLA_CMAC_A_D_MISC_CFG_0_RESET                          0x00000000u
+#define NVDLA_CMAC_A_D_MISC_CFG_0_RESET                          0x00001000u
 #define NVDLA_CMAC_A_D_MISC_CFG_0_CONV_MODE_SHIFT                0
 #define NVDLA_CMAC_A_D_MISC_CFG_0_CONV_MODE_WIDTH                1
 #define NVDLA_CMAC_A_D_MISC_CFG_0_CONV_MODE_MASK                 0x00000001u
@@ -948,7 +948,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CMAC_B_D_MISC_CFG_0                                0x600Cu
 #define NVDLA_CMAC_B_D_MISC_CFG_0_OFFSET                         0x600Cu
 #define NVDLA_CMAC_B_D_MISC_CFG_0_ADDR                           0xF000600Cu
-#define NVDLA_CMAC_B_D_MISC_CFG_0_RESET                          0x00000000u
+#define NVDLA_CMAC_B_D_MISC_CFG_0_RESET                          0x00001000u
 #define NVDLA_CMAC_B_D_MISC_CFG_0_CONV_MODE_SHIFT                0
 #define NVDLA_CMAC_B_D_MISC_CFG_0_CONV_MODE_WIDTH                1
 #define NVDLA_CMAC_B_D_MISC_CFG_0_CONV_MODE_MASK                 0x00000001u
@@ -1013,7 +1013,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CACC_D_MISC_CFG_0                                  0x700Cu
 #define NVDLA_CACC_D_MISC_CFG_0_OFFSET                           0x700Cu
 #define NVDLA_CACC_D_MISC_CFG_0_ADDR                             0xF000700Cu
-#define NVDLA_CACC_D_MISC_CFG_0_RESET                            0x00000000u
+#define NVDLA_CACC_D_MISC_CFG_0_RESET                            0x00001000u
 #define NVDLA_CACC_D_MISC_CFG_0_CONV_MODE_SHIFT                  0
 #define NVDLA_CACC_D_MISC_CFG_0_CONV_MODE_WIDTH                  1
 #define NVDLA_CACC_D_MISC_CFG_0_CONV_MODE_MASK                   0x00000001u
@@ -1315,12 +1315,12 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0                      0x8070u
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_OFFSET               0x8070u
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_ADDR                 0xF0008070u
-#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_RESET                0x00000000u
+#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_RESET                0x00000014u
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_SHIFT    0
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_WIDTH    1
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_MASK     0x00000001u
-#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_ON_FLYING 0u
-#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_OFF_FLYING 1u
+#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_OFF_FLYING 0u
+#define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_FLYING_MODE_ON_FLYING 1u
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_WINOGRAD_SHIFT       1
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_WINOGRAD_WIDTH       1
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0_WINOGRAD_MASK        0x00000002u
@@ -1652,8 +1652,8 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_SHIFT         0
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_WIDTH         1
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_MASK          0x00000001u
-#define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_ON_FLYING     0u
-#define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_OFF_FLYING    1u
+#define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_OFF_FLYING    0u
+#define NVDLA_SDP_D_FEATURE_MODE_CFG_0_FLYING_MODE_ON_FLYING     1u
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_OUTPUT_DST_SHIFT          1
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_OUTPUT_DST_WIDTH          1
 #define NVDLA_SDP_D_FEATURE_MODE_CFG_0_OUTPUT_DST_MASK           0x00000002u

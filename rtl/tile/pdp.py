@@ -23,6 +23,15 @@ _ROW_BITS = 22
 _SUM_BITS = 25
 
 
+def _round_shift(m, value, shift, name):
+    """``value >> shift`` rounded half away from zero (``tile_ref.round_shift``), combinational."""
+    magnitude = Signal(len(value), name=f"{name}_magnitude")
+    m.d.comb += magnitude.eq(Mux(value < 0, -value, value))
+    rounded = Signal(len(value) - shift + 1, name=f"{name}_rounded")
+    m.d.comb += rounded.eq((magnitude + (1 << (shift - 1))) >> shift)
+    return Mux(value < 0, -rounded, rounded)
+
+
 class PoolingMethod(enum.Enum, shape=2):
     """``D_OPERATION_MODE_CFG.POOLING_METHOD``."""
     #: mean through the reciprocal registers, padded positions counted as the padding value
@@ -39,9 +48,9 @@ class PDP(wiring.Component):
     Windows of ``kernel_width x kernel_height`` elements step by the strides over the input padded
     by ``pad_left/right/top/bottom``. Max and min look at real elements only (padding never wins);
     average sums the window with every padded position counted as ``pad_value_1x`` and multiplies by
-    the reciprocal registers, rounding once:
-    ``y = int8_sat(round_shift(sum * recip_kernel_width * recip_kernel_height, 32))`` (half away
-    from zero). Lanes of a partial last surface (channel >= C) leave as 0.
+    the reciprocal registers in NVDLA's two steps, rounding after each (half away from zero):
+    ``y = int8_sat(round_shift(round_shift(sum * recip_kernel_width, 16) * recip_kernel_height,
+    16))``. Lanes of a partial last surface (channel >= C) leave as 0.
 
     How it works: the input is pooled along each line first, then across lines. A walker steps over
     the virtual columns of each line (real columns consume an input atom; right-padding columns,
@@ -108,7 +117,8 @@ class PDP(wiring.Component):
     on ``o.ready``.
 
     Resources: 8 memories of ``max_width`` x ``(22 * atom + 1)`` bits (one write and one read port
-    each), an 8-atom row window in flops, AtomK 25 x 34-bit multipliers.
+    each), an 8-atom row window in flops, per lane a 25 x 17-bit (width step) and a 28 x 17-bit
+    (height step) multiplier, chained in the output stage.
 
     Raises
     ------
@@ -345,19 +355,18 @@ class PDP(wiring.Component):
         with m.If(en_v2):
             m.d.sync += [valid_v2.eq(valid_v1), v2_surface.eq(v1_surface), v2_last.eq(v1_last)]
 
-        # --- O: average through the reciprocals (round once, saturate); lane mask. ---
-        recip = Signal(34)
-        m.d.comb += recip.eq(self.cfg.recip_kernel_width * self.cfg.recip_kernel_height)
+        # --- O: average through the reciprocals, NVDLA's two steps (width, then height), each
+        # rounding half away from zero to an integer; then saturate; lane mask. ---
         o_last = Signal()
         for c in range(A):
-            product = Signal(signed(_SUM_BITS + 35), name=f"avg_product_{c}")
-            m.d.comb += product.eq(v2_value[c] * recip)
-            magnitude = Signal(_SUM_BITS + 35, name=f"avg_magnitude_{c}")
-            m.d.comb += magnitude.eq(Mux(product < 0, -product, product))
-            rounded = Signal(_SUM_BITS + 4, name=f"avg_rounded_{c}")
-            m.d.comb += rounded.eq((magnitude + (1 << 31)) >> 32)
+            width_product = Signal(signed(_SUM_BITS + 18), name=f"avg_w_product_{c}")
+            m.d.comb += width_product.eq(v2_value[c] * self.cfg.recip_kernel_width)
+            width_mean = Signal(signed(_SUM_BITS + 3), name=f"avg_w_mean_{c}")
+            m.d.comb += width_mean.eq(_round_shift(m, width_product, 16, f"avg_w_{c}"))
+            height_product = Signal(signed(_SUM_BITS + 21), name=f"avg_h_product_{c}")
+            m.d.comb += height_product.eq(width_mean * self.cfg.recip_kernel_height)
             mean = Signal(signed(_SUM_BITS + 5), name=f"avg_mean_{c}")
-            m.d.comb += mean.eq(Mux(product < 0, -rounded, rounded))
+            m.d.comb += mean.eq(_round_shift(m, height_product, 16, f"avg_h_{c}"))
             clamped = Mux(mean > 127, 127, Mux(mean < -128, -128, mean))
             real_lane = (v2_surface * A + c) <= self.cfg.cube_in_channel
             with m.If(en_o):

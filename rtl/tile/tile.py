@@ -293,9 +293,9 @@ class Tile(wiring.Component):
         conv_enabled = (registers.cdma.op_en & registers.csc.op_en & registers.cmac_a.op_en &
                         registers.cmac_b.op_en & registers.cacc.op_en)
         m.d.comb += [
-            conv_go.eq(conv_enabled & ~conv_active & sdp_ready & ~sc.flying_mode & ~abort &
+            conv_go.eq(conv_enabled & ~conv_active & sdp_ready & sc.flying_mode & ~abort &
                        ~dp_reset),
-            sdp_go.eq(sdp_ready & sc.flying_mode & registers.sdp_rdma.op_en & ~sdp_rdma_active &
+            sdp_go.eq(sdp_ready & ~sc.flying_mode & registers.sdp_rdma.op_en & ~sdp_rdma_active &
                       ~abort & ~dp_reset),
             pdp_go.eq(registers.pdp.op_en & pc.flying_mode & registers.pdp_rdma.op_en &
                       ~pdp_active & ~pdp_rdma_active & ~abort & ~dp_reset),

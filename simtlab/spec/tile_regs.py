@@ -238,10 +238,10 @@ def _misc_cfg(offset, full):
     fields = [_f("CONV_MODE", 0, doc="0 direct (the only mode simtlab implements)",
                  enum=(("DIRECT", 0), ("WINOGRAD", 1)))]
     if full:
-        fields.append(_f("IN_PRECISION", 9, 8, "input precision (simtlab: int8 only)",
-                         enum=_PRECISION))
-    fields.append(_f("PROC_PRECISION", 13, 12, "processing precision (simtlab: int8 only)",
-                     enum=_PRECISION))
+        fields.append(_f("IN_PRECISION", 9, 8, "input precision (simtlab: int8 only; NVDLA's "
+                         "reset: int16)", enum=_PRECISION, reset=1))
+    fields.append(_f("PROC_PRECISION", 13, 12, "processing precision (simtlab: int8 only; NVDLA's "
+                     "reset: int16)", enum=_PRECISION, reset=1))
     if full:
         fields += [
             _f("DATA_REUSE", 16, doc="reuse the features already in CBUF"),
@@ -328,7 +328,7 @@ UNITS = (
           "per group). The interrupt line is high while INTR_STATUS & ~INTR_MASK is non-zero.",
           _reg("HW_VERSION", 0x000, "Hardware version.",
                _f("MAJOR", 7, 0, "major version", access="ro", reset=0x31),
-               _f("MINOR", 23, 8, "minor version", access="ro", reset=0x0)),
+               _f("MINOR", 23, 8, "minor version (NVDLA: \"00\")", access="ro", reset=0x3030)),
           _reg("INTR_MASK", 0x004, "1 masks the matching interrupt status bit.",
                *_intr_fields("MASK", "rw", "masked")),
           _reg("INTR_SET", 0x008, "Writing 1 sets the matching status bit (for tests).",
@@ -489,11 +489,13 @@ UNITS = (
           _addr("D_BS_SURFACE_STRIDE", 0x038, "X1 operand surface stride in bytes."),
           _dma_cfg("NRDMA", 0x040, "X2 (batch norm; simtlab: keep disabled)"),
           _reg("D_FEATURE_MODE_CFG", 0x070, "Input source and precisions.",
-               _f("FLYING_MODE", 0, doc="0 input on the fly from CACC, 1 from memory",
-                  enum=(("ON_FLYING", 0), ("OFF_FLYING", 1))),
+               _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (NVDLA's "
+                  "polarity, unlike PDP's)", enum=(("OFF_FLYING", 0), ("ON_FLYING", 1))),
                _f("WINOGRAD", 1, doc="0 (simtlab: no Winograd)"),
-               _f("IN_PRECISION", 3, 2, "input precision", enum=_PRECISION),
-               _f("PROC_PRECISION", 5, 4, "processing precision", enum=_PRECISION),
+               _f("IN_PRECISION", 3, 2, "input precision (NVDLA's reset: int16)",
+                  enum=_PRECISION, reset=1),
+               _f("PROC_PRECISION", 5, 4, "processing precision (NVDLA's reset: int16)",
+                  enum=_PRECISION, reset=1),
                _f("OUT_PRECISION", 7, 6, "output precision", enum=_PRECISION),
                _f("BATCH_NUMBER", 12, 8, "batches - 1 (simtlab: 0)", minus_one=True)),
           _one("D_SRC_DMA_CFG", 0x074, "Input memory interface.", "SRC_RAM_TYPE", 0,
@@ -522,8 +524,8 @@ UNITS = (
           _bs_cfg("BN", 0x06C, "X2 (simtlab: keep bypassed)"),
           *_bs_ops("BN", 0x070, "X2"),
           _reg("D_FEATURE_MODE_CFG", 0x0B0, "Input source and output destination.",
-               _f("FLYING_MODE", 0, doc="0 input on the fly from CACC, 1 from memory (SDP_RDMA)",
-                  enum=(("ON_FLYING", 0), ("OFF_FLYING", 1))),
+               _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (SDP_RDMA; "
+                  "NVDLA's polarity, unlike PDP's)", enum=(("OFF_FLYING", 0), ("ON_FLYING", 1))),
                _f("OUTPUT_DST", 1, doc="0 memory, 1 on to PDP", enum=(("MEM", 0), ("PDP", 1))),
                _f("WINOGRAD", 2, doc="0 (simtlab: no Winograd)"),
                _f("NAN_TO_ZERO", 3, doc="(float only; unused)"),

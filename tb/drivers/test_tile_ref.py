@@ -247,8 +247,9 @@ def _pool_loops(x, method, kernel, stride, padding, pad_value):
                 elif method == "min":
                     out[ch, oy, ox] = min(vals)
                 else:
+                    width_step = _round_half_away(Fraction(total * pool_recip(kw), 1 << 16))
                     out[ch, oy, ox] = _round_half_away(
-                        Fraction(total * pool_recip(kw) * pool_recip(kh), 1 << 32))
+                        Fraction(width_step * pool_recip(kh), 1 << 16))
                     exact = Fraction(total, kh * kw)
                     assert abs(out[ch, oy, ox] - exact) <= 1
     return np.clip(out, -128, 127)
@@ -277,12 +278,18 @@ def test_ref_pdp(name, rng):
     np.testing.assert_array_equal(got, want, err_msg=name)
 
 
-def test_pool_average_is_exact_for_powers_of_two(rng):
+def test_pool_average_rounds_after_each_step(rng):
+    """Powers of two: the width step rounds sum / kw, the height step rounds that / kh (NVDLA's
+    double rounding; 2x2 window summing to 5: round(2.5) = 3, round(1.5) = 2, not round(1.25))."""
     x = _int8(rng, (4, 8, 8))
+    x[0, :2, :4] = [[1, 1, 1, 1], [1, 1, 0, 0]]        # one 2x4 window sums to 6: 6/4 -> 2 -> 1
     got, _ = pool2d(x, "avg", kernel=(2, 4))
     windows = x.astype(np.int64).reshape(4, 4, 2, 2, 4).sum(axis=(2, 4))
-    want = [_round_half_away(Fraction(int(v), 8)) for v in windows.ravel()]
+    want = [_round_half_away(Fraction(_round_half_away(Fraction(int(v), 4)), 2))
+            for v in windows.ravel()]
     np.testing.assert_array_equal(got.ravel(), want)
+    assert got[0, 0, 0] == 1 and pool2d(np.full((1, 2, 2), [[2, 2], [1, 0]], np.int8), "avg",
+                                        kernel=2)[0][0, 0, 0] == 2
 
 
 def test_pool_errors():

@@ -79,7 +79,7 @@ def test_reset_and_access_types():
                              ("INTR_STATUS", STATUS)):
             assert await bus_read(ctx, dut.bus, offset) == regs.reset_value(f"GLB.{name}")
         assert regs.unpack("GLB.HW_VERSION", await bus_read(ctx, dut.bus, VERSION)) == \
-            {"MAJOR": 0x31, "MINOR": 0}
+            {"MAJOR": 0x31, "MINOR": 0x3030}          # NVDLA: ASCII "1", "00"
         # HW_VERSION is read-only.
         await bus_write(ctx, dut.bus, VERSION, 0)
         assert await bus_read(ctx, dut.bus, VERSION) == regs.reset_value("GLB.HW_VERSION")

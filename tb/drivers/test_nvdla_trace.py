@@ -1,0 +1,362 @@
+"""NVDLA-format trace tests (simtlab.drivers.nvdla_trace): traces of our own in NVDLA's trace format
+(tb/drivers/nvdla_traces/NAME/NAME.cfg + .dat), replayed on the golden model and on the RTL, their
+CRCs recomputed here from the bit-exact reference (simtlab.sim.tile_ref); parser errors.
+
+The traces are written by :func:`build_trace` (register values from the tile driver's planner,
+inputs from a fixed seed); ``test_traces_are_current`` keeps the committed files equal to it
+(``python -m simtlab.tb.drivers.test_nvdla_trace`` rewrites them).
+"""
+
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtlab import Device
+from simtlab.config import TileConfig
+from simtlab.drivers import regs
+from simtlab.drivers.cli import main
+from simtlab.drivers.nvdla_trace import (TraceError, format_dat, nvdla_name, parse_dat,
+                                         parse_trace, replay, resolve_register)
+from simtlab.drivers.tile_plan import plan
+from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
+from simtlab.errors import TileFault, WatchdogTimeout
+from simtlab.sim import tile_layout as lay
+from simtlab.sim import tile_ref as ref
+from simtlab.tb.drivers.test_tile_driver import ref_conv
+
+TRACES = Path(__file__).parent / "nvdla_traces"
+SEED = 20261204
+NVDLA_BASE = 0x8000_0000
+#: NVDLA-style buffer spacing: each input and the output 1 MiB apart, as NVDLA's traces place them.
+SPACING = 0x10_0000
+
+# name: layer (dims W x H x C, kernels S x R x C x K, NVDLA's naming)
+LAYERS = {
+    "dc_6x6x16_3x3x16x16_bias_relu": dict(
+        op="conv", x=(1, 16, 6, 6), w=(16, 16, 3, 3),
+        kw=dict(padding=1, relu=True, out_shift=6, clip_truncate=1)),
+    "pdp_12x9x16_3x2_ave": dict(
+        op="pool", x=(1, 16, 9, 12), kw=dict(kernel=(2, 3), stride=(1, 2), mode="avg")),
+    "sdp_3x3x32_bs_reg_relu": dict(
+        op="sdp", x=(1, 32, 3, 3),
+        kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
+                out_shift=2)),
+}
+
+
+def _inputs(name):
+    spec = LAYERS[name]
+    rng = np.random.default_rng([SEED, zlib.crc32(name.encode())])     # stable per trace
+    x = rng.integers(-128, 128, spec["x"], dtype=np.int8)
+    if spec["op"] != "conv":
+        return x, None, None
+    w = rng.integers(-128, 128, spec["w"], dtype=np.int8)
+    bias = rng.integers(-3000, 3000, spec["w"][0])
+    return x, w, bias
+
+
+def _layer(name, x, w, bias):
+    spec, cfg = LAYERS[name], TileConfig()
+    if spec["op"] == "conv":
+        return conv2d_layer(cfg, x, w, bias, **spec["kw"])
+    if spec["op"] == "sdp":
+        return sdp_layer(x, **spec["kw"])
+    return pool2d_layer(x, **spec["kw"])
+
+
+def build_trace(name):
+    """The files of trace ``name``: ``{file name: text}`` (the .cfg, one .dat per input)."""
+    x, w, bias = _inputs(name)
+    p = plan(_layer(name, x, w, bias), TileConfig())
+    addrs, files, lines = {}, {}, [f"// {name}: {p.describe} (simtlab, NVDLA trace format)"]
+    for n, (what, blob, _) in enumerate(p.uploads):
+        addrs[what] = NVDLA_BASE + n * SPACING
+        fname = f"{name}_{what}.dat"
+        files[fname] = format_dat(blob.tobytes())
+        lines.append(f"mem_init(pri_mem, 0x{addrs[what]:08x}, 0x{blob.size:x}, ALL_ZERO);")
+        lines.append(f'mem_load(pri_mem, 0x{addrs[what]:08x}, "{fname}");')
+    out = addrs["output"] = NVDLA_BASE + len(p.uploads) * SPACING
+    lines.append(f"mem_init(pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, ALL_ZERO);")
+    by_unit = {}
+    for reg, value in p.program(addrs):
+        value = regs.pack(reg, **value) if isinstance(value, dict) else value
+        by_unit.setdefault(reg.split(".")[0], []).append((reg, value))
+    for unit in p.units:
+        for reg, value in by_unit.get(unit, []):
+            lines.append(f"reg_write({nvdla_name(reg)}, 0x{value:x});")
+    for unit in p.units:                                # downstream first, NVDLA's order
+        lines.append(f"reg_write({nvdla_name(unit + '.D_OP_ENABLE')}, 0x1);")
+    lines.append(f"intr_notify({p.end}_0, {name}_{p.end}_0);")
+    golden = expected_output(name, x, w, bias, p)
+    lines.append(f"check_crc({name}_{p.end}_0, pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, "
+                 f"0x{zlib.crc32(golden):08x});")
+    files[f"{name}_golden.dat"] = format_dat(golden, zeros=True)
+    lines.append(f'check_file({name}_{p.end}_0, pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, '
+                 f'"{name}_golden.dat");')
+    files[f"{name}.cfg"] = "\n".join(lines) + "\n"
+    return files
+
+
+def expected_output(name, x, w, bias, p):
+    """The output region's bytes from the bit-exact reference (tile_ref), in NVDLA's layout."""
+    spec = LAYERS[name]
+    if spec["op"] == "conv":
+        y = ref_conv(x, w, bias, **spec["kw"])[0]
+    elif spec["op"] == "sdp":
+        kw = spec["kw"]
+        y, _ = ref.sdp_x1(x[0], alu=kw["bias"], mul=kw["scale"], mul_shift=kw["scale_shift"],
+                          relu=kw["relu"], cvt_offset=kw["out_offset"], cvt_scale=kw["out_scale"],
+                          cvt_shift=kw["out_shift"])
+    else:
+        kw = spec["kw"]
+        y, _ = ref.pool2d(x[0], kw["mode"], kernel=kw["kernel"], stride=kw["stride"])
+    c, h, wd = y.shape
+    line, surf = p.out_strides
+    packed = lay.pack_feature(y, line_stride=line, surf_stride=surf)
+    region = np.zeros(p.out_bytes, np.uint8)
+    region[:packed.size] = packed
+    assert (c, h, wd) == p.out_shape
+    return region.tobytes()
+
+
+def _dat_bytes(path, size):
+    data = bytearray(size)
+    for offset, chunk in parse_dat(path):
+        data[offset:offset + len(chunk)] = chunk
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_traces_are_current(name):
+    for fname, text in build_trace(name).items():
+        assert (TRACES / name / fname).read_text() == text, f"{fname} is stale: run python -m " \
+            f"simtlab.tb.drivers.test_nvdla_trace"
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_trace_crc_is_the_reference(name):
+    """The committed CRC equals tile_ref's output for the inputs read back from the .dat files."""
+    trace = parse_trace(TRACES / name / f"{name}.cfg", strict=True)
+    x0, w0, bias = _inputs(name)
+    loads = [s for s in trace.steps if s.op == "mem_load"]
+    sizes = {s.args[1]: s.args[2] for s in trace.steps if s.op == "mem_init"}
+    blobs = [np.frombuffer(_dat_bytes(TRACES / name / s.args[2], sizes[s.args[1]]), np.uint8)
+             for s in loads]
+    _, c, h, wd = x0.shape
+    x = lay.unpack_feature(blobs[0], c, h, wd)[None]
+    np.testing.assert_array_equal(x, x0)
+    w = None
+    if w0 is not None:
+        k, _, r, s = w0.shape
+        w = lay.unpack_weights(blobs[1], k, c, r, s)
+        np.testing.assert_array_equal(w, w0)
+    p = plan(_layer(name, x, w, bias), TileConfig())
+    golden = expected_output(name, x, w, bias, p)
+    (check,) = [s for s in trace.steps if s.op == "check_crc"]
+    assert check.args[4] == zlib.crc32(golden)
+    (check,) = [s for s in trace.steps if s.op == "check_file"]
+    assert _dat_bytes(TRACES / name / check.args[4], check.args[3]) == golden
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_replay_golden_model(name):
+    with Device("tile", backend="emu") as dev:
+        result = replay(TRACES / name / f"{name}.cfg", dev)
+    assert result.passed, result.report()
+    assert [c.op for c in result.checks] == ["check_crc", "check_file"]
+    assert result.interrupts[0][2] > 0 and not result.skipped
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_replay_rtl(name):
+    with Device("tile") as dev:
+        result = replay(TRACES / name / f"{name}.cfg", dev)
+    assert result.passed, result.report()
+    crc, file = result.checks
+    assert crc.got == crc.expected and file.got == file.expected > 0
+    assert result.cycles == result.interrupts[0][2] > 0
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_register_checks(tmp_path, backend):
+    """NVDLA's reset values (GLB.S_NVDLA_HW_VERSION, precision fields int16) and its flush poll."""
+    (tmp_path / "r.cfg").write_text(
+        "poll_reg_equal(NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0, 0x1);\n"
+        "reg_read_expected(NVDLA_GLB.S_NVDLA_HW_VERSION_0, 0x303031);\n"
+        "reg_read_expected(NVDLA_CDMA.D_MISC_CFG_0, 0x1100);\n"
+        "reg_read_expected(NVDLA_CACC.D_MISC_CFG_0, 0x1000);\n"
+        "reg_read_expected(NVDLA_SDP_RDMA.D_FEATURE_MODE_CFG_0, 0x14);\n"
+        "reg_write(NVDLA_GLB.S_INTR_MASK_0, 0x3);\n"
+        "reg_read_expected(NVDLA_GLB.S_INTR_MASK_0, 0x2);      // fails: reads 0x3\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "r.cfg", dev)
+    assert [c.passed for c in result.checks] == [True] * 4 + [False]
+    assert (result.checks[-1].expected, result.checks[-1].got) == (2, 3)
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_statements_without_a_layer(tmp_path, backend):
+    """ALL_ONE memory, an interrupt raised through GLB.S_INTR_SET, check_crc/check_file/
+    check_nothing on it, reg_read and the sync statements (no-ops)."""
+    (tmp_path / "ones.dat").write_text(format_dat(b"\xff" * 0x40, zeros=True))
+    (tmp_path / "s.cfg").write_text(
+        "mem_init(pri_mem, 0x90000000, 0x40, ALL_ONE);\n"
+        "reg_read(NVDLA_GLB.S_INTR_STATUS_0, status);\n"
+        "reg_write(NVDLA_GLB.S_INTR_SET_0, 0x10);          // PDP group 0 done\n"
+        "sync_notify(NVDLA_PDP, s1);\n"
+        "intr_notify(PDP_0, s0);\n"
+        "sync_wait(NVDLA_PDP, s1);\n"
+        f"check_crc(s0, 1, 0x90000000, 0x40, 0x{zlib.crc32(bytes([0xFF] * 0x40)):08x});\n"
+        'check_file(s0, pri_mem, 0x90000000, "ones.dat");\n'
+        "check_nothing(s0);\n"
+        "reg_read_expected(NVDLA_GLB.S_INTR_STATUS_0, 0x0);   // intr_notify cleared it\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "s.cfg", dev)
+    assert result.passed, result.report()
+    assert [c.op for c in result.checks] == ["check_crc", "check_file", "reg_read_expected"]
+    assert result.interrupts[0][:2] == ("s0", "PDP_0")
+
+
+def test_an_address_outside_the_trace_memory_is_a_tile_fault(tmp_path, capsys):
+    """An address register value in no range the trace names is written as it is; a DMA there is
+    the device's TileFault (CLI: exit 2 naming the unit)."""
+    name = "pdp_12x9x16_3x2_ave"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text.replace("D_SRC_BASE_ADDR_LOW_0, 0x80000000",
+                                                   "D_SRC_BASE_ADDR_LOW_0, 0xc0000000"))
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(TileFault, match="PDP_RDMA accessed 0xc0000000"):
+            replay(tmp_path / f"{name}.cfg", dev)
+    assert main(["nvdla-trace", str(tmp_path / f"{name}.cfg"), "--backend", "emu"]) == 2
+    assert "error: tile DMA fault: PDP_RDMA" in capsys.readouterr().err
+
+
+def test_poll_times_out(tmp_path):
+    """A poll that never succeeds ends with WatchdogTimeout naming the line, interrupts or not."""
+    (tmp_path / "p.cfg").write_text("reg_write(NVDLA_GLB.S_INTR_SET_0, 0x1);\n"
+                                    "poll_reg_equal(NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0, 0x0);\n")
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(WatchdogTimeout, match="p.cfg line 2: NVDLA_CDMA.S_CBUF_FLUSH_STATUS_0 "
+                                                  "still reads 0x00000001, not 0x00000000"):
+            replay(tmp_path / "p.cfg", dev, max_cycles=2000)
+
+
+def test_a_wrong_crc_fails(tmp_path):
+    name = "pdp_12x9x16_3x2_ave"
+    for fname, text in build_trace(name).items():
+        if fname.endswith(".cfg"):
+            crc = re.search(r"check_crc\(.*(0x[0-9a-f]{8})\);", text).group(1)
+            text = text.replace(crc + ");", f"0x{int(crc, 16) ^ 1:08x});")
+        (tmp_path / fname).write_text(text)
+    with Device("tile", backend="emu") as dev:
+        result = replay(tmp_path / f"{name}.cfg", dev)
+    assert not result.passed and [c.passed for c in result.checks] == [False, True]
+    assert result.checks[0].got == result.checks[0].expected ^ 1
+    assert "FAIL line" in result.report()
+
+
+def test_cli_replays_a_trace(capsys):
+    name = "pdp_12x9x16_3x2_ave"
+    assert main(["nvdla-trace", str(TRACES / name / f"{name}.cfg"), "--backend", "emu"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS: 2/2 checks" in out and "intr PDP_0" in out
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    """A failing check exits 1 (a corrupted input byte), a malformed trace 2 naming the file and
+    line."""
+    name = "pdp_12x9x16_3x2_ave"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text)
+    dat = tmp_path / f"{name}_features.dat"
+    text = dat.read_text()
+    first = re.search(r"payload:(0x[0-9a-f]{2})", text).group(1)
+    dat.write_text(text.replace("payload:" + first, f"payload:0x{int(first, 16) ^ 0x40:02x}", 1))
+    assert main(["nvdla-trace", str(tmp_path / f"{name}.cfg"), "--backend", "emu"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: 0/2 checks" in out and re.search(r"FAIL line \d+ check_file .*: \d+/\d+ bytes", out)
+    (tmp_path / "bad.cfg").write_text("reg_write(NVDLA_PDP.D_OP_ENABLE_0, 1)\nintr_notify(PDP_0);\n")
+    assert main(["nvdla-trace", str(tmp_path / "bad.cfg"), "--backend", "emu"]) == 2
+    err = capsys.readouterr().err
+    assert "error: bad.cfg line 2: intr_notify takes (UNIT_G, sync_id), got 1 arguments" in err
+
+
+def test_register_names():
+    assert resolve_register("NVDLA_CDMA.D_DAIN_ADDR_LOW_0_0") == "CDMA.D_DAIN_ADDR_LOW_0"
+    assert resolve_register("NVDLA_SDP.D_PERF_LUT_HYBRID_0") is None      # not in the tile
+    assert nvdla_name("PDP.D_OP_ENABLE") == "NVDLA_PDP.D_OP_ENABLE_0"
+    assert resolve_register("NVDLA_GLB.S_INTR_MASK_0") == "GLB.INTR_MASK"
+    assert nvdla_name("GLB.HW_VERSION") == "NVDLA_GLB.S_NVDLA_HW_VERSION_0"
+    with pytest.raises(KeyError, match="NVDLA_UNIT.REG_0"):
+        resolve_register("CDMA.D_OP_ENABLE")
+
+
+def test_dat_round_trip():
+    data = bytes(range(40)) + bytes(24) + bytes([0xFF] * 5)
+    text = format_dat(data, record=8)
+    assert "offset:0x28" not in text             # all-zero records left out
+    assert "offset:0x28" in format_dat(data, record=8, zeros=True)
+    got = bytearray(len(data))
+    for offset, chunk in parse_dat(text):
+        got[offset:offset + len(chunk)] = chunk
+    assert bytes(got) == data
+
+
+@pytest.mark.parametrize("line, message", [
+    ("reg_write(NVDLA_CDMA.D_OP_ENABLE_0);", r"line 2: reg_write takes \(NVDLA_UNIT.REG_0, value\)"),
+    ("reg_write(CDMA.D_OP_ENABLE, 1);", "line 2: expected a register name NVDLA_UNIT.REG_0"),
+    ("reg_write(NVDLA_CDMA.D_OP_ENABLE_0, one);", "line 2: expected the value"),
+    ("poll_reg_equal(NVDLA_CDP.D_OP_ENABLE_0, 1);", "line 2: poll_reg_equal of NVDLA_CDP"),
+    ("intr_notify(RUBIK_0, s0);", "line 2: expected an interrupt UNIT_G"),
+    ("mem_init(pri_mem, 0x1000, 0x10, RANDOM);", "line 2: expected a pattern ALL_ZERO or ALL_ONE"),
+    ('mem_load(pri_mem, 0x1000, "missing.dat");', "line 2: mem_load file 'missing.dat' not found"),
+    ("mem_load(pri_mem, 0x1000, in.dat);", "line 2: expected the file name in double quotes"),
+    ("check_crc(s0, pri_mem, 0x1000, 0x10);", r"line 2: check_crc takes \(sync_id, ram"),
+    ("launch_rockets(1);", "line 2: unknown statement 'launch_rockets'"),
+    ("reg_write NVDLA_CDMA.D_OP_ENABLE_0 1", r"line 2: expected a statement name\(arg, ...\)"),
+])
+def test_parse_errors(tmp_path, line, message):
+    path = tmp_path / "t.cfg"
+    path.write_text(f"// header\n{line}\n")
+    with pytest.raises(TraceError, match=message):
+        parse_trace(path)
+
+
+@pytest.mark.parametrize("record, message", [
+    ("{offset:0x0, size:2, payload:0x01}", "line 2: size is 2 but the payload has 1 bytes"),
+    ("{offset:0x0, size:1, payload:0x100}", "line 2: payload bytes must be 0x00-0xff"),
+    ("{offset:zz, size:1, payload:0x01}", "line 2: expected the offset"),
+    ("offset:0x0 size:1", r"line 2: expected a record \{offset"),
+])
+def test_dat_errors(record, message):
+    with pytest.raises(TraceError, match=message):
+        parse_dat("{\n" + record + "\n}\n", "x.dat")
+
+
+def test_replay_errors(tmp_path):
+    (tmp_path / "a.cfg").write_text("mem_init(pri_mem, 0x80000000, 0x40, ALL_ZERO);\n"
+                                    "check_crc(s0, pri_mem, 0x80000000, 0x40, 0x0);\n")
+    (tmp_path / "b.cfg").write_text("reg_write(NVDLA_SDP.D_PERF_LUT_HYBRID_0, 0);\n")
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(TraceError, match="a.cfg line 2: check_crc waits for s0, which no "
+                                             "intr_notify before it signals"):
+            replay(tmp_path / "a.cfg", dev)
+        skipped = replay(tmp_path / "b.cfg", dev)
+    assert skipped.skipped == [(1, "NVDLA_SDP.D_PERF_LUT_HYBRID_0")] and not skipped.passed
+    with pytest.raises(TraceError, match="b.cfg line 1: register NVDLA_SDP.D_PERF_LUT_HYBRID_0 "
+                                         "is not in the tile's register table"):
+        parse_trace(tmp_path / "b.cfg", strict=True)
+
+
+def _write_all():
+    for name in LAYERS:
+        (TRACES / name).mkdir(parents=True, exist_ok=True)
+        for fname, text in build_trace(name).items():
+            (TRACES / name / fname).write_text(text)
+
+
+if __name__ == "__main__":
+    _write_all()
