@@ -50,7 +50,7 @@ EXAMPLES_DIR = KERNELS_DIR / "examples"
 ISA_DIR = KERNELS_DIR / "isa"
 
 #: Files of the runtime linked into every kernel (unless ``runtime=False``).
-RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c")
+RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c", "vx_print.c", "libc.c", "libm.c")
 LINK_SCRIPT = RUNTIME_DIR / "link.ld"
 _ELF = "kernel.elf"
 

@@ -1,0 +1,36 @@
+/* simtlab's stdio.h subset (libc.c, vx_print.c). Console output only (no FILE streams).
+ *
+ * printf, vprintf, puts and putchar print per lane like vx_printf (vx_print.h): when several lanes of a
+ * warp call them together, each lane's text comes out whole, lanes in increasing order.
+ * snprintf/vsnprintf/sprintf/vsprintf format into memory (per lane, no serialisation).
+ * Conversions: %d %i %u %x %X %o %c %s %p %% %f %F %e %E %g %G; flags - + space # 0; width and
+ * precision (also *); length modifiers hh h l ll z t j (ll: 64-bit). Floating-point conversions are
+ * exact to 9 significant digits (any float is printed correctly to that many); beyond 9 digits,
+ * or for |value| >= 2^64 with %f (printed as %e), they are approximations. */
+#ifndef SIMTLAB_STDIO_H
+#define SIMTLAB_STDIO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EOF (-1)
+
+int printf(const char *restrict fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *restrict fmt, va_list ap);
+int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list ap);
+int sprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
+int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap);
+int puts(const char *s);
+int putchar(int c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIMTLAB_STDIO_H */
