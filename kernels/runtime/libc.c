@@ -94,8 +94,19 @@ typedef struct {
     int sticky;             /* non-zero digits were dropped after d[n-1] */
 } sl_decimal;
 
-/* Exact for |a| < 2^64 with at most 64 fraction bits (every float >= 2^-40); outside that the value
- * is scaled by powers of 10 first (an approximation below ~1e-16 relative). */
+/* Divides the 128-bit number w (w[0] most significant) by 10; returns the remainder. */
+static uint32_t divmod10(uint32_t w[4]) {
+    uint64_t r = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t cur = (r << 32) | w[i];
+        w[i] = (uint32_t)(cur / 10);
+        r = cur % 10;
+    }
+    return (uint32_t)r;
+}
+
+/* Exact for |a| < 2^128 with at most 64 fraction bits (every float >= 2^-40); outside that the value
+ * is scaled by powers of 10 first (an approximation, ~1e-16 relative). */
 static void to_decimal(double a, sl_decimal *r) {
     int shift = 0;
     r->n = 0;
@@ -106,13 +117,17 @@ static void to_decimal(double a, sl_decimal *r) {
         r->point = 1;
         return;
     }
-    while (a >= 18446744073709551616.0) { a *= 1e-19; shift += 19; }
+    while (a >= 3.402823669209384634633746e38) { a *= 1e-19; shift += 19; }     /* 2^128 */
     while (a < 1e-15) { a *= 1e19; shift -= 19; }
-    uint64_t ip = (uint64_t)a;
-    double f = a - (double)ip;                        /* exact */
-    char tmp[20];
+    /* integer part: exact, as a 128-bit number (hi * 2^64 + lo) */
+    uint64_t hi = (uint64_t)(a * 5.421010862427522170037264e-20);               /* a / 2^64 */
+    uint64_t lo = (uint64_t)(a - (double)hi * 18446744073709551616.0);
+    double f = a - (double)hi * 18446744073709551616.0 - (double)lo;            /* exact */
+    uint32_t w[4] = { (uint32_t)(hi >> 32), (uint32_t)hi, (uint32_t)(lo >> 32), (uint32_t)lo };
+    char tmp[40];
     int ni = 0;
-    while (ip) { tmp[ni++] = (char)('0' + ip % 10); ip /= 10; }
+    while (w[0] | w[1] | w[2] | w[3])
+        tmp[ni++] = (char)('0' + divmod10(w));
     for (int i = ni - 1; i >= 0; i--)
         r->d[r->n++] = tmp[i];
     r->point = ni;
@@ -120,9 +135,9 @@ static void to_decimal(double a, sl_decimal *r) {
     uint64_t fx = (uint64_t)(f * 18446744073709551616.0);
     if ((double)fx != f * 18446744073709551616.0) r->sticky = 1;
     while (fx && r->n < SL_DIGITS) {
-        uint64_t lo = (uint32_t)fx * (uint64_t)10, hi = (fx >> 32) * (uint64_t)10 + (lo >> 32);
-        int digit = (int)(hi >> 32);
-        fx = (hi << 32) | (uint32_t)lo;
+        uint64_t lo10 = (uint32_t)fx * (uint64_t)10, hi10 = (fx >> 32) * (uint64_t)10 + (lo10 >> 32);
+        int digit = (int)(hi10 >> 32);
+        fx = (hi10 << 32) | (uint32_t)lo10;
         if (r->n == 0 && digit == 0) {
             r->point--;                               /* leading zero of a value below 1 */
             continue;
@@ -651,6 +666,8 @@ __attribute__((noreturn)) void abort(void) {
 
 __attribute__((noreturn)) void __sl_assert_fail(const char *expr, const char *file, int line,
                                                 const char *func) {
+    for (const char *p = file; *p; p++)               /* the file's name, without its directory */
+        if (*p == '/') file = p + 1;
     vx_printf("[warp %d lane %d] assertion failed: %s (%s:%d, %s)\n", vx_warp_id(), vx_thread_id(),
               expr, file, line, func);
     sl_exit(134);
