@@ -13,7 +13,7 @@ from simtlab.errors import KernelFailed
 from simtlab.kernels.compile import compile_kernel
 
 SEED = 20261204
-CONFIG = SimtConfig(name="2x4", warps=2, threads=4)
+CONFIG = SimtConfig(name="4x4", warps=4, threads=4)   # a shape other RTL tests build too
 BACKENDS = ["emu", "rtl"]
 
 _DEVICES = {}
