@@ -5,6 +5,7 @@
  *   exact:         fabsf copysignf floorf ceilf truncf roundf fmodf sqrtf (the FPU's fsqrt.s)
  *   exponentials:  expf exp2f expm1f logf log2f log10f powf
  *   trigonometry:  sinf cosf tanf atanf atan2f tanhf
+ *   special:       erff
  */
 #ifndef SIMTLAB_MATH_H
 #define SIMTLAB_MATH_H
@@ -56,6 +57,7 @@ float tanf(float x);
 float atanf(float x);
 float atan2f(float y, float x);
 float tanhf(float x);
+float erff(float x);
 
 #ifdef __cplusplus
 }

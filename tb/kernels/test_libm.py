@@ -5,6 +5,7 @@ bit), asserted against the bounds documented in docs/runtime.md (ULP_BOUNDS). If
 available, the same libm.c is also built for the host and checked over many more inputs."""
 
 import ctypes
+import math
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ ULP_BOUNDS = {
     "fabsf": 0, "floorf": 0, "ceilf": 0, "truncf": 0, "roundf": 0, "fmodf": 0, "sqrtf": 0.5,
     "expf": 1.0, "exp2f": 1.5, "expm1f": 2.0, "logf": 1.0, "log2f": 2.5, "log10f": 2.0,
     "powf": 1.0, "sinf": 2.0, "cosf": 2.0, "tanf": 3.5, "atanf": 3.0, "atan2f": 3.0, "tanhf": 3.0,
+    "erff": 2.0,
 }
 
 #: Function index in the kernel's switch, and the numpy float64 reference.
@@ -35,6 +37,7 @@ FUNCS = {
     "log2f": (10, np.log2), "log10f": (11, np.log10), "sinf": (12, np.sin), "cosf": (13, np.cos),
     "tanf": (14, np.tan), "atanf": (15, np.arctan), "tanhf": (16, np.tanh),
     "fmodf": (17, np.fmod), "powf": (18, np.power), "atan2f": (19, np.arctan2),
+    "erff": (20, np.vectorize(math.erf, otypes=[np.float64])),
 }
 BINARY = {"fmodf", "powf", "atan2f"}
 
@@ -53,7 +56,7 @@ static float apply(uint32_t func, float x, float y) {
     case 9: return logf(x);     case 10: return log2f(x);  case 11: return log10f(x);
     case 12: return sinf(x);    case 13: return cosf(x);   case 14: return tanf(x);
     case 15: return atanf(x);   case 16: return tanhf(x);  case 17: return fmodf(x, y);
-    case 18: return powf(x, y); case 19: return atan2f(x, y);
+    case 18: return powf(x, y); case 19: return atan2f(x, y);  case 20: return erff(x);
     default: return 0.0f;
     }
 }
@@ -97,6 +100,7 @@ def inputs(name, rng, n):
         "tanf": [u(-10, 10, k), u(-1e4, 1e4, k)], "atanf": [u(-4, 4, 2 * k)],
         "tanhf": [u(-10, 10, k), u(-0.05, 0.05, k)], "atan2f": [u(-10, 10, 2 * k)],
         "fmodf": [u(-100, 100, 2 * k)], "powf": [u(0, 10, k), u(0.9, 1.1, k)],
+        "erff": [u(-1.2, 1.2, k), u(-5, 5, k)],
     }.get(name, [u(-100, 100, 2 * k)])
     x = np.concatenate([SPECIAL, *ranges])
     x = np.concatenate([x, _bits_random(rng, n - len(x))]).astype(np.float32)
@@ -216,14 +220,15 @@ float fabsf(float);float sqrtf(float);float floorf(float);float ceilf(float);flo
 float roundf(float);float expf(float);float exp2f(float);float expm1f(float);float logf(float);
 float log2f(float);float log10f(float);float sinf(float);float cosf(float);float tanf(float);
 float atanf(float);float tanhf(float);float fmodf(float,float);float powf(float,float);
-float atan2f(float,float);
+float atan2f(float,float);float erff(float);
 typedef float (*f1)(float);
 typedef float (*f2)(float, float);
 static const f1 T1[] = {fabsf, sqrtf, floorf, ceilf, truncf, roundf, expf, exp2f, expm1f, logf, log2f,
                         log10f, sinf, cosf, tanf, atanf, tanhf};
 static const f2 T2[] = {fmodf, powf, atan2f};
 void sl_eval(int id, const float *x, const float *y, float *o, int n) {
-    for (int i = 0; i < n; i++) o[i] = id < 17 ? T1[id](x[i]) : T2[id - 17](x[i], y[i]);
+    for (int i = 0; i < n; i++)
+        o[i] = id < 17 ? T1[id](x[i]) : id < 20 ? T2[id - 17](x[i], y[i]) : erff(x[i]);
 }
 """
 
