@@ -312,11 +312,12 @@ static int sl_vformat(sl_out *o, const char *fmt, va_list ap) {
                 for (; *p >= '0' && *p <= '9'; p++) prec = prec * 10 + (*p - '0');
             }
         }
-        int longlong = 0;
+        int longlong = 0, half = 0;
         for (;; p++) {
             if (*p == 'l') longlong += 1;             /* l: 32 bits (ilp32), ll: 64 */
             else if (*p == 'j') longlong = 2;
-            else if (*p == 'h' || *p == 'z' || *p == 't' || *p == 'L') continue;
+            else if (*p == 'h') half++;               /* h: short, hh: char */
+            else if (*p == 'z' || *p == 't' || *p == 'L') continue;
             else break;
         }
         int wide = longlong >= 2;
@@ -327,12 +328,14 @@ static int sl_vformat(sl_out *o, const char *fmt, va_list ap) {
         switch (conv) {
         case 'd': case 'i': {
             int64_t v = wide ? va_arg(ap, long long) : (int64_t)va_arg(ap, int);
+            if (half) v = half > 1 ? (int64_t)(signed char)v : (int64_t)(short)v;
             uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
             format_int(o, m, v < 0, 10, flags, width, prec);
             break;
         }
         case 'u': case 'x': case 'X': case 'o': {
             uint64_t v = wide ? va_arg(ap, unsigned long long) : (uint64_t)va_arg(ap, unsigned);
+            if (half) v = half > 1 ? (uint64_t)(unsigned char)v : (uint64_t)(unsigned short)v;
             if (conv == 'X') flags |= F_UPPER;
             format_int(o, v, 0, conv == 'u' ? 10 : conv == 'o' ? 8 : 16,
                        flags & ~(F_PLUS | F_SPACE), width, prec);

@@ -4,9 +4,11 @@
  * warp call them together, each lane's text comes out whole, lanes in increasing order.
  * snprintf/vsnprintf/sprintf/vsprintf format into memory (per lane, no serialisation).
  * Conversions: %d %i %u %x %X %o %c %s %p %% %f %F %e %E %g %G; flags - + space # 0; width and
- * precision (also *); length modifiers hh h l ll z t j (ll: 64-bit). Floating-point conversions are
- * exact to 9 significant digits (any float is printed correctly to that many); beyond 9 digits,
- * or for |value| >= 2^64 with %f (printed as %e), they are approximations. */
+ * precision (also *); length modifiers hh h l ll j z t L (ll, j: 64-bit). %f %e %g round correctly
+ * (ties to even) for values below 2^128 whose lowest bit is >= 2^-64 (every float >= 2^-40); other
+ * values are scaled by powers of ten first (~16 correct digits). %f of a value >= 1e40 prints as %e;
+ * precisions above 60 are taken as 60. docs/runtime.md has the details.
+ */
 #ifndef SIMTLAB_STDIO_H
 #define SIMTLAB_STDIO_H
 

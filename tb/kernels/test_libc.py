@@ -139,6 +139,8 @@ def _format_cases(rng):
         cases.append(("%lld", arg, "%d" % v))
     cases.append(("%llx", "0xFEDCBA9876543210ull", "fedcba9876543210"))
     cases.append(("%lu", "4000000000ul", "4000000000"))
+    cases += [("%hhd", "300", "44"), ("%hhu", "-1", "255"), ("%hd", "70000", "4464"),
+              ("%hx", "0x12345", "2345")]
     cases += [("%c", "'A'", "A"), ("%3c|", "'z'", "  z|"), ("%s", '"hello"', "hello"),
               ("%.2s", '"hello"', "he"), ("%8s|", '"abc"', "     abc|"),
               ("%-8s|", '"abc"', "abc     |"), ("%s", "(const char *)0", "(null)"),
