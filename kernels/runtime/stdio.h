@@ -21,13 +21,13 @@ extern "C" {
 
 #define EOF (-1)
 
-int printf(const char *restrict fmt, ...) __attribute__((format(printf, 1, 2)));
-int vprintf(const char *restrict fmt, va_list ap);
-int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
+int printf(const char *__restrict fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *__restrict fmt, va_list ap);
+int snprintf(char *__restrict buf, size_t size, const char *__restrict fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list ap);
-int sprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
-int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap);
+int vsnprintf(char *__restrict buf, size_t size, const char *__restrict fmt, va_list ap);
+int sprintf(char *__restrict buf, const char *__restrict fmt, ...) __attribute__((format(printf, 2, 3)));
+int vsprintf(char *__restrict buf, const char *__restrict fmt, va_list ap);
 int puts(const char *s);
 int putchar(int c);
 

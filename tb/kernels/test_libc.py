@@ -448,3 +448,32 @@ def test_vx_config_follows_the_simt_config(config):
         device.run(str(compile_kernel(source, config)), r)
         assert device.download(r).tolist() == want
         assert device.console() == "1.414\n"
+
+
+CXX_KERNEL = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <assert.h>
+#include <ctype.h>
+#include <vx_print.h>
+#include <VX_config.h>
+struct Root { float x; Root(float v) : x(sqrtf(v)) {} };
+static Root root2(2.0f);              // a global constructor calling libm
+int main() {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.3f", (double)root2.x);
+    assert(strcmp(buf, "1.414") == 0);
+    vx_printf("%s %d %d %c\n", buf, abs(-3), NUM_WARPS, toupper('q'));
+    return 0;
+}
+"""
+
+
+def test_headers_work_in_cpp_kernels(tmp_path):
+    source = tmp_path / "libc_kernel.cpp"
+    source.write_text(CXX_KERNEL)
+    device = _device("emu")
+    device.run(str(compile_kernel(source, CONFIG)))
+    assert device.console() == f"1.414 3 {CONFIG.warps} Q\n"
