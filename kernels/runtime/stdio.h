@@ -17,6 +17,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* start.S calls main: C linkage in C++ kernels (freestanding C++ would mangle it), as in
+ * vx_intrinsics.h. */
+int main();
 #endif
 
 #define EOF (-1)

@@ -20,6 +20,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* start.S calls main: C linkage in C++ kernels (freestanding C++ would mangle it), as in
+ * vx_intrinsics.h. */
+int main();
 #endif
 
 typedef void (*vx_serial_cb)(const void *arg);
