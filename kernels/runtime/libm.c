@@ -1,13 +1,15 @@
 /* simtlab's libm subset (math.h): single-precision functions written for simtlab.
  *
- * Methods (all standard numerical analysis; the coefficients are Taylor coefficients, which are
- * accurate enough on the reduced ranges used here):
+ * Methods (all standard numerical analysis; the coefficients are Taylor coefficients, accurate enough
+ * on the reduced ranges used here, except the two fitted polynomials of tan and erf):
  *   exp/exp2/expm1   x = n*ln2 + r (Cody-Waite, ln2 in two parts), |r| <= ln2/2, Taylor in r, scale 2^n
  *   log/log2         x = m*2^k, m in [sqrt(1/2), sqrt(2)), s = f/(2+f) with f = m-1, the atanh series
  *   sin/cos/tan      exact argument reduction mod pi/2 in integer arithmetic (x times 2/pi, 288 bits of
- *                    2/pi) for every |x| > pi/4, then Taylor polynomials on [-pi/4, pi/4]
+ *                    2/pi) for every |x| > pi/4, then on [-pi/4, pi/4] Taylor polynomials (sin, cos) and
+ *                    a least-squares fitted polynomial (tan; -1/tan in odd quadrants)
  *   atan/atan2       atan(1/x) and atan(x) = pi/6 + atan((x*sqrt3 - 1)/(x + sqrt3)) fold to |t| <= tan(pi/12)
  *   tanh             expm1(2|x|) / (expm1(2|x|) + 2)
+ *   erf              Taylor series below 1, above 1 - e^(-x^2) g(x) with g fitted to erfc(x) e^(x^2)
  *   pow              log and exp in double precision (software double arithmetic): the error of
  *                    y*log(x) would otherwise be multiplied by up to 88
  *   fmod, floor, ceil, trunc, round, fabs   exact, by integer operations on the encoding
@@ -450,13 +452,23 @@ float cosf(float x) {
     return ((n + 1) & 2) ? -v : v;
 }
 
+/* tan r for |r| <= pi/4: r + r^3 Q(r^2), Q of degree 8 least-squares fitted (relative error) for
+ * simtlab; 1.2 ulp on the reduced range. */
+static const float TAN_Q[9] = {
+    9.372141794e-04f, -5.344535457e-04f, 2.346118214e-03f, 3.187009133e-03f, 8.973871358e-03f,
+    2.185156941e-02f, 5.396987125e-02f, 1.333332658e-01f, 3.333333433e-01f,
+};
+
 float tanf(float x) {
     if ((f2u(x) & 0x7FFFFFFFu) >= 0x7F800000u) return x - x;
     if ((f2u(x) & 0x7FFFFFFFu) < 0x39800000u) return x;
     float r;
     int n = reduce_pio2(x, &r);
-    float s = sin_poly(r), c = cos_poly(r);
-    float v = (n & 1) ? -c / s : s / c;
+    float z = r * r, q = 0.0f;
+    for (int i = 0; i < 9; i++)
+        q = q * z + TAN_Q[i];
+    float t = r + r * (z * q);
+    float v = (n & 1) ? -1.0f / t : t;
     return (f2u(x) >> 31) ? -v : v;
 }
 
