@@ -50,7 +50,7 @@ EXAMPLES_DIR = KERNELS_DIR / "examples"
 ISA_DIR = KERNELS_DIR / "isa"
 
 #: Files of the runtime linked into every kernel (unless ``runtime=False``).
-RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c")
+RUNTIME_SOURCES = ("start.S", "simtlab.c", "vx_spawn.c", "vx_print.c", "libc.c", "libm.c")
 LINK_SCRIPT = RUNTIME_DIR / "link.ld"
 _ELF = "kernel.elf"
 
@@ -69,8 +69,9 @@ CXX_SUFFIXES = {".cc", ".cpp", ".cxx"}
 #: Link-only flags, left out when the runtime is compiled to objects (zig's ``cc -c`` with
 #: ``-Wl,--gc-sections`` writes an empty object).
 LINK_ONLY_FLAGS = ("-static", "-Wl,--gc-sections")
-# zig turns on UBSan traps in unoptimised builds; they would need a runtime we do not have.
-ZIG_ONLY_FLAGS = ["-fno-sanitize=all", "-fno-stack-protector"]
+# zig turns on UBSan traps in unoptimised builds; they would need a runtime we do not have. It also
+# defines NDEBUG whenever it optimises, which would turn every assert() off: a kernel asks with -DNDEBUG.
+ZIG_ONLY_FLAGS = ["-fno-sanitize=all", "-fno-stack-protector", "-UNDEBUG"]
 
 SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".s", ".S"}
 COMPILE_TIMEOUT = 600      # the first zig run builds compiler_rt (several seconds on a cold cache)
