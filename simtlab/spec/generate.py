@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from .csr import CSR, DCR
-from .isa import INSTRUCTIONS
+from .isa import INSTRUCTIONS, AmoOp
 from .memory import MemoryMap, RegionKind, regions
 from .status import STALL_SLOTS, FaultCause, HarnessError, RunStatus
 from .tile_regs import ACCESS, UNITS
@@ -105,6 +105,8 @@ def harness_header():
         *enum("SIM_", [(e.name, e.value) for e in HarnessError],
               "simtlab.spec.status.HarnessError: sim_* return codes"),
         *enum("KIND_", [(k.name, k.code) for k in RegionKind], "simtlab.spec.memory.RegionKind codes"),
+        *enum("AMO_", [(a.name, a.value) for a in AmoOp],
+              "simtlab.spec.isa.AmoOp: the data port's op field"),
         "// simtlab.spec.memory.MemoryMap",
         f"constexpr uint32_t IO_COUT = 0x{MemoryMap.IO_COUT:08X}u;",
         f"constexpr uint32_t IO_EXIT = 0x{MemoryMap.IO_EXIT:08X}u;",
