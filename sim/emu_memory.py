@@ -164,7 +164,8 @@ class DeviceMemory(SparseMemory):
             if addr & 3:
                 raise Fault(FaultCause.STORE_MISALIGNED, addr)
         for addr in addrs:
-            if self.kind_of(addr, 4) is None:
+            kind = self.kind_of(addr, 4)
+            if kind is None or (kind == "mmio" and self.mmio_store is None):   # no tile: unmapped
                 raise Fault(FaultCause.STORE_ACCESS, addr)
         for addr in addrs:
             if not any(r.contains(addr, 4) for r in self._atomic):

@@ -270,7 +270,7 @@ def linker_memory():
 
 
 def _isa_groups():
-    groups = {"RV32I": [], "M": [], "Zicsr": [], "F (`SimtConfig.fpu`, on by default)": [],
+    groups = {"RV32I": [], "M": [], "A": [], "Zicsr": [], "F (`SimtConfig.fpu`, on by default)": [],
               "Vortex custom-0": []}
     for row in INSTRUCTIONS:
         unit = row.unit.name
@@ -278,6 +278,8 @@ def _isa_groups():
             group = "F (`SimtConfig.fpu`, on by default)"
         elif unit in ("MUL", "DIV"):
             group = "M"
+        elif unit == "AMO":
+            group = "A"
         elif unit == "CSR":
             group = "Zicsr"
         elif unit == "SIMT":
@@ -294,6 +296,8 @@ def _isa_encodings():
            "|---|---|---|---|---|---|---|"]
     for row in INSTRUCTIONS:
         fixed = []
+        if row.funct5 is not None:
+            fixed.append(f"funct5 = 0b{row.funct5:05b}")
         if row.rs2_field is not None:
             fixed.append(f"rs2 = {row.rs2_field}")
         if row.fmt_s:
