@@ -55,7 +55,7 @@ LINK_SCRIPT = RUNTIME_DIR / "link.ld"
 _ELF = "kernel.elf"
 
 ZIG_TARGET = ["-target", "riscv32-freestanding-none"]
-ZIG_CPU = {False: "-mcpu=generic_rv32+m", True: "-mcpu=generic_rv32+m+f"}   # by config.fpu
+ZIG_CPU = {False: "-mcpu=generic_rv32+m+a", True: "-mcpu=generic_rv32+m+f+a"}   # by config.fpu
 COMMON_FLAGS = [
     "-nostdlib", "-ffreestanding", "-fno-builtin", "-fomit-frame-pointer",
     "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",

@@ -15,15 +15,15 @@ active lanes, lowest first) and returns the next PC; ``rd`` is the register it i
 
 from ..spec.csr import CSR
 from ..spec.fpu import FpuOp
-from ..spec.isa import INSTRUCTIONS, AluOp, Opcode, OperandA, OperandB, Unit
+from ..spec.isa import INSTRUCTIONS, AluOp, AmoOp, Opcode, OperandA, OperandB, Unit
 from ..spec.status import FaultCause
 from .emu_simt import BUILDERS as SIMT_BUILDERS
 from .emu_simt import diverge
-from .emu_state import F, LANE, MASK32, SINK, Fault, signed, sext
+from .emu_state import F, LANE, MASK32, SINK, Fault, Retry, signed, sext
 from .fp import execute as fp_execute
 
 __all__ = ["Decoder", "ALU_OPS", "MULDIV_OPS", "BRANCH_CONDS", "LOAD_KINDS", "STORE_SIZES",
-           "FP_BIT_OPS", "CYCLE_CSRS", "INSTRET_CSRS", "LANE_CSRS"]
+           "AMO_OPS", "FP_BIT_OPS", "CYCLE_CSRS", "INSTRET_CSRS", "LANE_CSRS"]
 
 
 # -- operations on unsigned 32-bit operands ------------------------------------------------------------
@@ -90,6 +90,18 @@ LOAD_KINDS = {"lb": (1, True), "lh": (2, True), "lw": (4, False), "lbu": (1, Fal
 
 #: Store name -> size in bytes.
 STORE_SIZES = {"sb": 1, "sh": 2, "sw": 4, "fsw": 4}
+#: RV32A read-modify-write operations: (old word, rs2) -> new word (lr and sc: DeviceMemory.amo).
+AMO_OPS = {
+    AmoOp.SWAP: lambda old, src: src,
+    AmoOp.ADD: lambda old, src: (old + src) & MASK32,
+    AmoOp.XOR: lambda old, src: old ^ src,
+    AmoOp.AND: lambda old, src: old & src,
+    AmoOp.OR: lambda old, src: old | src,
+    AmoOp.MIN: lambda old, src: old if signed(old) <= signed(src) else src,
+    AmoOp.MAX: lambda old, src: old if signed(old) >= signed(src) else src,
+    AmoOp.MINU: lambda old, src: min(old, src),
+    AmoOp.MAXU: lambda old, src: max(old, src),
+}
 
 #: Operations that only move or re-sign bits and never raise a flag: the emulator runs them inline
 #: (the same definitions as :func:`simtlab.sim.fp.execute`, which the unit tests compare them with).
@@ -204,6 +216,8 @@ class Decoder:
             return self._load(insn, desc, *fields)
         if unit is Unit.STORE:
             return self._store(insn, desc, *fields)
+        if unit is Unit.AMO:
+            return self._amo(desc, *fields)
         if unit is Unit.FENCE:
             return (lambda xs, pc: pc + 4), 0
         if unit is Unit.CSR:
@@ -378,6 +392,29 @@ class Decoder:
                 raise stop
             return pc + 4
         return execute, 0
+
+    def _amo(self, desc, rd, rs1, rs2):
+        """RV32A: every active lane's atomic, lowest lane first, after every lane's address is
+        checked. In lock-step (``emu.amo_order`` from the other backend's trace) a warp performs
+        its atomic only when it is the next one that backend performed, else it retries later, so
+        both see the same order of atomics at the memory."""
+        emu = self.emu
+        memory = emu._memory
+        op, update = desc.amo, AMO_OPS.get(desc.amo)
+        threads = self.config.threads
+
+        def execute(xs, pc):
+            memory.check_amo([x[rs1] for x in xs])
+            order = emu.amo_order
+            if order is not None and emu.amo_next < len(order):
+                if order[emu.amo_next] != emu._warp.wid:
+                    raise Retry()
+                emu.amo_next += 1
+            base = emu._warp.wid * threads
+            for x in xs:
+                x[rd] = memory.amo(x[rs1], op, x[rs2], base + x[LANE], update)
+            return pc + 4
+        return execute, _arch(rd)
 
     # -- CSRs -----------------------------------------------------------------------------------------
     def _csr(self, insn, desc, rd, rs1, rs2):

@@ -5,6 +5,7 @@ tile's MMIO window -- as the loads, stores and fetches of instructions see them.
 
 import struct
 
+from ..spec.isa import AmoOp, atomic_region
 from ..spec.memory import MemoryMap
 from ..spec.status import FaultCause, RunStatus
 from .emu_state import MASK32, Fault, Stop
@@ -80,6 +81,9 @@ class DeviceMemory(SparseMemory):
     end events (:class:`~.emu_state.Stop`: ``IO_EXIT``, ``tohost``).
 
     ``console`` collects the bytes stored to ``IO_COUT``; ``tohost`` is the watched address or None.
+    ``reservations`` maps each hart (``warp * threads + lane``) holding an lr.w reservation to its
+    word address; every store clears the reservations on the words it writes (docs/isa.md,
+    "Atomics").
     ``mmio_load(addr) -> int`` and ``mmio_store(addr, value)`` serve word accesses to the "mmio"
     region when set (the tile); any other access there, or any access without them, faults.
     """
@@ -90,6 +94,8 @@ class DeviceMemory(SparseMemory):
         self.tohost = None
         self.mmio_load = None
         self.mmio_store = None
+        self.reservations = {}
+        self._atomic = [r for r in self.regions if atomic_region(r)]
 
     def load(self, addr, size):
         """Unsigned value of the ``size``-byte load at ``addr`` (faults on misalignment / no region)."""
@@ -125,6 +131,8 @@ class DeviceMemory(SparseMemory):
         """
         if addr & (size - 1):
             raise Fault(FaultCause.STORE_MISALIGNED, addr)
+        if self.reservations:
+            self._unreserve(addr & ~3)
         value &= (1 << (8 * size)) - 1
         page = self.fast.get(addr >> PAGE_BITS)
         if page is not None:
@@ -143,6 +151,45 @@ class DeviceMemory(SparseMemory):
         if addr == self.tohost and size == 4 and value & 1:
             return Stop(RunStatus.TOHOST, value >> 1)
         return None
+
+    def _unreserve(self, word):
+        for hart in [h for h, a in self.reservations.items() if a == word]:
+            del self.reservations[hart]
+
+    def check_amo(self, addrs):
+        """Raise the fault an atomic of lanes at ``addrs`` (lowest lane first) raises, if any, in
+        the RTL's priority: a misaligned lane, then an unmapped one (store faults, as RISC-V
+        reports AMOs), then one outside global memory (``FaultCause.AMO_REGION``)."""
+        for addr in addrs:
+            if addr & 3:
+                raise Fault(FaultCause.STORE_MISALIGNED, addr)
+        for addr in addrs:
+            kind = self.kind_of(addr, 4)
+            if kind is None or (kind == "mmio" and self.mmio_store is None):   # no tile: unmapped
+                raise Fault(FaultCause.STORE_ACCESS, addr)
+        for addr in addrs:
+            if not any(r.contains(addr, 4) for r in self._atomic):
+                raise Fault(FaultCause.AMO_REGION, addr)
+
+    def amo(self, addr, op, src, hart, update):
+        """Perform atomic ``op`` (an :class:`~simtlab.spec.isa.AmoOp`) of ``hart`` on the word at
+        ``addr`` (checked by :meth:`check_amo`): ``update(old, src)`` is the new word of the
+        read-modify-write operations. Returns the old word (sc: 0 on success, 1 on failure). An
+        atomic never ends a run (its write is not watched for ``tohost``)."""
+        old = int.from_bytes(self.read(addr, 4), "little")
+        if op == AmoOp.LR:
+            self.reservations[hart] = addr
+            return old
+        if op == AmoOp.SC:
+            held = self.reservations.pop(hart, None) == addr
+            if not held:
+                return 1
+            new, result = src, 0
+        else:
+            new, result = update(old, src), old
+        self._unreserve(addr)
+        self.write(addr, (new & MASK32).to_bytes(4, "little"))
+        return result
 
     def _store_io(self, addr, value):
         if addr == MemoryMap.IO_COUT:

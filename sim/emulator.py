@@ -79,6 +79,7 @@ import numpy as np
 
 from ..config import SimtConfig
 from ..spec.csr import CSR, DCR
+from ..spec.isa import Opcode
 from ..spec.memory import MemoryMap
 from ..spec.status import FaultCause, RunStatus
 from ..spec.tile_regs import lookup as _tile_lookup
@@ -138,6 +139,7 @@ class Emulator:
         self._warps = None
         self._tile = None
         self._replay = None                 # lock-step: the RTL's MMIO load values (replay_mmio)
+        self.amo_order = None               # lock-step: warps in the RTL's order of atomics
         if config.tile is not None:
             self._tile = TileModel(config.tile, _TileMemory(self))
             self._memory.mmio_load = self._mmio_load
@@ -345,11 +347,14 @@ class Emulator:
         loops iterate as often as they did there and cycle arithmetic agrees (the way co-simulation
         takes device reads from the design under test). The tile model still runs every layer: a
         replayed ``GLB.INTR_STATUS`` first lets it end its layers in flight until it has those bits
-        too. None stops replaying. Needs tracing on."""
+        too. Atomics are performed in the order of the trace's atomics (a warp waits for its turn:
+        ``amo_order``). None stops replaying. Needs tracing on."""
         if trace is None:
             self._replay = None
+            self.amo_order = None
             return
         trace = np.asarray(trace)
+        self.amo_order = [int(w) for w in trace["warp"][(trace["insn"] & 0x7F) == Opcode.AMO]]
         self._replay = {int(w): trace[trace["warp"] == w] for w in np.unique(trace["warp"])}
         self._replay_counts = [0] * self.config.warps
         self._replay_scan = 0
@@ -408,6 +413,8 @@ class Emulator:
         self._replay_counts = [0] * config.warps
         self._replay_scan = 0
         self._replay_last = None
+        self.amo_next = 0                   # atomics performed (an index into amo_order)
+        self._memory.reservations.clear()
         if self._tile is not None:
             self._tile.reset()
 

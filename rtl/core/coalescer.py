@@ -27,6 +27,8 @@ class Coalescer(wiring.Component):
     -------
     pending : In(threads)
         Lanes not served yet.
+    single : In(1)
+        Serve only the lowest pending lane (an atomic: one request per lane, in lane order).
     addr : In(ArrayLayout(32, threads))
         Each lane's byte address.
     wdata : In(ArrayLayout(32, threads))
@@ -34,7 +36,10 @@ class Coalescer(wiring.Component):
     wbe : In(ArrayLayout(4, threads))
         Each lane's byte enables within its word (``StoreFormat.be``).
     lanes : Out(threads)
-        Lanes this request serves: every pending lane in the lowest pending lane's block.
+        Lanes this request serves: every pending lane in the lowest pending lane's block (only that
+        lane with ``single``).
+    lane : Out(range(threads))
+        The lowest pending lane.
     block : Out(32)
         The block address.
     data : Out(8 * block_bytes)
@@ -58,10 +63,12 @@ class Coalescer(wiring.Component):
         self._threads, self._block_bytes = threads, block_bytes
         super().__init__({
             "pending": In(threads),
+            "single": In(1),
             "addr": In(data.ArrayLayout(32, threads)),
             "wdata": In(data.ArrayLayout(32, threads)),
             "wbe": In(data.ArrayLayout(4, threads)),
             "lanes": Out(threads),
+            "lane": Out(range(threads)),
             "block": Out(32),
             "data": Out(8 * block_bytes),
             "be": Out(block_bytes),
@@ -74,7 +81,7 @@ class Coalescer(wiring.Component):
         first = Signal(32)
         for lane in reversed(range(T)):
             with m.If(self.pending[lane]):
-                m.d.comb += first.eq(self.addr[lane])
+                m.d.comb += [first.eq(self.addr[lane]), self.lane.eq(lane)]
         m.d.comb += self.block.eq(Cat(C(0, offset_bits), first[offset_bits:]))
 
         # Merge byte by byte: a byte of the block comes from the highest lane that writes it
@@ -83,7 +90,9 @@ class Coalescer(wiring.Component):
         for lane in range(T):
             addr = self.addr[lane]
             hit = Signal(name=f"hit_{lane}")
-            m.d.comb += [hit.eq(self.pending[lane] & (addr[offset_bits:] == first[offset_bits:])),
+            alone = ~self.single | (self.lane == lane)
+            m.d.comb += [hit.eq(self.pending[lane] & (addr[offset_bits:] == first[offset_bits:]) &
+                                alone),
                          self.lanes[lane].eq(hit)]
             hits.append(hit)
             words.append(addr[2:offset_bits])

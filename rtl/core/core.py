@@ -324,8 +324,8 @@ class Core(wiring.Component):
             m.d.comb += [crosslane.a[lane].eq(ops[0][lane]), crosslane.b[lane].eq(ops[1][lane])]
 
         # Memory access: the lanes' ALUs compute the addresses.
-        mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE)
-        is_load = unit == Unit.LOAD
+        mem_op = (unit == Unit.LOAD) | (unit == Unit.STORE) | (unit == Unit.AMO)
+        is_load = (unit == Unit.LOAD) | (unit == Unit.AMO)    # an AMO's old value: the collector
         m.d.comb += [
             lsu.start.eq(self.start),
             lsu.alive.eq(alive),
@@ -346,11 +346,14 @@ class Core(wiring.Component):
             m.d.comb += [x_exc.eq(1), x_cause.eq(FaultCause.ILLEGAL_INSN), x_addr.eq(x.insn)]
         with m.Elif(mem_op & lsu.misaligned):
             m.d.comb += [x_exc.eq(1), x_addr.eq(lsu.fault_addr),
-                         x_cause.eq(Mux(is_load, FaultCause.LOAD_MISALIGNED,
+                         x_cause.eq(Mux(unit == Unit.LOAD, FaultCause.LOAD_MISALIGNED,
                                         FaultCause.STORE_MISALIGNED))]
         with m.Elif(mem_op & lsu.unmapped):
             m.d.comb += [x_exc.eq(1), x_addr.eq(lsu.fault_addr),
-                         x_cause.eq(Mux(is_load, FaultCause.LOAD_ACCESS, FaultCause.STORE_ACCESS))]
+                         x_cause.eq(Mux(unit == Unit.LOAD, FaultCause.LOAD_ACCESS,
+                                        FaultCause.STORE_ACCESS))]
+        with m.Elif(mem_op & lsu.no_atomic):
+            m.d.comb += [x_exc.eq(1), x_addr.eq(lsu.fault_addr), x_cause.eq(FaultCause.AMO_REGION)]
         with m.Elif(misaligned.any()):
             m.d.comb += [x_exc.eq(1), x_addr.eq(bad_target), x_cause.eq(FaultCause.INSN_MISALIGNED)]
         with m.Elif(is_simt & warpctl.fault):

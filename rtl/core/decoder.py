@@ -10,7 +10,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...spec.fpu import FpuOp, Latency
-from ...spec.isa import INSTRUCTIONS, AluOp, Format, OperandA, OperandB, Unit
+from ...spec.isa import INSTRUCTIONS, AluOp, AmoOp, Format, OperandA, OperandB, Unit
 
 __all__ = [
     "DecodedLayout",
@@ -37,6 +37,7 @@ DecodedLayout = data.StructLayout({
     "funct3": 3,
     "imm": 32,
     "fpu_op": FpuOp,
+    "amo_op": AmoOp,     #: RV32A: the memory operation (AmoOp.NONE for every other instruction)
     "pipelined": 1,      #: a two-stage operation (Latency.PIPELINED): its result exists in M, not X
     "iterative": 1,      #: an iterative operation (div, fdiv, fsqrt): holds X until it is done
     "uses_rm": 1,        #: funct3 is a rounding mode
@@ -182,4 +183,6 @@ class Decoder(wiring.Component):
                             m.d.comb += field[5].eq(1)
                     if desc.fpu is not None:
                         m.d.comb += out.fpu_op.eq(desc.fpu)
+                    if desc.amo is not None:
+                        m.d.comb += out.amo_op.eq(desc.amo)
         return m

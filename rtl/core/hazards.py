@@ -128,8 +128,9 @@ class Hazards(wiring.Component):
                              (ms.warp == x.warp)),
         ]
 
-        d_load = d.valid & (self.d_dec.unit == Unit.LOAD)
-        x_load = x.valid & (x.dec.unit == Unit.LOAD)
+        # An AMO waits in the collector like a load.
+        d_load = d.valid & ((self.d_dec.unit == Unit.LOAD) | (self.d_dec.unit == Unit.AMO))
+        x_load = x.valid & ((x.dec.unit == Unit.LOAD) | (x.dec.unit == Unit.AMO))
         for warp in range(W):
             m.d.comb += self.behind_load[warp].eq(self.pending_load[warp] |
                                                   (d_load & (d.warp == warp)) |

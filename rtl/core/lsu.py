@@ -1,5 +1,5 @@
 """Load/store unit: per-lane address checks, coalesced requests on the data port, and the load
-collectors that gather a load's responses while the other warps go on issuing.
+collectors that gather a load's (or an atomic's) responses while the other warps go on issuing.
 
 Place in the pipeline: X (addresses from the lanes' ALUs, store data from rs2) -> **Lsu** ->
 ``dmem``; the port's responses -> a warp's collector -> W (a completing load takes W ahead of M).
@@ -11,6 +11,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..common.checks import check_config
+from ...spec.isa import AmoOp
 from ..mem.bus import MemSignature
 from .coalescer import Coalescer
 from .layouts import execute_layout, lanes_layout, load_layout, result_layout, same_fields
@@ -26,6 +27,11 @@ class Lsu(wiring.Component):
     (the coalescer picks the lowest pending lane's block and serves every lane in it). Misaligned
     and unmapped addresses are reported before the first request, so the core can raise a precise
     fault instead.
+
+    An RV32A atomic (``x.dec.amo_op`` not ``AmoOp.NONE``, with ``load`` set) sends one request per
+    active lane, lowest lane first, carrying the operation (``op``), rs2 in the lane's word and the
+    hart in its tag; the memory performs it and answers the old word, which the collector gathers
+    as for ``lw``.
 
     A load leaves X once its requests are out and waits in its warp's *collector* (one per warp),
     not in M, so other warps keep issuing; its warp issues nothing until the load retired (the
@@ -47,7 +53,7 @@ class Lsu(wiring.Component):
     valid : In(1)
         X holds a load or store that may send requests this cycle (no fault, no wait).
     load : In(1)
-        It is a load (else a store).
+        It is a load or an atomic (its value goes to the collector), else a store.
     x : In(execute_layout)
         X's instruction: warp, pc, insn, rd, wb, tmask and funct3 (size) are used.
     addr : In(ArrayLayout(32, threads))
@@ -58,12 +64,15 @@ class Lsu(wiring.Component):
         M can take an instruction this cycle: the request that finishes a store needs it.
     misaligned, unmapped : Out(1)
         Some active lane's access is misaligned / outside every mapped region ...
+    no_atomic : Out(1)
+        ... / is an atomic to a mapped region outside global memory ...
     fault_addr : Out(32)
-        ... and the lowest such lane's address (misaligned first).
+        ... and the lowest such lane's address (misaligned first, then unmapped).
     advance : Out(1)
         The last request of X's instruction goes out: X is free next cycle.
     dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
-        Loads carry tag ``derived.load_tag``, stores tag 0 (their responses are ignored).
+        Loads carry tag ``derived.load_tag``, stores tag 0 (their responses are ignored); an atomic
+        also carries its hart ``warp * threads + lane`` in tag bits 1..10.
     pending : Out(warps)
         Warps with a load in their collector.
     done : Out(1)
@@ -99,6 +108,7 @@ class Lsu(wiring.Component):
             "m_ready": In(1),
             "misaligned": Out(1),
             "unmapped": Out(1),
+            "no_atomic": Out(1),
             "fault_addr": Out(32),
             "advance": Out(1),
             "dmem": Out(MemSignature(data_width=8 * config.block_bytes,
@@ -129,13 +139,15 @@ class Lsu(wiring.Component):
             m.submodules[f"load_align_{lane}"] = load_aligns[-1]
 
         # ---- Checks and requests ----------------------------------------------------------------
-        misaligned, unmapped = Signal(T), Signal(T)
+        atomic = x.dec.amo_op != AmoOp.NONE
+        misaligned, unmapped, no_atomic = Signal(T), Signal(T), Signal(T)
         for lane in range(T):
             m.d.comb += [
                 checks[lane].addr.eq(self.addr[lane]),
                 checks[lane].funct3.eq(x.dec.funct3),
                 misaligned[lane].eq(x.tmask[lane] & checks[lane].misaligned),
                 unmapped[lane].eq(x.tmask[lane] & checks[lane].unmapped),
+                no_atomic[lane].eq(x.tmask[lane] & atomic & checks[lane].no_atomic),
                 store_formats[lane].addr_low.eq(self.addr[lane][0:2]),
                 store_formats[lane].funct3.eq(x.dec.funct3),
                 store_formats[lane].value.eq(self.wdata[lane]),
@@ -154,14 +166,16 @@ class Lsu(wiring.Component):
         m.d.comb += [
             self.misaligned.eq(misaligned.any()),
             self.unmapped.eq(unmapped.any()),
-            self.fault_addr.eq(Mux(misaligned.any(), lowest(misaligned), lowest(unmapped))),
+            self.no_atomic.eq(no_atomic.any()),
+            self.fault_addr.eq(Mux(misaligned.any(), lowest(misaligned),
+                                   Mux(unmapped.any(), lowest(unmapped), lowest(no_atomic)))),
         ]
 
         started = Signal()              # some requests of X's instruction are out
         started_pending = Signal(T)     # ... and these lanes are still to be served
         pending = Signal(T)
         m.d.comb += [pending.eq(Mux(started, started_pending, x.tmask)),
-                     coalescer.pending.eq(pending)]
+                     coalescer.pending.eq(pending), coalescer.single.eq(atomic)]
         last_request = coalescer.lanes == pending
 
         req_warp = Array(Signal(range(W), name=f"load_req_warp_{i}") for i in range(fifo_depth))
@@ -181,7 +195,9 @@ class Lsu(wiring.Component):
             dmem.req.we.eq(~self.load),
             dmem.req.data.eq(coalescer.data),
             dmem.req.be.eq(coalescer.be),
-            dmem.req.tag.eq(Mux(self.load, derived.load_tag, 0)),
+            dmem.req.op.eq(x.dec.amo_op),
+            dmem.req.tag.eq(Mux(self.load, derived.load_tag, 0) |
+                            Mux(atomic, (x.warp * T + coalescer.lane) << 1, 0)),
         ]
 
         # ---- Collectors -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ...spec.isa import atomic_region
 from ..common.checks import check_config
 
 __all__ = [
@@ -34,6 +35,9 @@ class AddressCheck(wiring.Component):
     funct3 : In(3)
     misaligned : Out(1)
     unmapped : Out(1)
+    no_atomic : Out(1)
+        The address is mapped but outside global memory (io, mmio, local memory): an atomic there
+        faults (``simtlab.spec.isa.atomic_region``).
 
     Latency: combinational (two comparators per region).
 
@@ -47,11 +51,13 @@ class AddressCheck(wiring.Component):
     funct3: In(3)
     misaligned: Out(1)
     unmapped: Out(1)
+    no_atomic: Out(1)
 
     def __init__(self, config):
         check_config("AddressCheck", config)
         self._regions = [r for r in config.regions if r.kind in ("ram", "io")]
         self._mmio = [r for r in config.regions if r.kind == "mmio" and config.tile is not None]
+        self._atomic = [r for r in config.regions if atomic_region(r)]
         super().__init__()
 
     def elaborate(self, platform):
@@ -63,6 +69,8 @@ class AddressCheck(wiring.Component):
         inside = [(self.addr >= r.base) & (self.addr < r.end) for r in self._regions]
         inside += [(self.addr >= r.base) & (self.addr < r.end) & (size == 2) for r in self._mmio]
         m.d.comb += self.unmapped.eq(~Cat(*inside).any())
+        atomic = [(self.addr >= r.base) & (self.addr < r.end) for r in self._atomic]
+        m.d.comb += self.no_atomic.eq(~Cat(*atomic).any())
         return m
 
 

@@ -62,6 +62,7 @@ class MemArbiter(wiring.Component):
             bus.req.we.eq(chosen.we),
             bus.req.data.eq(chosen.data),
             bus.req.be.eq(chosen.be),
+            bus.req.op.eq(chosen.op),
             bus.req.tag.eq(Cat(chosen.tag, choice)),
         ]
         for index, port in enumerate(self.masters):

@@ -1,6 +1,7 @@
 """The memory bus every simtlab memory client speaks: a request channel and a response channel.
 
-Requests carry a byte address, write enable, write data, byte enables and a tag; responses return in
+Requests carry a byte address, write enable, write data, byte enables, an operation (plain, or an
+RV32A atomic performed at the memory) and a tag; responses return in
 request order with the tag and an error bit. The harness's memory model serves it; the core's fetch and
 load/store units and the tile's DMA issue it, so another master plugs into an arbiter of the same shape.
 """
@@ -8,6 +9,8 @@ load/store units and the tile's DMA issue it, so another master plugs into an ar
 from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
+
+from ...spec.isa import AmoOp
 
 __all__ = [
     "MemRequestSignature",
@@ -33,6 +36,11 @@ class MemRequestSignature(wiring.Signature):
         Write data, already shifted to its byte lanes.
     be : Out(data_width // 8)
         Byte enables of a write (bit i enables byte lane i).
+    op : Out(AmoOp)
+        ``AmoOp.NONE`` (0) for a plain read or write. Otherwise an atomic (``we`` 0): the memory
+        reads the word the 4 byte enables select, writes ``op(old, data's word)`` there (sc: only
+        while the hart's reservation holds; lr: none, it reserves), and answers with the old word
+        in its place (sc: 0 success, 1 failure); docs/isa.md, "Atomics".
     tag : Out(tag_width)
         Returned unchanged with the response.
     """
@@ -48,6 +56,7 @@ class MemRequestSignature(wiring.Signature):
             "we": Out(1),
             "data": Out(data_width),
             "be": Out(data_width // 8),
+            "op": Out(AmoOp),
             "tag": Out(tag_width),
         })
 

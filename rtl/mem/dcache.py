@@ -11,6 +11,7 @@ from amaranth.lib import fifo, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...config import CacheConfig
+from ...spec.isa import AmoOp
 from ...spec.memory import BLOCK_BYTES
 from ..common.checks import check_int
 from .bus import MemSignature
@@ -46,6 +47,10 @@ class DCache(wiring.Component):
     answered after that fill, because answers leave in request order. So the hit/miss decisions
     depend only on the order of requests, never on timing (sim/cache_ref.py models them).
 
+    Atomics (``op`` not ``AmoOp.NONE``) bypass the cache: each goes below as an uncached read (the
+    memory performs it and answers the old word), is not counted as a hit or miss, and invalidates
+    the line of its block if the cache holds it, so later reads fetch the new value from memory.
+
     Hits under misses: requests keep being accepted while fills are outstanding; up to
     ``mshrs`` reads (fills and uncached reads) may be outstanding below, and a request that needs
     one more waits (``mshr_stalls`` counts those cycles). Writes are posted: answered in turn
@@ -59,8 +64,9 @@ class DCache(wiring.Component):
     block_bytes : int
         The bus block; must equal ``cache.line_bytes``.
     tag_width : int
-        Tag bits of the master's port (returned unchanged); the port below has the same width and
-        uses bit 0 to mark reads.
+        Tag bits of the master's port (returned unchanged); the port below has the same width, uses
+        bit 0 to mark reads and passes the master's other bits on (the harness reads an atomic's
+        hart there).
 
     Members
     -------
@@ -193,8 +199,12 @@ class DCache(wiring.Component):
         victim = Signal(range(ways))
         m.d.comb += victim.eq(Mux(invalid_ways.any(), first(invalid_ways), pointer))
 
-        cacheable = Signal()
-        m.d.comb += cacheable.eq(self._cacheable(req.addr))
+        # An atomic (op != NONE) is performed at the memory: it goes below as an uncached read,
+        # and a line holding its block is invalidated, so later loads fetch the result.
+        atomic = req.op != AmoOp.NONE
+        in_cacheable, cacheable = Signal(), Signal()
+        m.d.comb += [in_cacheable.eq(self._cacheable(req.addr)),
+                     cacheable.eq(in_cacheable & ~atomic)]
         hit = cacheable & hit_ways.any()
         read = ~req.we
         fill = cacheable & read & ~hit
@@ -210,7 +220,8 @@ class DCache(wiring.Component):
             below.req.we.eq(req.we),
             below.req.data.eq(req.data),
             below.req.be.eq(req.be),
-            below.req.tag.eq(read),
+            below.req.op.eq(req.op),
+            below.req.tag.eq(Cat(read, req.tag[1:])),    # the master's upper bits: an AMO's hart
             req.ready.eq(can & (~needs_below | below.req.ready)),
             accept.eq(req.valid & req.ready),
         ]
@@ -234,6 +245,10 @@ class DCache(wiring.Component):
                     m.d.sync += valid[w].bit_select(set_index, 1).eq(1)
             if way_bits:
                 m.d.sync += pointer.eq(victim + 1)      # wraps: ways is a power of two
+        with m.If(accept & atomic & in_cacheable):
+            for w in range(ways):
+                with m.If(hit_ways[w]):
+                    m.d.sync += valid[w].bit_select(set_index, 1).eq(0)
         with m.If(self.invalidate):
             m.d.sync += [v.eq(0) for v in valid]
 

@@ -10,7 +10,7 @@ __all__ = [
     "RequestSkid",
 ]
 
-_PAYLOAD = ("addr", "we", "data", "be", "tag")
+_PAYLOAD = ("addr", "we", "data", "be", "op", "tag")
 
 
 class RequestSkid(wiring.Component):

@@ -76,6 +76,7 @@ class MmioBridge(wiring.Component):
             mem.req.we.eq(cpu.req.we),
             mem.req.data.eq(cpu.req.data),
             mem.req.be.eq(cpu.req.be),
+            mem.req.op.eq(cpu.req.op),
             mem.req.tag.eq(cpu.req.tag),
         ]
         sent = mem.req.valid & mem.req.ready

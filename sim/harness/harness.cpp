@@ -25,7 +25,9 @@
 // Memory requests move whole blocks: the address is block aligned (low bits ignored), a read returns
 // the whole block (byte i at bits 8i..8i+7 of rsp__data), a write writes the bytes whose `be` bit is
 // set (memory.h). A request whose block does not lie in one ram or io region gets err=1 and has no
-// side effect. io reads return zeros; an io write whose `be` covers IO_COUT appends that byte to the
+// side effect. A data request with op != AMO_NONE is an RV32A atomic on the word its be selects,
+// performed when accepted (amo): the response carries the old word there (sc: 0 or 1); one outside
+// ram is an error (the core faults such atomics before they leave). io reads return zeros; an io write whose `be` covers IO_COUT appends that byte to the
 // console; one that covers any byte of IO_EXIT (4 bytes) ends the run with the little-endian value
 // of the enabled bytes.
 //
@@ -128,6 +130,7 @@ struct Sim {
     VerilatedContext* ctx = nullptr;
     Vsimtlab_top* top = nullptr;
     Memory mem;
+    Reservations reservations;  // lr.w/sc.w, cleared at every start
     unsigned latency = 1;
     Dram dram;  // off (ideal memory) until sim_set_dram
 
@@ -189,6 +192,45 @@ inline uint32_t be_bits(uint64_t be, unsigned off, unsigned n) {
     return uint32_t(be >> off) & ((1u << n) - 1u);
 }
 
+// Perform the atomic `rq` (ram, block aligned `block`) and fill its response; false when out of
+// host memory. The hart is tag bits 1..10 (rtl/core/lsu.py).
+template <typename Req>
+bool amo(Sim* sim, const Req& rq, uint32_t block, Response* rsp) {
+    if (!rq.be) return true;
+    unsigned off = unsigned(__builtin_ctzll(rq.be)) & ~3u;  // the word the lane's 4 enables select
+    uint32_t word = block + off;
+    unsigned hart = (rq.tag >> 1) & 1023u;
+    uint8_t* page = sim->mem.page_for_write(block);
+    if (!page || hart >= Reservations::HARTS) return false;
+    uint8_t* p = page + (block & (PAGE_SIZE - 1));
+    memcpy(rsp->data, p, BLOCK);
+    rsp->has_data = 1;
+    uint32_t old, result;
+    memcpy(&old, p + off, 4);
+    uint32_t data[BLOCK_WORDS];
+    rq.read_data(data);
+    uint32_t src = data[off / 4], value = 0;
+    bool write = true;
+    if (rq.op == AMO_LR) {
+        sim->reservations.reserve(hart, word);
+        result = old;
+        write = false;
+    } else if (rq.op == AMO_SC) {
+        write = sim->reservations.take(hart, word);
+        result = write ? 0 : 1;
+        value = src;
+    } else {
+        value = amo_apply(rq.op, old, src);
+        result = old;
+    }
+    if (write) {
+        sim->reservations.written(block, uint64_t(0xF) << off);
+        memcpy(p + off, &value, 4);
+    }
+    memcpy(reinterpret_cast<uint8_t*>(rsp->data) + off, &result, 4);
+    return true;
+}
+
 // Accept one request: apply side effects, queue the response.
 template <typename Req>
 void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
@@ -214,7 +256,10 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
                    : sim->now + sim->latency;
     rsp->tag = rq.tag;
     rsp->has_data = 0;
-    if (!err) {
+    if (dmem && rq.op != AMO_NONE) {
+        if (!err && region->kind == KIND_RAM) err = !amo(sim, rq, block, rsp);
+        else err = true;
+    } else if (!err) {
         if (region->kind == KIND_RAM) {
             uint32_t off = block & (PAGE_SIZE - 1);
             if (we) {
@@ -226,6 +271,7 @@ void accept(Sim* sim, RspQueue& queue, Req& rq, bool dmem) {
                         uint32_t data[BLOCK_WORDS];
                         rq.read_data(data);
                         uint8_t* p = page + off;
+                        sim->reservations.written(block, be);
                         if (be == ~0ull) {
                             memcpy(p, data, BLOCK);
                         } else {
@@ -291,6 +337,7 @@ bool admit(Sim* sim, uint32_t addr) {
         uint32_t addr;                                                                \
         bool we;                                                                      \
         uint64_t be;                                                                  \
+        unsigned op;                                                                  \
         uint32_t tag;                                                                 \
         explicit name(Vsimtlab_top* top)                                              \
             : t(top),                                                                 \
@@ -298,6 +345,7 @@ bool admit(Sim* sim, uint32_t addr) {
               we(top->REQ(port, we) != 0),                                            \
               be(uint64_t(word_of(top->REQ(port, be), 0)) |                          \
                  uint64_t(word_of(top->REQ(port, be), 1)) << 32),                     \
+              op(unsigned(top->REQ(port, op))),                                       \
               tag(uint32_t(top->REQ(port, tag))) {}                                   \
         void read_data(uint32_t* out) const {                                         \
             for (unsigned i = 0; i < BLOCK_WORDS; i++) out[i] = word_of(t->REQ(port, data), i); \
@@ -677,6 +725,7 @@ int sim_start(void* handle) {
     sim->rsp_dmem.clear();
     sim->rsp_imem.clear();
     sim->dram.reset();
+    sim->reservations.clear();
     t->REQ(dmem, ready) = 1;
     t->REQ(imem, ready) = 1;
     sim->now = 0;

@@ -3,7 +3,8 @@
 // A sparse byte array behind a table of 65536 pointers to lazily allocated 64 KiB pages (unwritten
 // memory reads 0), and the mapped regions (kinds KIND_RAM, KIND_IO, KIND_MMIO of simtlab_spec.h).
 // Host accesses (write, read) must lie wholly in ram regions; the device's block requests look
-// their region up with block_region.
+// their region up with block_region. Reservations: the lr.w/sc.w reservation of every hart, and
+// amo_apply, the read-modify-write of the RV32A operations (docs/isa.md, "Atomics").
 #ifndef SIMTLAB_HARNESS_MEMORY_H
 #define SIMTLAB_HARNESS_MEMORY_H
 
@@ -144,6 +145,60 @@ private:
     uint8_t** pages_ = nullptr;  // NUM_PAGES entries
     std::vector<Region> regions_;
     const Region* last_ = nullptr;  // one-entry lookup cache
+};
+
+// The new word of a read-modify-write atomic (AMO_ADD .. AMO_MAXU; not LR/SC).
+inline uint32_t amo_apply(unsigned op, uint32_t old, uint32_t src) {
+    switch (op) {
+        case AMO_SWAP: return src;
+        case AMO_ADD: return old + src;
+        case AMO_XOR: return old ^ src;
+        case AMO_AND: return old & src;
+        case AMO_OR: return old | src;
+        case AMO_MIN: return int32_t(old) <= int32_t(src) ? old : src;
+        case AMO_MAX: return int32_t(old) >= int32_t(src) ? old : src;
+        case AMO_MINU: return old <= src ? old : src;
+        case AMO_MAXU: return old >= src ? old : src;
+        default: return old;
+    }
+}
+
+// One lr.w reservation (a word address) per hart (warp * T + lane). lr sets the hart's; sc takes it
+// (succeeding iff it was on that word); any write to a word clears every reservation on it.
+class Reservations {
+public:
+    static constexpr unsigned HARTS = W * T;
+
+    void clear() {
+        for (unsigned h = 0; h < HARTS; h++) valid_[h] = false;
+        count_ = 0;
+    }
+    void reserve(unsigned hart, uint32_t word) {
+        if (!valid_[hart]) count_++;
+        valid_[hart] = true;
+        word_[hart] = word;
+    }
+    // Whether `hart` held a reservation on `word`; its reservation is gone either way.
+    bool take(unsigned hart, uint32_t word) {
+        if (!valid_[hart]) return false;
+        valid_[hart] = false;
+        count_--;
+        return word_[hart] == word;
+    }
+    // A write of the bytes `be` enables in the block at `block` (block aligned).
+    void written(uint32_t block, uint64_t be) {
+        if (!count_) return;
+        for (unsigned h = 0; h < HARTS; h++)
+            if (valid_[h] && (word_[h] & ~(BLOCK - 1)) == block && ((be >> (word_[h] & (BLOCK - 1))) & 0xF)) {
+                valid_[h] = false;
+                count_--;
+            }
+    }
+
+private:
+    bool valid_[HARTS] = {};
+    uint32_t word_[HARTS] = {};
+    unsigned count_ = 0;
 };
 
 }  // namespace

@@ -33,6 +33,22 @@ enum : int {
     KIND_MMIO = 3,
 };
 
+// simtlab.spec.isa.AmoOp: the data port's op field
+enum : int {
+    AMO_NONE = 0,
+    AMO_ADD = 1,
+    AMO_SWAP = 2,
+    AMO_LR = 3,
+    AMO_SC = 4,
+    AMO_XOR = 5,
+    AMO_OR = 6,
+    AMO_AND = 7,
+    AMO_MIN = 8,
+    AMO_MAX = 9,
+    AMO_MINU = 10,
+    AMO_MAXU = 11,
+};
+
 // simtlab.spec.memory.MemoryMap
 constexpr uint32_t IO_COUT = 0x00000040u;
 constexpr uint32_t IO_EXIT = 0x00000080u;

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from .csr import CSR, DCR
-from .isa import INSTRUCTIONS
+from .isa import INSTRUCTIONS, AmoOp
 from .memory import MemoryMap, RegionKind, regions
 from .status import STALL_SLOTS, FaultCause, HarnessError, RunStatus
 from .tile_regs import ACCESS, UNITS
@@ -153,6 +153,8 @@ def harness_header():
         *enum("SIM_", [(e.name, e.value) for e in HarnessError],
               "simtlab.spec.status.HarnessError: sim_* return codes"),
         *enum("KIND_", [(k.name, k.code) for k in RegionKind], "simtlab.spec.memory.RegionKind codes"),
+        *enum("AMO_", [(a.name, a.value) for a in AmoOp],
+              "simtlab.spec.isa.AmoOp: the data port's op field"),
         "// simtlab.spec.memory.MemoryMap",
         f"constexpr uint32_t IO_COUT = 0x{MemoryMap.IO_COUT:08X}u;",
         f"constexpr uint32_t IO_EXIT = 0x{MemoryMap.IO_EXIT:08X}u;",
@@ -316,7 +318,7 @@ def linker_memory():
 
 
 def _isa_groups():
-    groups = {"RV32I": [], "M": [], "Zicsr": [], "F (`SimtConfig.fpu`, on by default)": [],
+    groups = {"RV32I": [], "M": [], "A": [], "Zicsr": [], "F (`SimtConfig.fpu`, on by default)": [],
               "Vortex custom-0": []}
     for row in INSTRUCTIONS:
         unit = row.unit.name
@@ -324,6 +326,8 @@ def _isa_groups():
             group = "F (`SimtConfig.fpu`, on by default)"
         elif unit in ("MUL", "DIV"):
             group = "M"
+        elif unit == "AMO":
+            group = "A"
         elif unit == "CSR":
             group = "Zicsr"
         elif unit == "SIMT":
@@ -340,6 +344,8 @@ def _isa_encodings():
            "|---|---|---|---|---|---|---|"]
     for row in INSTRUCTIONS:
         fixed = []
+        if row.funct5 is not None:
+            fixed.append(f"funct5 = 0b{row.funct5:05b}")
         if row.rs2_field is not None:
             fixed.append(f"rs2 = {row.rs2_field}")
         if row.fmt_s:

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from .fpu import LATENCY, FpuOp, Latency
+from .memory import RegionKind
 
 __all__ = [
     "FpuOp",
@@ -21,11 +22,13 @@ __all__ = [
     "Format",
     "Unit",
     "AluOp",
+    "AmoOp",
     "OperandA",
     "OperandB",
     "InstrDesc",
     "INSTRUCTIONS",
     "FIELD_WIDTHS",
+    "atomic_region",
 ]
 
 
@@ -40,6 +43,7 @@ class Opcode(enum.IntEnum):
     OP_IMM = 0b0010011
     OP = 0b0110011
     MISC_MEM = 0b0001111
+    AMO = 0b0101111       #: RV32A
     SYSTEM = 0b1110011
     CUSTOM0 = 0b0001011   #: Vortex's SIMT instructions
     LOAD_FP = 0b0000111
@@ -76,6 +80,7 @@ class Unit(enum.IntEnum):
     FENCE = 10   #: no-op on this in-order core
     FPU = 11     #: RV32F arithmetic, compares, conversions and moves (rtl/fpu)
     LANES = 12   #: Vortex's cross-lane vote and shuffle (custom-0, funct7 = 1; crosslane.py)
+    AMO = 13     #: RV32A: one read-modify-write per active lane at the memory (lsu.py)
 
 
 class AluOp(enum.IntEnum):
@@ -91,6 +96,24 @@ class AluOp(enum.IntEnum):
     AND = 9
 
 
+class AmoOp(enum.IntEnum):
+    """The memory operation a data-port request asks for (``MemRequestSignature.op``): 0 is a plain
+    read or write; the others are RV32A's, performed on one word at the memory, which answers with
+    the word's old value (sc: 0 on success, 1 on failure). docs/isa.md, "Atomics"."""
+    NONE = 0
+    ADD = 1
+    SWAP = 2
+    LR = 3
+    SC = 4
+    XOR = 5
+    OR = 6
+    AND = 7
+    MIN = 8
+    MAX = 9
+    MINU = 10
+    MAXU = 11
+
+
 class OperandA(enum.IntEnum):
     RS1 = 0
     PC = 1
@@ -103,7 +126,7 @@ class OperandB(enum.IntEnum):
 
 
 #: Bits of each enum as a hardware field (the decoded-instruction layout's widths).
-FIELD_WIDTHS = {Opcode: 7, Format: 3, Unit: 4, AluOp: 4, OperandA: 2, OperandB: 1}
+FIELD_WIDTHS = {Opcode: 7, Format: 3, Unit: 4, AluOp: 4, AmoOp: 4, OperandA: 2, OperandB: 1}
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,10 @@ class InstrDesc:
     uses_rm: bool = False
     #: Outside the FPU: the latency class of a multi-cycle unit (``None``: the result exists in X).
     timing: "Latency | None" = None
+    #: RV32A: the memory operation, and the funct5 field (bits 31:27; aq and rl, bits 26:25, are
+    #: don't care).
+    amo: "AmoOp | None" = None
+    funct5: "int | None" = None
 
     @property
     def writes_rd(self):
@@ -164,6 +191,8 @@ class InstrDesc:
             put(self.funct3, 12, 3)
         if self.funct7 is not None:
             put(self.funct7, 25, 7)
+        if self.funct5 is not None:
+            put(self.funct5, 27, 5)
         if self.fmt_s:
             put(0, 25, 2)
         if self.rs2_field is not None:
@@ -192,6 +221,21 @@ def _alu_rows():
         ("slli", 1, 0x00, AluOp.SLL), ("srli", 5, 0x00, AluOp.SRL), ("srai", 5, 0x20, AluOp.SRA),
     ]:
         rows.append(InstrDesc(name, Opcode.OP_IMM, f3, f7, Format.I, Unit.ALU, op))
+    return rows
+
+
+def _amo_rows():
+    """RV32A, word size only (funct3 2): rd = the old word at rs1, the memory gets op(old, rs2)."""
+    rows = [InstrDesc("lr.w", Opcode.AMO, 2, None, Format.R, Unit.AMO, amo=AmoOp.LR,
+                      funct5=0b00010, rs2_field=0, rs2_used=False)]
+    for name, funct5, op in [
+        ("sc.w", 0b00011, AmoOp.SC), ("amoswap.w", 0b00001, AmoOp.SWAP),
+        ("amoadd.w", 0b00000, AmoOp.ADD), ("amoxor.w", 0b00100, AmoOp.XOR),
+        ("amoand.w", 0b01100, AmoOp.AND), ("amoor.w", 0b01000, AmoOp.OR),
+        ("amomin.w", 0b10000, AmoOp.MIN), ("amomax.w", 0b10100, AmoOp.MAX),
+        ("amominu.w", 0b11000, AmoOp.MINU), ("amomaxu.w", 0b11100, AmoOp.MAXU),
+    ]:
+        rows.append(InstrDesc(name, Opcode.AMO, 2, None, Format.R, Unit.AMO, amo=op, funct5=funct5))
     return rows
 
 
@@ -273,5 +317,13 @@ INSTRUCTIONS = (
                 rs2_used=f3 >= 4)
       for f3, n in enumerate(["vote.all", "vote.any", "vote.uni", "vote.ballot",
                               "shfl.up", "shfl.down", "shfl.bfly", "shfl.idx"])],
+    *_amo_rows(),
     *_fp_rows(),
 )
+
+
+def atomic_region(region):
+    """Whether RV32A atomics may address ``region`` (a :class:`~.memory.Region`): global memory only,
+    where the memory performs them. io, the mmio window and the core's local memory ("lmem") are
+    ``FaultCause.AMO_REGION`` (docs/isa.md, "Atomics")."""
+    return region.kind == RegionKind.RAM and region.name != "lmem"

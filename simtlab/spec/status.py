@@ -45,6 +45,7 @@ class FaultCause(enum.IntEnum):
     JOIN_WITHOUT_SPLIT = 25 #: join without split
     BARRIER_RANGE = 26      #: barrier id or count out of range
     WSPAWN_RANGE = 27       #: wspawn count out of range
+    AMO_REGION = 28         #: atomic outside global memory
 
     @property
     def text(self):
@@ -94,6 +95,10 @@ _FAULT_TEXT = {
                                "bar with id >= num_barriers or count > warps", _SIMT),
     FaultCause.WSPAWN_RANGE: ("wspawn count out of range", "wspawn with count 0 or count > warps",
                               _SIMT),
+    FaultCause.AMO_REGION: ("atomic outside global memory",
+                            "an RV32A instruction (lr, sc, amo*) on local memory, io or the mmio "
+                            "window, in any active lane (misaligned and unmapped atomics are store "
+                            "faults 6 and 7)", _LANE),
 }
 
 

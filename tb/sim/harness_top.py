@@ -108,6 +108,7 @@ def _mem_signature():
             "we":    Out(1),
             "data":  Out(8 * BLOCK),
             "be":    Out(BLOCK),
+            "op":    Out(4),        # AmoOp; the copy engine issues plain requests (0) only
             "tag":   Out(16),
         })),
         "rsp": In(wiring.Signature({
