@@ -9,9 +9,9 @@
  *   sl_cycles(), sl_instret()      low 32 bits of mcycle / minstret
  *   sl_cycles64(), sl_instret64()  full 64-bit counters
  *
- * Structured divergence (docs/simt.md, docs/runtime.md). A warp follows the branches of its last active
- * lane, and stock compilers insert no split/join, so a condition that may differ between the lanes of
- * a warp must be written with these helpers (plain if/for/while are fine for warp-uniform conditions):
+ * Structured divergence (docs/simt.md, docs/runtime.md). Plain if/for/while are correct for any
+ * condition (branches are per lane, with min-PC reconvergence); these helpers bracket a divergent
+ * region explicitly with Vortex's split/join/pred, as Vortex kernels do:
  *
  *   SL_IF(cond) { ... } SL_ENDIF;                      split on cond, then join
  *   SL_IF(cond) { ... } SL_ELSE { ... } SL_ENDIF;      each side runs with only its lanes on

@@ -16,10 +16,10 @@
  *   __syncthreads()          barrier over the warps of the calling thread's block
  *   __local_mem(size)        this block's slice [slot * size, slot * size + size) of local memory
  *
- * Kernel code runs on many lanes of a warp at once and the warp follows the branches of its last
- * active lane: a branch whose direction depends on the lane must be written with the divergence
- * helpers of simtlab.h (SL_IF / SL_WHILE) or vx_split/vx_join/vx_pred. See docs/simt.md and
- * docs/runtime.md.
+ * Kernel code runs on many lanes of a warp at once; a branch whose direction depends on the lane
+ * runs every lane on its own path (per-lane branches, min-PC reconvergence), so plain C is fine.
+ * The divergence helpers of simtlab.h (SL_IF / SL_WHILE) and vx_split/vx_join/vx_pred remain as
+ * explicit hints. See docs/simt.md and docs/runtime.md.
  */
 #ifndef VX_SPAWN_H
 #define VX_SPAWN_H
