@@ -75,18 +75,6 @@ def _int_arg(text):
             raise argparse.ArgumentTypeError(f"kernel argument {text!r} is not a number") from None
 
 
-def _check_writable(path, option):
-    """A user error (ValueError) unless ``path`` can be written: checked before any build."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ValueError(f"{option} {path}: is a directory")
-    if not parent.is_dir():
-        raise ValueError(f"{option} {path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ValueError(f"{option} {path}: not writable")
-
-
 def _run_arg(text):
     """A ``run`` argument: an int or float, a ``.npy`` file (uploaded; the kernel gets its address)
     or ``zeros:DTYPE:SHAPE`` (a zeroed buffer, e.g. ``zeros:int32:1000``, ``zeros:float32:4x8``)."""
@@ -103,21 +91,22 @@ def _run_arg(text):
     return _int_arg(text)
 
 
+def _host_value(arg):
+    """A parsed ``run`` argument on the host: a .npy file's array, a zeroed array, or the number."""
+    if isinstance(arg, Path):
+        try:
+            return np.load(arg, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"{arg}: not a numeric .npy array ({exc})") from None
+    if isinstance(arg, tuple):
+        return np.zeros(arg[2], arg[1])
+    return arg
+
+
 def _materialise(dev, args):
-    """The launch arguments: .npy files uploaded, zeros:... buffers allocated."""
-    out = []
-    for arg in args:
-        if isinstance(arg, Path):
-            try:
-                array = np.load(arg, allow_pickle=False)
-            except ValueError as exc:
-                raise ValueError(f"{arg}: not a numeric .npy array ({exc})") from None
-            out.append(dev.upload(array))
-        elif isinstance(arg, tuple):
-            out.append(dev.zeros(arg[2], arg[1]))
-        else:
-            out.append(arg)
-    return out
+    """The launch arguments: .npy files and zeros:... buffers uploaded."""
+    values = [_host_value(arg) for arg in args]
+    return [dev.upload(v) if isinstance(v, np.ndarray) else v for v in values]
 
 
 def _check_writable(path, option):
@@ -200,14 +189,7 @@ def cmd_lockstep(args):
 
 def cmd_diverge(args):
     from .divergence import find_divergence
-    launch_args = []
-    for arg in args.args:           # buffers as numpy arrays: find_divergence uploads them
-        if isinstance(arg, Path):
-            launch_args.append(np.load(arg, allow_pickle=False))
-        elif isinstance(arg, tuple):
-            launch_args.append(np.zeros(arg[2], arg[1]))
-        else:
-            launch_args.append(arg)
+    launch_args = [_host_value(arg) for arg in args.args]     # find_divergence uploads arrays
     branches = find_divergence(_config(args), args.program, *launch_args,
                                max_cycles=args.max_cycles)
     for branch in branches[:args.top]:

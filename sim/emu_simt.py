@@ -33,8 +33,7 @@ def _converge(emu, warp, pc, is_tmc=False):
     Otherwise it executes."""
     here = park_key(pc, is_tmc)
     if warp.dmin <= here:
-        raise Retry(diverge(emu, {lane: here for lane in range(len(warp.lanes))
-                                  if warp.tmask >> lane & 1}))
+        raise Retry(diverge(emu, {x[LANE]: here for x in warp.xs}))
 
 
 def _go_on(emu, warp, tmask, next_pc):

@@ -86,7 +86,7 @@ from ..spec.tile_regs import lookup as _tile_lookup
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .emu_decode import CYCLE_CSRS, FP_BIT_OPS, INSTRET_CSRS, LANE_CSRS, Decoder
 from .emu_memory import PAGE_BITS, PAGE_MASK, DeviceMemory, SparseMemory
-from .emu_state import F, MASK32, Fault, Retry, Stop, WarpState
+from .emu_state import F, LANE, MASK32, Fault, Retry, Stop, WarpState
 from .result import RunResult, trace_dtype
 from .tile_model import TileAddressError, TileModel
 
@@ -95,18 +95,6 @@ __all__ = ["Emulator", "SparseMemory", "WarpState", "FP_BIT_OPS"]
 _U32 = struct.Struct("<I")
 _GLB, _STATUS = _tile_lookup("GLB.INTR_STATUS")
 _INTR_STATUS = _GLB.base + _STATUS.offset       #: GLB.INTR_STATUS's offset in the MMIO window
-
-
-def _lanes(mask):
-    """The lane numbers of ``mask``, lowest first."""
-    lanes = []
-    lane = 0
-    while mask:
-        if mask & 1:
-            lanes.append(lane)
-        mask >>= 1
-        lane += 1
-    return lanes
 
 
 class Emulator:
@@ -505,7 +493,7 @@ class Emulator:
                             self._instret += 1
                             thread_instrs += len(xs)
                             if next_pc >= dmin:     # reaches a deferred lane's PC (min-PC rule)
-                                next_pc = warp.regroup(dict.fromkeys(_lanes(warp.tmask), next_pc))
+                                next_pc = warp.regroup({x[LANE]: next_pc for x in warp.xs})
                                 dmin = warp.dmin
                             pc = next_pc
                             if self._dirty:
@@ -551,7 +539,7 @@ class Emulator:
                 self._instret += 1
                 thread_instrs += len(xs)
                 if next_pc >= warp.dmin:
-                    next_pc = warp.regroup(dict.fromkeys(_lanes(warp.tmask), next_pc))
+                    next_pc = warp.regroup({x[LANE]: next_pc for x in warp.xs})
                 warp.pc = next_pc
         except Fault as fault:
             self._fault = (fault.cause, pc & MASK32, fault.addr & MASK32)
