@@ -407,10 +407,10 @@ class Decoder:
             memory.check_amo([x[rs1] for x in xs])
             order = emu.amo_order
             if order is not None and emu.amo_next < len(order):
-                if order[emu.amo_next] != emu._warp.wid:
+                if order[emu.amo_next] != emu._warp.gid:
                     raise Retry()
                 emu.amo_next += 1
-            base = emu._warp.wid * threads
+            base = emu._warp.gid * threads
             for x in xs:
                 x[rd] = memory.amo(x[rs1], op, x[rs2], base + x[LANE], update)
             return pc + 4

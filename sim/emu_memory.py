@@ -81,7 +81,7 @@ class DeviceMemory(SparseMemory):
     end events (:class:`~.emu_state.Stop`: ``IO_EXIT``, ``tohost``).
 
     ``console`` collects the bytes stored to ``IO_COUT``; ``tohost`` is the watched address or None.
-    ``reservations`` maps each hart (``warp * threads + lane``) holding an lr.w reservation to its
+    ``reservations`` maps each hart (``device-wide warp * threads + lane``) holding an lr.w reservation to its
     word address; every store clears the reservations on the words it writes (docs/isa.md,
     "Atomics").
     ``mmio_load(addr) -> int`` and ``mmio_store(addr, value)`` serve word accesses to the "mmio"

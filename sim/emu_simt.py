@@ -2,14 +2,17 @@
 :mod:`simtlab.sim.emulator`): each builder returns the ``execute(xs, pc) -> next pc`` of one decoded
 instruction of the emulator ``emu``.
 
-Decoded instructions are cached across launches: their closures read ``emu._warps`` and ``emu._warp``
-when they execute, since every launch builds new warp objects.
+Decoded instructions are cached across launches: their closures read ``emu._warp`` (and through it
+its core's warps) when they execute, since every launch builds new warp objects.
 """
 
 from ..spec.status import FaultCause
 from .emu_state import LANE, MASK32, SINK, Fault, Retry, park_key
 
-__all__ = ["BUILDERS", "diverge", "shuffle_source"]
+__all__ = ["BUILDERS", "GLOBAL_BARRIER", "diverge", "shuffle_source"]
+
+#: Bit 31 of a barrier id: a global barrier, across cores (a waiting warp's ``barrier`` keeps it).
+GLOBAL_BARRIER = 1 << 31
 
 
 def diverge(emu, pcs, branch_pc=None):
@@ -21,7 +24,7 @@ def diverge(emu, pcs, branch_pc=None):
         groups = {}
         for lane, pc in pcs.items():
             groups[pc] = groups.get(pc, 0) | 1 << lane
-        emu._divergences.append((emu._cycles(), emu._warp.wid, branch_pc, groups))
+        emu._divergences.append((emu._cycles(), emu._warp.gid, branch_pc, groups))
     return emu._warp.regroup(pcs)
 
 
@@ -71,7 +74,7 @@ def wspawn(emu, rd, rs1, rs2):
 
     def execute(xs, pc):
         _converge(emu, emu._warp, pc)
-        warps = emu._warps
+        warps = emu._warp.core.warps                    # wspawn acts on the issuing core's warps
         count, target = xs[-1][rs1], xs[-1][rs2]
         if count == 0 or count > count_max:
             raise Fault(FaultCause.WSPAWN_RANGE, count)
@@ -135,26 +138,50 @@ def join(emu, rd, rs1, rs2):
 def bar(emu, rd, rs1, rs2):
     num_barriers = emu.config.num_barriers
     warp_count = emu.config.warps
+    core_count = emu.config.cores
 
     def execute(xs, pc):
-        _converge(emu, emu._warp, pc)
-        warps = emu._warps
+        warp = emu._warp
+        _converge(emu, warp, pc)
+        core = warp.core
         bid, n = xs[-1][rs1] & 0x7FFF_FFFF, xs[-1][rs2]
-        if bid >= num_barriers or n > warp_count:
+        if xs[-1][rs1] >> 31:                           # global: n cores
+            if bid >= num_barriers or not 1 <= n <= core_count:
+                raise Fault(FaultCause.BARRIER_RANGE, bid)
+            _global_barrier(emu, warp, bid | GLOBAL_BARRIER, n)
+        elif bid >= num_barriers or n > warp_count:
             raise Fault(FaultCause.BARRIER_RANGE, bid)
-        if n > 1:
-            bar_counts = emu._bar_counts
+        elif n > 1:
+            bar_counts = core.bar_counts
             bar_counts[bid] += 1
             if bar_counts[bid] >= n:
                 bar_counts[bid] = 0
-                for w in warps:
+                for w in core.warps:
                     if w.barrier == bid:
                         w.barrier = None
             else:
-                emu._warp.barrier = bid
+                warp.barrier = bid
             emu._dirty = True
-        return _go_on(emu, emu._warp, emu._warp.tmask, pc + 4)
+        return _go_on(emu, warp, warp.tmask, pc + 4)
     return execute
+
+
+def _global_barrier(emu, warp, key, n):
+    """Vortex's global barrier: a core arrives when every active warp of it waits at barrier ``key``
+    (the arriving one included); when ``n`` cores have arrived, every warp waiting there goes on."""
+    core = warp.core
+    warp.barrier = key
+    emu._dirty = True
+    if any(w.barrier != key for w in core.warps if w.tmask):
+        return
+    arrived = emu._gbar.setdefault(key, set())
+    arrived.add(core.index)
+    if len(arrived) < n:
+        return
+    del emu._gbar[key]
+    for w in emu._warps:
+        if w.barrier == key:
+            w.barrier = None
 
 
 def pred(emu, rd, rs1, rs2):

@@ -8,7 +8,7 @@ reads and writes plain list items.
 
 from .result import WarpDump
 
-__all__ = ["MASK32", "F", "SINK", "LANE", "PARKED", "NO_PC", "park_key", "key_pc", "Fault", "Stop",
+__all__ = ["CoreState", "MASK32", "F", "SINK", "LANE", "PARKED", "NO_PC", "park_key", "key_pc", "Fault", "Stop",
            "Retry", "WarpState", "signed", "sext"]
 
 MASK32 = 0xFFFF_FFFF
@@ -82,6 +82,20 @@ class Retry(Exception):
         self.pc = pc
 
 
+class CoreState:
+    """What the warps of one core share: the core's number ``index``, its ``warps`` (filled in by the
+    emulator, ``warp_count`` of them), its barrier counters (``bar_counts``: id -> warps arrived),
+    ``mscratch`` and its local memory page (``lmem``: the emulator maps it in while the core runs)."""
+
+    def __init__(self, index, warp_count, barriers=1, mscratch=0, lmem=None):
+        self.index = index
+        self.warp_count = warp_count
+        self.warps = []
+        self.bar_counts = [0] * barriers
+        self.mscratch = mscratch
+        self.lmem = lmem
+
+
 class WarpState:
     """One warp: PC, thread mask, deferred lanes, IPDOM stack, barrier wait, fcsr and one register list
     per lane.
@@ -99,8 +113,10 @@ class WarpState:
     rule of docs/simt.md ("Divergence").
     """
 
-    def __init__(self, wid, threads, pc, tmask=0, lanes=None):
+    def __init__(self, wid, threads, pc, tmask=0, lanes=None, core=None):
         self.wid = wid
+        self.core = core if core is not None else CoreState(0, 1)
+        self.gid = self.core.index * self.core.warp_count + wid   # device-wide warp number
         self.pc = pc
         self.lanes = lanes if lanes is not None else [[0] * LANE + [lane] for lane in range(threads)]
         self.ipdom = []
@@ -147,6 +163,6 @@ class WarpState:
         return self.tmask != 0
 
     def dump(self):
-        return WarpDump(warp=self.wid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
+        return WarpDump(warp=self.gid, pc=self.pc & MASK32, tmask=self.tmask, active=self.active,
                         barrier=self.barrier,
                         deferred={lane: key_pc(key) for lane, key in sorted(self.deferred.items())})

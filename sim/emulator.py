@@ -85,8 +85,8 @@ from ..spec.status import FaultCause, RunStatus
 from ..spec.tile_regs import lookup as _tile_lookup
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .emu_decode import CYCLE_CSRS, FP_BIT_OPS, INSTRET_CSRS, LANE_CSRS, Decoder
-from .emu_memory import PAGE_BITS, PAGE_MASK, DeviceMemory, SparseMemory
-from .emu_state import F, LANE, MASK32, Fault, Retry, Stop, WarpState
+from .emu_memory import PAGE_BITS, PAGE_MASK, PAGE_SIZE, DeviceMemory, SparseMemory
+from .emu_state import F, LANE, MASK32, CoreState, Fault, Retry, Stop, WarpState
 from .result import RunResult, trace_dtype
 from .tile_model import TileAddressError, TileModel
 
@@ -344,7 +344,7 @@ class Emulator:
         trace = np.asarray(trace)
         self.amo_order = [int(w) for w in trace["warp"][(trace["insn"] & 0x7F) == Opcode.AMO]]
         self._replay = {int(w): trace[trace["warp"] == w] for w in np.unique(trace["warp"])}
-        self._replay_counts = [0] * self.config.warps
+        self._replay_counts = [0] * len(self._warps)
         self._replay_scan = 0
         self._replay_last = None
 
@@ -356,14 +356,14 @@ class Emulator:
             counts[record[3]] += 1
         self._replay_scan = len(self._trace)
         warp = self._warp
-        index = counts[warp.wid]
+        index = counts[warp.gid]
         call = 0
         if per_lane:
-            key = (warp.wid, index)
+            key = (warp.gid, index)
             last = self._replay_last
             call = last[1] + 1 if last is not None and last[0] == key else 0
             self._replay_last = (key, call)
-        stream = self._replay.get(warp.wid)
+        stream = self._replay.get(warp.gid)
         if stream is None or index >= len(stream):
             return value
         record = stream[index]
@@ -383,28 +383,43 @@ class Emulator:
         config = self.config
         pc = self._dcr.get(DCR.STARTUP_ADDR0, config.startup_addr)
         old = self._warps
-        self._warps = [WarpState(w, config.threads, pc, tmask=1 if w == 0 else 0,
-                                 lanes=old[w].lanes if old is not None else None)
-                       for w in range(config.warps)]
+        arg = self._dcr.get(DCR.STARTUP_ARG0, 0)
+        old_cores = getattr(self, "_cores", None)
+        # Every core starts its warp 0 at the startup address; registers and local memory persist.
+        self._cores = []
+        self._warps = []                    # every warp of the device, by device-wide number (gid)
+        for c in range(config.cores):
+            lmem = old_cores[c].lmem if old_cores else bytearray(PAGE_SIZE)
+            core = CoreState(c, config.warps, config.num_barriers, arg, lmem)
+            core.warps = [WarpState(w, config.threads, pc, tmask=1 if w == 0 else 0, core=core,
+                                    lanes=old[c * config.warps + w].lanes if old is not None else None)
+                          for w in range(config.warps)]
+            self._cores.append(core)
+            self._warps += core.warps
+        self._gbar = {}                     # global barrier id -> cores whose warps all arrived
         self._warp = self._warps[0]         # the warp executing the current step
+        self._map_lmem(self._cores[0])
         self._last_wid = -1                 # the warp scheduled last (round robin starts after it)
         self._dirty = True                  # the set of runnable warps may have changed
         self._instret = 0
         self._stalls = 0                    # steps that retired nothing (wspawn waits, deadlock)
         self._thread_instrs = 0
-        self._bar_counts = [0] * config.num_barriers
-        self._mscratch = self._dcr.get(DCR.STARTUP_ARG0, 0)
         self._trace = []
         self._final = None
         self._fault = None
         self._tile_synced = 0
-        self._replay_counts = [0] * config.warps
+        self._replay_counts = [0] * len(self._warps)
         self._replay_scan = 0
         self._replay_last = None
         self.amo_next = 0                   # atomics performed (an index into amo_order)
         self._memory.reservations.clear()
         if self._tile is not None:
             self._tile.reset()
+
+    def _map_lmem(self, core):
+        """Local memory is per core: map ``core``'s page in at LMEM_BASE (it runs next)."""
+        self._lmem_core = core
+        self._memory.pages[MemoryMap.LMEM_BASE >> PAGE_BITS] = core.lmem
 
     def _cycles(self):
         return self._instret + self._stalls
@@ -452,7 +467,7 @@ class Emulator:
                 if self._dirty:
                     self._dirty = False
                     if warp is not None:
-                        self._last_wid = warp.wid
+                        self._last_wid = warp.gid
                     runnable = [w for w in warps if w.tmask and w.barrier is None]
                     count = len(runnable)
                     if not count:
@@ -463,7 +478,7 @@ class Emulator:
                         return RunStatus.DONE, 0
                     last = self._last_wid
                     for k, w in enumerate(runnable):
-                        if w.wid > last:
+                        if w.gid > last:
                             break
                     else:
                         k = 0
@@ -473,6 +488,8 @@ class Emulator:
                     # one runnable warp: run it until something changes the set of runnable warps
                     warp = runnable[0]
                     self._warp = warp
+                    if warp.core is not self._lmem_core:
+                        self._map_lmem(warp.core)
                     pc = warp.pc
                     dmin = warp.dmin
                     try:
@@ -488,7 +505,7 @@ class Emulator:
                             tmask = warp.tmask
                             next_pc = execute(xs, pc)
                             if trace is not None:
-                                trace.append((self._instret + self._stalls, pc, insn, warp.wid, rd, tmask,
+                                trace.append((self._instret + self._stalls, pc, insn, warp.gid, rd, tmask,
                                               [x[rd] for x in xs] if rd else None))
                             self._instret += 1
                             thread_instrs += len(xs)
@@ -516,6 +533,8 @@ class Emulator:
                     return RunStatus.WATCHDOG, 0
                 warp = runnable[k]
                 self._warp = warp
+                if warp.core is not self._lmem_core:
+                    self._map_lmem(warp.core)
                 pc = warp.pc
                 page = fast_pages.get(pc >> PAGE_BITS)
                 insn = fetch_slow(pc) if page is None or pc & 3 else unpack(page, pc & PAGE_MASK)[0]
@@ -534,7 +553,7 @@ class Emulator:
                         warp.pc = retry.pc
                     continue
                 if trace is not None:
-                    trace.append((self._instret + self._stalls, pc, insn, warp.wid, rd, tmask,
+                    trace.append((self._instret + self._stalls, pc, insn, warp.gid, rd, tmask,
                                   [x[rd] for x in xs] if rd else None))
                 self._instret += 1
                 thread_instrs += len(xs)
@@ -546,7 +565,7 @@ class Emulator:
             return RunStatus.FAULT, 0
         except Stop as stop:
             if trace is not None:
-                trace.append((self._instret + self._stalls, pc, insn, warp.wid, 0, tmask, None))
+                trace.append((self._instret + self._stalls, pc, insn, warp.gid, 0, tmask, None))
             self._instret += 1
             thread_instrs += len(xs)
             warp.pc = (pc + 4) & MASK32
@@ -554,7 +573,7 @@ class Emulator:
         finally:
             self._thread_instrs += thread_instrs
             if warp is not None:
-                self._last_wid = warp.wid
+                self._last_wid = warp.gid
             self._dirty = True
 
     # -- CSRs -------------------------------------------------------------------------------------------
@@ -563,7 +582,6 @@ class Emulator:
     def _id_csrs(config):
         """Read-only CSRs whose value is the same for every lane of every warp."""
         return {
-            CSR.CORE_ID: 0,
             CSR.NUM_THREADS: config.threads, CSR.NUM_WARPS: config.warps, CSR.NUM_CORES: config.cores,
             CSR.LMEM_BASE: MemoryMap.LMEM_BASE,
             CSR.MVENDORID: 0, CSR.MARCHID: 0, CSR.MIMPID: 0,
@@ -571,7 +589,8 @@ class Emulator:
 
     def _csr_exists(self, number):
         return (number in CYCLE_CSRS or number in INSTRET_CSRS or number in self._csr_constants
-                or number in LANE_CSRS or number in (CSR.MSCRATCH, CSR.FFLAGS, CSR.FRM, CSR.FCSR))
+                or number in LANE_CSRS
+                or number in (CSR.MSCRATCH, CSR.FFLAGS, CSR.FRM, CSR.FCSR, CSR.CORE_ID))
 
     def _csr_read(self, number, lane):
         """The value lane ``lane`` of the executing warp reads from CSR ``number``."""
@@ -583,7 +602,9 @@ class Emulator:
                 value = self._replayed(None, value, per_lane=False)
             return value
         if number == CSR.MSCRATCH:
-            return self._mscratch
+            return self._warp.core.mscratch
+        if number == CSR.CORE_ID:
+            return self._warp.core.index
         if number == CSR.FFLAGS:
             return self._warp.fcsr & 0x1F
         if number == CSR.FRM:
@@ -595,17 +616,16 @@ class Emulator:
         if number == CSR.WARP_ID:
             return self._warp.wid
         if number == CSR.ACTIVE_WARPS:
-            return sum(1 << w.wid for w in self._warps if w.tmask)
+            return sum(1 << w.wid for w in self._warp.core.warps if w.tmask)
         if number == CSR.ACTIVE_THREADS:
             return self._warp.tmask
         if number == CSR.MHARTID:
-            core = 0
-            return (core * self.config.warps + self._warp.wid) * self.config.threads + lane
+            return self._warp.gid * self.config.threads + lane
         return self._csr_constants[number]
 
     def _csr_write(self, number, value):
         if number == CSR.MSCRATCH:
-            self._mscratch = value
+            self._warp.core.mscratch = value
         elif number == CSR.FFLAGS:                          # the float CSRs are per warp
             warp = self._warp
             warp.fcsr = (warp.fcsr & 0xE0) | (value & 0x1F)

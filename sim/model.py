@@ -69,6 +69,7 @@ _SIGNATURES = {
     "sim_stall_cycles": (_U64, [_VP, _U32]),
     "sim_warp_state": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_warps": (_U32, []),
+    "sim_cores": (_U32, []),
     "sim_threads": (_U32, []),
     "sim_block_bytes": (_U32, []),
     "sim_trace_record_bytes": (_U32, []),
@@ -140,11 +141,13 @@ class VerilatorModel:
         self.config = config
         self._handle = None
         self._lib = _load(pathlib.Path(library))
-        shape = (self._lib.sim_warps(), self._lib.sim_threads(), self._lib.sim_block_bytes())
-        if shape != (config.warps, config.threads, config.block_bytes):
-            raise ValueError(f"{library} was built for {shape[0]} warps x {shape[1]} threads "
-                             f"({shape[2]}-byte blocks), but the config has {config.warps} x "
-                             f"{config.threads} ({config.block_bytes}-byte blocks)")
+        shape = (self._lib.sim_cores(), self._lib.sim_warps(), self._lib.sim_threads(),
+                 self._lib.sim_block_bytes())
+        if shape != (config.cores, config.warps, config.threads, config.block_bytes):
+            raise ValueError(f"{library} was built for {shape[0]} cores x {shape[1]} warps x "
+                             f"{shape[2]} threads ({shape[3]}-byte blocks), but the config has "
+                             f"{config.cores} x {config.warps} x {config.threads} "
+                             f"({config.block_bytes}-byte blocks)")
         self._trace_dtype = trace_dtype(config.threads)
         if self._lib.sim_trace_record_bytes() != self._trace_dtype.itemsize:
             raise ValueError(f"{library} writes {self._lib.sim_trace_record_bytes()}-byte trace records, "
@@ -380,11 +383,13 @@ class VerilatorModel:
         return (state[1], state[2]) if state[0] else None
 
     def warps(self):
-        """The state of every warp now (from the ``dbg`` ports), as :class:`WarpDump` objects."""
+        """The state of every warp of every core now (from the ``dbg`` ports), as
+        :class:`WarpDump` objects numbered device-wide (core ``c``'s warp ``w`` is
+        ``c * warps + w``)."""
         h = self._h()
         state = (ctypes.c_uint32 * 5)()
         out = []
-        for w in range(self.config.warps):
+        for w in range(self.config.cores * self.config.warps):
             self._check(self._lib.sim_warp_state(h, w, state), "warps")
             pc, tmask, active, waiting, barrier = state
             out.append(WarpDump(warp=w, pc=pc, tmask=tmask, active=bool(active),

@@ -22,7 +22,12 @@ __all__ = [
     "SimtConfig",
     "Derived",
     "PRESETS",
+    "MAX_CORES",
 ]
+
+
+#: The largest cluster (SimtConfig.cores); the retire trace numbers warps device-wide in 8 bits.
+MAX_CORES = 8
 
 
 # -- the DRAM timing model of the harness (docs/memory.md) -----------------------------------------
@@ -340,7 +345,8 @@ class SimtConfig:
     Parameters
     ----------
     cores, warps, threads:
-        Cores (1: one core is implemented), warps per core (1..32), threads (lanes) per warp (1..32).
+        Cores of the cluster (1..MAX_CORES, docs/memory.md "Cores"), warps per core (1..32), threads
+        (lanes) per warp (1..32).
     mem_latency:
         Cycles from a memory request to its response at the device's ports in the harness's memory
         model (>= 1). The top registers responses, so the core sees them one cycle later.
@@ -411,8 +417,8 @@ class SimtConfig:
             value = getattr(self, knob)
             if value is not None and not isinstance(value, CacheConfig):
                 raise TypeError(f"SimtConfig.{knob} must be a CacheConfig or None, not {value!r}")
-        if self.cores != 1:
-            raise ValueError(f"cores must be 1 (one core is implemented), not {self.cores!r}")
+        if not 1 <= self.cores <= MAX_CORES:
+            raise ValueError(f"cores must be between 1 and {MAX_CORES}, not {self.cores!r}")
         for knob in ("warps", "threads"):
             value = getattr(self, knob)
             if not 1 <= value <= 32:
@@ -429,6 +435,10 @@ class SimtConfig:
             raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
         if not 10 <= self.lmem_log_size <= 16:
             raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
+        stacks = MemoryMap.STACK_TOP - MemoryMap.STACK_REGION_BASE
+        if self.hw_threads << self.stack_log_size > stacks:
+            raise ValueError(f"{self.hw_threads} hardware threads x 2^{self.stack_log_size}-byte stacks "
+                             f"do not fit the {stacks >> 20} MiB stack region: lower stack_log_size")
         for knob in ("dcache", "icache"):
             cache = getattr(self, knob)
             if cache is None:
@@ -439,6 +449,8 @@ class SimtConfig:
             if cache.line_bytes != self.block_bytes:
                 raise ValueError(f"{knob}.line_bytes must be the bus block ({self.block_bytes}), "
                                  f"not {cache.line_bytes!r}")
+        if self.tile is not None and self.cores > 1:
+            raise ValueError("a tile needs cores=1: the tile's registers have one master port")
         if self.dcache is not None and self.tile is not None:
             raise ValueError("dcache and tile cannot be combined: the tile's DMA is not coherent "
                              "with the L1 data cache")
@@ -541,4 +553,5 @@ PRESETS = {
     "slowmem": SimtConfig(name="slowmem", mem_latency=8),
     "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
     "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig(), icache=CacheConfig()),
+    "2c4x4": SimtConfig(name="2c4x4", cores=2, warps=4, threads=4),
 }

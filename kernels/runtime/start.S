@@ -9,6 +9,9 @@
  *   4. warp 0 returns to lane 0 (tmc 1), waits until it is the only active warp (a "wspawn 1" waits for
  *      exactly that and spawns nothing), clears .bss, runs the C++ global constructors (.init_array)
  *      and calls main(0, 0).
+ * With several cores every core runs these steps (each core's warp 0 starts at _start), but only
+ * core 0 clears .bss and runs the constructors; the others wait for it at global barrier 0 before
+ * main (docs/runtime.md, "Several cores").
  * After main returns: a non-zero result is stored to IO_EXIT (the run ends with that code); then the
  * warp retires with "tmc x0" -- when no warp is left the device falls idle.
  *
@@ -23,6 +26,7 @@
 
 #define SL_TMC(rs)            .insn r 0x0b, 0, 0, x0, rs, x0
 #define SL_WSPAWN(rn, rpc)    .insn r 0x0b, 1, 0, x0, rn, rpc
+#define SL_BAR(rid, rn)       .insn r 0x0b, 4, 0, x0, rid, rn
 
 /* gp := __global_pointer$ (must not be relaxed against gp itself). */
 #define SL_SET_GP                       \
@@ -45,6 +49,18 @@
     slli    tp, tmp, 2;                 \
     la      tmp, __sl_hart_idx;         \
     add     tp, tp, tmp
+
+/* rd := &__sl_spawn_sp[core id] (one saved stack pointer per core). */
+#if NUM_CORES > 1
+#define SL_SPAWN_SP(rd, tmp)            \
+    csrr    tmp, VX_CSR_CORE_ID;        \
+    slli    tmp, tmp, 2;                \
+    la      rd, __sl_spawn_sp;          \
+    add     rd, rd, tmp
+#else
+#define SL_SPAWN_SP(rd, tmp)            \
+    la      rd, __sl_spawn_sp
+#endif
 
     .section .text.init, "ax", @progbits
     .globl _start
@@ -74,6 +90,10 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
     SL_WSPAWN(t0, t1)           /* spawns nothing; waits until warp 0 is the only active warp */
 #endif
 
+#if NUM_CORES > 1
+    csrr    t0, VX_CSR_CORE_ID
+    bnez    t0, 7f              /* core-uniform: only core 0 initialises memory */
+#endif
     /* Clear .bss (word aligned by link.ld). */
     la      t0, __bss_start
     la      t1, __bss_end
@@ -91,6 +111,12 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
     addi    s0, s0, 4
     bltu    s0, s1, 5b
 6:
+#if NUM_CORES > 1
+7:  li      t0, 1
+    slli    t0, t0, 31          /* global barrier 0 */
+    li      t1, NUM_CORES
+    SL_BAR(t0, t1)              /* every core waits until core 0 has initialised memory */
+#endif
     /* main(0, 0): kernels read their arguments with sl_arg() / csr_read(VX_CSR_MSCRATCH). */
     li      a0, 0
     li      a1, 0
@@ -123,7 +149,7 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
 __sl_spawn_warp0:
     addi    sp, sp, -16
     sw      ra, 12(sp)
-    la      t0, __sl_spawn_sp
+    SL_SPAWN_SP(t0, t1)
     sw      sp, 0(t0)           /* lane 0's stack pointer, for after the tmc */
 #if NUM_THREADS > 1
     li      t0, -1
@@ -132,7 +158,7 @@ __sl_spawn_warp0:
     SL_SET_GP
     SL_SET_TP(t1)
     SL_STACK_TOP(t1, t2)        /* t1 = this lane's stack top */
-    la      t0, __sl_spawn_sp
+    SL_SPAWN_SP(t0, t2)
     lw      t0, 0(t0)           /* t0 = lane 0's saved sp */
     csrr    t2, VX_CSR_THREAD_ID
     seqz    t2, t2

@@ -9,6 +9,9 @@
  *     (w % warps_per_block) * NUM_THREADS + lane of blocks slot, slot + slots, ... Lanes past B are
  *     switched off with tmc once; every warp of a slot runs the same number of blocks, so barriers
  *     match.
+ * With several cores (every core's main calls this with the same arguments), core c's warps are the device's warps c*NUM_WARPS.. in task mode (tasks are
+ *   dealt over every core's warps) and core c's slots are the device's slots c*slots.. in block mode; the call returns on every core once every
+ *   core has finished (a global barrier), so a second spawn sees all of the first one's results.
  * All control flow here is warp-uniform: lane-dependent values (thread indices) are computed without
  * branches, and lane masks come from tmc.
  */
@@ -21,11 +24,11 @@ dim3_t blockDim;
 /* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). start.S points
  * tp at __sl_hart_idx[0][mhartid]. */
 __attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
-uint32_t __sl_warp_slot[NUM_WARPS];
+uint32_t __sl_warp_slot[NUM_CORES * NUM_WARPS];
 uint32_t __sl_warps_per_block;
 
-/* Lane 0's stack pointer of warp 0 while the worker runs (start.S). */
-uint32_t __sl_spawn_sp;
+/* Lane 0's stack pointer of each core's warp 0 while the worker runs (start.S). */
+uint32_t __sl_spawn_sp[NUM_CORES];
 
 void __sl_spawn_warp0(void);
 void __sl_spawn_warp_entry(void);
@@ -61,6 +64,11 @@ static inline void sl_unflatten(uint32_t first, uint32_t index, uint32_t gx, uin
 
 void __sl_spawn_worker(void) {
     const uint32_t warp = (uint32_t)vx_warp_id();
+#if NUM_CORES > 1
+    const uint32_t core = (uint32_t)vx_core_id();
+#else
+    const uint32_t core = 0;
+#endif
     const uint32_t lane = (uint32_t)vx_thread_id();
     const vx_kernel_func_cb fn = sl_launch.fn;
     void *const arg = (void *)sl_launch.arg;
@@ -71,9 +79,10 @@ void __sl_spawn_worker(void) {
         /* task mode */
         sl_set(3, 0, 0, 0);             /* threadIdx */
         sl_set(0, 0, 0, 0);             /* blockIdx */
-        __sl_warp_slot[warp] = warp;
+        __sl_warp_slot[core * NUM_WARPS + warp] = warp;
         const uint32_t one_dim = sl_launch.dims == 1;
-        for (uint32_t base = warp * NUM_THREADS; base < total; base += NUM_WARPS * NUM_THREADS) {
+        for (uint32_t base = (core * NUM_WARPS + warp) * NUM_THREADS; base < total;
+             base += NUM_CORES * NUM_WARPS * NUM_THREADS) {
             uint32_t left = total - base;
             if (left < NUM_THREADS)                 /* warp-uniform */
                 vx_tmc((int)sl_lane_mask(left));
@@ -93,13 +102,13 @@ void __sl_spawn_worker(void) {
     const uint32_t slots = sl_launch.slots;
     if (slot >= slots)
         return;
-    __sl_warp_slot[warp] = slot;
+    __sl_warp_slot[core * NUM_WARPS + warp] = slot;
     const uint32_t first = (warp - slot * wpb) * NUM_THREADS;      /* first thread of this warp */
     sl_unflatten(3, first + lane, blockDim.x, blockDim.y);
     const uint32_t left = sl_launch.block_size - first;
     if (left < NUM_THREADS)
         vx_tmc((int)sl_lane_mask(left));
-    for (uint32_t block = slot; block < total; block += slots) {
+    for (uint32_t block = core * slots + slot; block < total; block += NUM_CORES * slots) {
         sl_unflatten(0, block, gx, gy);
         fn(arg);
     }
@@ -169,5 +178,9 @@ int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_
 #endif
     (void)warps;
     vx_fence();
+#if NUM_CORES > 1
+    /* The grid is done when every core's share is: the next spawn may read any core's results. */
+    vx_barrier((int)0x80000000u, NUM_CORES);
+#endif
     return 0;
 }

@@ -56,7 +56,7 @@ extern dim3_t blockDim;
  * so a coordinate costs one load (no TLS needed). Per warp: the block slot, and the block's warp count. */
 #define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
 extern uint32_t __sl_hart_idx[6][SL_HW_THREADS];
-extern uint32_t __sl_warp_slot[NUM_WARPS];      /* block slot (= barrier id) of each warp */
+extern uint32_t __sl_warp_slot[NUM_CORES * NUM_WARPS]; /* block slot in its core (= barrier id) */
 extern uint32_t __sl_warps_per_block;           /* warps of one block in the current launch */
 
 static inline uint32_t *__sl_hart_column(void) {
@@ -73,11 +73,18 @@ static inline dim3_t __sl_hart_dim3(uint32_t first) {
     return d;
 }
 
+/* This warp's entry of per-warp tables: core * NUM_WARPS + warp (the warp alone on one core). */
+#if NUM_CORES > 1
+#define __sl_warp_index() ((uint32_t)vx_core_id() * NUM_WARPS + (uint32_t)vx_warp_id())
+#else
+#define __sl_warp_index() ((uint32_t)vx_warp_id())
+#endif
+
 #define blockIdx  (__sl_hart_dim3(0))
 #define threadIdx (__sl_hart_dim3(3))
 
 /* Vortex's names for a block's slot and warp count. */
-#define __local_group_id  (__sl_warp_slot[vx_warp_id()])
+#define __local_group_id  (__sl_warp_slot[__sl_warp_index()])
 #define __warps_per_group (__sl_warps_per_block)
 
 /* Barrier over the warps of this thread's block (barrier id = the block's slot). One-warp blocks need
@@ -86,7 +93,7 @@ static inline void __syncthreads(void) {
 #if NUM_WARPS > 1
     uint32_t n = __sl_warps_per_block;
     if (n > 1)
-        vx_barrier((int)__sl_warp_slot[vx_warp_id()], (int)n);
+        vx_barrier((int)__sl_warp_slot[__sl_warp_index()], (int)n);
 #endif
     __asm__ __volatile__ ("" ::: "memory");
 }
@@ -95,7 +102,7 @@ static inline void __syncthreads(void) {
  * that (number of co-resident blocks) * size fits (2^LMEM_LOG_SIZE bytes); beyond it is unmapped and
  * an access faults. */
 #define __local_mem(size) \
-    ((void *)((uint8_t *)vx_local_mem() + (size_t)__sl_warp_slot[vx_warp_id()] * (size_t)(size)))
+    ((void *)((uint8_t *)vx_local_mem() + (size_t)__sl_warp_slot[__sl_warp_index()] * (size_t)(size)))
 
 #ifdef __cplusplus
 }

@@ -38,7 +38,7 @@ from .layouts import (execute_layout, issue_layout, lanes_layout, memory_layout,
 from .lsu import Lsu
 from .regfile import RegFile
 from .scheduler import WarpScheduler
-from .simt import SimtOp, WarpControl
+from .simt import GlobalBarrierSignature, SimtOp, WarpControl
 from .units import LaneOperands, exec_units
 
 __all__ = [
@@ -92,6 +92,8 @@ class Core(wiring.Component):
     Parameters
     ----------
     config : SimtConfig
+    core_id : int
+        This core's number in the cluster (CSR core id, mhartid).
 
     Members
     -------
@@ -106,6 +108,8 @@ class Core(wiring.Component):
     retire : Out(retire_signature(threads))
     dbg : Out(debug_signature(warps, threads))
     perf : Out(PerfSignature)
+    gbar : Out(GlobalBarrierSignature(cores, barriers))
+        The cluster's global barrier (simt.py).
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies its warp's collector for the memory latency (one request per
@@ -122,8 +126,9 @@ class Core(wiring.Component):
         The execute-unit table does not fit the decode table (``units.exec_units``).
     """
 
-    def __init__(self, config):
+    def __init__(self, config, core_id=0):
         self._config = check_config("Core", config)
+        self._core_id = core_id
         self._units = exec_units(config)
         W, T = config.warps, config.threads
         derived = config.derive()
@@ -139,6 +144,7 @@ class Core(wiring.Component):
             "retire": Out(retire_signature(T)),
             "dbg": Out(debug_signature(W, T)),
             "perf": Out(PerfSignature),
+            "gbar": Out(GlobalBarrierSignature(config.cores, derived.barriers)),
         })
 
     def elaborate(self, platform):
@@ -154,10 +160,11 @@ class Core(wiring.Component):
         m.submodules.scheduler = scheduler = WarpScheduler(W)
         m.submodules.decoder = decoder = Decoder(muldiv=cfg.muldiv, fpu=cfg.fpu)
         m.submodules.regfile = regfile = RegFile(warps=W, threads=T, fpu=cfg.fpu)
-        m.submodules.csr = csr = CsrFile(cfg)
+        m.submodules.csr = csr = CsrFile(cfg, self._core_id)
         m.submodules.warpctl = warpctl = WarpControl(warps=W, threads=T,
                                                      ipdom_depth=derived.ipdom_depth,
-                                                     barriers=derived.barriers)
+                                                     barriers=derived.barriers, cores=cfg.cores)
+        wiring.connect(m, wiring.flipped(self.gbar), warpctl.gbar)
         m.submodules.lsu = lsu = Lsu(cfg)
         m.submodules.crosslane = crosslane = CrossLane(T)
         m.submodules.hazards = hazards = Hazards(derived, pipelined=len(pipelined), fpu=cfg.fpu)

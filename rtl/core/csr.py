@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...spec.csr import CSR
 from ...spec.memory import MemoryMap
-from ..common.checks import check_config
+from ..common.checks import check_config, check_int
 
 __all__ = [
     "CsrFile",
@@ -70,8 +70,10 @@ class CsrFile(wiring.Component):
         ``config`` is not a SimtConfig.
     """
 
-    def __init__(self, config):
+    def __init__(self, config, core_id=0):
         self._config = check_config("CsrFile", config)
+        check_int("CsrFile", "core_id", core_id, 0, config.cores - 1)
+        self._core_id = core_id
         super().__init__({
             "start": In(1),
             "start_arg": In(32),
@@ -121,7 +123,7 @@ class CsrFile(wiring.Component):
 
         # Values the same in every lane: (number, value).
         constants = {
-            CSR.WARP_ID: self.warp, CSR.CORE_ID: 0,
+            CSR.WARP_ID: self.warp, CSR.CORE_ID: self._core_id,
             CSR.ACTIVE_WARPS: self.active_warps, CSR.ACTIVE_THREADS: self.warp_tmask,
             CSR.NUM_THREADS: cfg.threads, CSR.NUM_WARPS: cfg.warps, CSR.NUM_CORES: cfg.cores,
             CSR.LMEM_BASE: MemoryMap.LMEM_BASE,
@@ -154,7 +156,7 @@ class CsrFile(wiring.Component):
         per_lane = self.addr == CSR.THREAD_ID
         per_hart = self.addr == CSR.MHARTID
         for lane in range(cfg.threads):
-            hart = self.warp * cfg.threads + lane
+            hart = (self._core_id * cfg.warps + self.warp) * cfg.threads + lane
             m.d.comb += self.rdata[lane].eq(Mux(per_lane, lane, Mux(per_hart, hart, uniform)))
 
         read_only = self.addr[10:12] == 0b11

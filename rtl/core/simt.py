@@ -19,7 +19,21 @@ from ..common.checks import check_int
 __all__ = [
     "SimtOp",
     "WarpControl",
+    "GlobalBarrierSignature",
 ]
+
+
+def GlobalBarrierSignature(cores, barriers):
+    """A core's side of the cluster's global barrier (:class:`~simtlab.rtl.soc.global_barrier.
+    GlobalBarrier`): ``arrive`` (a one-cycle pulse: every active warp of the core waits at global
+    barrier ``id``, which ``count`` cores must reach) out; ``release`` in (one bit per barrier id,
+    a one-cycle pulse: the warps waiting at those global barriers go on)."""
+    return wiring.Signature({
+        "arrive": Out(1),
+        "id": Out(range(barriers)),
+        "count": Out(range(cores + 1)),
+        "release": In(barriers),
+    })
 
 
 def _simt_op():
@@ -48,6 +62,8 @@ class WarpControl(wiring.Component):
         IPDOM stack entries per warp (two per divergent split).
     barriers : int
         Barrier table entries.
+    cores : int
+        Cores of the cluster: a global barrier (id bit 31) names 1..cores of them.
 
     Members
     -------
@@ -100,6 +116,10 @@ class WarpControl(wiring.Component):
     spawn : Out(warps)
         Warps started by a committing wspawn, at ``spawn_pc``.
     spawn_pc : Out(32)
+    gbar : Out(GlobalBarrierSignature(cores, barriers))
+        Global barriers (Vortex's): a warp executing ``bar`` with bit 31 of the id waits; when every
+        active warp of the core waits at that global id, the core arrives (``gbar.arrive``); the
+        cluster releases them (``gbar.release``) once ``count`` cores have.
 
     Latency: combinational outputs, state updated at the clock edge of ``commit``. Cost of the
     regrouping: per warp and lane a 30-bit PC register; per instruction a minimum over the lanes'
@@ -114,7 +134,7 @@ class WarpControl(wiring.Component):
         ``barriers`` outside 1..256.
     """
 
-    def __init__(self, *, warps=1, threads=1, ipdom_depth=2, barriers=2):
+    def __init__(self, *, warps=1, threads=1, ipdom_depth=2, barriers=2, cores=1):
         check_int("WarpControl", "warps", warps, 1, 32)
         check_int("WarpControl", "threads", threads, 1, 32)
         check_int("WarpControl", "ipdom_depth", ipdom_depth, 2)
@@ -122,7 +142,8 @@ class WarpControl(wiring.Component):
             raise ValueError(f"WarpControl ipdom_depth must be even (two entries per split), "
                              f"not {ipdom_depth!r}")
         check_int("WarpControl", "barriers", barriers, 1, 256)
-        self._warps, self._threads = warps, threads
+        check_int("WarpControl", "cores", cores, 1, 255)
+        self._warps, self._threads, self._cores = warps, threads, cores
         self._depth, self._barriers = ipdom_depth, barriers
         super().__init__({
             "start": In(1),
@@ -154,6 +175,7 @@ class WarpControl(wiring.Component):
             "stop": Out(1),
             "spawn": Out(warps),
             "spawn_pc": Out(32),
+            "gbar": Out(GlobalBarrierSignature(cores, barriers)),
         })
 
     def elaborate(self, platform):
@@ -175,6 +197,7 @@ class WarpControl(wiring.Component):
         stacks = [Array(Signal(entry_layout, name=f"ipdom_{w}_{i}") for i in range(depth))
                   for w in range(W)]
         bar_ids = Array(Signal(8, name=f"bar_id_{w}") for w in range(W))
+        bar_global = Signal(W)      # the warp waits at a global barrier
         bar_counts = Array(Signal(range(W + 1), name=f"bar_count_{b}") for b in range(B))
         active = Signal(W)
         waiting = Signal(W)
@@ -241,6 +264,7 @@ class WarpControl(wiring.Component):
         pops = (op == SimtOp.JOIN) & (a < cur_sp)
 
         bar_id = a[:31]
+        is_global = a[31]
         spawn_count = a
         others_active = (active & ~(C(1, W) << warp)).any()
         mask_of = lambda n: (C(1, 33) << n) - 1
@@ -310,7 +334,9 @@ class WarpControl(wiring.Component):
                                  self.fault_cause.eq(FaultCause.JOIN_WITHOUT_SPLIT),
                                  self.fault_addr.eq(a)]
                 with m.Case(SimtOp.BAR):
-                    m.d.comb += [self.fault.eq((bar_id >= B) | (b > W)),
+                    m.d.comb += [self.fault.eq((bar_id >= B) | Mux(is_global,
+                                                                   (b == 0) | (b > self._cores),
+                                                                   b > W)),
                                  self.fault_cause.eq(FaultCause.BARRIER_RANGE),
                                  self.fault_addr.eq(bar_id)]
                 with m.Case(SimtOp.WSPAWN):
@@ -323,6 +349,12 @@ class WarpControl(wiring.Component):
         commit = self.commit & ~self.start
         execute = commit & self.simt & ~hold
         m.d.comb += self.spawn.eq(Mux(execute & (op == SimtOp.WSPAWN), spawn, 0))
+
+        # A global barrier: the core arrives with the last of its active warps.
+        core_arrives = Signal()
+        at_it = Cat(waiting[w] & bar_global[w] & (bar_ids[w] == bar_id) for w in range(W))
+        m.d.comb += [core_arrives.eq((active & ~(C(1, W) << warp) & ~at_it) == 0),
+                     self.gbar.id.eq(bar_id), self.gbar.count.eq(b)]
 
         release = Signal()
         bar_count = bar_counts[bar_id[:max(1, (B - 1).bit_length())]]
@@ -362,15 +394,22 @@ class WarpControl(wiring.Component):
                     with m.If(pops):
                         m.d.sync += sps[warp].eq(cur_sp - 1)
                 with m.Case(SimtOp.BAR):
-                    with m.If(b > 1):
+                    with m.If(is_global):
+                        m.d.sync += [waiting.eq(waiting | (C(1, W) << warp)),
+                                     bar_ids[warp].eq(bar_id), bar_global.bit_select(warp, 1).eq(1)]
+                        m.d.comb += self.gbar.arrive.eq(core_arrives)
+                    with m.Elif(b > 1):
                         with m.If(release):
                             m.d.sync += bar_count.eq(0)
                             for w in range(W):
-                                with m.If(waiting[w] & (bar_ids[w] == bar_id)):
+                                with m.If(waiting[w] & ~bar_global[w] & (bar_ids[w] == bar_id)):
                                     m.d.sync += waiting[w].eq(0)
                         with m.Else():
                             m.d.sync += [bar_count.eq(bar_count + 1), waiting.eq(waiting | (C(1, W) << warp)),
-                                         bar_ids[warp].eq(bar_id)]
+                                         bar_ids[warp].eq(bar_id), bar_global.bit_select(warp, 1).eq(0)]
+        for w in range(W):
+            with m.If(waiting[w] & bar_global[w] & self.gbar.release.bit_select(bar_ids[w], 1)):
+                m.d.sync += waiting[w].eq(0)
 
         with m.If(self.start):
             m.d.sync += [active.eq(1), waiting.eq(0), parked.eq(0)]

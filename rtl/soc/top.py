@@ -1,25 +1,43 @@
-"""The simulated device's top level: DCRs, the host's start/busy handshake, one SIMT core, its ports.
+"""The simulated device's top level: DCRs, the host's start/busy handshake, a cluster of SIMT cores
+(``config.cores``) with their global barrier and memory arbiters, its ports.
 
 Its Verilog ports (module ``simtlab_top``) are what the Verilator harness and cocotb testbenches
 drive; docs/architecture.md lists them.
 """
 
 from amaranth import *
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
+from ..core.core import FaultSignature, PerfSignature, debug_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
-from ..mem.dcache import CachePerfSignature, DCache
+from ..mem.dcache import CachePerfSignature
 from ..mem.skid import RequestSkid
 from ..tile.regblock import RegBusSignature
+from .core_node import CoreNode
 from .dcr import DcrFile, DcrWriteSignature
+from .global_barrier import GlobalBarrier
 from .mmio import MmioBridge
 
 __all__ = [
     "SimtTop",
+    "cluster_retire_signature",
 ]
+
+
+def cluster_retire_signature(cores, threads):
+    """Every core's retire port (:func:`~simtlab.rtl.core.core.retire_signature`) side by side:
+    field ``f`` of core ``c`` is element ``c`` of ``f`` (``retire__pc`` is ``32 * cores`` bits)."""
+    return wiring.Signature({
+        "valid": Out(cores),
+        "pc": Out(data.ArrayLayout(32, cores)),
+        "insn": Out(data.ArrayLayout(32, cores)),
+        "warp": Out(data.ArrayLayout(5, cores)),
+        "rd": Out(data.ArrayLayout(6, cores)),
+        "tmask": Out(data.ArrayLayout(threads, cores)),
+        "data": Out(data.ArrayLayout(data.ArrayLayout(32, threads), cores)),
+    })
 
 
 class SimtTop(wiring.Component):
@@ -37,18 +55,23 @@ class SimtTop(wiring.Component):
         One-cycle pulse: run from STARTUP_ADDR with mscratch = STARTUP_ARG.
     busy : Out(1)
         High until every warp has retired or a fault stopped the device.
-    imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
+    imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16 + master bits))
         Instruction and data memory ports moving 64-byte blocks (``imem__req__valid``,
-        ``dmem__rsp__data``, ...).
+        ``dmem__rsp__data``, ...). With several cores a round-robin arbiter joins theirs: the
+        tag's bits 16 and up name the core (``ceil(log2(cores))`` bits).
     fault : Out(FaultSignature)
         ``fault__valid`` (sticky), ``fault__cause`` (mcause numbering), ``fault__pc``,
         ``fault__addr``.
-    retire : Out(retire_signature(threads))
-        One retired warp instruction per cycle: ``retire__valid/pc/insn/warp/rd/tmask/data``.
-    dbg : Out(debug_signature(warps, threads))
-        Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps.
-    perf : Out(PerfSignature)
-        ``perf__stall``: the stall class of each cycle (a ``simtlab.spec.status.StallCause``).
+        With several cores: the lowest-numbered faulting core's.
+    retire : Out(cluster_retire_signature(cores, threads))
+        One retired warp instruction per core and cycle: ``retire__valid/pc/insn/warp/rd/tmask/
+        data``, core ``c``'s as element ``c`` (``warp`` is the warp in its core).
+    dbg : Out(debug_signature(cores * warps, threads))
+        Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps;
+        core ``c``'s warp ``w`` is device warp ``c * warps + w``.
+    perf : Out
+        ``perf__stall``: each core's stall class of the cycle (a ``simtlab.spec.status.StallCause``,
+        core ``c``'s as element ``c``).
 
     With a tile (``config.tile``), also:
 
@@ -64,21 +87,29 @@ class SimtTop(wiring.Component):
     With an L1 data cache (``config.dcache``) or instruction cache (``config.icache``), also:
 
     dcache_perf, icache_perf : Out(CachePerfSignature)
-        The cache's counters: ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
+        The caches' counters, summed over the cores (each core has its own L1s):
+        ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
 
     and its port (``dmem``, ``imem``) then carries the cache's line fills, uncached reads and every
     write (write-through); its tag bit 0 marks reads.
 
     With a tile, ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
     (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
-    through :class:`~.mmio.MmioBridge`, never to the memory port.
+    through :class:`~.mmio.MmioBridge`, never to the memory port. A tile needs ``cores == 1``.
+
+    Every core starts at the start pulse (its warp 0 at STARTUP_ADDR); ``bar`` with bit 31 of the
+    id is Vortex's global barrier across cores (:class:`~.global_barrier.GlobalBarrier`).
     """
 
     def __init__(self, config):
         self._config = config
-        bus = MemSignature(data_width=8 * config.block_bytes, tag_width=16)
+        derived = config.derive()
+        n, T = config.cores, config.threads
+        # Ports of the cluster's memory arbiters carry the master's number above its 16 tag bits.
+        data_masters = n + (config.tile is not None)
+        bus = MemSignature(data_width=8 * config.block_bytes, tag_width=16 + (n - 1).bit_length())
         data_bus = MemSignature(data_width=8 * config.block_bytes,
-                                tag_width=16 if config.tile is None else 17)
+                                tag_width=16 + (data_masters - 1).bit_length())
         ports = {
             "dcr": In(DcrWriteSignature),
             "start": In(1),
@@ -86,9 +117,10 @@ class SimtTop(wiring.Component):
             "imem": Out(bus),
             "dmem": Out(data_bus),
             "fault": Out(FaultSignature),
-            "retire": Out(retire_signature(config.threads)),
-            "dbg": Out(debug_signature(config.warps, config.threads)),
-            "perf": Out(PerfSignature),
+            "retire": Out(cluster_retire_signature(n, T)),
+            "dbg": Out(debug_signature(n * config.warps, T)),
+            "perf": Out(wiring.Signature({"stall": Out(data.ArrayLayout(
+                PerfSignature.members["stall"].shape, n))})),
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
@@ -105,98 +137,85 @@ class SimtTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        # The core runs in domain "core": the same clock, but its reset is the `rst` input delayed
+        cfg = self._config
+        n, W = cfg.cores, cfg.warps
+        # The cores run in domain "core": the same clock, but its reset is the `rst` input delayed
         # by one register. Like the registered memory responses and start pulse below, this keeps
         # every core signal free of combinational paths from the top's inputs, which lets Verilator
-        # evaluate the core once per cycle instead of once per input change.
+        # evaluate the cores once per cycle instead of once per input change.
         m.domains.core = core_domain = ClockDomain("core", local=True)
         core_reset = Signal(init=1)
         m.d.sync += core_reset.eq(0)
         m.d.comb += [core_domain.clk.eq(ClockSignal("sync")), core_domain.rst.eq(core_reset)]
-        m.submodules.dcrs = dcrs = DcrFile(self._config)
-        m.submodules.core = core = DomainRenamer("core")(Core(self._config))
+        m.submodules.dcrs = dcrs = DcrFile(cfg)
         wiring.connect(m, dcr=wiring.flipped(self.dcr), dcrs=dcrs.write)
-        # Requests go out through a skid buffer and responses pass one register, so that no logic
-        # of the core depends combinationally on the memory (the simulator then evaluates the
-        # core once per cycle).
-        width = 8 * self._config.block_bytes
-        caches, names = [], []      # ports with an L1 cache / straight to the top's port
-        for name in ("imem", "dmem"):
-            if getattr(self._config, f"{name[0]}cache") is not None:
-                caches.append(self._cache(m, core, name))
-            elif name == "imem" or self._config.tile is None:   # the tile shares dmem (_tile)
-                names.append(name)
-        for name in names:
-            port, inner = getattr(self, name), getattr(core, name)
-            skid = RequestSkid(data_width=width, tag_width=16)
-            m.submodules[f"{name}_skid"] = DomainRenamer("core")(skid)
-            wiring.connect(m, core=inner.req, skid=skid.i)
-            wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
-            m.d.core += [
-                inner.rsp.valid.eq(port.rsp.valid), inner.rsp.data.eq(port.rsp.data),
-                inner.rsp.tag.eq(port.rsp.tag), inner.rsp.err.eq(port.rsp.err),
-            ]
-        if self._config.tile is not None:
-            self._tile(m, core)
-        wiring.connect(m, fault=wiring.flipped(self.fault), core=core.fault)
-        wiring.connect(m, retire=wiring.flipped(self.retire), core=core.retire)
-        wiring.connect(m, dbg=wiring.flipped(self.dbg), core=core.dbg)
-        wiring.connect(m, perf=wiring.flipped(self.perf), core=core.perf)
+        nodes = []
+        for c in range(n):
+            node = CoreNode(cfg, c, register_responses=cfg.tile is None)
+            m.submodules[f"core{c}" if n > 1 else "core"] = node = DomainRenamer("core")(node)
+            nodes.append(node)
         # Registered like the memory responses: no core logic depends combinationally on an input.
         start = Signal()
         m.d.core += start.eq(self.start)
-        for cache in caches:
-            m.d.comb += cache.invalidate.eq(start)      # a launch forgets every line
-        m.d.comb += [
-            core.start.eq(start),
-            core.start_pc.eq(dcrs.startup_addr),
-            core.start_arg.eq(dcrs.startup_arg),
-            self.busy.eq(core.busy | start),     # busy from the cycle after the start pulse
-        ]
+        for node in nodes:
+            m.d.comb += [node.start.eq(start), node.start_pc.eq(dcrs.startup_addr),
+                         node.start_arg.eq(dcrs.startup_arg)]
+        m.d.comb += self.busy.eq(Cat(node.busy for node in nodes).any() | start)
+
+        self._join(m, [node.imem for node in nodes], self.imem, "imem")
+        if cfg.tile is not None:
+            self._tile(m, nodes[0])
+        else:
+            self._join(m, [node.dmem for node in nodes], self.dmem, "dmem")
+
+        # Every core's retire, debug and stall outputs side by side (core c's warps are the
+        # device's warps c * warps ...); the lowest-numbered faulting core's fault.
+        retire = self.retire
+        for c, node in enumerate(nodes):
+            r = node.retire
+            m.d.comb += [retire.valid[c].eq(r.valid), retire.pc[c].eq(r.pc),
+                         retire.insn[c].eq(r.insn), retire.warp[c].eq(r.warp),
+                         retire.rd[c].eq(r.rd), retire.tmask[c].eq(r.tmask),
+                         retire.data[c].eq(r.data), self.perf.stall[c].eq(node.perf.stall)]
+            for w in range(W):
+                g = c * W + w
+                m.d.comb += [self.dbg.pc[g].eq(node.dbg.pc[w]),
+                             self.dbg.tmask[g].eq(node.dbg.tmask[w]),
+                             self.dbg.active[g].eq(node.dbg.active[w]),
+                             self.dbg.waiting[g].eq(node.dbg.waiting[w]),
+                             self.dbg.barrier[g].eq(node.dbg.barrier[w])]
+        for node in reversed(nodes):
+            with m.If(node.fault.valid):
+                m.d.comb += [self.fault.valid.eq(1), self.fault.cause.eq(node.fault.cause),
+                             self.fault.pc.eq(node.fault.pc), self.fault.addr.eq(node.fault.addr)]
+        for kind in ("dcache", "icache"):
+            if getattr(cfg, kind) is not None:
+                out = getattr(self, f"{kind}_perf")
+                for field in ("hits", "misses", "mshr_stalls"):
+                    m.d.comb += getattr(out, field).eq(
+                        sum(getattr(getattr(node, f"{kind}_perf"), field) for node in nodes))
+
+        m.submodules.gbar = gbar = DomainRenamer("core")(
+            GlobalBarrier(cores=n, barriers=cfg.derive().barriers))
+        for node, port in zip(nodes, gbar.cores):
+            wiring.connect(m, node=node.gbar, gbar=port)
         return m
 
-    def _cache(self, m, core, name):
-        """An L1 cache between the core's ``name`` port (imem, dmem) and the top's: core -> cache
-        -> skid.
+    def _join(self, m, ports, out, name):
+        """The cores' ``ports`` onto the top's port ``out``: directly for one core, else through a
+        round-robin arbiter (the core's number above its tag bits); answers reach the cores
+        straight from the top's inputs (each node registers or caches them)."""
+        if len(ports) == 1:
+            wiring.connect(m, node=ports[0], port=wiring.flipped(out))
+            return
+        width = 8 * self._config.block_bytes
+        m.submodules[f"{name}_arbiter"] = arbiter = DomainRenamer("core")(
+            MemArbiter(count=len(ports), data_width=width, tag_width=16))
+        for port, master in zip(ports, arbiter.masters):
+            wiring.connect(m, node=port, arbiter=master)
+        wiring.connect(m, arbiter=arbiter.bus, port=wiring.flipped(out))
 
-        The skid goes below the cache, so the cache refuses a request exactly when the core sees it
-        refused: a store leaves the top in the cycle the core's LSU issues it (the harness counts
-        ending stores by that), and the cache's ``ready`` never depends on a top input. The cache's
-        answers pass one register, as the memory's do without a cache (a hit reaches the core 3
-        cycles after its request, like the ideal memory's 2 + 1); the memory's answers go straight
-        into the cache.
-        """
-        cfg = self._config
-        width = 8 * cfg.block_bytes
-        kind = f"{name[0]}cache"
-        port, inner = getattr(self, name), getattr(core, name)
-        cache = DomainRenamer("core")(DCache(getattr(cfg, kind), regions=cfg.regions,
-                                             block_bytes=cfg.block_bytes, tag_width=16))
-        skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
-        m.submodules[kind] = cache
-        m.submodules[f"{name}_skid"] = skid
-        wiring.connect(m, core=inner.req, cache=cache.bus.req)
-        wiring.connect(m, cache=cache.mem.req, skid=skid.i)
-        wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
-        wiring.connect(m, port=wiring.flipped(port.rsp), cache=cache.mem.rsp)
-        wiring.connect(m, cache=cache.perf, top=wiring.flipped(getattr(self, f"{kind}_perf")))
-        answer = cache.bus.rsp
-        m.d.core += [inner.rsp.valid.eq(answer.valid), inner.rsp.data.eq(answer.data),
-                     inner.rsp.tag.eq(answer.tag), inner.rsp.err.eq(answer.err)]
-        if name == "dmem":
-            # The core lets a completing load take W ahead of the instruction in M, even one of the
-            # load's own warp. A load reaches the core at least 3 cycles after the cycle it left X,
-            # while the older instruction entered M then; so it leaves M first whenever no 3 load
-            # answers arrive back to back. A fixed memory latency guarantees that; a cache's hits
-            # behind a miss do not, so a third read answer in a row waits a cycle.
-            load_tag = cfg.derive().load_tag
-            load_answer, last = Signal(), Signal()
-            m.d.comb += [load_answer.eq(answer.valid & (answer.tag & load_tag).any()),
-                         cache.hold.eq(load_answer & last)]
-            m.d.core += last.eq(load_answer)
-        return cache
-
-    def _tile(self, m, core):
+    def _tile(self, m, node):
         """The tile, its DMA and the core's data port on one memory port; the MMIO bridge."""
         from ..tile.tile import Tile
         cfg = self._config
@@ -206,15 +225,9 @@ class SimtTop(wiring.Component):
         m.submodules.arbiter = arbiter = DomainRenamer("core")(
             MemArbiter(count=2, data_width=width, tag_width=16))
 
-        # The core's requests: skid buffer, then the bridge; its responses come from the bridge.
-        skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))
-        m.submodules.dmem_skid = skid
-        wiring.connect(m, core=core.dmem.req, skid=skid.i)
-        wiring.connect(m, skid=skid.o, bridge=bridge.cpu.req)
-        m.d.comb += [
-            core.dmem.rsp.valid.eq(bridge.cpu.rsp.valid), core.dmem.rsp.data.eq(bridge.cpu.rsp.data),
-            core.dmem.rsp.tag.eq(bridge.cpu.rsp.tag), core.dmem.rsp.err.eq(bridge.cpu.rsp.err),
-        ]
+        # The core's requests (out of the node's skid buffer) go to the bridge; its responses come
+        # from the bridge.
+        wiring.connect(m, node=node.dmem, bridge=bridge.cpu)
         wiring.connect(m, bridge=bridge.mem, arbiter=arbiter.masters[0])
         # The tile's DMA: its own skid buffer (no tile logic depends on a top input).
         tile_skid = DomainRenamer("core")(RequestSkid(data_width=width, tag_width=16))

@@ -193,13 +193,14 @@ inline uint32_t be_bits(uint64_t be, unsigned off, unsigned n) {
 }
 
 // Perform the atomic `rq` (ram, block aligned `block`) and fill its response; false when out of
-// host memory. The hart is tag bits 1..10 (rtl/core/lsu.py).
+// host memory. The hart is tag bits 1..10 (rtl/core/lsu.py) of the core
+// the tag's bits 16 and up name.
 template <typename Req>
 bool amo(Sim* sim, const Req& rq, uint32_t block, Response* rsp) {
     if (!rq.be) return true;
     unsigned off = unsigned(__builtin_ctzll(rq.be)) & ~3u;  // the word the lane's 4 enables select
     uint32_t word = block + off;
-    unsigned hart = (rq.tag >> 1) & 1023u;
+    unsigned hart = (rq.tag >> 16) * (W * T) + ((rq.tag >> 1) & 1023u);
     uint8_t* page = sim->mem.page_for_write(block);
     if (!page || hart >= Reservations::HARTS) return false;
     uint8_t* p = page + (block & (PAGE_SIZE - 1));
@@ -424,26 +425,27 @@ void serve(Sim* sim, bool imem) {
 #undef SERVE
 }
 
-void record_retire(Sim* sim) {
+// Core `c`'s retired instruction.
+void record_retire(Sim* sim, unsigned c) {
     Vsimtlab_top* t = sim->top;
-    uint32_t insn = t->PORT(retire, insn);
-    uint32_t tmask = bits_of(t->PORT(retire, tmask), 0, T);
+    uint32_t insn = word_of(t->PORT(retire, insn), c);
+    uint32_t tmask = bits_of(t->PORT(retire, tmask), T * c, T);
     sim->instret++;
     sim->thread_instrs += unsigned(__builtin_popcount(tmask));
     if (is_store_opcode(insn & 0x7Fu)) sim->stores_retired++;
     if (!sim->trace_on) return;
-    uint32_t rd = t->PORT(retire, rd) & 0x3Fu;  // 32-63: f registers
+    uint32_t rd = bits_of(t->PORT(retire, rd), 6 * c, 6);  // 32-63: f registers
     size_t at = sim->trace.size();
     sim->trace.resize(at + TRACE_WORDS);
     uint32_t* rec = sim->trace.data() + at;
     rec[0] = uint32_t(sim->now);
-    rec[1] = t->PORT(retire, pc);
+    rec[1] = word_of(t->PORT(retire, pc), c);
     rec[2] = insn;
-    rec[3] = (t->PORT(retire, warp) & 0x1Fu) | (rd << 8);
+    rec[3] = (c * W + bits_of(t->PORT(retire, warp), 5 * c, 5)) | (rd << 8);  // device warp
     rec[4] = tmask;
     // Lanes outside tmask, and every lane when no register was written, read 0 (docs/simt.md).
     for (unsigned l = 0; l < T; l++)
-        rec[5 + l] = (rd && (tmask >> l & 1u)) ? word_of(t->PORT(retire, data), l) : 0u;
+        rec[5 + l] = (rd && (tmask >> l & 1u)) ? word_of(t->PORT(retire, data), T * c + l) : 0u;
 }
 
 // One full cycle of a started design. `check_busy` is false for the start-pulse cycle.
@@ -452,8 +454,12 @@ void cycle(Sim* sim, bool check_busy) {
     drive_rsp(sim);
     half(sim, 0);
     serve(sim, true);
-    if (t->PORT(retire, valid)) record_retire(sim);
-    if (t->busy) sim->stall[t->PORT(perf, stall) & (STALL_SLOTS - 1)]++;
+    if (t->PORT(retire, valid))
+        for (unsigned c = 0; c < N; c++)
+            if (bits_of(t->PORT(retire, valid), c, 1)) record_retire(sim, c);
+    if (t->busy)  // a core-cycle per core: the histogram sums to cores x busy cycles
+        for (unsigned c = 0; c < N; c++)
+            sim->stall[bits_of(t->PORT(perf, stall), STALL_BITS * c, STALL_BITS) & (STALL_SLOTS - 1)]++;
     if (sim->pending_status != ST_RUNNING &&
         (sim->stores_retired >= sim->pending_target || sim->now >= sim->pending_deadline))
         end_run(sim, sim->pending_status);
@@ -530,6 +536,7 @@ void destroy(Sim* sim) {
 extern "C" {
 
 // The shape this library was built for (no handle needed).
+uint32_t sim_cores(void) { return N; }
 uint32_t sim_warps(void) { return W; }
 uint32_t sim_threads(void) { return T; }
 uint32_t sim_block_bytes(void) { return BLOCK; }
@@ -795,12 +802,12 @@ uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     return s && cause < STALL_SLOTS ? s->stall[cause] : 0;
 }
 
-// The state of warp `warp` from the dbg ports: out[0] pc, out[1] tmask, out[2] active,
+// The state of device warp `warp` (core warp / W, its warp warp % W) from the dbg ports: out[0] pc, out[1] tmask, out[2] active,
 // out[3] waiting (at a barrier), out[4] barrier id.
 int sim_warp_state(void* handle, uint32_t warp, uint32_t* out) {
     Sim* sim = get(handle);
     if (!sim) return SIM_EHANDLE;
-    if (!out || warp >= W) return SIM_EARG;
+    if (!out || warp >= WARPS) return SIM_EARG;
     Vsimtlab_top* t = sim->top;
     out[0] = word_of(t->PORT(dbg, pc), warp);
     out[1] = bits_of(t->PORT(dbg, tmask), T * warp, T);

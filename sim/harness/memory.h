@@ -163,11 +163,11 @@ inline uint32_t amo_apply(unsigned op, uint32_t old, uint32_t src) {
     }
 }
 
-// One lr.w reservation (a word address) per hart (warp * T + lane). lr sets the hart's; sc takes it
+// One lr.w reservation (a word address) per hart (device warp * T + lane). lr sets the hart's; sc takes it
 // (succeeding iff it was on that word); any write to a word clears every reservation on it.
 class Reservations {
 public:
-    static constexpr unsigned HARTS = W * T;
+    static constexpr unsigned HARTS = WARPS * T;
 
     void clear() {
         for (unsigned h = 0; h < HARTS; h++) valid_[h] = false;

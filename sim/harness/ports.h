@@ -1,6 +1,7 @@
 // simtlab harness, part of harness.cpp's one translation unit: the Verilated top's ports.
 //
-// The shape (warps W, threads T, block bytes) comes from the generated simtlab_harness_config.h;
+// The shape (cores N, warps W per core, threads T, block bytes) comes from the generated
+// simtlab_harness_config.h;
 // every config-dependent port's width is checked against it at compile time, and the overloads
 // below read and write ports of any width as little-endian 32-bit words.
 #ifndef SIMTLAB_HARNESS_PORTS_H
@@ -15,8 +16,9 @@
 #include "simtlab_spec.h"
 #include "verilated.h"
 
-#if !defined(SIMTLAB_WARPS) || !defined(SIMTLAB_THREADS) || !defined(SIMTLAB_BLOCK_BYTES)
-#error "simtlab_harness_config.h must define SIMTLAB_WARPS, SIMTLAB_THREADS and SIMTLAB_BLOCK_BYTES"
+#if !defined(SIMTLAB_CORES) || !defined(SIMTLAB_WARPS) || !defined(SIMTLAB_THREADS) || \
+    !defined(SIMTLAB_BLOCK_BYTES)
+#error "simtlab_harness_config.h must define SIMTLAB_CORES, SIMTLAB_WARPS, SIMTLAB_THREADS and SIMTLAB_BLOCK_BYTES"
 #endif
 
 // Verilator encodes "__" in port names as "___05F".
@@ -26,16 +28,24 @@
 
 namespace {
 
+constexpr unsigned N = SIMTLAB_CORES;
 constexpr unsigned W = SIMTLAB_WARPS;
+constexpr unsigned WARPS = N * W;      // the device's warps: core c's warp w is c * W + w
 constexpr unsigned T = SIMTLAB_THREADS;
 constexpr unsigned BLOCK = SIMTLAB_BLOCK_BYTES;
 constexpr unsigned BLOCK_WORDS = BLOCK / 4;
+// Bits that name a port's master above its 16 tag bits (rtl/mem/arbiter.py): the cores, and on the
+// data port the tile's DMA after them.
+constexpr unsigned master_bits(unsigned masters) {
+    return masters <= 1 ? 0 : 1 + master_bits((masters + 1) / 2);
+}
 #ifdef SIMTLAB_TILE
-// The data port also carries the tile's DMA: one more tag bit names the master (rtl/mem/arbiter.py).
-constexpr unsigned DMEM_TAG_BITS = 17;
+constexpr unsigned DMEM_TAG_BITS = 16 + master_bits(N + 1);
 #else
-constexpr unsigned DMEM_TAG_BITS = 16;
+constexpr unsigned DMEM_TAG_BITS = 16 + master_bits(N);
 #endif
+constexpr unsigned IMEM_TAG_BITS = 16 + master_bits(N);
+static_assert(N >= 1 && N <= 8, "SIMTLAB_CORES must be 1..8");
 static_assert(W >= 1 && W <= 32, "SIMTLAB_WARPS must be 1..32");
 static_assert(T >= 1 && T <= 32, "SIMTLAB_THREADS must be 1..32");
 static_assert(BLOCK == 64, "the harness supports 64-byte blocks (64-bit byte enables) only");
@@ -91,20 +101,22 @@ CHECK_WIDTH(RSP(dmem, data), 8 * BLOCK);
 CHECK_WIDTH(RSP(dmem, tag), DMEM_TAG_BITS);
 CHECK_WIDTH(REQ(imem, data), 8 * BLOCK);
 CHECK_WIDTH(REQ(imem, be), BLOCK);
-CHECK_WIDTH(REQ(imem, tag), 16);
+CHECK_WIDTH(REQ(imem, tag), IMEM_TAG_BITS);
 CHECK_WIDTH(RSP(imem, data), 8 * BLOCK);
-CHECK_WIDTH(RSP(imem, tag), 16);
+CHECK_WIDTH(RSP(imem, tag), IMEM_TAG_BITS);
 CHECK_WIDTH(PORT(fault, cause), 8);
-CHECK_WIDTH(PORT(retire, warp), 5);
-CHECK_WIDTH(PORT(retire, rd), 6);
-CHECK_WIDTH(PORT(retire, tmask), T);
-CHECK_WIDTH(PORT(retire, data), 32 * T);
-CHECK_WIDTH(PORT(dbg, pc), 32 * W);
-CHECK_WIDTH(PORT(dbg, tmask), T * W);
-CHECK_WIDTH(PORT(dbg, active), W);
-CHECK_WIDTH(PORT(dbg, waiting), W);
-CHECK_WIDTH(PORT(dbg, barrier), 8 * W);
-CHECK_WIDTH(PORT(perf, stall), STALL_BITS);
+CHECK_WIDTH(PORT(retire, valid), N);
+CHECK_WIDTH(PORT(retire, pc), 32 * N);
+CHECK_WIDTH(PORT(retire, warp), 5 * N);
+CHECK_WIDTH(PORT(retire, rd), 6 * N);
+CHECK_WIDTH(PORT(retire, tmask), T * N);
+CHECK_WIDTH(PORT(retire, data), 32 * T * N);
+CHECK_WIDTH(PORT(dbg, pc), 32 * WARPS);
+CHECK_WIDTH(PORT(dbg, tmask), T * WARPS);
+CHECK_WIDTH(PORT(dbg, active), WARPS);
+CHECK_WIDTH(PORT(dbg, waiting), WARPS);
+CHECK_WIDTH(PORT(dbg, barrier), 8 * WARPS);
+CHECK_WIDTH(PORT(perf, stall), STALL_BITS * N);
 #undef CHECK_WIDTH
 
 
