@@ -35,6 +35,9 @@ class CoreNode(wiring.Component):
     imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
         Toward memory: requests leave a skid buffer (registered); answers go into the cache, or
         one register (``register_responses``), then the core.
+    dmem_idle : Out(1)
+        No data request waits in the node's skid buffer: every store the core retired has reached
+        the port (the cluster releases a global barrier only then).
     dcache_perf, icache_perf : Out(CachePerfSignature)
         With that L1 cache.
 
@@ -60,6 +63,7 @@ class CoreNode(wiring.Component):
             "dbg": Out(debug_signature(config.warps, config.threads)),
             "perf": Out(PerfSignature),
             "gbar": Out(GlobalBarrierSignature(config.cores, derived.barriers)),
+            "dmem_idle": Out(1),
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
@@ -88,6 +92,8 @@ class CoreNode(wiring.Component):
         width = 8 * self._config.block_bytes
         port, inner = getattr(self, name), getattr(core, name)
         m.submodules[f"{name}_skid"] = skid = RequestSkid(data_width=width, tag_width=16)
+        if name == "dmem":
+            m.d.comb += self.dmem_idle.eq(~skid.o.valid)
         wiring.connect(m, core=inner.req, skid=skid.i)
         wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
         answer = [inner.rsp.valid.eq(port.rsp.valid), inner.rsp.data.eq(port.rsp.data),
@@ -116,6 +122,8 @@ class CoreNode(wiring.Component):
         skid = RequestSkid(data_width=width, tag_width=16)
         m.submodules[kind] = cache
         m.submodules[f"{name}_skid"] = skid
+        if name == "dmem":
+            m.d.comb += self.dmem_idle.eq(~skid.o.valid & ~skid.i.valid)
         wiring.connect(m, core=inner.req, cache=cache.bus.req)
         wiring.connect(m, cache=cache.mem.req, skid=skid.i)
         wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))

@@ -27,11 +27,16 @@ class GlobalBarrier(wiring.Component):
     cores : In(GlobalBarrierSignature(cores, barriers)).array(cores)
         Core ``c``'s arrivals (a pulse when every active warp of the core waits at global barrier
         ``id``, which ``count`` cores must reach) and releases.
+    drained : In(1)
+        No core has a store on its way to memory (:attr:`CoreNode.dmem_idle` of every core).
 
-    A barrier releases in the cycle after the arrival that brings its count of cores to the
-    arriving core's ``count``: every core gets the barrier's ``release`` bit for one cycle and the
-    count starts again from 0. Several cores may arrive in one cycle, at one barrier or several.
-    Latency: 1 cycle from the last arrival to the release. State: one bit per core and barrier.
+    The arrival that brings a barrier's count of cores to the arriving core's ``count`` makes it
+    pending and starts its count again from 0; a pending barrier releases (every core gets its
+    ``release`` bit for one cycle) in the first cycle after it in which ``drained`` is high, so
+    every store before the barrier is at the memory before any load after it. Several cores may
+    arrive in one cycle, at one barrier or several. Latency: 1 cycle from the last arrival to the
+    release with nothing to drain. State: one bit per core and barrier, one pending bit per
+    barrier.
     """
 
     def __init__(self, *, cores, barriers):
@@ -40,15 +45,18 @@ class GlobalBarrier(wiring.Component):
         self._count, self._barriers = cores, barriers
         super().__init__({
             "cores": In(GlobalBarrierSignature(cores, barriers)).array(cores),
+            "drained": In(1),
         })
 
     def elaborate(self, platform):
         m = Module()
         C, B = self._count, self._barriers
         release = Signal(B)
+        pending = Signal(B)
         for port in self.cores:
             m.d.comb += port.release.eq(release)
-        m.d.sync += release.eq(0)
+        m.d.comb += release.eq(Mux(self.drained, pending, 0))
+        m.d.sync += pending.eq(pending & ~release)
         for b in range(B):
             arrived = Signal(C, name=f"arrived_{b}")
             now = Signal(C, name=f"arrived_now_{b}")
@@ -63,7 +71,7 @@ class GlobalBarrier(wiring.Component):
             m.d.comb += ones.eq(sum(now[c] for c in range(C)))
             with m.If(Cat(hits).any()):
                 with m.If(ones >= count):
-                    m.d.sync += [arrived.eq(0), release[b].eq(1)]
+                    m.d.sync += [arrived.eq(0), pending[b].eq(1)]
                 with m.Else():
                     m.d.sync += arrived.eq(now)
         return m

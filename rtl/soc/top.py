@@ -199,6 +199,7 @@ class SimtTop(wiring.Component):
             GlobalBarrier(cores=n, barriers=cfg.derive().barriers))
         for node, port in zip(nodes, gbar.cores):
             wiring.connect(m, node=node.gbar, gbar=port)
+        m.d.comb += gbar.drained.eq(Cat(node.dmem_idle for node in nodes).all())
         return m
 
     def _join(self, m, ports, out, name):
