@@ -18,8 +18,8 @@
 
 dim3_t gridDim;
 dim3_t blockDim;
-/* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). start.S points
- * tp at __sl_hart_idx[0][mhartid]. */
+/* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). A hardware thread's
+ * column is __sl_hart_idx[.][mhartid] (vx_spawn.h). */
 __attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 uint32_t __sl_warp_slot[NUM_WARPS];
 uint32_t __sl_warps_per_block;

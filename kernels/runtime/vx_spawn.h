@@ -52,17 +52,19 @@ extern dim3_t blockDim;
 
 /* Per hardware thread: the coordinates blockIdx.x/y/z and threadIdx.x/y/z, one row per coordinate
  * (__sl_hart_idx[c][mhartid]) so that the lanes of a warp read consecutive words: one memory block per
- * warp for blockIdx.x. The spawn entry points point each lane's tp (thread pointer, x4) at its column,
- * so a coordinate costs one load (no TLS needed). Per warp: the block slot, and the block's warp count. */
+ * warp for blockIdx.x (a __thread variable would cost one block per lane: TLS blocks are a stack size
+ * apart). A hardware thread finds its column from mhartid (tp is the thread pointer of TLS). Per warp:
+ * the block slot, and the block's warp count. */
 #define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
 extern uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 extern uint32_t __sl_warp_slot[NUM_WARPS];      /* block slot (= barrier id) of each warp */
 extern uint32_t __sl_warps_per_block;           /* warps of one block in the current launch */
 
 static inline uint32_t *__sl_hart_column(void) {
-    uint32_t *p;
-    __asm__ ("mv %0, tp" : "=r"(p));
-    return p;
+    uint32_t hart;
+    /* Not volatile: mhartid never changes, so the compiler may reuse one read. */
+    __asm__ ("csrr %0, %1" : "=r"(hart) : "i"(VX_CSR_MHARTID));
+    return &__sl_hart_idx[0][hart];
 }
 
 /* Coordinate row `first` .. first + 2 of this hardware thread, as a dim3_t (only the fields used are
