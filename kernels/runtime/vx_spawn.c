@@ -23,6 +23,8 @@ dim3_t blockDim;
 __attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 uint32_t __sl_warp_slot[NUM_WARPS];
 uint32_t __sl_warps_per_block;
+/* Local memory per block slot (vx_spawn2.h's __local_mem()): an even share, 16-byte multiples. */
+uint32_t __sl_lmem_share;
 
 /* Lane 0's stack pointer of warp 0 while the worker runs (start.S). */
 uint32_t __sl_spawn_sp;
@@ -157,6 +159,8 @@ int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_
         __sl_warps_per_block = 1;
         warps = needed < NUM_WARPS ? needed : NUM_WARPS;
     }
+    /* task mode: every warp is its own slot */
+    __sl_lmem_share = ((1u << LMEM_LOG_SIZE) / (block_dim ? sl_launch.slots : NUM_WARPS)) & ~15u;
     vx_fence();
 #if NUM_WARPS > 1
     if (warps > 1)
