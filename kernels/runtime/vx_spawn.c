@@ -18,9 +18,15 @@
 
 dim3_t gridDim;
 dim3_t blockDim;
-/* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). A hardware thread's
- * column is __sl_hart_idx[.][mhartid] (vx_spawn.h). */
-__attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
+/* Written by the worker before any kernel reads it, so never cleared. A hardware thread's column is
+ * __sl_hart_idx[.][mhartid] (vx_spawn.h); link.ld puts the table at __global_pointer$ - 0x800 when
+ * vx_spawn.h reads it from gp, and in .noinit otherwise (a .bss clear would be slow on wide cores). */
+#if SL_HART_IDX_GP
+__attribute__((section(".sdata.__sl_hart_idx")))
+#else
+__attribute__((section(".noinit.__sl_idx")))
+#endif
+uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 uint32_t __sl_warp_slot[NUM_WARPS];
 uint32_t __sl_warps_per_block;
 /* Local memory per block slot (vx_spawn2.h's __local_mem()): an even share, 16-byte multiples. */
