@@ -47,3 +47,12 @@ def test_printf_from_every_warp(shape, backend):
                 (f"task {i} warp {i // threads} lane {i % threads} rep 0: {i * i:08x} {-i:6d} end"
                  for i in range(i0, i0 + threads))]
         assert seen == sorted(seen), f"lanes out of order in warp {i0 // threads}"
+
+
+def test_printf_lockstep():
+    """The console lock's atomics: the two models retire the same instructions (4x4)."""
+    from simtlab.drivers.lockstep import run_lockstep
+    config = SimtConfig(name="4x4", warps=4, threads=4)
+    report = run_lockstep(config, EXAMPLES_DIR / "printf_warps.c", 16, 1, max_cycles=20_000_000)
+    assert report.ok, report.summary()
+    assert report.records > 1000

@@ -72,3 +72,17 @@ def test_tls_too_large_is_a_link_error():
               "int main(void) { return big[0] - 1; }\n")
     with pytest.raises(CompileError, match="thread-local storage"):
         compile_kernel(source, config)
+
+
+@pytest.mark.parametrize("kernel", ["tls_counter.c", "tls_counter_cpp.cpp"])
+def test_tls_lockstep(kernel):
+    """The two models retire the same instructions, TLS start-up included (4x4)."""
+    from simtlab.drivers.lockstep import run_lockstep
+    config = SimtConfig(name="4x4", warps=4, threads=4)
+    n = 2 * 16 + 3
+
+    def setup(device):
+        return [n, 2, device.alloc(16 * n)]
+    report = run_lockstep(config, EXAMPLES_DIR / kernel, setup=setup)
+    assert report.ok, report.summary()
+    assert report.records > 100

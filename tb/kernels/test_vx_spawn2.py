@@ -102,3 +102,17 @@ int main(void) {
     slot = np.arange(8) % 2
     np.testing.assert_array_equal(got[:, 0], MemoryMap.LMEM_BASE + slot * share)
     np.testing.assert_array_equal(got[:, 1], MemoryMap.LMEM_BASE + slot * 64 + share)
+
+
+def test_sgemm_lockstep():
+    """Block mode with barriers and local memory: the two models retire the same instructions."""
+    from simtlab.drivers.lockstep import run_lockstep
+    config = SimtConfig(name="4x4", warps=4, threads=4)
+    rng = np.random.default_rng(SEED)
+    a, b = (rng.standard_normal((8, 8)).astype(np.float32) for _ in range(2))
+
+    def setup(device):                  # called once per backend: the same inputs
+        return [[2, 2], [4, 4], 8, 4, device.upload(a), device.upload(b), device.zeros((8, 8), np.float32)]
+    report = run_lockstep(config, EXAMPLES_DIR / "vortex2_sgemm.cpp", setup=setup)
+    assert report.ok, report.summary()
+    assert report.records > 100
