@@ -195,7 +195,7 @@ def _plan_conv(layer, cfg):
             ("CDMA.D_ENTRY_PER_SLICE", dict(ENTRIES=slice_entries - 1)),
             ("CDMA.D_FETCH_GRAIN", dict(GRAINS=0)),
             ("CDMA.D_WEIGHT_FORMAT", dict(WEIGHT_FORMAT="UNCOMPRESSED")),
-            ("CDMA.D_WEIGHT_SIZE_0", dict(BYTE_PER_KERNEL=r * s * _ceil_div(c, a) * a - 1)),
+            ("CDMA.D_WEIGHT_SIZE_0", dict(BYTE_PER_KERNEL=r * s * c - 1)),
             ("CDMA.D_WEIGHT_SIZE_1", dict(WEIGHT_KERNEL=k - 1)),
             ("CDMA.D_WEIGHT_RAM_TYPE", dict(WEIGHT_RAM_TYPE="MCIF")),
             ("CDMA.D_WEIGHT_ADDR_HIGH", 0),

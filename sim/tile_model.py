@@ -455,7 +455,7 @@ class TileModel:
                       f"SDP: conv feeds SDP on the fly (FLYING_MODE {_SDP_ON_THE_FLY})")
         wbytes = lay.weight_bytes(k, c, r, s, atom_c=a)
         self._require(cdma["WEIGHT_BYTES"] == csc["WEIGHT_BYTES"] == wbytes, "WEIGHT_BYTES")
-        self._require(cdma["BYTE_PER_KERNEL"] + 1 == r * s * -(-c // a) * a, "BYTE_PER_KERNEL")
+        self._require(cdma["BYTE_PER_KERNEL"] + 1 == r * s * c, "BYTE_PER_KERNEL is not R*S*C - 1")
         self._require(cdma["WEIGHT_ADDR_LOW"] % 256 == 0, "CDMA: weights not 256 B aligned")
         banks = (cdma["DATA_BANK"] + 1, cdma["WEIGHT_BANK"] + 1)
         self._require((csc["DATA_BANK"], csc["WEIGHT_BANK"]) == (cdma["DATA_BANK"], cdma["WEIGHT_BANK"]),
