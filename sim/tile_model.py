@@ -357,8 +357,14 @@ class TileModel:
             raise _DmaFault(unit, addr) from None
         return lambda: self.memory.write(addr, data)
 
+    def _padded(self, channels):
+        """Channels rounded up to whole atoms: the tile's datapath computes every lane of an
+        atom, and NVDLA writes the lanes past C with what it computes there."""
+        return -(-channels // self.config.atom_k) * self.config.atom_k
+
     def _sdp(self, y32, sdp, channels):
-        """SDP X1 + converter from the SDP registers (and SDP_RDMA for per-channel operands)."""
+        """SDP X1 + converter from the SDP registers (and SDP_RDMA for per-channel operands) on
+        the cube ``y32`` of whole atoms (``channels`` real ones: the saturation count)."""
         bypass = sdp["BS_BYPASS"]
         params = {}
 
@@ -371,7 +377,7 @@ class TileModel:
                           "SDP_RDMA: per-channel operands need BRDMA enabled with 2-byte data")
             self._require(rd["BRDMA_DATA_USE"] == {"ALU": 1, "MUL": 0}[kind],
                           f"SDP_RDMA: BRDMA_DATA_USE does not feed the {kind}")
-            data = self._read_mem("SDP_RDMA", rd["BS_BASE_ADDR_LOW"], 2 * channels)
+            data = self._read_mem("SDP_RDMA", rd["BS_BASE_ADDR_LOW"], 2 * self._padded(channels))
             return np.frombuffer(data, "<i2").astype(np.int64)
 
         if not bypass and not sdp["BS_ALU_BYPASS"]:
@@ -382,14 +388,20 @@ class TileModel:
                           prelu=bool(sdp["BS_MUL_PRELU"]))
         params["relu"] = not bypass and not sdp["BS_RELU_BYPASS"]
         self._require(sdp["BN_BYPASS"] == 1, "SDP: the X2 stage must stay bypassed")
-        y, stats = ref.sdp_x1(y32, cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
-                              cvt_shift=sdp["CVT_SHIFT"], **params)
+        cvt = dict(cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
+                   cvt_shift=sdp["CVT_SHIFT"])
+        y, _ = ref.sdp_x1(y32, **cvt, **params)
+        # Saturations of the real channels only (the tile's counters mask the others).
+        real = {key: (v[:channels] if isinstance(v, np.ndarray) else v) for key, v in params.items()}
+        _, stats = ref.sdp_x1(y32[:channels], **cvt, **real)
         return y, stats["out_sat"]
 
     def _pool(self, x, pdp):
-        """PDP on the cube ``x``: (output, the output write to do at the end)."""
-        c, h, w = x.shape
-        self._require((pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1,
+        """PDP on the cube ``x`` of whole atoms: (output, the output write to do at the end)."""
+        _, h, w = x.shape
+        c = pdp["CUBE_IN_CHANNEL"] + 1
+        self._require(x.shape[0] == self._padded(c)
+                      and (pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1,
                        pdp["CUBE_IN_WIDTH"] + 1) == (c, h, w), "PDP: input cube size")
         kw, kh = pdp["KERNEL_WIDTH"] + 1, pdp["KERNEL_HEIGHT"] + 1
         sx, sy = pdp["KERNEL_STRIDE_WIDTH"] + 1, pdp["KERNEL_STRIDE_HEIGHT"] + 1
@@ -408,7 +420,7 @@ class TileModel:
         except ValueError as error:
             raise TileProgramError(f"PDP: {error}") from None
         self._require((pdp["CUBE_OUT_CHANNEL"] + 1, pdp["CUBE_OUT_HEIGHT"] + 1,
-                       pdp["CUBE_OUT_WIDTH"] + 1) == y.shape, "PDP: output cube size")
+                       pdp["CUBE_OUT_WIDTH"] + 1) == (c,) + y.shape[1:], "PDP: output cube size")
         self._require(y.shape[2] <= PDP_MAX_WIDTH, f"PDP: output wider than {PDP_MAX_WIDTH}")
         write = self._store("PDP", pdp["DST_BASE_ADDR_LOW"], y, pdp["DST_LINE_STRIDE"],
                             pdp["DST_SURFACE_STRIDE"])
@@ -468,7 +480,10 @@ class TileModel:
                           cdma["SURF_STRIDE"])
         blob = np.frombuffer(self._read_mem("CDMA", cdma["WEIGHT_ADDR_LOW"], wbytes), np.uint8)
         wt = lay.unpack_weights(blob, k, c, r, s, atom_c=a, atom_k=cfg.atom_k)
-        acc = ref.conv2d(x, wt, stride=(sy, sx), padding=pads, pad_value=cdma["PAD_VALUE"],
+        # Kernels past K in the last atom give 0 (CACC's empty lanes), then SDP computes on them.
+        wp = np.zeros((self._padded(k),) + wt.shape[1:], dtype=wt.dtype)
+        wp[:k] = wt
+        acc = ref.conv2d(x, wp, stride=(sy, sx), padding=pads, pad_value=cdma["PAD_VALUE"],
                          dilation=(dy, dx))
         y32, csat = ref.cacc_truncate(acc, cacc["CLIP_TRUNCATE"])
         y, osat = self._sdp(y32, sdp, k)
@@ -510,8 +525,9 @@ class TileModel:
         self._require(not self.strict or rd["SRC_BASE_ADDR_LOW"] == pdp["SRC_BASE_ADDR_LOW"],
                       "PDP_RDMA and PDP source addresses differ")
         self._require(rd["KERNEL_WIDTH"] == pdp["KERNEL_WIDTH"], "PDP_RDMA and PDP kernel widths differ")
-        x = self._feature("PDP_RDMA", rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
+        # Whole atoms: the bytes of the channels past C go through PDP too.
+        x = self._feature("PDP_RDMA", rd["SRC_BASE_ADDR_LOW"], self._padded(size[0]), *size[1:],
+                          rd["SRC_LINE_STRIDE"], rd["SRC_SURFACE_STRIDE"])
         _, write = self._pool(x, pdp)
         self.layers_run.append(("pdp", size))
 
@@ -526,8 +542,8 @@ class TileModel:
         size = (sdp["CHANNEL"] + 1, sdp["HEIGHT"] + 1, sdp["WIDTH"] + 1)
         self._require((rd["CHANNEL"] + 1, rd["HEIGHT"] + 1, rd["WIDTH"] + 1) == size,
                       "SDP_RDMA and SDP cube sizes differ")
-        x = self._feature("SDP_RDMA", rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
+        x = self._feature("SDP_RDMA", rd["SRC_BASE_ADDR_LOW"], self._padded(size[0]), *size[1:],
+                          rd["SRC_LINE_STRIDE"], rd["SRC_SURFACE_STRIDE"])
         y, osat = self._sdp(x.astype(np.int64), sdp, size[0])
         write = self._store("SDP", sdp["DST_BASE_ADDR_LOW"], y, sdp["DST_LINE_STRIDE"],
                             sdp["DST_SURFACE_STRIDE"])

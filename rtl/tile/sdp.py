@@ -85,7 +85,9 @@ class SDP(wiring.Component):
     (``bs_alu_src``/``bs_mul_src`` = 0) or per-channel values (= 1) from two tables written through
     ``param`` before the layer (the SDP_RDMA fetch of these operands from memory is still to come:
     today the tile top or the testbench writes them). Channels of a partial last surface (channel
-    index >= C) leave as 0 and are not counted in the saturation counters.
+    index >= C) go through the same datapath (NVDLA writes what it computes there: the converter
+    applied to ReLU(x + bias) of their input, 0 from the convolution core) but are not counted in
+    the saturation counters.
 
     The cube is W x H x C atoms of ``atom_k`` channels in feature order (surface -> line -> pixel);
     SDP counts positions itself from ``width``/``height``/``channel`` and accepts exactly
@@ -321,7 +323,7 @@ class SDP(wiring.Component):
             clamped, sat = _saturate(converted, 8)
             out_sats.append(sat & mask3[c])
             with m.If(en4):
-                m.d.sync += self.o.p[c].eq(Mux(mask3[c], clamped, 0))
+                m.d.sync += self.o.p[c].eq(clamped)
         with m.If(en4):
             m.d.sync += [self.o.valid.eq(valid[2]), last4.eq(last3)]
 

@@ -258,7 +258,9 @@ class Tile(wiring.Component):
             sdp.cfg.eq(narrow(sc, SDP.CONFIG)),
             pdp.cfg.eq(narrow(pc, PDP.CONFIG)),
             brdma.cfg.eq(narrow(rc, OperandLoader.CONFIG)),
-            brdma.channel.eq(sc.channel),
+            # Whole atoms of operands: the lanes past C compute with theirs too (NVDLA reads
+            # the operand cube by atoms).
+            brdma.channel.eq(sc.channel | (cfg.atom_k - 1)),
             mrdma.cfg.eq(feature_cube(
                 width=rc.width, height=rc.height, channel=rc.channel, base=rc.src_base_addr_low,
                 line_stride=rc.src_line_stride, surface_stride=rc.src_surface_stride)),
