@@ -511,7 +511,7 @@ class TileModel:
             self.counters["CACC"]["SAT_COUNT"] = csat
             self.counters["SDP"]["OUT_SATURATION"] = osat
             if pdp_in is not None:
-                self.counters["PDP"]["LAYER_CYCLES"] = pdp_in.size
+                self.counters["PDP"]["LAYER_CYCLES"] = pdp_in[:k].size
             self._finish(units)
         return cycles, finish
 
@@ -533,9 +533,10 @@ class TileModel:
 
         def finish():
             write()
-            self.counters["PDP"]["LAYER_CYCLES"] = x.size
+            self.counters["PDP"]["LAYER_CYCLES"] = elements
             self._finish(["PDP", "PDP_RDMA"])
-        return x.size, finish
+        elements = int(np.prod(size))
+        return elements, finish
 
     def _sdp_mem(self):
         sdp, rd = self.fields("SDP"), self.fields("SDP_RDMA")
@@ -553,7 +554,7 @@ class TileModel:
             write()
             self.counters["SDP"]["OUT_SATURATION"] = osat
             self._finish(["SDP", "SDP_RDMA"])
-        return x.size, finish
+        return int(np.prod(size)), finish
 
 
 class _FlatMemory:

@@ -25,7 +25,6 @@ from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
 from simtlab.errors import TileFault, WatchdogTimeout
 from simtlab.sim import tile_layout as lay
 from simtlab.sim import tile_ref as ref
-from simtlab.tb.drivers.test_tile_driver import ref_conv
 
 TRACES = Path(__file__).parent / "nvdla_traces"
 SEED = 20261204
@@ -40,6 +39,16 @@ LAYERS = {
         kw=dict(padding=1, relu=True, out_shift=6, clip_truncate=1)),
     "pdp_12x9x16_3x2_ave": dict(
         op="pool", x=(1, 16, 9, 12), kw=dict(kernel=(2, 3), stride=(1, 2), mode="avg")),
+    # Issue 13 items 2 and 3: C not a multiple of AtomC (NVDLA's unpadded last weight block),
+    # K not a multiple of AtomK (the lanes past K carry the converter of ReLU(0 + bias)).
+    "dc_7x5x12_3x3x12x13_bias_relu_cvt": dict(
+        op="conv", x=(1, 12, 5, 7), w=(13, 12, 3, 3), bias=1500,
+        kw=dict(padding=1, relu=True, out_scale=3, out_shift=7, clip_truncate=2),
+        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=-200)}),
+    "dc_6x4x20_1x1x20x10_bias_mem": dict(
+        op="conv", x=(1, 20, 4, 6), w=(10, 20, 1, 1),
+        kw=dict(out_scale=5, out_shift=9),
+        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=37)}),
     "sdp_3x3x32_bs_reg_relu": dict(
         op="sdp", x=(1, 32, 3, 3),
         kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
@@ -54,7 +63,7 @@ def _inputs(name):
     if spec["op"] != "conv":
         return x, None, None
     w = rng.integers(-128, 128, spec["w"], dtype=np.int8)
-    bias = rng.integers(-3000, 3000, spec["w"][0])
+    bias = spec.get("bias", rng.integers(-3000, 3000, spec["w"][0]))
     return x, w, bias
 
 
@@ -81,7 +90,10 @@ def build_trace(name):
     out = addrs["output"] = NVDLA_BASE + len(p.uploads) * SPACING
     lines.append(f"mem_init(pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, ALL_ZERO);")
     by_unit = {}
+    overrides = LAYERS[name].get("regs", {})
     for reg, value in p.program(addrs):
+        if reg in overrides:
+            value = dict(value, **overrides[reg])
         value = regs.pack(reg, **value) if isinstance(value, dict) else value
         by_unit.setdefault(reg.split(".")[0], []).append((reg, value))
     for unit in p.units:
@@ -104,7 +116,7 @@ def expected_output(name, x, w, bias, p):
     """The output region's bytes from the bit-exact reference (tile_ref), in NVDLA's layout."""
     spec = LAYERS[name]
     if spec["op"] == "conv":
-        y = ref_conv(x, w, bias, **spec["kw"])[0]
+        y = _ref_conv_atoms(x[0], w, bias, spec)
     elif spec["op"] == "sdp":
         kw = spec["kw"]
         y, _ = ref.sdp_x1(x[0], alu=kw["bias"], mul=kw["scale"], mul_shift=kw["scale_shift"],
@@ -113,13 +125,35 @@ def expected_output(name, x, w, bias, p):
     else:
         kw = spec["kw"]
         y, _ = ref.pool2d(x[0], kw["mode"], kernel=kw["kernel"], stride=kw["stride"])
-    c, h, wd = y.shape
+    _, h, wd = y.shape
     line, surf = p.out_strides
     packed = lay.pack_feature(y, line_stride=line, surf_stride=surf)
     region = np.zeros(p.out_bytes, np.uint8)
     region[:packed.size] = packed
-    assert (c, h, wd) == p.out_shape
+    assert (h, wd) == p.out_shape[1:] and len(y) == -(-p.out_shape[0] // 8) * 8
     return region.tobytes()
+
+
+def _ref_conv_atoms(x, w, bias, spec):
+    """tile_ref's conv -> CACC -> SDP for every lane of the last atom: the kernels past K are 0
+    (CACC gives 0 there), their per-channel bias is the 0 the driver pads with, and the
+    converter (with the trace's CVT_OFFSET) applies to them as in NVDLA's datapath."""
+    kw, atom = spec["kw"], 8
+    k = w.shape[0]
+    kp = -(-k // atom) * atom
+    wp = np.zeros((kp,) + w.shape[1:], np.int64)
+    wp[:k] = w
+    acc = ref.conv2d(x, wp, padding=kw.get("padding", 0))
+    y32, _ = ref.cacc_truncate(acc, kw.get("clip_truncate", 0))
+    if np.ndim(bias):
+        alu = np.zeros(kp, np.int64)
+        alu[:k] = bias
+    else:
+        alu = bias
+    offset = spec.get("regs", {}).get("SDP.D_CVT_OFFSET", {}).get("CVT_OFFSET", 0)
+    y, _ = ref.sdp_x1(y32, alu=alu, relu=kw.get("relu", False), cvt_offset=offset,
+                      cvt_scale=kw.get("out_scale", 1), cvt_shift=kw.get("out_shift", 0))
+    return y
 
 
 def _dat_bytes(path, size):

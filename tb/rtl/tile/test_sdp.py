@@ -133,7 +133,12 @@ def check(dut, cube, cfg, ref_kw, out, res, log):
     got, pad = from_atoms(out, c, h, w, dut.atom_k)
     want, stats = sdp_x1(cube, **ref_kw)
     np.testing.assert_array_equal(got, want)
-    assert not pad.any(), "padding channels of the last surface must be 0"
+    # Lanes past C compute on their 0 inputs with their operands (table entries never written: 0),
+    # as NVDLA's datapath does; their saturations are not counted.
+    pad_kw = {key: (np.zeros(len(pad), np.int64) if isinstance(v, np.ndarray) else v)
+              for key, v in ref_kw.items()}
+    want_pad, _ = sdp_x1(np.zeros_like(pad), **pad_kw) if len(pad) else (pad, None)
+    np.testing.assert_array_equal(pad, want_pad, err_msg="lanes past C of the last surface")
     assert res["out_saturation"] == stats["out_sat"]
     assert res["alu_saturation"] == stats["alu_sat"]
     assert res["mul_saturation"] == stats["mul_sat"]
