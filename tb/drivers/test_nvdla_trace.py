@@ -48,7 +48,7 @@ LAYERS = {
     "dc_6x4x20_1x1x20x10_bias_mem": dict(
         op="conv", x=(1, 20, 4, 6), w=(10, 20, 1, 1),
         kw=dict(out_scale=5, out_shift=9),
-        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=37)}),
+        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=-1000)}),
     "sdp_3x3x32_bs_reg_relu": dict(
         op="sdp", x=(1, 32, 3, 3),
         kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
