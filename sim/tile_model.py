@@ -362,38 +362,77 @@ class TileModel:
         atom, and NVDLA writes the lanes past C with what it computes there."""
         return -(-channels // self.config.atom_k) * self.config.atom_k
 
+    def _sdp_operands(self, stage, kind, shape):
+        """The memory operands of an SDP stage's ALU or MUL (``stage`` "BS" = X1 through BRDMA,
+        "BN" = X2 through NRDMA): ``shape[0]`` values per channel, or a cube of ``shape`` per
+        element (``DATA_MODE`` PER_ELEMENT, in the feature format with 1- or 2-byte elements:
+        (c, h, w) at ``base + (c // A) * surface_stride + h * line_stride + (w * A + c % A) *
+        size``)."""
+        dma = {"BS": "BRDMA", "BN": "NRDMA"}[stage]
+        self._require(self._enabled("SDP_RDMA"),
+                      f"SDP: {stage} operands from memory without SDP_RDMA enabled")
+        rd = self.fields("SDP_RDMA")
+        self._require(rd[f"{dma}_DISABLE"] == 0, f"SDP_RDMA: {dma}_DISABLE is set but the {stage} "
+                                                 f"{kind} reads its operands from memory")
+        use = {"ALU": 1, "MUL": 0}[kind]
+        self._require(rd[f"{dma}_DATA_USE"] == use,
+                      f"SDP_RDMA: {dma}_DATA_USE does not feed the {stage} {kind} (BOTH is not "
+                      f"implemented)")
+        size = 2 if rd[f"{dma}_DATA_SIZE"] else 1
+        dtype = "<i2" if size == 2 else "i1"
+        base = rd[f"{stage}_BASE_ADDR_LOW"]
+        if not rd[f"{dma}_DATA_MODE"]:                      # per channel
+            data = self._read_mem("SDP_RDMA", base, size * shape[0])
+            return np.frombuffer(data, dtype).astype(np.int64)
+        a = self.config.atom_c
+        c, h, w = shape
+        line, surf = rd[f"{stage}_LINE_STRIDE"], rd[f"{stage}_SURFACE_STRIDE"]
+        self._require(base % a == 0 and line % a == 0 and surf % a == 0
+                      and line >= w * a * size and (h == 1 or surf >= h * line),
+                      f"SDP_RDMA: {stage} per-element operand address/strides")
+        need = (c // a - 1) * surf + (h - 1) * line + w * a * size
+        raw = np.frombuffer(self._read_mem("SDP_RDMA", base, need), np.uint8)
+        out = np.zeros(shape, np.int64)
+        for g in range(c // a):
+            for y in range(h):
+                row = raw[g * surf + y * line:g * surf + y * line + w * a * size]
+                out[g * a:(g + 1) * a, y] = row.view(dtype).reshape(w, a).T
+        return out
+
     def _sdp(self, y32, sdp, channels):
-        """SDP X1 + converter from the SDP registers (and SDP_RDMA for per-channel operands) on
-        the cube ``y32`` of whole atoms (``channels`` real ones: the saturation count)."""
-        bypass = sdp["BS_BYPASS"]
-        params = {}
+        """SDP X1, X2 and the converter from the SDP registers (and SDP_RDMA for operands from
+        memory) on the cube ``y32`` of whole atoms (``channels`` real ones: the saturation
+        count)."""
+        def stage(prefix):
+            if sdp[f"{prefix}_BYPASS"]:
+                return {}
+            params = {}
 
-        def operand(kind):
-            if not sdp[f"BS_{kind}_SRC"]:
-                return sdp[f"BS_{kind}_OPERAND"]
-            self._require(self._enabled("SDP_RDMA"), "per-channel SDP operand without SDP_RDMA enabled")
-            rd = self.fields("SDP_RDMA")
-            self._require(rd["BRDMA_DISABLE"] == 0 and rd["BRDMA_DATA_SIZE"] == 1,
-                          "SDP_RDMA: per-channel operands need BRDMA enabled with 2-byte data")
-            self._require(rd["BRDMA_DATA_USE"] == {"ALU": 1, "MUL": 0}[kind],
-                          f"SDP_RDMA: BRDMA_DATA_USE does not feed the {kind}")
-            data = self._read_mem("SDP_RDMA", rd["BS_BASE_ADDR_LOW"], 2 * self._padded(channels))
-            return np.frombuffer(data, "<i2").astype(np.int64)
+            def operand(kind):
+                if not sdp[f"{prefix}_{kind}_SRC"]:
+                    return sdp[f"{prefix}_{kind}_OPERAND"]
+                return self._sdp_operands(prefix, kind, y32.shape)
 
-        if not bypass and not sdp["BS_ALU_BYPASS"]:
-            params.update(alu=operand("ALU"), alu_shift=sdp["BS_ALU_SHIFT_VALUE"],
-                          alu_algo={0: "max", 1: "min"}.get(sdp["BS_ALU_ALGO"], "sum"))
-        if not bypass and not sdp["BS_MUL_BYPASS"]:
-            params.update(mul=operand("MUL"), mul_shift=sdp["BS_MUL_SHIFT_VALUE"],
-                          prelu=bool(sdp["BS_MUL_PRELU"]))
-        params["relu"] = not bypass and not sdp["BS_RELU_BYPASS"]
-        self._require(sdp["BN_BYPASS"] == 1, "SDP: the X2 stage must stay bypassed")
+            if not sdp[f"{prefix}_ALU_BYPASS"]:
+                params.update(alu=operand("ALU"), alu_shift=sdp[f"{prefix}_ALU_SHIFT_VALUE"],
+                              alu_algo={0: "max", 1: "min"}.get(sdp[f"{prefix}_ALU_ALGO"], "sum"))
+            # The shift applies with the multiplier bypassed too (NVDLA's datapath).
+            params["mul_shift"] = sdp[f"{prefix}_MUL_SHIFT_VALUE"]
+            if not sdp[f"{prefix}_MUL_BYPASS"]:
+                params.update(mul=operand("MUL"), prelu=bool(sdp[f"{prefix}_MUL_PRELU"]))
+            params["relu"] = not sdp[f"{prefix}_RELU_BYPASS"]
+            return params
+
+        x1, x2 = stage("BS"), stage("BN")
         cvt = dict(cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
                    cvt_shift=sdp["CVT_SHIFT"])
-        y, _ = ref.sdp_x1(y32, **cvt, **params)
+        y, _ = ref.sdp_x1(y32, bn=x2 or None, **cvt, **x1)
+
         # Saturations of the real channels only (the tile's counters mask the others).
-        real = {key: (v[:channels] if isinstance(v, np.ndarray) else v) for key, v in params.items()}
-        _, stats = ref.sdp_x1(y32[:channels], **cvt, **real)
+        def real(params):
+            return {key: (v[:channels] if isinstance(v, np.ndarray) else v)
+                    for key, v in params.items()}
+        _, stats = ref.sdp_x1(y32[:channels], bn=real(x2) or None, **cvt, **real(x1))
         return y, stats["out_sat"]
 
     def _pool(self, x, pdp):
@@ -488,7 +527,10 @@ class TileModel:
         y32, csat = ref.cacc_truncate(acc, cacc["CLIP_TRUNCATE"])
         y, osat = self._sdp(y32, sdp, k)
         units = list(CONV_UNITS) + ["SDP"]
-        if self._enabled("SDP_RDMA") and self.fields("SDP_RDMA")["BRDMA_DISABLE"] == 0:
+        # SDP_RDMA takes part (and completes) when X1 or X2 reads operands from memory.
+        reads = any(not sdp[f"{p}_BYPASS"] and not sdp[f"{p}_{k}_BYPASS"] and sdp[f"{p}_{k}_SRC"]
+                    for p in ("BS", "BN") for k in ("ALU", "MUL"))
+        if self._enabled("SDP_RDMA") and reads:
             units.append("SDP_RDMA")
         if sdp["OUTPUT_DST"] == 1:
             self._require(self._enabled("PDP") and self.fields("PDP")["FLYING_MODE"] == 0,

@@ -473,7 +473,7 @@ UNITS = (
           ),
 
     _unit("SDP_RDMA", 0x8000, "SDP read DMA: the input cube when SDP runs from memory, and the "
-          "per-channel bias/scale operands (BRDMA).",
+          "per-channel operands of X1 (BRDMA) and X2 (NRDMA).",
           _op_enable(0x008),
           _one("D_DATA_CUBE_WIDTH", 0x00C, "Cube width (N-1).", "WIDTH", 12, minus_one=True),
           _one("D_DATA_CUBE_HEIGHT", 0x010, "Cube height (N-1).", "HEIGHT", 12, minus_one=True),
@@ -487,7 +487,11 @@ UNITS = (
           _addr("D_BS_BASE_ADDR_HIGH", 0x030, "X1 operand address, bits 63:32 (must be 0)."),
           _addr("D_BS_LINE_STRIDE", 0x034, "X1 operand line stride in bytes."),
           _addr("D_BS_SURFACE_STRIDE", 0x038, "X1 operand surface stride in bytes."),
-          _dma_cfg("NRDMA", 0x040, "X2 (batch norm; simtlab: keep disabled)"),
+          _dma_cfg("NRDMA", 0x040, "X2 (batch norm)"),
+          _addr("D_BN_BASE_ADDR_LOW", 0x044, "X2 operand address."),
+          _addr("D_BN_BASE_ADDR_HIGH", 0x048, "X2 operand address, bits 63:32 (must be 0)."),
+          _addr("D_BN_LINE_STRIDE", 0x04C, "X2 operand line stride in bytes."),
+          _addr("D_BN_SURFACE_STRIDE", 0x050, "X2 operand surface stride in bytes."),
           _reg("D_FEATURE_MODE_CFG", 0x070, "Input source and precisions.",
                _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (NVDLA's "
                   "polarity, unlike PDP's)", enum=(("OFF_FLYING", 0), ("ON_FLYING", 1))),
@@ -507,6 +511,8 @@ UNITS = (
                    "MRDMA_STALL"),
           _counter("D_PERF_BRDMA_READ_STALL", 0x088, "Cycles the X1 operand read stalled.",
                    "BRDMA_STALL"),
+          _counter("D_PERF_NRDMA_READ_STALL", 0x08C, "Cycles the X2 operand read stalled.",
+                   "NRDMA_STALL"),
           ),
 
     _unit("SDP", 0x9000, "Single-point data processor: bias, scale, ReLU/PReLU and the int8 "
@@ -521,7 +527,7 @@ UNITS = (
           _addr("D_DST_SURFACE_STRIDE", 0x054, "Output surface stride in bytes."),
           _bs_cfg("BS", 0x058, "X1"),
           *_bs_ops("BS", 0x05C, "X1"),
-          _bs_cfg("BN", 0x06C, "X2 (simtlab: keep bypassed)"),
+          _bs_cfg("BN", 0x06C, "X2 (batch norm)"),
           *_bs_ops("BN", 0x070, "X2"),
           _reg("D_FEATURE_MODE_CFG", 0x0B0, "Input source and output destination.",
                _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (SDP_RDMA; "
