@@ -53,7 +53,75 @@ LAYERS = {
         op="sdp", x=(1, 32, 3, 3),
         kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
                 out_shift=2)),
+    # Issue 13 item 4: X2 (batch norm) with its operands from memory through NRDMA
+    # (D_BN_BASE_ADDR_*), X1's MUL_SHIFT with its multiplier bypassed, 33 channels (lanes past C).
+    "sdp_3x3x33_bs_bn_mem": dict(
+        op="sdp", x=(1, 33, 3, 3), kw=dict(bias=-37, out_offset=-3, out_scale=5, out_shift=4),
+        x1_mul_shift=3, bn_range=60,
+        x2=dict(alu="mem", mul=-90, mul_shift=6, relu=True)),
+    # Per-element X2 operands (NRDMA_DATA_MODE PER_ELEMENT): the golden model only.
+    "sdp_3x3x33_bn_elem_mem": dict(
+        op="sdp", x=(1, 33, 3, 3), kw=dict(out_scale=3, out_shift=2),
+        x2=dict(alu="mem", alu_algo="max", mul=7, mul_shift=1, relu=False), per_element=True),
 }
+#: Traces the RTL refuses (per-element operands): replayed on the golden model only.
+EMU_ONLY = {name for name, spec in LAYERS.items() if spec.get("per_element")}
+ATOM = 8
+
+
+def _bn_operand(spec, rng):
+    """X2's operands from memory (int16): per channel of the whole atoms, or a cube."""
+    _, c, h, w = spec["x"]
+    cp = -(-c // ATOM) * ATOM
+    shape = (cp, h, w) if spec.get("per_element") else (cp,)
+    span = spec.get("bn_range", 2000)
+    return rng.integers(-span, span, shape)
+
+
+def _bn_bytes(spec, op):
+    """The operand blob in memory: int16 per channel, or the feature format with 2-byte elements
+    (D_BN_LINE_STRIDE = W * A * 2, D_BN_SURFACE_STRIDE = H * line)."""
+    if op.ndim == 1:
+        return op.astype("<i2").view(np.uint8)
+    cp, h, w = op.shape
+    atoms = op.reshape(cp // ATOM, ATOM, h, w).transpose(0, 2, 3, 1)     # (C/A, H, W, A)
+    return np.ascontiguousarray(atoms).astype("<i2").ravel().view(np.uint8)
+
+
+def _x2_regs(spec, bn_addr):
+    """The SDP/SDP_RDMA register fields of a trace's X2 stage (and X1's MUL_SHIFT)."""
+    out = {}
+    if "x1_mul_shift" in spec:
+        out["SDP.D_DP_BS_MUL_CFG"] = dict(BS_MUL_SRC=0, BS_MUL_SHIFT_VALUE=spec["x1_mul_shift"])
+    x2 = spec.get("x2")
+    if x2 is None:
+        return out
+    mem_alu, mem_mul = x2.get("alu") == "mem", x2.get("mul") == "mem"
+    out.update({
+        "SDP.D_DP_BN_CFG": dict(BN_BYPASS=0, BN_ALU_BYPASS=int("alu" not in x2),
+                                BN_ALU_ALGO=x2.get("alu_algo", "sum").upper(),
+                                BN_MUL_BYPASS=int("mul" not in x2),
+                                BN_MUL_PRELU=int(x2.get("prelu", False)),
+                                BN_RELU_BYPASS=int(not x2.get("relu", False))),
+        "SDP.D_DP_BN_ALU_CFG": dict(BN_ALU_SRC=int(mem_alu), BN_ALU_SHIFT_VALUE=x2.get("alu_shift", 0)),
+        "SDP.D_DP_BN_ALU_SRC_VALUE": dict(BN_ALU_OPERAND=0 if mem_alu else x2.get("alu", 0)),
+        "SDP.D_DP_BN_MUL_CFG": dict(BN_MUL_SRC=int(mem_mul), BN_MUL_SHIFT_VALUE=x2.get("mul_shift", 0)),
+        "SDP.D_DP_BN_MUL_SRC_VALUE": dict(BN_MUL_OPERAND=0 if mem_mul else x2.get("mul", 1)),
+    })
+    if mem_alu or mem_mul:
+        _, c, h, w = spec["x"]
+        line = w * ATOM * 2
+        out.update({
+            "SDP_RDMA.D_NRDMA_CFG": dict(NRDMA_DISABLE=0, NRDMA_DATA_USE="ALU" if mem_alu else "MUL",
+                                         NRDMA_DATA_SIZE="TWO_BYTE",
+                                         NRDMA_DATA_MODE=int(spec.get("per_element", False)),
+                                         NRDMA_RAM_TYPE="MCIF"),
+            "SDP_RDMA.D_BN_BASE_ADDR_LOW": bn_addr,
+            "SDP_RDMA.D_BN_BASE_ADDR_HIGH": 0,
+            "SDP_RDMA.D_BN_LINE_STRIDE": line,
+            "SDP_RDMA.D_BN_SURFACE_STRIDE": h * line,
+        })
+    return out
 
 
 def _inputs(name):
@@ -61,7 +129,9 @@ def _inputs(name):
     rng = np.random.default_rng([SEED, zlib.crc32(name.encode())])     # stable per trace
     x = rng.integers(-128, 128, spec["x"], dtype=np.int8)
     if spec["op"] != "conv":
-        return x, None, None
+        # X2's operands from memory ride in the bias slot of an SDP trace.
+        mem = any(v == "mem" for v in spec.get("x2", {}).values())
+        return x, None, _bn_operand(spec, rng) if mem else None
     w = rng.integers(-128, 128, spec["w"], dtype=np.int8)
     bias = spec.get("bias", rng.integers(-3000, 3000, spec["w"][0]))
     return x, w, bias
@@ -81,19 +151,26 @@ def build_trace(name):
     x, w, bias = _inputs(name)
     p = plan(_layer(name, x, w, bias), TileConfig())
     addrs, files, lines = {}, {}, [f"// {name}: {p.describe} (simtlab, NVDLA trace format)"]
-    for n, (what, blob, _) in enumerate(p.uploads):
+    uploads = list(p.uploads)
+    if LAYERS[name]["op"] == "sdp" and bias is not None:
+        uploads.append(("bn", _bn_bytes(LAYERS[name], bias), ATOM))
+    for n, (what, blob, _) in enumerate(uploads):
         addrs[what] = NVDLA_BASE + n * SPACING
         fname = f"{name}_{what}.dat"
         files[fname] = format_dat(blob.tobytes())
         lines.append(f"mem_init(pri_mem, 0x{addrs[what]:08x}, 0x{blob.size:x}, ALL_ZERO);")
         lines.append(f'mem_load(pri_mem, 0x{addrs[what]:08x}, "{fname}");')
-    out = addrs["output"] = NVDLA_BASE + len(p.uploads) * SPACING
+    out = addrs["output"] = NVDLA_BASE + len(uploads) * SPACING
     lines.append(f"mem_init(pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, ALL_ZERO);")
     by_unit = {}
-    overrides = LAYERS[name].get("regs", {})
-    for reg, value in p.program(addrs):
+    overrides = dict(LAYERS[name].get("regs", {}))
+    overrides.update(_x2_regs(LAYERS[name], addrs.get("bn", 0)))
+    program = p.program(addrs)
+    program += [(reg, {}) for reg in overrides if reg not in dict(program)]
+    for reg, value in program:
         if reg in overrides:
-            value = dict(value, **overrides[reg])
+            extra = overrides[reg]
+            value = dict(value, **extra) if isinstance(extra, dict) else extra
         value = regs.pack(reg, **value) if isinstance(value, dict) else value
         by_unit.setdefault(reg.split(".")[0], []).append((reg, value))
     for unit in p.units:
@@ -119,9 +196,16 @@ def expected_output(name, x, w, bias, p):
         y = _ref_conv_atoms(x[0], w, bias, spec)
     elif spec["op"] == "sdp":
         kw = spec["kw"]
-        y, _ = ref.sdp_x1(x[0], alu=kw["bias"], mul=kw["scale"], mul_shift=kw["scale_shift"],
-                          relu=kw["relu"], cvt_offset=kw["out_offset"], cvt_scale=kw["out_scale"],
-                          cvt_shift=kw["out_shift"])
+        _, c, hh, ww = x.shape
+        xp = np.zeros((-(-c // ATOM) * ATOM, hh, ww), np.int64)      # whole atoms (0 past C)
+        xp[:c] = x[0]
+        bn = None
+        if "x2" in spec:
+            bn = {key: (bias if v == "mem" else v) for key, v in spec["x2"].items()}
+        y, _ = ref.sdp_x1(xp, alu=kw.get("bias"), mul=kw.get("scale"),
+                          mul_shift=kw.get("scale_shift", spec.get("x1_mul_shift", 0)),
+                          relu=kw.get("relu", False), bn=bn, cvt_offset=kw.get("out_offset", 0),
+                          cvt_scale=kw.get("out_scale", 1), cvt_shift=kw.get("out_shift", 0))
     else:
         kw = spec["kw"]
         y, _ = ref.pool2d(x[0], kw["mode"], kernel=kw["kernel"], stride=kw["stride"])
@@ -187,6 +271,8 @@ def test_trace_crc_is_the_reference(name):
         k, _, r, s = w0.shape
         w = lay.unpack_weights(blobs[1], k, c, r, s)
         np.testing.assert_array_equal(w, w0)
+    if LAYERS[name]["op"] == "sdp" and bias is not None:     # X2's operands, as loaded
+        np.testing.assert_array_equal(blobs[-1], _bn_bytes(LAYERS[name], bias))
     p = plan(_layer(name, x, w, bias), TileConfig())
     golden = expected_output(name, x, w, bias, p)
     (check,) = [s for s in trace.steps if s.op == "check_crc"]
@@ -204,7 +290,7 @@ def test_replay_golden_model(name):
     assert result.interrupts[0][2] > 0 and not result.skipped
 
 
-@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("name", sorted(set(LAYERS) - EMU_ONLY))
 def test_replay_rtl(name):
     with Device("tile") as dev:
         result = replay(TRACES / name / f"{name}.cfg", dev)
@@ -212,6 +298,17 @@ def test_replay_rtl(name):
     crc, file = result.checks
     assert crc.got == crc.expected and file.got == file.expected > 0
     assert result.cycles == result.interrupts[0][2] > 0
+
+
+@pytest.mark.parametrize("name", sorted(EMU_ONLY))
+def test_rtl_refuses_per_element_operands(name):
+    """The RTL has no per-element operand path: the replay stops at the DMA configuration with a
+    clear error instead of computing per channel."""
+    with Device("tile") as dev:
+        with pytest.raises(TraceError, match=r"line \d+: per-element SDP operands \(NRDMA_DATA_MODE "
+                                             r"PER_ELEMENT\) are implemented in the golden model "
+                                             r"only; replay with --backend emu"):
+            replay(TRACES / name / f"{name}.cfg", dev)
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
