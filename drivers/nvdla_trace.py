@@ -419,10 +419,6 @@ def _is_address(name):
     return "ADDR" in reg and "ADDR_HIGH" not in reg
 
 
-#: SDP_RDMA's operand DMA configurations whose per-element mode the RTL lacks (TraceError).
-_PER_ELEMENT = {"SDP_RDMA.D_BRDMA_CFG": "BRDMA", "SDP_RDMA.D_NRDMA_CFG": "NRDMA"}
-
-
 def replay(trace, device, *, max_cycles=None, strict=False):
     """Run a trace (a :class:`Trace` or a ``.cfg`` path) on ``device`` (a :class:`~simtlab.Device`
     with a tile: ``Device("tile")`` or ``Device("tile", backend="emu")``) -> :class:`Replay`.
@@ -451,13 +447,6 @@ def replay(trace, device, *, max_cycles=None, strict=False):
                 value = mem.find(value)
             if name == "GLB.INTR_MASK":
                 trace_mask = value
-            if device.backend_name != "emu" and name in _PER_ELEMENT:
-                fields = regs.unpack(name, value)
-                prefix = _PER_ELEMENT[name]
-                if fields[f"{prefix}_DATA_MODE"] and not fields[f"{prefix}_DISABLE"]:
-                    raise TraceError(f"{where}: per-element SDP operands ({prefix}_DATA_MODE "
-                                     f"PER_ELEMENT) are implemented in the golden model only; "
-                                     f"replay with --backend emu")
             device.tile_write(regs.offset(name), value)
         elif s.op == "reg_read":
             if a[0] is not None:

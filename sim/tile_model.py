@@ -41,7 +41,8 @@ import numpy as np
 from ..config import TileConfig
 from ..spec import tile_regs
 from ..spec.memory import MemoryMap
-from ..spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape, conv_fits
+from ..spec.tile_limits import (FAULT_UNSUPPORTED, FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape,
+                                conv_fits)
 from . import tile_layout as lay
 from . import tile_ref as ref
 from .backend import Buffer
@@ -297,6 +298,13 @@ class TileModel:
 
     def _start(self, kind):
         """Start a layer: check its registers, read its inputs, compute; it ends later."""
+        what = self._unsupported(kind)
+        if what is not None:
+            # A hardware limit, not a programming error: the fault report whatever ``strict``.
+            u, r = tile_regs.lookup(what)
+            self._abort(kind, (FAULT_UNSUPPORTED, u.base + r.offset),
+                        f"{what}: not implemented in the tile")
+            return
         try:
             duration, finish = {"conv": self._conv, "sdp": self._sdp_mem, "pdp": self._pdp_mem}[kind]()
         except _DmaFault as fault:
@@ -308,6 +316,13 @@ class TileModel:
             self._abort(kind, (FAULT_WATCHDOG, 0), str(error))
             return
         self._layer = (self.now + duration, finish)
+
+    def _unsupported(self, kind):
+        """The register (``UNIT.REG``) whose field asks for something the tile does not
+        implement in this layer, or None (the RTL's check: ``FAULT_UNSUPPORTED``)."""
+        if kind == "conv" and self.fields("CDMA")["DATAIN_FORMAT"] != 0:
+            return "CDMA.D_DATAIN_FORMAT"
+        return None
 
     def _abort(self, kind, fault, reason):
         """End a faulting layer: its units stop (enables cleared), no interrupt, the fault kept."""

@@ -15,7 +15,9 @@ from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
 from ...spec.memory import BLOCK_BYTES
-from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, WATCHDOG_CYCLES
+from ...spec import tile_regs
+from ...spec.tile_limits import (FAULT_UNSUPPORTED, FAULT_WATCHDOG, PDP_MAX_WIDTH,
+                                 SDP_MAX_CHANNELS, WATCHDOG_CYCLES)
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
 from .brdma import OperandLoader
@@ -356,6 +358,22 @@ class Tile(wiring.Component):
             m.d[dp] += pdp_from_mem.eq(1)
             m.d.comb += [starts["prdma"].eq(1), starts["pdp"].eq(1), starts["pdp_wdma"].eq(1)]
 
+        # Layers the tile does not implement (NVDLA does) stop at their start with a fault naming
+        # the register that asks for it (FAULT_UNSUPPORTED): pixel input, per-element operands.
+        def offset(name):
+            u, r = tile_regs.lookup(name)
+            return u.base + r.offset
+        unsupported = Signal()
+        unsupported_reg = Signal(16)
+        checks = ((conv_go & (registers.cdma.cfg.datain_format != 0), "CDMA.D_DATAIN_FORMAT"),
+                  ((conv_go | sdp_go) & needs_x1 & ~rc.brdma_disable & rc.brdma_data_mode,
+                   "SDP_RDMA.D_BRDMA_CFG"),
+                  ((conv_go | sdp_go) & needs_x2 & ~rc.nrdma_disable & rc.nrdma_data_mode,
+                   "SDP_RDMA.D_NRDMA_CFG"))
+        for n, (hit, name) in enumerate(checks):
+            with m.If(hit & ~unsupported & ~Cat(*(h for h, _ in checks[:n])).any()):
+                m.d[dp] += [unsupported.eq(1), unsupported_reg.eq(offset(name))]
+
         # Streams: conv or SDP_RDMA -> SDP -> write DMA or PDP; PDP_RDMA or SDP -> PDP -> write DMA.
         m.d.comb += [
             sdp.i.valid.eq(Mux(sdp_from_mem, mrdma.o.valid, conv.o.valid)),
@@ -453,7 +471,9 @@ class Tile(wiring.Component):
         running = conv_active | sdp_active | pdp_active
         with m.FSM(name="watchdog", domain=dp):
             with m.State("Run"):
-                with m.If(~running | progress):
+                with m.If(unsupported):
+                    m.next = "Drain"
+                with m.Elif(~running | progress):
                     m.d[dp] += idle_cycles.eq(0)
                 with m.Elif(idle_cycles == self._watchdog - 1):
                     m.next = "Drain"
@@ -465,7 +485,7 @@ class Tile(wiring.Component):
                     m.next = "End"
             with m.State("End"):
                 m.d.comb += [abort.eq(1), aborting.eq(1)]
-                m.d[dp] += idle_cycles.eq(0)
+                m.d[dp] += [idle_cycles.eq(0), unsupported.eq(0)]
                 m.next = "Run"
 
         if gating:
@@ -483,8 +503,9 @@ class Tile(wiring.Component):
         with m.If(conv_go | sdp_go | pdp_go):
             m.d.sync += self.fault.valid.eq(0)
         with m.If(aborting & ~self.fault.valid):
-            m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(FAULT_WATCHDOG),
-                         self.fault.addr.eq(0)]
+            m.d.sync += [self.fault.valid.eq(1),
+                         self.fault.unit.eq(Mux(unsupported, FAULT_UNSUPPORTED, FAULT_WATCHDOG)),
+                         self.fault.addr.eq(Mux(unsupported, unsupported_reg, 0))]
         with m.Elif(arbiter.fault.valid & ~self.fault.valid):
             m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(units[arbiter.fault.client]),
                          self.fault.addr.eq(arbiter.fault.addr)]

@@ -23,6 +23,7 @@ __all__ = [
     "SDP_MAX_CHANNELS",
     "WATCHDOG_CYCLES",
     "FAULT_WATCHDOG",
+    "FAULT_UNSUPPORTED",
     "ConvShape",
     "weight_bytes",
     "weight_entries",
@@ -40,6 +41,11 @@ WATCHDOG_CYCLES = 1 << 20
 #: The tile's fault ``unit`` of a layer aborted by the watchdog (DMA faults carry the unit's
 #: 4 KiB register page: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11).
 FAULT_WATCHDOG = 0xF
+#: The fault ``unit`` of a layer the tile does not implement (NVDLA does): it is stopped at its
+#: start, no interrupt; the fault ``addr`` is the window offset of the register whose field asks
+#: for it (CDMA.D_DATAIN_FORMAT pixel input; SDP_RDMA.D_BRDMA_CFG/D_NRDMA_CFG per-element
+#: operands, which only the golden model computes).
+FAULT_UNSUPPORTED = 0xE
 
 
 def _ceil_div(a, b):

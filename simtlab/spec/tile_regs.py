@@ -11,9 +11,9 @@ description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are 
 register traces address the same registers. simtlab implements a subset, the registers a complete
 conv -> SDP -> PDP layer needs, plus a few simtlab additions, each marked ``simtlab=True`` (and
 "simtlab addition" in the generated outputs): the CFGROM readout and per-layer cycle counters. NVDLA's
-registers for Winograd, image input, compression, batching, CDP and the X2/element-wise SDP
-paths are left out (reads return 0, writes are ignored), except the few bypass switches software
-must be able to set.
+registers for Winograd, image input, compression, batching, CDP and the SDP element-wise (X3)
+path are left out (reads return 0, writes are ignored), except the few switches software must be
+able to set (an unimplemented mode they select stops the layer with ``FAULT_UNSUPPORTED``).
 
 Conventions (NVDLA's): sizes are stored as N-1 (``Field.minus_one``); addresses and strides are in
 bytes and atom aligned; every unit but GLB and CFGROM has ``S_STATUS``, ``S_POINTER`` and two
@@ -300,7 +300,8 @@ def _dma_cfg(prefix, offset, what, disable_reset=1):
                    enum=(("MUL", 0), ("ALU", 1), ("BOTH", 2))),
                 _f(f"{prefix}_DATA_SIZE", 3, doc="operand size",
                    enum=(("ONE_BYTE", 0), ("TWO_BYTE", 1))),
-                _f(f"{prefix}_DATA_MODE", 4, doc="per channel (kernel) or per element",
+                _f(f"{prefix}_DATA_MODE", 4, doc="per channel (kernel) or per element (golden "
+                   "model only: the RTL stops the layer with a FAULT_UNSUPPORTED fault)",
                    enum=(("PER_KERNEL", 0), ("PER_ELEMENT", 1))),
                 _f(f"{prefix}_RAM_TYPE", 5, doc="memory interface", enum=_RAM_TYPE))
 
@@ -344,7 +345,8 @@ UNITS = (
           _op_enable(0x010),
           _misc_cfg(0x014, full=True),
           _one("D_DATAIN_FORMAT", 0x018, "Input format.", "DATAIN_FORMAT", 0,
-               fdoc="0 feature (the only format simtlab implements), 1 pixel",
+               fdoc="0 feature (the only format simtlab implements), 1 pixel (not implemented: "
+                    "the layer stops with a FAULT_UNSUPPORTED fault)",
                enum=(("FEATURE", 0), ("PIXEL", 1))),
           _size("D_DATAIN_SIZE_0", 0x01C, "Input cube width and height (N-1).", "DATAIN_"),
           _one("D_DATAIN_SIZE_1", 0x020, "Input cube channels (N-1).", "DATAIN_CHANNEL", 12,

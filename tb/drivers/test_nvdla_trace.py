@@ -302,13 +302,25 @@ def test_replay_rtl(name):
 
 @pytest.mark.parametrize("name", sorted(EMU_ONLY))
 def test_rtl_refuses_per_element_operands(name):
-    """The RTL has no per-element operand path: the replay stops at the DMA configuration with a
-    clear error instead of computing per channel."""
+    """The RTL has no per-element operand path: the layer stops at its start with a TileFault
+    naming the register, never a per-channel result."""
     with Device("tile") as dev:
-        with pytest.raises(TraceError, match=r"line \d+: per-element SDP operands \(NRDMA_DATA_MODE "
-                                             r"PER_ELEMENT\) are implemented in the golden model "
-                                             r"only; replay with --backend emu"):
+        with pytest.raises(TileFault, match=r"the tile does not implement the layer "
+                                            r"SDP_RDMA.D_NRDMA_CFG asks for"):
             replay(TRACES / name / f"{name}.cfg", dev)
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_pixel_input_is_not_supported(tmp_path, backend):
+    """Issue 13 item 8: CDMA's pixel (image) input mode stops the layer with a clear TileFault on
+    both models (no interrupt, no output)."""
+    name = "dc_6x6x16_3x3x16x16_bias_relu"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text.replace("D_DATAIN_FORMAT_0, 0x0", "D_DATAIN_FORMAT_0, 0x1"))
+    with Device("tile", backend=backend) as dev:
+        with pytest.raises(TileFault, match=r"does not implement the layer CDMA.D_DATAIN_FORMAT "
+                                            r"asks for"):
+            replay(tmp_path / f"{name}.cfg", dev)
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
