@@ -380,9 +380,10 @@ class TileModel:
     def _sdp_operands(self, stage, kind, shape):
         """The memory operands of an SDP stage's ALU or MUL (``stage`` "BS" = X1 through BRDMA,
         "BN" = X2 through NRDMA): ``shape[0]`` values per channel, or a cube of ``shape`` per
-        element (``DATA_MODE`` PER_ELEMENT, in the feature format with 1- or 2-byte elements:
-        (c, h, w) at ``base + (c // A) * surface_stride + h * line_stride + (w * A + c % A) *
-        size``)."""
+        element (``DATA_MODE`` PER_ELEMENT) in NVDLA's feature format for ``size``-byte elements:
+        memory atoms of AtomC bytes hold ``AtomC / size`` channels, element (c, h, w) at
+        ``base + (c // n) * surface_stride + h * line_stride + w * AtomC + (c % n) * size``,
+        ``n = AtomC / size``."""
         dma = {"BS": "BRDMA", "BN": "NRDMA"}[stage]
         self._require(self._enabled("SDP_RDMA"),
                       f"SDP: {stage} operands from memory without SDP_RDMA enabled")
@@ -400,18 +401,19 @@ class TileModel:
             data = self._read_mem("SDP_RDMA", base, size * shape[0])
             return np.frombuffer(data, dtype).astype(np.int64)
         a = self.config.atom_c
+        n = a // size                                       # channels per memory atom
         c, h, w = shape
         line, surf = rd[f"{stage}_LINE_STRIDE"], rd[f"{stage}_SURFACE_STRIDE"]
         self._require(base % a == 0 and line % a == 0 and surf % a == 0
-                      and line >= w * a * size and (h == 1 or surf >= h * line),
+                      and line >= w * a and (h == 1 or surf >= h * line),
                       f"SDP_RDMA: {stage} per-element operand address/strides")
-        need = (c // a - 1) * surf + (h - 1) * line + w * a * size
+        need = (c // n - 1) * surf + (h - 1) * line + w * a
         raw = np.frombuffer(self._read_mem("SDP_RDMA", base, need), np.uint8)
         out = np.zeros(shape, np.int64)
-        for g in range(c // a):
+        for g in range(c // n):
             for y in range(h):
-                row = raw[g * surf + y * line:g * surf + y * line + w * a * size]
-                out[g * a:(g + 1) * a, y] = row.view(dtype).reshape(w, a).T
+                row = raw[g * surf + y * line:g * surf + y * line + w * a]
+                out[g * n:(g + 1) * n, y] = row.view(dtype).reshape(w, n).T
         return out
 
     def _sdp(self, y32, sdp, channels):

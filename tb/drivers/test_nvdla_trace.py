@@ -79,12 +79,14 @@ def _bn_operand(spec, rng):
 
 
 def _bn_bytes(spec, op):
-    """The operand blob in memory: int16 per channel, or the feature format with 2-byte elements
-    (D_BN_LINE_STRIDE = W * A * 2, D_BN_SURFACE_STRIDE = H * line)."""
+    """The operand blob in memory: int16 per channel, or NVDLA's feature format for 2-byte
+    elements (8-byte atoms of 4 channels; D_BN_LINE_STRIDE = W * 8, D_BN_SURFACE_STRIDE =
+    H * line)."""
     if op.ndim == 1:
         return op.astype("<i2").view(np.uint8)
     cp, h, w = op.shape
-    atoms = op.reshape(cp // ATOM, ATOM, h, w).transpose(0, 2, 3, 1)     # (C/A, H, W, A)
+    n = ATOM // 2
+    atoms = op.reshape(cp // n, n, h, w).transpose(0, 2, 3, 1)           # (C/n, H, W, n)
     return np.ascontiguousarray(atoms).astype("<i2").ravel().view(np.uint8)
 
 
@@ -110,7 +112,7 @@ def _x2_regs(spec, bn_addr):
     })
     if mem_alu or mem_mul:
         _, c, h, w = spec["x"]
-        line = w * ATOM * 2
+        line = w * ATOM
         out.update({
             "SDP_RDMA.D_NRDMA_CFG": dict(NRDMA_DISABLE=0, NRDMA_DATA_USE="ALU" if mem_alu else "MUL",
                                          NRDMA_DATA_SIZE="TWO_BYTE",
