@@ -1062,8 +1062,8 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CACC_D_LINE_STRIDE_0_ADDR                          0xF0007020u
 #define NVDLA_CACC_D_LINE_STRIDE_0_RESET                         0x00000000u
 #define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_SHIFT             0
-#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_WIDTH             32
-#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_MASK              0xFFFFFFFFu
+#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_WIDTH             24
+#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_MASK              0x00FFFFFFu
 
 /* CACC.D_SURF_STRIDE (rw, ping-pong group): Output surface stride in bytes. */
 #define NVDLA_CACC_D_SURF_STRIDE_0                               0x7024u
@@ -1071,8 +1071,8 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CACC_D_SURF_STRIDE_0_ADDR                          0xF0007024u
 #define NVDLA_CACC_D_SURF_STRIDE_0_RESET                         0x00000000u
 #define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_SHIFT             0
-#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_WIDTH             32
-#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_MASK              0xFFFFFFFFu
+#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_WIDTH             24
+#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_MASK              0x00FFFFFFu
 
 /* CACC.D_DATAOUT_MAP (rw, ping-pong group): Output packing hints. */
 #define NVDLA_CACC_D_DATAOUT_MAP_0                               0x7028u

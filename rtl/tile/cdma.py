@@ -94,7 +94,7 @@ class CDMA(wiring.Component):
     Throughput: one CBUF atom per cycle (AtomC bytes/cycle: nv_small's 64-bit path; a weight
     piece that straddles two memory blocks costs one more cycle), while memory
     keeps ``outstanding`` blocks in flight. Load cycles are about
-    ``C/AtomC * H * W + weight_bytes / AtomC`` plus the memory latency; features and weights
+    ``C/AtomC * H * W + weight_entries`` (atoms) plus the memory latency; features and weights
     share that rate about half and half until one of them is complete.
     """
 

@@ -343,6 +343,19 @@ def test_register_checks(tmp_path, backend):
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_cacc_strides_are_24_bits(tmp_path, backend):
+    """Issue 13 item 7: CACC's D_LINE_STRIDE and D_SURF_STRIDE keep 24 bits, as NVDLA's."""
+    (tmp_path / "c.cfg").write_text(
+        "reg_write(NVDLA_CACC.D_LINE_STRIDE_0, 0xfedcba98);\n"
+        "reg_write(NVDLA_CACC.D_SURF_STRIDE_0, 0x12345678);\n"
+        "reg_read_expected(NVDLA_CACC.D_LINE_STRIDE_0, 0xdcba98);\n"
+        "reg_read_expected(NVDLA_CACC.D_SURF_STRIDE_0, 0x345678);\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "c.cfg", dev)
+    assert result.passed and len(result.checks) == 2, result.report()
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
 def test_statements_without_a_layer(tmp_path, backend):
     """ALL_ONE memory, an interrupt raised through GLB.S_INTR_SET, check_crc/check_file/
     check_nothing on it, reg_read and the sync statements (no-ops)."""
