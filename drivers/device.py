@@ -364,8 +364,14 @@ class Device:
         if fault is not None:
             unit, addr = fault
             from ..spec.tile_regs import UNIT_SPACE, UNITS
-            from ..spec.tile_limits import FAULT_WATCHDOG
+            from ..spec.tile_limits import FAULT_UNSUPPORTED, FAULT_WATCHDOG
             names = {u.base // UNIT_SPACE: u.name for u in UNITS}     # the fault names a unit's page
+            if unit == FAULT_UNSUPPORTED:
+                u = next(u for u in UNITS if u.base // UNIT_SPACE == addr // UNIT_SPACE)
+                reg = next(r.name for r in u.registers if r.offset == addr % UNIT_SPACE)
+                raise TileFault(f"the tile does not implement the layer {u.name}.{reg} asks for "
+                                f"(NVDLA does; docs/tile.md, compatibility): stopped at its start",
+                                unit=u.name, addr=addr)
             if unit == FAULT_WATCHDOG:
                 reason = getattr(getattr(backend, "tile", None), "fault_reason", None)
                 raise TileFault("the tile's watchdog stopped a layer that made no progress "

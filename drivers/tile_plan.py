@@ -83,7 +83,10 @@ def _plan_conv(layer, cfg):
     blob = lay.pack_weights(layer.w, atom_c=a, atom_k=cfg.atom_k)
     uploads = [("features", feat, a), ("weights", blob, WEIGHT_ALIGN)]
     if isinstance(bias_op, np.ndarray):
-        uploads.append(("bias", bias_op.astype("<i2").view(np.uint8), a))
+        # Whole atoms of operands (SDP_RDMA reads the channels past K too): zeros there.
+        padded = np.zeros(_ceil_div(k, cfg.atom_k) * cfg.atom_k, "<i2")
+        padded[:k] = bias_op
+        uploads.append(("bias", padded.view(np.uint8), a))
     out_c, out_h, out_w = (k, ho, wo) if pool_p is None else pool_p.out
     line, surf = lay.feature_strides(out_c, out_h, out_w, atom_c=a)
     out_bytes = lay.feature_bytes(out_c, out_h, out_w, atom_c=a)
@@ -195,7 +198,7 @@ def _plan_conv(layer, cfg):
             ("CDMA.D_ENTRY_PER_SLICE", dict(ENTRIES=slice_entries - 1)),
             ("CDMA.D_FETCH_GRAIN", dict(GRAINS=0)),
             ("CDMA.D_WEIGHT_FORMAT", dict(WEIGHT_FORMAT="UNCOMPRESSED")),
-            ("CDMA.D_WEIGHT_SIZE_0", dict(BYTE_PER_KERNEL=r * s * _ceil_div(c, a) * a - 1)),
+            ("CDMA.D_WEIGHT_SIZE_0", dict(BYTE_PER_KERNEL=r * s * c - 1)),
             ("CDMA.D_WEIGHT_SIZE_1", dict(WEIGHT_KERNEL=k - 1)),
             ("CDMA.D_WEIGHT_RAM_TYPE", dict(WEIGHT_RAM_TYPE="MCIF")),
             ("CDMA.D_WEIGHT_ADDR_HIGH", 0),

@@ -13,17 +13,20 @@ Feature format (NVDLA's "feature data", what CDMA reads and SDP/PDP write)
 
 Weight format (NVDLA's direct-convolution weights, uncompressed)
     Kernels are grouped by AtomK (the last group holds K mod AtomK kernels if K is not a multiple);
-    each kernel is split into 1 x 1 x AtomC pieces; a group is stored by scanning, innermost first,
-    C-in-atom -> K-in-group -> S (kernel x) -> R (kernel y) -> C/AtomC; groups follow one another;
-    the end is padded with zeros to a multiple of 128 bytes. Byte offset of (k, c, r, s), with
-    g = k // AtomK, kg = kernels in group g, Cp = C padded to AtomC::
+    each kernel is split into channel blocks of AtomC channels (the last block holds C mod AtomC
+    if C is not a multiple) and each block into 1 x 1 x block pieces; a group is stored by
+    scanning, innermost first, C-in-block -> K-in-group -> S (kernel x) -> R (kernel y) -> channel
+    block; groups follow one another; the end is padded with zeros to a multiple of 128 bytes.
+    As in NVDLA, nothing else is padded: the last block's pieces are ``C mod AtomC`` bytes, so
+    ``bytes per kernel = R * S * C`` (the value of ``CDMA.D_WEIGHT_SIZE_0`` + 1). Byte offset of
+    (k, c, r, s), with g = k // AtomK, kg = kernels in group g, b = c // AtomC, cb = channels in
+    block b::
 
-        g * AtomK * R * S * Cp + (c // AtomC) * R * S * kg * AtomC + r * S * kg * AtomC
-          + s * kg * AtomC + (k % AtomK) * AtomC + (c % AtomC)
+        g * AtomK * R * S * C + b * R * S * kg * AtomC + r * S * kg * cb + s * kg * cb
+          + (k % AtomK) * cb + (c % AtomC)
 
-    simtlab choice: C is padded to a multiple of AtomC in the weights too (the padding channels
-    hold 0), so every piece is a full atom and ``bytes per kernel = R * S * Cp`` (the value of
-    ``CDMA.D_WEIGHT_SIZE_0`` + 1). The weight base must be 256 B aligned (checked by the driver).
+    The weight base must be 256 B aligned (checked by the driver). CDMA expands the last block's
+    pieces to whole atoms (zero channels) as it writes CBUF (:func:`weight_entries` atoms).
 
 Both formats are parameterized by AtomC/AtomK (defaults 8/8, nv_small); the feature atom in memory
 equals AtomC.
@@ -39,6 +42,7 @@ __all__ = [
     "pack_feature",
     "unpack_feature",
     "weight_bytes",
+    "weight_entries",
     "weight_offset",
     "pack_weights",
     "unpack_weights",
@@ -128,18 +132,31 @@ def unpack_feature(buf, channels, height, width, *, atom_c=8, line_stride=None, 
 
 
 def weight_bytes(k, c, r, s, *, atom_c=8):
-    """Bytes of the weight blob, padded to :data:`WEIGHT_PAD`."""
-    return _ceil_to(k * r * s * _ceil_to(c, atom_c), WEIGHT_PAD)
+    """Bytes of the weight blob (``K * R * S * C``), padded to :data:`WEIGHT_PAD`."""
+    _check_atom("atom_c", atom_c)
+    return _ceil_to(k * r * s * c, WEIGHT_PAD)
+
+
+def weight_entries(k, c, r, s, *, atom_c=8):
+    """CBUF atoms the weights take once CDMA has expanded the last channel block:
+    ``K * R * S * ceil(C / AtomC)``."""
+    _check_atom("atom_c", atom_c)
+    return k * r * s * -(-c // atom_c)
+
+
+def _blocks(c, atom_c):
+    """``(first channel, channels)`` of each channel block."""
+    return [(c0, min(atom_c, c - c0)) for c0 in range(0, c, atom_c)]
 
 
 def weight_offset(k, c, r, s, *, shape, atom_c=8, atom_k=8):
     """Byte offset of weight (k, c, r, s) for a (K, C, R, S) kernel set (the formula above)."""
     kk, cc, rr, ss = shape
-    cp = _ceil_to(cc, atom_c)
     group = k // atom_k
     kg = min(atom_k, kk - group * atom_k)
-    return (group * atom_k * rr * ss * cp + (c // atom_c) * rr * ss * kg * atom_c
-            + r * ss * kg * atom_c + s * kg * atom_c + (k % atom_k) * atom_c + (c % atom_c))
+    cb = min(atom_c, cc - c // atom_c * atom_c)
+    return (group * atom_k * rr * ss * cc + (c // atom_c) * rr * ss * kg * atom_c
+            + r * ss * kg * cb + s * kg * cb + (k % atom_k) * cb + (c % atom_c))
 
 
 def pack_weights(w, *, atom_c=8, atom_k=8):
@@ -148,15 +165,12 @@ def pack_weights(w, *, atom_c=8, atom_k=8):
     _check_atom("atom_k", atom_k)
     w = _check_cube(w, 4, "weights")
     k, c, r, s = w.shape
-    cp = _ceil_to(c, atom_c)
-    padded = np.zeros((k, cp, r, s), dtype=np.int8)
-    padded[:, :c] = w
     parts = []
     for g0 in range(0, k, atom_k):
-        grp = padded[g0:g0 + atom_k]                                   # (kg, Cp, R, S)
-        kg = grp.shape[0]
-        # (kg, C/A, A, R, S) -> (C/A, R, S, kg, A): outermost C/A, then R, S, K-in-group, C-in-atom.
-        parts.append(grp.reshape(kg, cp // atom_c, atom_c, r, s).transpose(1, 3, 4, 0, 2).ravel())
+        for c0, cb in _blocks(c, atom_c):
+            blk = w[g0:g0 + atom_k, c0:c0 + cb]                          # (kg, cb, R, S)
+            # -> (R, S, kg, cb): R, then S, K-in-group, C-in-block innermost.
+            parts.append(blk.transpose(2, 3, 0, 1).ravel())
     out = np.zeros(weight_bytes(k, c, r, s, atom_c=atom_c), dtype=np.uint8)
     blob = np.concatenate(parts).view(np.uint8)
     out[:blob.size] = blob
@@ -168,15 +182,15 @@ def unpack_weights(buf, k, c, r, s, *, atom_c=8, atom_k=8):
     _check_atom("atom_c", atom_c)
     _check_atom("atom_k", atom_k)
     buf = np.frombuffer(bytes(buf), dtype=np.uint8) if not isinstance(buf, np.ndarray) else buf
-    cp = _ceil_to(c, atom_c)
-    if buf.size < k * r * s * cp:
-        raise ValueError(f"{k}x{c}x{r}x{s} weights need {k * r * s * cp} bytes, got {buf.size}")
-    out = np.zeros((k, cp, r, s), dtype=np.int8)
+    if buf.size < k * r * s * c:
+        raise ValueError(f"{k}x{c}x{r}x{s} weights need {k * r * s * c} bytes, got {buf.size}")
+    out = np.zeros((k, c, r, s), dtype=np.int8)
     pos = 0
     for g0 in range(0, k, atom_k):
         kg = min(atom_k, k - g0)
-        n = kg * cp * r * s
-        grp = buf[pos:pos + n].view(np.int8).reshape(cp // atom_c, r, s, kg, atom_c)
-        out[g0:g0 + kg] = grp.transpose(3, 0, 4, 1, 2).reshape(kg, cp, r, s)
-        pos += n
-    return out[:, :c].copy()
+        for c0, cb in _blocks(c, atom_c):
+            n = r * s * kg * cb
+            blk = buf[pos:pos + n].view(np.int8).reshape(r, s, kg, cb)
+            out[g0:g0 + kg, c0:c0 + cb] = blk.transpose(2, 3, 0, 1)
+            pos += n
+    return out

@@ -41,7 +41,8 @@ import numpy as np
 from ..config import TileConfig
 from ..spec import tile_regs
 from ..spec.memory import MemoryMap
-from ..spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape, conv_fits
+from ..spec.tile_limits import (FAULT_UNSUPPORTED, FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape,
+                                conv_fits)
 from . import tile_layout as lay
 from . import tile_ref as ref
 from .backend import Buffer
@@ -297,6 +298,13 @@ class TileModel:
 
     def _start(self, kind):
         """Start a layer: check its registers, read its inputs, compute; it ends later."""
+        what = self._unsupported(kind)
+        if what is not None:
+            # A hardware limit, not a programming error: the fault report whatever ``strict``.
+            u, r = tile_regs.lookup(what)
+            self._abort(kind, (FAULT_UNSUPPORTED, u.base + r.offset),
+                        f"{what}: not implemented in the tile")
+            return
         try:
             duration, finish = {"conv": self._conv, "sdp": self._sdp_mem, "pdp": self._pdp_mem}[kind]()
         except _DmaFault as fault:
@@ -308,6 +316,13 @@ class TileModel:
             self._abort(kind, (FAULT_WATCHDOG, 0), str(error))
             return
         self._layer = (self.now + duration, finish)
+
+    def _unsupported(self, kind):
+        """The register (``UNIT.REG``) whose field asks for something the tile does not
+        implement in this layer, or None (the RTL's check: ``FAULT_UNSUPPORTED``)."""
+        if kind == "conv" and self.fields("CDMA")["DATAIN_FORMAT"] != 0:
+            return "CDMA.D_DATAIN_FORMAT"
+        return None
 
     def _abort(self, kind, fault, reason):
         """End a faulting layer: its units stop (enables cleared), no interrupt, the fault kept."""
@@ -357,39 +372,92 @@ class TileModel:
             raise _DmaFault(unit, addr) from None
         return lambda: self.memory.write(addr, data)
 
+    def _padded(self, channels):
+        """Channels rounded up to whole atoms: the tile's datapath computes every lane of an
+        atom, and NVDLA writes the lanes past C with what it computes there."""
+        return -(-channels // self.config.atom_k) * self.config.atom_k
+
+    def _sdp_operands(self, stage, kind, shape):
+        """The memory operands of an SDP stage's ALU or MUL (``stage`` "BS" = X1 through BRDMA,
+        "BN" = X2 through NRDMA): ``shape[0]`` values per channel, or a cube of ``shape`` per
+        element (``DATA_MODE`` PER_ELEMENT) in NVDLA's feature format for ``size``-byte elements:
+        memory atoms of AtomC bytes hold ``AtomC / size`` channels, element (c, h, w) at
+        ``base + (c // n) * surface_stride + h * line_stride + w * AtomC + (c % n) * size``,
+        ``n = AtomC / size``."""
+        dma = {"BS": "BRDMA", "BN": "NRDMA"}[stage]
+        self._require(self._enabled("SDP_RDMA"),
+                      f"SDP: {stage} operands from memory without SDP_RDMA enabled")
+        rd = self.fields("SDP_RDMA")
+        self._require(rd[f"{dma}_DISABLE"] == 0, f"SDP_RDMA: {dma}_DISABLE is set but the {stage} "
+                                                 f"{kind} reads its operands from memory")
+        use = {"ALU": 1, "MUL": 0}[kind]
+        self._require(rd[f"{dma}_DATA_USE"] == use,
+                      f"SDP_RDMA: {dma}_DATA_USE does not feed the {stage} {kind} (BOTH is not "
+                      f"implemented)")
+        size = 2 if rd[f"{dma}_DATA_SIZE"] else 1
+        dtype = "<i2" if size == 2 else "i1"
+        base = rd[f"{stage}_BASE_ADDR_LOW"]
+        if not rd[f"{dma}_DATA_MODE"]:                      # per channel
+            data = self._read_mem("SDP_RDMA", base, size * shape[0])
+            return np.frombuffer(data, dtype).astype(np.int64)
+        a = self.config.atom_c
+        n = a // size                                       # channels per memory atom
+        c, h, w = shape
+        line, surf = rd[f"{stage}_LINE_STRIDE"], rd[f"{stage}_SURFACE_STRIDE"]
+        self._require(base % a == 0 and line % a == 0 and surf % a == 0
+                      and line >= w * a and (h == 1 or surf >= h * line),
+                      f"SDP_RDMA: {stage} per-element operand address/strides")
+        need = (c // n - 1) * surf + (h - 1) * line + w * a
+        raw = np.frombuffer(self._read_mem("SDP_RDMA", base, need), np.uint8)
+        out = np.zeros(shape, np.int64)
+        for g in range(c // n):
+            for y in range(h):
+                row = raw[g * surf + y * line:g * surf + y * line + w * a]
+                out[g * n:(g + 1) * n, y] = row.view(dtype).reshape(w, n).T
+        return out
+
     def _sdp(self, y32, sdp, channels):
-        """SDP X1 + converter from the SDP registers (and SDP_RDMA for per-channel operands)."""
-        bypass = sdp["BS_BYPASS"]
-        params = {}
+        """SDP X1, X2 and the converter from the SDP registers (and SDP_RDMA for operands from
+        memory) on the cube ``y32`` of whole atoms (``channels`` real ones: the saturation
+        count)."""
+        def stage(prefix):
+            if sdp[f"{prefix}_BYPASS"]:
+                return {}
+            params = {}
 
-        def operand(kind):
-            if not sdp[f"BS_{kind}_SRC"]:
-                return sdp[f"BS_{kind}_OPERAND"]
-            self._require(self._enabled("SDP_RDMA"), "per-channel SDP operand without SDP_RDMA enabled")
-            rd = self.fields("SDP_RDMA")
-            self._require(rd["BRDMA_DISABLE"] == 0 and rd["BRDMA_DATA_SIZE"] == 1,
-                          "SDP_RDMA: per-channel operands need BRDMA enabled with 2-byte data")
-            self._require(rd["BRDMA_DATA_USE"] == {"ALU": 1, "MUL": 0}[kind],
-                          f"SDP_RDMA: BRDMA_DATA_USE does not feed the {kind}")
-            data = self._read_mem("SDP_RDMA", rd["BS_BASE_ADDR_LOW"], 2 * channels)
-            return np.frombuffer(data, "<i2").astype(np.int64)
+            def operand(kind):
+                if not sdp[f"{prefix}_{kind}_SRC"]:
+                    return sdp[f"{prefix}_{kind}_OPERAND"]
+                return self._sdp_operands(prefix, kind, y32.shape)
 
-        if not bypass and not sdp["BS_ALU_BYPASS"]:
-            params.update(alu=operand("ALU"), alu_shift=sdp["BS_ALU_SHIFT_VALUE"],
-                          alu_algo={0: "max", 1: "min"}.get(sdp["BS_ALU_ALGO"], "sum"))
-        if not bypass and not sdp["BS_MUL_BYPASS"]:
-            params.update(mul=operand("MUL"), mul_shift=sdp["BS_MUL_SHIFT_VALUE"],
-                          prelu=bool(sdp["BS_MUL_PRELU"]))
-        params["relu"] = not bypass and not sdp["BS_RELU_BYPASS"]
-        self._require(sdp["BN_BYPASS"] == 1, "SDP: the X2 stage must stay bypassed")
-        y, stats = ref.sdp_x1(y32, cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
-                              cvt_shift=sdp["CVT_SHIFT"], **params)
+            if not sdp[f"{prefix}_ALU_BYPASS"]:
+                params.update(alu=operand("ALU"), alu_shift=sdp[f"{prefix}_ALU_SHIFT_VALUE"],
+                              alu_algo={0: "max", 1: "min"}.get(sdp[f"{prefix}_ALU_ALGO"], "sum"))
+            # The shift applies with the multiplier bypassed too (NVDLA's datapath).
+            params["mul_shift"] = sdp[f"{prefix}_MUL_SHIFT_VALUE"]
+            if not sdp[f"{prefix}_MUL_BYPASS"]:
+                params.update(mul=operand("MUL"), prelu=bool(sdp[f"{prefix}_MUL_PRELU"]))
+            params["relu"] = not sdp[f"{prefix}_RELU_BYPASS"]
+            return params
+
+        x1, x2 = stage("BS"), stage("BN")
+        cvt = dict(cvt_offset=sdp["CVT_OFFSET"], cvt_scale=sdp["CVT_SCALE"],
+                   cvt_shift=sdp["CVT_SHIFT"])
+        y, _ = ref.sdp_x1(y32, bn=x2 or None, **cvt, **x1)
+
+        # Saturations of the real channels only (the tile's counters mask the others).
+        def real(params):
+            return {key: (v[:channels] if isinstance(v, np.ndarray) else v)
+                    for key, v in params.items()}
+        _, stats = ref.sdp_x1(y32[:channels], bn=real(x2) or None, **cvt, **real(x1))
         return y, stats["out_sat"]
 
     def _pool(self, x, pdp):
-        """PDP on the cube ``x``: (output, the output write to do at the end)."""
-        c, h, w = x.shape
-        self._require((pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1,
+        """PDP on the cube ``x`` of whole atoms: (output, the output write to do at the end)."""
+        _, h, w = x.shape
+        c = pdp["CUBE_IN_CHANNEL"] + 1
+        self._require(x.shape[0] == self._padded(c)
+                      and (pdp["CUBE_IN_CHANNEL"] + 1, pdp["CUBE_IN_HEIGHT"] + 1,
                        pdp["CUBE_IN_WIDTH"] + 1) == (c, h, w), "PDP: input cube size")
         kw, kh = pdp["KERNEL_WIDTH"] + 1, pdp["KERNEL_HEIGHT"] + 1
         sx, sy = pdp["KERNEL_STRIDE_WIDTH"] + 1, pdp["KERNEL_STRIDE_HEIGHT"] + 1
@@ -408,7 +476,7 @@ class TileModel:
         except ValueError as error:
             raise TileProgramError(f"PDP: {error}") from None
         self._require((pdp["CUBE_OUT_CHANNEL"] + 1, pdp["CUBE_OUT_HEIGHT"] + 1,
-                       pdp["CUBE_OUT_WIDTH"] + 1) == y.shape, "PDP: output cube size")
+                       pdp["CUBE_OUT_WIDTH"] + 1) == (c,) + y.shape[1:], "PDP: output cube size")
         self._require(y.shape[2] <= PDP_MAX_WIDTH, f"PDP: output wider than {PDP_MAX_WIDTH}")
         write = self._store("PDP", pdp["DST_BASE_ADDR_LOW"], y, pdp["DST_LINE_STRIDE"],
                             pdp["DST_SURFACE_STRIDE"])
@@ -455,7 +523,7 @@ class TileModel:
                       f"SDP: conv feeds SDP on the fly (FLYING_MODE {_SDP_ON_THE_FLY})")
         wbytes = lay.weight_bytes(k, c, r, s, atom_c=a)
         self._require(cdma["WEIGHT_BYTES"] == csc["WEIGHT_BYTES"] == wbytes, "WEIGHT_BYTES")
-        self._require(cdma["BYTE_PER_KERNEL"] + 1 == r * s * -(-c // a) * a, "BYTE_PER_KERNEL")
+        self._require(cdma["BYTE_PER_KERNEL"] + 1 == r * s * c, "BYTE_PER_KERNEL is not R*S*C - 1")
         self._require(cdma["WEIGHT_ADDR_LOW"] % 256 == 0, "CDMA: weights not 256 B aligned")
         banks = (cdma["DATA_BANK"] + 1, cdma["WEIGHT_BANK"] + 1)
         self._require((csc["DATA_BANK"], csc["WEIGHT_BANK"]) == (cdma["DATA_BANK"], cdma["WEIGHT_BANK"]),
@@ -468,12 +536,18 @@ class TileModel:
                           cdma["SURF_STRIDE"])
         blob = np.frombuffer(self._read_mem("CDMA", cdma["WEIGHT_ADDR_LOW"], wbytes), np.uint8)
         wt = lay.unpack_weights(blob, k, c, r, s, atom_c=a, atom_k=cfg.atom_k)
-        acc = ref.conv2d(x, wt, stride=(sy, sx), padding=pads, pad_value=cdma["PAD_VALUE"],
+        # Kernels past K in the last atom give 0 (CACC's empty lanes), then SDP computes on them.
+        wp = np.zeros((self._padded(k),) + wt.shape[1:], dtype=wt.dtype)
+        wp[:k] = wt
+        acc = ref.conv2d(x, wp, stride=(sy, sx), padding=pads, pad_value=cdma["PAD_VALUE"],
                          dilation=(dy, dx))
         y32, csat = ref.cacc_truncate(acc, cacc["CLIP_TRUNCATE"])
         y, osat = self._sdp(y32, sdp, k)
         units = list(CONV_UNITS) + ["SDP"]
-        if self._enabled("SDP_RDMA") and self.fields("SDP_RDMA")["BRDMA_DISABLE"] == 0:
+        # SDP_RDMA takes part (and completes) when X1 or X2 reads operands from memory.
+        reads = any(not sdp[f"{p}_BYPASS"] and not sdp[f"{p}_{k}_BYPASS"] and sdp[f"{p}_{k}_SRC"]
+                    for p in ("BS", "BN") for k in ("ALU", "MUL"))
+        if self._enabled("SDP_RDMA") and reads:
             units.append("SDP_RDMA")
         if sdp["OUTPUT_DST"] == 1:
             self._require(self._enabled("PDP") and self.fields("PDP")["FLYING_MODE"] == 0,
@@ -496,7 +570,7 @@ class TileModel:
             self.counters["CACC"]["SAT_COUNT"] = csat
             self.counters["SDP"]["OUT_SATURATION"] = osat
             if pdp_in is not None:
-                self.counters["PDP"]["LAYER_CYCLES"] = pdp_in.size
+                self.counters["PDP"]["LAYER_CYCLES"] = pdp_in[:k].size
             self._finish(units)
         return cycles, finish
 
@@ -510,24 +584,26 @@ class TileModel:
         self._require(not self.strict or rd["SRC_BASE_ADDR_LOW"] == pdp["SRC_BASE_ADDR_LOW"],
                       "PDP_RDMA and PDP source addresses differ")
         self._require(rd["KERNEL_WIDTH"] == pdp["KERNEL_WIDTH"], "PDP_RDMA and PDP kernel widths differ")
-        x = self._feature("PDP_RDMA", rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
+        # Whole atoms: the bytes of the channels past C go through PDP too.
+        x = self._feature("PDP_RDMA", rd["SRC_BASE_ADDR_LOW"], self._padded(size[0]), *size[1:],
+                          rd["SRC_LINE_STRIDE"], rd["SRC_SURFACE_STRIDE"])
         _, write = self._pool(x, pdp)
         self.layers_run.append(("pdp", size))
 
         def finish():
             write()
-            self.counters["PDP"]["LAYER_CYCLES"] = x.size
+            self.counters["PDP"]["LAYER_CYCLES"] = elements
             self._finish(["PDP", "PDP_RDMA"])
-        return x.size, finish
+        elements = int(np.prod(size))
+        return elements, finish
 
     def _sdp_mem(self):
         sdp, rd = self.fields("SDP"), self.fields("SDP_RDMA")
         size = (sdp["CHANNEL"] + 1, sdp["HEIGHT"] + 1, sdp["WIDTH"] + 1)
         self._require((rd["CHANNEL"] + 1, rd["HEIGHT"] + 1, rd["WIDTH"] + 1) == size,
                       "SDP_RDMA and SDP cube sizes differ")
-        x = self._feature("SDP_RDMA", rd["SRC_BASE_ADDR_LOW"], *size, rd["SRC_LINE_STRIDE"],
-                          rd["SRC_SURFACE_STRIDE"])
+        x = self._feature("SDP_RDMA", rd["SRC_BASE_ADDR_LOW"], self._padded(size[0]), *size[1:],
+                          rd["SRC_LINE_STRIDE"], rd["SRC_SURFACE_STRIDE"])
         y, osat = self._sdp(x.astype(np.int64), sdp, size[0])
         write = self._store("SDP", sdp["DST_BASE_ADDR_LOW"], y, sdp["DST_LINE_STRIDE"],
                             sdp["DST_SURFACE_STRIDE"])
@@ -537,7 +613,7 @@ class TileModel:
             write()
             self.counters["SDP"]["OUT_SATURATION"] = osat
             self._finish(["SDP", "SDP_RDMA"])
-        return x.size, finish
+        return int(np.prod(size)), finish
 
 
 class _FlatMemory:

@@ -20,16 +20,18 @@ Rounding and saturation rules (the same everywhere in the tile)
 * **Accumulation** is exact: int8 x int8 products summed in int64 (NVDLA's CACC is 34 bits wide;
   the layer shapes the tile accepts keep sums well inside that).
 * **CACC truncation** (:func:`cacc_truncate`): ``int32_sat(round_shift(acc, CLIP_TRUNCATE))``.
-* **SDP X1** (:func:`sdp_x1`), per element, in this order:
+* **SDP X1 and X2** (:func:`sdp_x1`), per element, in this order:
 
   1. ALU (bias): ``a = int32_sat(op(x, operand << ALU_SHIFT))`` with op = sum, max or min;
   2. MUL (scale): ``m = int32_sat(round_shift(a * operand, MUL_SHIFT))``; in PReLU mode only negative
-     ``a`` are scaled and non-negative ``a`` pass unchanged;
+     ``a`` are scaled and non-negative ``a`` pass unchanged; with the multiplier bypassed the
+     shift still applies, ``m = int32_sat(round_shift(a, MUL_SHIFT))``, as in NVDLA;
   3. ReLU: ``max(m, 0)``;
-  4. output converter: ``y = int8_sat(round_shift((r - CVT_OFFSET) * CVT_SCALE, CVT_SHIFT))``.
+  4. X2 (batch norm): steps 1-3 again with X2's own operands and switches;
+  5. output converter: ``y = int8_sat(round_shift((r - CVT_OFFSET) * CVT_SCALE, CVT_SHIFT))``.
 
-  Operands are per layer (a scalar) or per channel (an array of C values); each stage can be
-  bypassed (``None``). Saturations of steps 1-2 and of step 4 are counted separately; the register
+  Operands are per layer (a scalar), per channel (an array of C values) or per element (a cube
+  of the input's shape); each step can be bypassed (``None``). Saturations of steps 1-2 and of step 4 are counted separately; the register
   counter ``D_PERF_OUT_SATURATION`` counts step 4.
 * **PDP** (:func:`pool2d`): max and min look at the real elements of a window only (padded positions
   never win; a window made only of padding is rejected). Average sums the window with each padded
@@ -181,9 +183,12 @@ def _per_channel(operand, shape, name):
         raise TypeError(f"{name} must be an integer or an integer array, not {op.dtype}")
     if op.ndim == 0:
         return op.astype(np.int64)
+    if op.shape == tuple(shape[-op.ndim:]) and op.ndim >= 3:
+        return op.astype(np.int64)                      # per element
     channels = shape[-3]
     if op.shape != (channels,):
-        raise ValueError(f"{name} per channel needs shape ({channels},), not {op.shape}")
+        raise ValueError(f"{name} per channel needs shape ({channels},) (or the cube's shape per "
+                         f"element), not {op.shape}")
     return op.astype(np.int64).reshape(channels, 1, 1)
 
 
@@ -192,27 +197,9 @@ def _check16(op, name):
         raise ValueError(f"{name} operands are int16")
 
 
-def sdp_x1(x, *, alu=None, alu_algo="sum", alu_shift=0, mul=None, mul_shift=0, prelu=False,
-           relu=False, cvt_offset=0, cvt_scale=1, cvt_shift=0):
-    """SDP's X1 stage and output converter on an int32 cube (CHW or NCHW).
-
-    Parameters
-    ----------
-    alu : None (bypass), an int16 or C int16 values (per channel)
-        ``D_DP_BS_ALU_SRC_VALUE`` or the BRDMA operands; ``alu_algo`` "sum" (bias), "max", "min";
-        ``alu_shift`` = ``BS_ALU_SHIFT_VALUE`` (operand shifted left).
-    mul : None (bypass), an int16 or C int16 values; ``mul_shift`` = ``BS_MUL_SHIFT_VALUE``
-        (product shifted right with rounding); ``prelu`` = ``BS_MUL_PRELU``.
-    relu : ReLU on (``BS_RELU_BYPASS`` = 0).
-    cvt_offset, cvt_scale, cvt_shift : the output converter (``D_CVT_*``).
-
-    Returns ``(int8 cube, {"alu_sat": n, "mul_sat": n, "out_sat": n})``; the rules are in the module
-    docstring.
-    """
-    x = _int_array(x, "x")
-    if x.ndim < 3:
-        raise ValueError(f"sdp_x1 takes a CHW or NCHW cube, not shape {x.shape}")
-    stats = {"alu_sat": 0, "mul_sat": 0, "out_sat": 0}
+def _bs_stage(x, stats, *, alu=None, alu_algo="sum", alu_shift=0, mul=None, mul_shift=0,
+              prelu=False, relu=False):
+    """One X1/X2 stage (ALU, MUL/PReLU, ReLU) on the int64 cube ``x``; counts into ``stats``."""
     if alu is not None:
         op = _per_channel(alu, x.shape, "alu")
         _check16(op, "alu")
@@ -227,18 +214,61 @@ def sdp_x1(x, *, alu=None, alu_algo="sum", alu_shift=0, mul=None, mul_shift=0, p
             x = np.minimum(x, op)
         else:
             raise ValueError(f"alu_algo is 'sum', 'max' or 'min', not {alu_algo!r}")
-        x, stats["alu_sat"] = saturate(x, 32)
+        x, n = saturate(x, 32)
+        stats["alu_sat"] += n
+    if not 0 <= mul_shift <= 63:
+        raise ValueError(f"mul_shift must be 0-63, not {mul_shift}")
     if mul is not None:
         op = _per_channel(mul, x.shape, "mul")
         _check16(op, "mul")
-        if not 0 <= mul_shift <= 63:
-            raise ValueError(f"mul_shift must be 0-63, not {mul_shift}")
         scaled = round_shift(x * op, mul_shift)
         if prelu:
             scaled = np.where(x < 0, scaled, x)
-        x, stats["mul_sat"] = saturate(scaled, 32)
+        x, n = saturate(scaled, 32)
+        stats["mul_sat"] += n
+    elif mul_shift:
+        # NVDLA's shifter follows the multiplier even when the multiplier is bypassed.
+        x, n = saturate(round_shift(x, mul_shift), 32)
+        stats["mul_sat"] += n
     if relu:
         x = np.maximum(x, 0)
+    return x
+
+
+def sdp_x1(x, *, alu=None, alu_algo="sum", alu_shift=0, mul=None, mul_shift=0, prelu=False,
+           relu=False, bn=None, cvt_offset=0, cvt_scale=1, cvt_shift=0):
+    """SDP's X1 stage, its X2 stage (``bn``) and the output converter on an int32 cube (CHW or
+    NCHW).
+
+    Parameters
+    ----------
+    alu : None (bypass), an int16, C int16 values (per channel) or a cube of x's shape (per
+        element)
+        ``D_DP_BS_ALU_SRC_VALUE`` or the BRDMA operands; ``alu_algo`` "sum" (bias), "max", "min";
+        ``alu_shift`` = ``BS_ALU_SHIFT_VALUE`` (operand shifted left).
+    mul : None (bypass), an int16, C int16 values or a cube; ``mul_shift`` =
+        ``BS_MUL_SHIFT_VALUE`` (product shifted right with rounding; applied to x when the
+        multiplier is bypassed, as in NVDLA); ``prelu`` = ``BS_MUL_PRELU``.
+    relu : ReLU on (``BS_RELU_BYPASS`` = 0).
+    bn : None (X2 bypassed) or a dict of the same keys (``alu``, ``alu_algo``, ``alu_shift``,
+        ``mul``, ``mul_shift``, ``prelu``, ``relu``) for X2 (``D_DP_BN_*``, NRDMA operands).
+    cvt_offset, cvt_scale, cvt_shift : the output converter (``D_CVT_*``).
+
+    Returns ``(int8 cube, {"alu_sat": n, "mul_sat": n, "out_sat": n})``; the rules are in the module
+    docstring (X2 repeats X1's steps on X1's result; its saturations add to the same counts).
+    """
+    x = _int_array(x, "x")
+    if x.ndim < 3:
+        raise ValueError(f"sdp_x1 takes a CHW or NCHW cube, not shape {x.shape}")
+    stats = {"alu_sat": 0, "mul_sat": 0, "out_sat": 0}
+    x = _bs_stage(x, stats, alu=alu, alu_algo=alu_algo, alu_shift=alu_shift, mul=mul,
+                  mul_shift=mul_shift, prelu=prelu, relu=relu)
+    if bn is not None:
+        unknown = set(bn) - {"alu", "alu_algo", "alu_shift", "mul", "mul_shift", "prelu", "relu"}
+        if unknown:
+            raise ValueError(f"bn takes X2's alu/alu_algo/alu_shift/mul/mul_shift/prelu/relu, "
+                             f"not {sorted(unknown)}")
+        x = _bs_stage(x, stats, **bn)
     if not -(1 << 31) <= cvt_offset < (1 << 31) or not -(1 << 15) <= cvt_scale < (1 << 15):
         raise ValueError("cvt_offset is an int32 and cvt_scale an int16")
     if not 0 <= cvt_shift <= 63:

@@ -1062,8 +1062,8 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CACC_D_LINE_STRIDE_0_ADDR                          0xF0007020u
 #define NVDLA_CACC_D_LINE_STRIDE_0_RESET                         0x00000000u
 #define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_SHIFT             0
-#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_WIDTH             32
-#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_MASK              0xFFFFFFFFu
+#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_WIDTH             24
+#define NVDLA_CACC_D_LINE_STRIDE_0_LINE_STRIDE_MASK              0x00FFFFFFu
 
 /* CACC.D_SURF_STRIDE (rw, ping-pong group): Output surface stride in bytes. */
 #define NVDLA_CACC_D_SURF_STRIDE_0                               0x7024u
@@ -1071,8 +1071,8 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_CACC_D_SURF_STRIDE_0_ADDR                          0xF0007024u
 #define NVDLA_CACC_D_SURF_STRIDE_0_RESET                         0x00000000u
 #define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_SHIFT             0
-#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_WIDTH             32
-#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_MASK              0xFFFFFFFFu
+#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_WIDTH             24
+#define NVDLA_CACC_D_SURF_STRIDE_0_SURF_STRIDE_MASK              0x00FFFFFFu
 
 /* CACC.D_DATAOUT_MAP (rw, ping-pong group): Output packing hints. */
 #define NVDLA_CACC_D_DATAOUT_MAP_0                               0x7028u
@@ -1281,7 +1281,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_RDMA_D_BS_SURFACE_STRIDE_0_BS_SURFACE_STRIDE_WIDTH 32
 #define NVDLA_SDP_RDMA_D_BS_SURFACE_STRIDE_0_BS_SURFACE_STRIDE_MASK 0xFFFFFFFFu
 
-/* SDP_RDMA.D_NRDMA_CFG (rw, ping-pong group): X2 (batch norm; simtlab: keep disabled) operand read DMA. */
+/* SDP_RDMA.D_NRDMA_CFG (rw, ping-pong group): X2 (batch norm) operand read DMA. */
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0                             0x8040u
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0_OFFSET                      0x8040u
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0_ADDR                        0xF0008040u
@@ -1310,6 +1310,42 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0_NRDMA_RAM_TYPE_MASK         0x00000020u
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0_NRDMA_RAM_TYPE_CVIF         0u
 #define NVDLA_SDP_RDMA_D_NRDMA_CFG_0_NRDMA_RAM_TYPE_MCIF         1u
+
+/* SDP_RDMA.D_BN_BASE_ADDR_LOW (rw, ping-pong group): X2 operand address. */
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0                      0x8044u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_OFFSET               0x8044u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_ADDR                 0xF0008044u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_RESET                0x00000000u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_BN_BASE_ADDR_LOW_SHIFT 0
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_BN_BASE_ADDR_LOW_WIDTH 32
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_LOW_0_BN_BASE_ADDR_LOW_MASK 0xFFFFFFFFu
+
+/* SDP_RDMA.D_BN_BASE_ADDR_HIGH (rw, ping-pong group): X2 operand address, bits 63:32 (must be 0). */
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0                     0x8048u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_OFFSET              0x8048u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_ADDR                0xF0008048u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_RESET               0x00000000u
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_BN_BASE_ADDR_HIGH_SHIFT 0
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_BN_BASE_ADDR_HIGH_WIDTH 32
+#define NVDLA_SDP_RDMA_D_BN_BASE_ADDR_HIGH_0_BN_BASE_ADDR_HIGH_MASK 0xFFFFFFFFu
+
+/* SDP_RDMA.D_BN_LINE_STRIDE (rw, ping-pong group): X2 operand line stride in bytes. */
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0                        0x804Cu
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_OFFSET                 0x804Cu
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_ADDR                   0xF000804Cu
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_RESET                  0x00000000u
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_BN_LINE_STRIDE_SHIFT   0
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_BN_LINE_STRIDE_WIDTH   32
+#define NVDLA_SDP_RDMA_D_BN_LINE_STRIDE_0_BN_LINE_STRIDE_MASK    0xFFFFFFFFu
+
+/* SDP_RDMA.D_BN_SURFACE_STRIDE (rw, ping-pong group): X2 operand surface stride in bytes. */
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0                     0x8050u
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_OFFSET              0x8050u
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_ADDR                0xF0008050u
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_RESET               0x00000000u
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_BN_SURFACE_STRIDE_SHIFT 0
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_BN_SURFACE_STRIDE_WIDTH 32
+#define NVDLA_SDP_RDMA_D_BN_SURFACE_STRIDE_0_BN_SURFACE_STRIDE_MASK 0xFFFFFFFFu
 
 /* SDP_RDMA.D_FEATURE_MODE_CFG (rw, ping-pong group): Input source and precisions. */
 #define NVDLA_SDP_RDMA_D_FEATURE_MODE_CFG_0                      0x8070u
@@ -1386,6 +1422,15 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_RDMA_D_PERF_BRDMA_READ_STALL_0_BRDMA_STALL_SHIFT 0
 #define NVDLA_SDP_RDMA_D_PERF_BRDMA_READ_STALL_0_BRDMA_STALL_WIDTH 32
 #define NVDLA_SDP_RDMA_D_PERF_BRDMA_READ_STALL_0_BRDMA_STALL_MASK 0xFFFFFFFFu
+
+/* SDP_RDMA.D_PERF_NRDMA_READ_STALL (ro, ping-pong group): Cycles the X2 operand read stalled. */
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0                 0x808Cu
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_OFFSET          0x808Cu
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_ADDR            0xF000808Cu
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_RESET           0x00000000u
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_NRDMA_STALL_SHIFT 0
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_NRDMA_STALL_WIDTH 32
+#define NVDLA_SDP_RDMA_D_PERF_NRDMA_READ_STALL_0_NRDMA_STALL_MASK 0xFFFFFFFFu
 
 /* ---- SDP (base 0x9000) ---- */
 #define NVDLA_SDP_BASE                                           0x9000u
@@ -1571,7 +1616,7 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE_0_BS_MUL_OPERAND_WIDTH   16
 #define NVDLA_SDP_D_DP_BS_MUL_SRC_VALUE_0_BS_MUL_OPERAND_MASK    0x0000FFFFu
 
-/* SDP.D_DP_BN_CFG (rw, ping-pong group): X2 (simtlab: keep bypassed): bypass switches and ALU algorithm. */
+/* SDP.D_DP_BN_CFG (rw, ping-pong group): X2 (batch norm): bypass switches and ALU algorithm. */
 #define NVDLA_SDP_D_DP_BN_CFG_0                                  0x906Cu
 #define NVDLA_SDP_D_DP_BN_CFG_0_OFFSET                           0x906Cu
 #define NVDLA_SDP_D_DP_BN_CFG_0_ADDR                             0xF000906Cu

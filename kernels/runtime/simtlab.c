@@ -167,13 +167,21 @@ int memcmp(const void *a, const void *b, size_t n) {
 }
 
 /* What C++ kernels need from a runtime without libc++abi: global objects register their destructors
- * with __cxa_atexit (never run: a kernel ends when its warps retire), and a call of a pure virtual
+ * with __cxa_atexit, thread_local objects with __cxa_thread_atexit (neither is ever run: a kernel
+ * ends when its warps retire, and hardware threads never exit), and a call of a pure virtual
  * function ends the run with exit code -3. */
 void *__dso_handle = 0;
 
 int __cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
     (void)fn;
     (void)arg;
+    (void)dso;
+    return 0;
+}
+
+int __cxa_thread_atexit(void (*fn)(void *), void *obj, void *dso) {
+    (void)fn;
+    (void)obj;
     (void)dso;
     return 0;
 }

@@ -4,7 +4,8 @@
  *   1. warp 0 activates every other warp at __sl_boot_warp (wspawn NUM_WARPS) and falls into the same
  *      code itself;
  *   2. every warp switches all of its lanes on (tmc all-ones), and every (warp, lane) sets
- *      gp and sp = STACK_TOP - mhartid * STACK_SIZE;
+ *      gp, sp = STACK_TOP - mhartid * STACK_SIZE and tp = sp - STACK_SIZE (the bottom of its stack
+ *      region), and initialises its thread-local storage block there (.tbss zeroed, .tdata copied);
  *   3. warps other than 0 retire (tmc 0); their registers persist while they are inactive;
  *   4. warp 0 returns to lane 0 (tmc 1), waits until it is the only active warp (a "wspawn 1" waits for
  *      exactly that and spawns nothing), clears .bss, runs the C++ global constructors (.init_array)
@@ -43,12 +44,19 @@
     slli    tmp, tmp, STACK_LOG2_SIZE;  \
     sub     rd, rd, tmp
 
-/* tp := &__sl_hart_idx[0][mhartid] (vx_spawn.h: one row of words per coordinate). */
+/* tp := STACK_TOP - ((mhartid + 1) << STACK_LOG2_SIZE), the bottom of this hardware thread's stack
+ * region, where its thread-local storage block lives (docs/runtime.md, "Thread-local storage"). */
 #define SL_SET_TP(tmp)                  \
+    la      tp, __sl_boot;              \
+    lw      tp, 0(tp);                  \
     csrr    tmp, VX_CSR_MHARTID;        \
-    slli    tp, tmp, 2;                 \
-    la      tmp, __sl_hart_idx;         \
-    add     tp, tp, tmp
+    addi    tmp, tmp, 1;                \
+    slli    tmp, tmp, STACK_LOG2_SIZE;  \
+    sub     tp, tp, tmp
+
+/* The stack size, for link.ld's check that the TLS block fits. */
+    .globl __sl_stack_size
+    .set __sl_stack_size, (1 << STACK_LOG2_SIZE)
 
 /* rd := &__sl_spawn_sp[core id] (one saved stack pointer per core). */
 #if NUM_CORES > 1
@@ -78,6 +86,28 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
 #endif
     SL_SET_GP
     SL_STACK_TOP(sp, t1)
+    SL_SET_TP(t1)
+    /* This hardware thread's TLS block: zero __tls_size bytes (whole words) at tp, then copy the
+     * .tdata image over its start. Every lane has the same trip counts, so the loops stay uniform.
+     * __tls_size is an absolute symbol: lui/addi, not la (pc-relative would be out of range). */
+    lui     t0, %hi(__tls_size)
+    addi    t0, t0, %lo(__tls_size)
+    add     t0, t0, tp
+    mv      t1, tp
+    bgeu    t1, t0, 8f
+7:  sw      zero, 0(t1)
+    addi    t1, t1, 4
+    bltu    t1, t0, 7b
+8:  la      t0, __tdata_start
+    la      t1, __tdata_end
+    mv      t2, tp
+    bgeu    t0, t1, 10f
+9:  lbu     t3, 0(t0)
+    sb      t3, 0(t2)
+    addi    t0, t0, 1
+    addi    t2, t2, 1
+    bltu    t0, t1, 9b
+10:
     csrr    t0, VX_CSR_WARP_ID
     bnez    t0, 3f              /* warp-uniform: warps other than 0 retire */
 #if NUM_THREADS > 1
@@ -92,7 +122,7 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
 
 #if NUM_CORES > 1
     csrr    t0, VX_CSR_CORE_ID
-    bnez    t0, 7f              /* core-uniform: only core 0 initialises memory */
+    bnez    t0, 11f             /* core-uniform: only core 0 initialises memory */
 #endif
     /* Clear .bss (word aligned by link.ld). */
     la      t0, __bss_start
@@ -112,7 +142,7 @@ __sl_boot_warp:                 /* every warp, lane 0 on */
     bltu    s0, s1, 5b
 6:
 #if NUM_CORES > 1
-7:  li      t0, 1
+11: li      t0, 1
     slli    t0, t0, 31          /* global barrier 0 */
     li      t1, NUM_CORES
     SL_BAR(t0, t1)              /* every core waits until core 0 has initialised memory */

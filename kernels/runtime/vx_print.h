@@ -9,9 +9,11 @@
  *   vx_serial(callback, arg)                   runs callback(arg) on each active lane of the warp in
  *                                              turn, lane 0 first (Vortex's helper behind all of these)
  *
- * Every call is serialised over the active lanes of the calling warp: when the lanes of a warp print
- * together, each lane's output comes out whole, lanes in increasing order. Output of different warps
- * (or cores) printing at the same time may interleave character by character.
+ * Every call is serialised over the active lanes of the calling warp (lane 0 first), and each lane's
+ * text is printed under a console lock shared by all warps and cores: every lane's output of one call
+ * comes out whole. The lanes of one warp print in increasing order; between warps the order is the
+ * order they take the lock, so the texts of different warps may alternate lane by lane.
+ * vx_serial itself takes no lock (its callback may print).
  */
 #ifndef VX_PRINT_H
 #define VX_PRINT_H

@@ -9,9 +9,11 @@
  *     (w % warps_per_block) * NUM_THREADS + lane of blocks slot, slot + slots, ... Lanes past B are
  *     switched off with tmc once; every warp of a slot runs the same number of blocks, so barriers
  *     match.
- * With several cores (every core's main calls this with the same arguments), core c's warps are the device's warps c*NUM_WARPS.. in task mode (tasks are
- *   dealt over every core's warps) and core c's slots are the device's slots c*slots.. in block mode; the call returns on every core once every
- *   core has finished (a global barrier), so a second spawn sees all of the first one's results.
+ * With several cores (every core's main calls this with the same arguments), core c's warps are
+ *   the device's warps c*NUM_WARPS.. in task mode (tasks are dealt over every core's warps) and core
+ *   c's slots are the device's slots c*slots.. in block mode; the call returns on every core once
+ *   every core has finished (a global barrier), so a second spawn sees all of the first one's
+ *   results.
  * All control flow here is warp-uniform: lane-dependent values (thread indices) are computed without
  * branches, and lane masks come from tmc.
  */
@@ -21,11 +23,19 @@
 
 dim3_t gridDim;
 dim3_t blockDim;
-/* Written by the worker before any kernel reads it: kept out of .bss (see link.ld). start.S points
- * tp at __sl_hart_idx[0][mhartid]. */
-__attribute__((section(".noinit.__sl_idx"))) uint32_t __sl_hart_idx[6][SL_HW_THREADS];
+/* Written by the worker before any kernel reads it, so never cleared. A hardware thread's column is
+ * __sl_hart_idx[.][mhartid] (vx_spawn.h); link.ld puts the table at __global_pointer$ - 0x800 when
+ * vx_spawn.h reads it from gp, and in .noinit otherwise (a .bss clear would be slow on wide cores). */
+#if SL_HART_IDX_GP
+__attribute__((section(".sdata.__sl_hart_idx")))
+#else
+__attribute__((section(".noinit.__sl_idx")))
+#endif
+uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 uint32_t __sl_warp_slot[NUM_CORES * NUM_WARPS];
 uint32_t __sl_warps_per_block;
+/* Local memory per block slot (vx_spawn2.h's __local_mem()): an even share, 16-byte multiples. */
+uint32_t __sl_lmem_share;
 
 /* Lane 0's stack pointer of each core's warp 0 while the worker runs (start.S). */
 uint32_t __sl_spawn_sp[NUM_CORES];
@@ -166,6 +176,8 @@ int vx_spawn_threads(uint32_t dimension, const uint32_t *grid_dim, const uint32_
         __sl_warps_per_block = 1;
         warps = needed < NUM_WARPS ? needed : NUM_WARPS;
     }
+    /* task mode: every warp is its own slot */
+    __sl_lmem_share = ((1u << LMEM_LOG_SIZE) / (block_dim ? sl_launch.slots : NUM_WARPS)) & ~15u;
     vx_fence();
 #if NUM_WARPS > 1
     if (warps > 1)

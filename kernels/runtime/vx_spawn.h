@@ -52,24 +52,59 @@ extern dim3_t blockDim;
 
 /* Per hardware thread: the coordinates blockIdx.x/y/z and threadIdx.x/y/z, one row per coordinate
  * (__sl_hart_idx[c][mhartid]) so that the lanes of a warp read consecutive words: one memory block per
- * warp for blockIdx.x. The spawn entry points point each lane's tp (thread pointer, x4) at its column,
- * so a coordinate costs one load (no TLS needed). Per warp: the block slot, and the block's warp count. */
+ * warp for blockIdx.x (a __thread variable would cost one block per lane: TLS blocks are a stack size
+ * apart). tp is the TLS thread pointer, so a hardware thread finds its column from mhartid; link.ld
+ * puts the table at __global_pointer$ - 0x800 (gp holds that in every lane, start.S), so that a
+ * coordinate costs csrr, slli, add and one load with the row's offset. Per warp: the block slot, and
+ * the block's warp count. */
 #define SL_HW_THREADS (NUM_CORES * NUM_WARPS * NUM_THREADS)
 extern uint32_t __sl_hart_idx[6][SL_HW_THREADS];
 extern uint32_t __sl_warp_slot[NUM_CORES * NUM_WARPS]; /* block slot in its core (= barrier id) */
 extern uint32_t __sl_warps_per_block;           /* warps of one block in the current launch */
 
-static inline uint32_t *__sl_hart_column(void) {
-    uint32_t *p;
-    __asm__ ("mv %0, tp" : "=r"(p));
-    return p;
+/* Row 5's offset from gp fits a 12-bit load offset up to 204 hardware threads; wider devices index
+ * the table from its address instead. */
+#define SL_HART_IDX_GP (20 * SL_HW_THREADS <= 4095)
+
+static inline uint32_t __sl_hart_id(void) {
+    uint32_t hart;
+    /* Not volatile: mhartid never changes, so the compiler may reuse one read. */
+    __asm__ ("csrr %0, %1" : "=r"(hart) : "i"(VX_CSR_MHARTID));
+    return hart;
 }
 
-/* Coordinate row `first` .. first + 2 of this hardware thread, as a dim3_t (only the fields used are
+/* This hardware thread's column: &__sl_hart_idx[0][mhartid] (vx_spawn.c writes through it). */
+static inline uint32_t *__sl_hart_column(void) {
+    return &__sl_hart_idx[0][__sl_hart_id()];
+}
+
+#if SL_HART_IDX_GP
+/* Coordinate row `row` of this hardware thread: one load from gp + 4 * mhartid. Not volatile and no
+ * memory operand (which would make the compiler build the table's address): the table is only
+ * written by vx_spawn.c's worker before it calls the kernel function, never while one runs. */
+#define __sl_hart_word(row) ({                                                          \
+    uint32_t __sl_w;                                                                    \
+    __asm__ ("lw %0, %1(%2)"                                                            \
+             : "=r"(__sl_w)                                                             \
+             : "i"((row) * 4 * SL_HW_THREADS - 0x800),                                  \
+               "r"(({ uintptr_t __sl_c;                                                 \
+                      __asm__ ("slli %0, %1, 2\n\tadd %0, %0, gp"                        \
+                               : "=r"(__sl_c) : "r"(__sl_hart_id()));                   \
+                      __sl_c; })));                                                     \
+    __sl_w; })
+#else
+#define __sl_hart_word(row) (__sl_hart_column()[(row) * SL_HW_THREADS])
+#endif
+
+/* Coordinate rows `first` .. first + 2 of this hardware thread, as a dim3_t (only the fields used are
  * loaded once inlined). */
-static inline dim3_t __sl_hart_dim3(uint32_t first) {
-    const uint32_t *p = __sl_hart_column() + first * SL_HW_THREADS;
-    dim3_t d = { p[0], p[SL_HW_THREADS], p[2 * SL_HW_THREADS] };
+static inline dim3_t __sl_hart_dim3_0(void) {
+    dim3_t d = { __sl_hart_word(0), __sl_hart_word(1), __sl_hart_word(2) };
+    return d;
+}
+
+static inline dim3_t __sl_hart_dim3_3(void) {
+    dim3_t d = { __sl_hart_word(3), __sl_hart_word(4), __sl_hart_word(5) };
     return d;
 }
 
@@ -80,8 +115,8 @@ static inline dim3_t __sl_hart_dim3(uint32_t first) {
 #define __sl_warp_index() ((uint32_t)vx_warp_id())
 #endif
 
-#define blockIdx  (__sl_hart_dim3(0))
-#define threadIdx (__sl_hart_dim3(3))
+#define blockIdx  (__sl_hart_dim3_0())
+#define threadIdx (__sl_hart_dim3_3())
 
 /* Vortex's names for a block's slot and warp count. */
 #define __local_group_id  (__sl_warp_slot[__sl_warp_index()])

@@ -39,6 +39,9 @@ class OperandLoader(wiring.Component):
         Entries of SDP's operand tables (``SDP.max_channels``), 1-8192.
     block_bytes : int
         Bytes per memory request (the SoC block, 64), a power of two from 8 to 256.
+    x2 : bool
+        Fill X2's tables (``SDPOperand.BN_ALU``/``BN_MUL``: the NRDMA loader, ``cfg`` then holds
+        the ``D_BN_BASE_ADDR_LOW`` and ``D_NRDMA_CFG`` values) instead of X1's (BRDMA).
 
     Members
     -------
@@ -79,7 +82,7 @@ class OperandLoader(wiring.Component):
     CONFIG = unit_config("SDP_RDMA", reads=("bs_base_addr_low", "brdma_data_size",
                                             "brdma_data_use"))
 
-    def __init__(self, *, max_channels, block_bytes=64):
+    def __init__(self, *, max_channels, block_bytes=64, x2=False):
         for name, value in (("max_channels", max_channels), ("block_bytes", block_bytes)):
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"{name} must be an integer, not {value!r}")
@@ -88,7 +91,9 @@ class OperandLoader(wiring.Component):
         if not 8 <= block_bytes <= 256 or block_bytes & (block_bytes - 1):
             raise ValueError(f"block_bytes must be a power of two from 8 to 256, "
                              f"not {block_bytes!r}")
-        self._max_channels, self._block_bytes = max_channels, block_bytes
+        if not isinstance(x2, bool):
+            raise TypeError(f"x2 must be a bool, not {x2!r}")
+        self._max_channels, self._block_bytes, self._x2 = max_channels, block_bytes, x2
         super().__init__({
             "cfg": In(self.CONFIG),
             "channel": In(13),
@@ -143,7 +148,9 @@ class OperandLoader(wiring.Component):
                 m.d.comb += [
                     self.busy.eq(1),
                     self.param.valid.eq(1),
-                    self.param.p.operand.eq(Mux(use_mul, SDPOperand.MUL, SDPOperand.ALU)),
+                    self.param.p.operand.eq(
+                        Mux(use_mul, SDPOperand.BN_MUL, SDPOperand.BN_ALU) if self._x2 else
+                        Mux(use_mul, SDPOperand.MUL, SDPOperand.ALU)),
                     self.param.p.channel.eq(index),
                     self.param.p.value.eq(Mux(two_byte, shifted[:16].as_signed(),
                                               shifted[:8].as_signed())),

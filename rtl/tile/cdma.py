@@ -28,8 +28,11 @@ class CDMA(wiring.Component):
 
     * feature atom (surface ``cg``, line ``h``, column ``w``) at entry ``(cg * H + h) * W + w``
       (``H``, ``W`` the input height and width): the cube packed, whatever the memory strides;
-    * weight atom ``i`` of the blob (``D_WEIGHT_BYTES / AtomC`` atoms, in memory order) at entry
-      ``(DATA_BANK + 1) * depth + i``, ``depth`` = entries per bank.
+    * weight piece ``i`` of the blob (in memory order) as atom ``(DATA_BANK + 1) * depth + i``,
+      ``depth`` = entries per bank. NVDLA's blob packs the last channel block of each kernel
+      group unpadded (pieces of ``C mod AtomC`` bytes); CDMA expands each piece to a whole atom
+      (zero channels), so CBUF holds ``K * R * S * ceil(C / AtomC)`` weight atoms
+      (``tile_limits.weight_entries``) and the blob's tail padding is read and dropped.
 
     Requests are 64-byte aligned reads; a request covers the atoms of one feature line (or of the
     weight blob) that fall in its block, so a line starting mid-block costs no extra bytes. At most
@@ -55,8 +58,12 @@ class CDMA(wiring.Component):
         ``datain_height``, ``datain_channel`` (``D_DATAIN_SIZE_0/1``, each N-1);
         ``dain_addr_low_0`` (feature base, atom aligned); ``line_stride``, ``surf_stride`` (bytes,
         atom aligned); ``weight_addr_low`` (256 B aligned; 64 B suffice here); ``weight_bytes``
-        (bytes of the blob, a multiple of 128, copied whole, padding included); ``data_bank``
-        (``D_BANK.DATA_BANK``: feature banks - 1, the weights start in the next bank).
+        (bytes of the blob, a multiple of 128, all read); ``weight_kernel`` (K - 1);
+        ``data_bank`` (``D_BANK.DATA_BANK``: feature banks - 1, the weights start in the next
+        bank).
+    kernel_size : In(10)
+        R * S - 1 (kernel positions, from CSC's ``D_WEIGHT_SIZE_EXT_0``): the pieces per channel
+        block and kernel.
     start : In(1)
         Begins the load (the configuration is held stable until ``done``).
     done : Out(1)
@@ -84,9 +91,10 @@ class CDMA(wiring.Component):
         ``lookahead`` atoms ahead of it; features have it otherwise (0, unconnected: features
         first, then weights).
 
-    Throughput: one CBUF atom per cycle (AtomC bytes/cycle: nv_small's 64-bit path), while memory
+    Throughput: one CBUF atom per cycle (AtomC bytes/cycle: nv_small's 64-bit path; a weight
+    piece that straddles two memory blocks costs one more cycle), while memory
     keeps ``outstanding`` blocks in flight. Load cycles are about
-    ``C/AtomC * H * W + weight_bytes / AtomC`` plus the memory latency; features and weights
+    ``C/AtomC * H * W + weight_entries`` (atoms) plus the memory latency; features and weights
     share that rate about half and half until one of them is complete.
     """
 
@@ -95,7 +103,8 @@ class CDMA(wiring.Component):
     CONFIG = unit_config("CDMA",
                          reads=("datain_width", "datain_height", "datain_channel",
                                 "dain_addr_low_0", "line_stride", "surf_stride",
-                                "weight_addr_low", "weight_bytes", "data_bank"))
+                                "weight_addr_low", "weight_bytes", "weight_kernel",
+                                "data_bank"))
 
     def __init__(self, *, tile=TileConfig(), outstanding=8, lookahead=None):
         if not isinstance(tile, TileConfig):
@@ -110,6 +119,7 @@ class CDMA(wiring.Component):
         addr_width = (tile.cbuf_banks * self._depth - 1).bit_length()
         super().__init__({
             "cfg": In(self.CONFIG),
+            "kernel_size": In(10),
             "start": In(1),
             "done": Out(1),
             "dma": Out(MemSignature(data_width=8 * BLOCK_BYTES, tag_width=16)),
@@ -283,29 +293,110 @@ class CDMA(wiring.Component):
         atom_index = Signal(range(per_block))
         m.d.comb += atom_index.eq(meta_out.first + index)
         writing = Signal()
+        m.d.comb += writing.eq(meta_q.r_rdy & resp_q.r_rdy)
+
+        # Weights: a byte cursor over the blob's blocks (they are whole blocks: base 64 B aligned,
+        # size a multiple of 128), one piece a cycle expanded to an atom. A piece that runs past
+        # its block leaves its first bytes in ``carry`` and takes the rest from the next weight
+        # block (features may come between). Pieces are ``AtomC`` bytes, those of a group's last
+        # channel block ``C mod AtomC``; after the last piece the blob's padding is dropped.
+        ak = self._tile.atom_k
+        nb_m1 = Signal(13)               # channel blocks - 1
+        last_c = Signal(range(a + 1))    # channels in the last block
+        kg_last = Signal(range(ak + 1))  # kernels in the last group
         m.d.comb += [
-            writing.eq(meta_q.r_rdy & resp_q.r_rdy),
-            self.cbuf.en.eq(writing),
+            nb_m1.eq(cgroups_m1),
+            last_c.eq(self.cfg.datain_channel[:a_bits] + 1),
+            kg_last.eq(self.cfg.weight_kernel[:(ak - 1).bit_length()] + 1),
+        ]
+        w_off = Signal(range(BLOCK_BYTES + 1))       # bytes of the head block already used
+        carry = Signal(8 * a)
+        carry_n = Signal(range(a))
+        piece = Signal(range(a + 1))                 # bytes of the current piece
+        blk_left = Signal(len(self.kernel_size) + (ak - 1).bit_length() + 1)  # pieces left in the block
+        cblock = Signal(13)
+        group = Signal(13)
+        w_done = Signal()                            # every piece written
+        head = resp_q.r_data
+        pieces = Signal(data.ArrayLayout(8, a))
+        for j in range(a):
+            src = Signal(range(BLOCK_BYTES + a), name=f"wt_src_{j}")
+            m.d.comb += [
+                src.eq(w_off + j - carry_n),
+                pieces[j].eq(Mux(j < carry_n, carry.word_select(j, 8),
+                                 Mux(j < piece, head.word_select(src[:6], 8), 0))),
+            ]
+        avail = Signal(range(BLOCK_BYTES + a + 1))
+        m.d.comb += avail.eq(carry_n + BLOCK_BYTES - w_off)
+        w_head = Signal()
+        w_write = Signal()
+        w_retire = Signal()
+        new_off = Signal(range(BLOCK_BYTES + a + 1))
+        m.d.comb += [
+            w_head.eq(writing & meta_out.weight),
+            w_write.eq(w_head & ~w_done & (avail >= piece)),
+            new_off.eq(w_off + piece - carry_n),
+            w_retire.eq(w_head & (w_done | (avail < piece) | (new_off == BLOCK_BYTES))),
+        ]
+        last_group = Signal()
+        m.d.comb += last_group.eq(group == (self.cfg.weight_kernel >> (ak - 1).bit_length()))
+
+        def block_pieces(kernels):
+            return (self.kernel_size + 1) * kernels
+
+        def piece_of(block):
+            return Mux(block == nb_m1, last_c, a)
+
+        with m.If(self.start):
+            m.d.sync += [
+                w_off.eq(0), carry_n.eq(0), cblock.eq(0), group.eq(0), w_done.eq(0),
+                piece.eq(piece_of(0)),
+                blk_left.eq(block_pieces(Mux(self.cfg.weight_kernel >= ak, ak, kg_last))),
+            ]
+        with m.Elif(w_write):
+            m.d.sync += [carry_n.eq(0), w_off.eq(Mux(new_off == BLOCK_BYTES, 0, new_off)),
+                         blk_left.eq(blk_left - 1)]
+            with m.If(blk_left == 1):                            # the block's last piece
+                with m.If(cblock != nb_m1):
+                    m.d.sync += [cblock.eq(cblock + 1), piece.eq(piece_of(cblock + 1)),
+                                 blk_left.eq(block_pieces(Mux(last_group, kg_last, ak)))]
+                with m.Elif(~last_group):
+                    next_last = (group + 1) == (self.cfg.weight_kernel >> (ak - 1).bit_length())
+                    m.d.sync += [group.eq(group + 1), cblock.eq(0), piece.eq(piece_of(0)),
+                                 blk_left.eq(block_pieces(Mux(next_last, kg_last, ak)))]
+                with m.Else():
+                    m.d.sync += w_done.eq(1)
+        with m.Elif(w_retire):
+            # The piece straddles the block end (or the padding is dropped): keep the rest.
+            m.d.sync += [w_off.eq(0), carry_n.eq(Mux(w_done, 0, BLOCK_BYTES - w_off))]
+            for j in range(a):
+                m.d.sync += carry.word_select(j, 8).eq(head.word_select((w_off + j)[:6], 8))
+
+        f_retire = Signal()
+        m.d.comb += [
+            f_retire.eq(writing & ~meta_out.weight & (index == meta_out.count - 1)),
+            self.cbuf.en.eq(Mux(meta_out.weight, w_write, writing)),
             self.cbuf.addr.eq(Mux(meta_out.weight, wt_cursor, wr_hbase + wr_cgbase + wr_col)),
-            self.cbuf.data.eq(resp_q.r_data.word_select(atom_index, 8 * a)),
-            retire.eq(writing & (index == meta_out.count - 1)),
+            self.cbuf.data.eq(Mux(meta_out.weight, pieces,
+                                  resp_q.r_data.word_select(atom_index, 8 * a))),
+            retire.eq(f_retire | w_retire),
             meta_q.r_en.eq(retire),
             resp_q.r_en.eq(retire),
             self.dat_lines.eq(lines_done),
             self.dat_surfaces.eq(wr_cg),
             self.wt_entries.eq(wt_cursor),
         ]
-        with m.If(writing):
-            m.d.sync += index.eq(Mux(retire, 0, index + 1))
-            with m.If(meta_out.weight):
-                m.d.sync += wt_cursor.eq(wt_cursor + 1)
-            with m.Elif(retire & meta_out.eol):                 # a feature line is complete
+        with m.If(writing & ~meta_out.weight):
+            m.d.sync += index.eq(Mux(f_retire, 0, index + 1))
+            with m.If(f_retire & meta_out.eol):                 # a feature line is complete
                 m.d.sync += [wr_col.eq(0), wr_cg.eq(wr_cg + 1), wr_cgbase.eq(wr_cgbase + hw)]
                 with m.If(wr_cg == cgroups_m1):
                     m.d.sync += [wr_cg.eq(0), wr_cgbase.eq(0), lines_done.eq(lines_done + 1),
                                  wr_hbase.eq(wr_hbase + self.cfg.datain_width + 1)]
             with m.Else():
                 m.d.sync += wr_col.eq(wr_col + 1)
+        with m.If(w_write):
+            m.d.sync += wt_cursor.eq(wt_cursor + 1)
 
         # --- counters ---------------------------------------------------------------------
         with m.If(self.start):

@@ -48,7 +48,7 @@ def conv_config(shape, tile=TileConfig(), *, feature_addr, weight_addr, line_str
     cdma = dict(common, datain_width=s.width - 1, datain_height=s.height - 1,
                 datain_channel=s.channels - 1, dain_addr_low_0=feature_addr, line_stride=line,
                 surf_stride=surf, weight_addr_low=weight_addr,
-                weight_bytes=weight_bytes(s, tile))
+                weight_bytes=weight_bytes(s, tile), weight_kernel=s.kernels - 1)
     csc = dict(common, datain_width_ext=s.width - 1, datain_height_ext=s.height - 1,
                datain_channel_ext=s.channels - 1, weight_width_ext=s.kernel_w - 1,
                weight_height_ext=s.kernel_h - 1, weight_kernel=s.kernels - 1,
@@ -74,7 +74,7 @@ class Conv(wiring.Component):
 
     Cycles: about max(load, compute + the wait for the first lines and weights) + 8 cycles of
     pipeline, where load is CDMA's (one CBUF atom per cycle: ``ceil(C/AtomC) * H * W +
-    weight_bytes / AtomC`` plus memory latency) and compute CSC's (see :class:`CSC`: one atomic op
+    weight_entries`` plus memory latency) and compute CSC's (see :class:`CSC`: one atomic op
     per cycle, weight reloads hidden when stripes have >= AtomK + 1 pixels). The first stripe
     needs its input lines of every surface and (first group) all of the group's weights, so it
     runs at the load's pace; later stripes find their data in CBUF. Measured, nv_small, C = K =
@@ -166,6 +166,8 @@ class Conv(wiring.Component):
 
         m.d.comb += [
             cdma.cfg.eq(self.cfg.cdma),
+            cdma.kernel_size.eq((self.cfg.csc.weight_width_ext + 1)
+                                * (self.cfg.csc.weight_height_ext + 1) - 1),
             csc.cfg.eq(self.cfg.csc),
             cacc.cfg.eq(self.cfg.cacc),
         ]

@@ -50,7 +50,8 @@ class PDP(wiring.Component):
     average sums the window with every padded position counted as ``pad_value_1x`` and multiplies by
     the reciprocal registers in NVDLA's two steps, rounding after each (half away from zero):
     ``y = int8_sat(round_shift(round_shift(sum * recip_kernel_width, 16) * recip_kernel_height,
-    16))``. Lanes of a partial last surface (channel >= C) leave as 0.
+    16))``. Lanes of a partial last surface (channel >= C) are pooled like the others (NVDLA
+    writes what its datapath computes there).
 
     How it works: the input is pooled along each line first, then across lines. A walker steps over
     the virtual columns of each line (real columns consume an input atom; right-padding columns,
@@ -356,7 +357,7 @@ class PDP(wiring.Component):
             m.d.sync += [valid_v2.eq(valid_v1), v2_surface.eq(v1_surface), v2_last.eq(v1_last)]
 
         # --- O: average through the reciprocals, NVDLA's two steps (width, then height), each
-        # rounding half away from zero to an integer; then saturate; lane mask. ---
+        # rounding half away from zero to an integer; then saturate. ---
         o_last = Signal()
         for c in range(A):
             width_product = Signal(signed(_SUM_BITS + 18), name=f"avg_w_product_{c}")
@@ -368,9 +369,8 @@ class PDP(wiring.Component):
             mean = Signal(signed(_SUM_BITS + 5), name=f"avg_mean_{c}")
             m.d.comb += mean.eq(_round_shift(m, height_product, 16, f"avg_h_{c}"))
             clamped = Mux(mean > 127, 127, Mux(mean < -128, -128, mean))
-            real_lane = (v2_surface * A + c) <= self.cfg.cube_in_channel
             with m.If(en_o):
-                m.d.sync += self.o.p[c].eq(Mux(real_lane, Mux(average, clamped, v2_value[c]), 0))
+                m.d.sync += self.o.p[c].eq(Mux(average, clamped, v2_value[c]))
         with m.If(en_o):
             m.d.sync += [self.o.valid.eq(valid_v2), o_last.eq(v2_last)]
 

@@ -1,8 +1,9 @@
-"""The tile's single-point data processor (NVDLA's SDP, X1 stage and output converter).
+"""The tile's single-point data processor (NVDLA's SDP: X1, X2 and the output converter).
 
 Place in the pipeline: CACC -> **SDP** -> PDP (on the fly) or the write DMA. Each int32 element of
-the accumulator cube goes through bias (ALU), scale (MUL) or PReLU, ReLU and the int8 output
-converter, exactly as ``simtlab.sim.tile_ref.sdp_x1``.
+the accumulator cube goes through X1 (bias, scale or PReLU, ReLU), X2 (batch norm: the same
+steps with their own operands) and the int8 output converter, exactly as
+``simtlab.sim.tile_ref.sdp_x1``.
 """
 
 from amaranth import *
@@ -29,12 +30,16 @@ class AluAlgo(enum.Enum, shape=2):
     SUM = 2
 
 
-class SDPOperand(enum.Enum, shape=1):
+class SDPOperand(enum.Enum, shape=2):
     """Which per-channel table a ``param`` write reaches."""
-    #: the ALU (bias) operands
+    #: X1's ALU (bias) operands
     ALU = 0
-    #: the multiplier (scale) operands
+    #: X1's multiplier (scale) operands
     MUL = 1
+    #: X2's (batch norm) ALU operands
+    BN_ALU = 2
+    #: X2's multiplier operands
+    BN_MUL = 3
 
 
 def _round_shift(m, value, shift, *, name):
@@ -69,23 +74,28 @@ def _saturate(value, bits):
 
 
 class SDP(wiring.Component):
-    """SDP X1: bias, scale/PReLU, ReLU and the int8 output converter, one atom per cycle.
+    """SDP X1 and X2: bias, scale/PReLU, ReLU (twice) and the int8 output converter, one atom per
+    cycle.
 
     For every element ``x`` (int32) of the cube, in this order (``tile_ref.sdp_x1``):
 
     1. ALU, unless ``bs_bypass`` or ``bs_alu_bypass``:
        ``a = int32_sat(op(x, operand << bs_alu_shift_value))``, op by ``bs_alu_algo`` (:class:`AluAlgo`);
-    2. MUL, unless ``bs_bypass`` or ``bs_mul_bypass``:
-       ``m = int32_sat(round_shift(a * operand, bs_mul_shift_value))``; with ``bs_mul_prelu`` only
-       negative ``a`` are scaled, others pass unchanged;
+    2. MUL, unless ``bs_bypass``:
+       ``m = int32_sat(round_shift(a * operand, bs_mul_shift_value))``, operand 1 if
+       ``bs_mul_bypass`` (NVDLA's shifter still truncates); with ``bs_mul_prelu`` (and the
+       multiplier on) only negative ``a`` are scaled, others pass unchanged;
     3. ReLU, unless ``bs_bypass`` or ``bs_relu_bypass``: ``max(m, 0)``;
-    4. output converter (always): ``y = int8_sat(round_shift((r - cvt_offset) * cvt_scale, cvt_shift))``.
+    4. X2: steps 1-3 with the ``bn_*`` fields and operands;
+    5. output converter (always): ``y = int8_sat(round_shift((r - cvt_offset) * cvt_scale, cvt_shift))``.
 
     Rounding is half away from zero. The ALU and MUL operands are the per-layer register values
-    (``bs_alu_src``/``bs_mul_src`` = 0) or per-channel values (= 1) from two tables written through
-    ``param`` before the layer (the SDP_RDMA fetch of these operands from memory is still to come:
-    today the tile top or the testbench writes them). Channels of a partial last surface (channel
-    index >= C) leave as 0 and are not counted in the saturation counters.
+    (``*_alu_src``/``*_mul_src`` = 0) or per-channel values (= 1) from four tables (X1 and X2,
+    ALU and MUL) written through ``param`` before the layer (by SDP_RDMA's BRDMA and NRDMA
+    loaders in the tile). Channels of a partial last surface (channel
+    index >= C) go through the same datapath (NVDLA writes what it computes there: the converter
+    applied to ReLU(x + bias) of their input, 0 from the convolution core) but are not counted in
+    the saturation counters.
 
     The cube is W x H x C atoms of ``atom_k`` channels in feature order (surface -> line -> pixel);
     SDP counts positions itself from ``width``/``height``/``channel`` and accepts exactly
@@ -119,7 +129,8 @@ class SDP(wiring.Component):
         ``bs_relu_bypass`` and ``bs_alu_algo`` (:class:`AluAlgo`); ``bs_alu_src`` and
         ``bs_mul_src`` (0 the per-layer ``bs_alu_operand``/``bs_mul_operand``, 1 the per-channel
         table), ``bs_alu_shift_value``, ``bs_mul_shift_value``; ``cvt_offset``, ``cvt_scale``,
-        ``cvt_shift`` (``D_CVT_*``). The rest (destination, X2 switches, modes) is the tile's.
+        ``cvt_shift`` (``D_CVT_*``); the same X2 fields named ``bn_*`` (``D_DP_BN_*``). The rest
+        (destination, modes) is the tile's.
     param : In(stream.Signature(StructLayout(operand, channel, value), always_ready=True))
         Per-channel operand write: table ``operand`` (:class:`SDPOperand`) entry ``channel`` takes
         ``value`` (int16). Write the tables while no layer runs.
@@ -130,14 +141,15 @@ class SDP(wiring.Component):
     stall_cycles : Out(32)
         Cycles in this layer with ``o.valid`` high and ``o.ready`` low.
 
-    Latency: ``latency`` = 4 cycles from the cycle an atom is accepted on ``i`` to the cycle it is
-    offered on ``o`` (input and operand-table read, ALU, MUL + ReLU, converter; each registered).
+    Latency: ``latency`` = 6 cycles from the cycle an atom is accepted on ``i`` to the cycle it is
+    offered on ``o`` (input and operand-table read, X1 ALU, X1 MUL + ReLU, X2 ALU, X2 MUL + ReLU,
+    converter; each registered).
     Throughput: one atom per cycle; every stage holds its atom while the next one is full, and a
     bubble in the pipeline is filled even while ``o`` stalls. ``i.ready`` depends combinationally on
     ``o.ready``.
 
-    Resources: 2 x AtomK multipliers (32 x 16 and 33 x 16 bits), AtomK 80-bit ALU adders and
-    shifters; two memories of ``max_channels / atom_k`` rows x ``16 * atom_k`` bits.
+    Resources: 3 x AtomK multipliers (two 32 x 16, one 33 x 16 bits), 2 x AtomK 80-bit ALU adders
+    and shifters; four memories of ``max_channels / atom_k`` rows x ``16 * atom_k`` bits.
 
     Raises
     ------
@@ -152,9 +164,13 @@ class SDP(wiring.Component):
                                 "bs_alu_algo", "bs_mul_bypass", "bs_mul_prelu", "bs_relu_bypass",
                                 "bs_alu_src", "bs_alu_shift_value", "bs_alu_operand",
                                 "bs_mul_src", "bs_mul_shift_value", "bs_mul_operand",
+                                "bn_bypass", "bn_alu_bypass", "bn_alu_algo", "bn_mul_bypass",
+                                "bn_mul_prelu", "bn_relu_bypass", "bn_alu_src",
+                                "bn_alu_shift_value", "bn_alu_operand", "bn_mul_src",
+                                "bn_mul_shift_value", "bn_mul_operand",
                                 "cvt_offset", "cvt_scale", "cvt_shift"))
 
-    latency = 4
+    latency = 6
 
     def __init__(self, *, atom_k=8, max_channels=512):
         for name, value in (("atom_k", atom_k), ("max_channels", max_channels)):
@@ -213,15 +229,17 @@ class SDP(wiring.Component):
             ]
             tables[operand] = rd
 
-        # Pipeline control. Stage k's registers load when stage k is empty or stage k+1 loads;
-        # the output register (stage 4) loads when empty or accepted downstream.
-        valid = [Signal(name=f"valid_{k}") for k in (1, 2, 3)]
-        en4 = ~self.o.valid | self.o.ready
-        en3 = ~valid[2] | en4
-        en2 = ~valid[1] | en3
-        en1 = ~valid[0] | en2
+        # Pipeline: stage 1 the input atom and the table reads; X1 ALU, X1 MUL + ReLU, X2 ALU,
+        # X2 MUL + ReLU; the converter into the output register. Stage k's registers load when
+        # stage k is empty or stage k+1 loads; the output register when empty or accepted.
+        stages = self.latency - 1
+        valid = [Signal(name=f"valid_{k}") for k in range(1, stages + 1)]
+        ens = [None] * (stages + 1)
+        ens[stages] = ~self.o.valid | self.o.ready
+        for k in reversed(range(stages)):
+            ens[k] = ~valid[k] | ens[k + 1]
+        en1, en_out = ens[0], ens[stages]
 
-        # Position counters of the input side.
         active = Signal()
         col, row = Signal(13), Signal(13)
         surface = Signal(range(8192 // A + 1))
@@ -259,84 +277,117 @@ class SDP(wiring.Component):
         with m.If(en1):
             m.d.sync += [valid[0].eq(accept), x1.eq(self.i.p), mask1.eq(lanes_of(surface)),
                          last1.eq(last_in)]
-        alu_table = data.View(data.ArrayLayout(signed(16), A), tables[SDPOperand.ALU].data)
-        mul_table = data.View(data.ArrayLayout(signed(16), A), tables[SDPOperand.MUL].data)
+        rows = {op: data.View(data.ArrayLayout(signed(16), A), tables[op].data)
+                for op in SDPOperand}
+        # The table rows are valid in stage 2 only: the later stages' operands are carried along.
+        ops = {op: [Mux(getattr(self.cfg, f"{prefix}_{kind}_src"), rows[op][c],
+                        getattr(self.cfg, f"{prefix}_{kind}_operand")) for c in range(A)]
+               for op, prefix, kind in ((SDPOperand.ALU, "bs", "alu"),
+                                        (SDPOperand.MUL, "bs", "mul"),
+                                        (SDPOperand.BN_ALU, "bn", "alu"),
+                                        (SDPOperand.BN_MUL, "bn", "mul"))}
 
-        # Stage 2: ALU.
-        alu_on = ~self.cfg.bs_bypass & ~self.cfg.bs_alu_bypass
-        a2 = Signal(data.ArrayLayout(signed(32), A))
-        mul_op2 = Signal(data.ArrayLayout(signed(16), A))
-        mask2, last2 = Signal(A), Signal()
-        alu_sats = []
-        for c in range(A):
-            operand = Mux(self.cfg.bs_alu_src, alu_table[c], self.cfg.bs_alu_operand)
-            shifted = Signal(signed(16 + 63), name=f"alu_operand_{c}")
-            m.d.comb += shifted.eq(operand << self.cfg.bs_alu_shift_value)
-            x = x1[c]
-            result = Signal(signed(16 + 63 + 1), name=f"alu_result_{c}")
-            with m.Switch(AluAlgo(self.cfg.bs_alu_algo)):
-                with m.Case(AluAlgo.MAX):
-                    m.d.comb += result.eq(Mux(x > shifted, x, shifted))
-                with m.Case(AluAlgo.MIN):
-                    m.d.comb += result.eq(Mux(x < shifted, x, shifted))
-                with m.Default():
-                    m.d.comb += result.eq(x + shifted)
-            clamped, sat = _saturate(result, 32)
-            alu_sats.append(sat & alu_on & mask1[c])
-            with m.If(en2):
-                m.d.sync += a2[c].eq(Mux(alu_on, clamped, x))
-                m.d.sync += mul_op2[c].eq(Mux(self.cfg.bs_mul_src, mul_table[c],
-                                              self.cfg.bs_mul_operand))
-        with m.If(en2):
-            m.d.sync += [valid[1].eq(valid[0]), mask2.eq(mask1), last2.eq(last1)]
+        state = {"x": x1, "mask": mask1, "last": last1, "valid": valid[0], "ops": ops}
+        sats = {"alu": [], "mul": []}
 
-        # Stage 3: MUL (scale or PReLU) and ReLU.
-        mul_on = ~self.cfg.bs_bypass & ~self.cfg.bs_mul_bypass
-        relu_on = ~self.cfg.bs_bypass & ~self.cfg.bs_relu_bypass
-        r3 = Signal(data.ArrayLayout(signed(32), A))
-        mask3, last3 = Signal(A), Signal()
-        mul_sats = []
-        for c in range(A):
-            a = a2[c]
-            product = Signal(signed(48), name=f"mul_product_{c}")
-            m.d.comb += product.eq(a * mul_op2[c])
-            scaled = _round_shift(m, product, self.cfg.bs_mul_shift_value, name=f"mul_{c}")
-            clamped, sat = _saturate(scaled, 32)
-            scale_it = mul_on & (~self.cfg.bs_mul_prelu | (a < 0))
-            mul_sats.append(sat & scale_it & mask2[c])
-            value = Signal(signed(32), name=f"mul_value_{c}")
-            m.d.comb += value.eq(Mux(scale_it, clamped, a))
-            with m.If(en3):
-                m.d.sync += r3[c].eq(Mux(relu_on & (value < 0), 0, value))
-        with m.If(en3):
-            m.d.sync += [valid[2].eq(valid[1]), mask3.eq(mask2), last3.eq(last2)]
+        def advance(k, values, name):
+            """Stage ``k + 1``'s registers: ``values`` (per lane), the mask, last, valid and the
+            operands the later stages use."""
+            en = ens[k]
+            x = Signal(data.ArrayLayout(signed(32), A), name=f"{name}_x")
+            mask, last = Signal(A, name=f"{name}_mask"), Signal(name=f"{name}_last")
+            carried = {}
+            for op, lanes in state["ops"].items():
+                reg = Signal(data.ArrayLayout(signed(16), A), name=f"{name}_{op.name.lower()}")
+                with m.If(en):
+                    m.d.sync += [reg[c].eq(lanes[c]) for c in range(A)]
+                carried[op] = [reg[c] for c in range(A)]
+            with m.If(en):
+                m.d.sync += [x[c].eq(values[c]) for c in range(A)]
+                m.d.sync += [valid[k].eq(state["valid"]), mask.eq(state["mask"]),
+                             last.eq(state["last"])]
+            state.update(x=x, mask=mask, last=last, valid=valid[k], ops=carried)
 
-        # Stage 4: output converter into the output register.
-        last4 = Signal()
+        def alu_step(k, prefix, operand):
+            cfg = self.cfg
+            on = ~getattr(cfg, f"{prefix}_bypass") & ~getattr(cfg, f"{prefix}_alu_bypass")
+            out, lane_sats = [], []
+            for c in range(A):
+                shifted = Signal(signed(16 + 63), name=f"{prefix}_alu_operand_{c}")
+                m.d.comb += shifted.eq(state["ops"][operand][c]
+                                       << getattr(cfg, f"{prefix}_alu_shift_value"))
+                x = state["x"][c]
+                result = Signal(signed(16 + 63 + 1), name=f"{prefix}_alu_result_{c}")
+                with m.Switch(AluAlgo(getattr(cfg, f"{prefix}_alu_algo"))):
+                    with m.Case(AluAlgo.MAX):
+                        m.d.comb += result.eq(Mux(x > shifted, x, shifted))
+                    with m.Case(AluAlgo.MIN):
+                        m.d.comb += result.eq(Mux(x < shifted, x, shifted))
+                    with m.Default():
+                        m.d.comb += result.eq(x + shifted)
+                clamped, sat = _saturate(result, 32)
+                lane_sats.append(sat & on & state["mask"][c])
+                out.append(Mux(on, clamped, x))
+            sats["alu"].append((ens[k] & state["valid"], Cat(*lane_sats)))
+            del state["ops"][operand]                   # used up: not carried further
+            advance(k, out, f"{prefix}_alu")
+
+        def mul_step(k, prefix, operand):
+            # NVDLA's shifter follows the multiplier even when the multiplier is bypassed: the
+            # stage then truncates x by MUL_SHIFT_VALUE (rounding) unless the whole stage is off.
+            cfg = self.cfg
+            stage_on = ~getattr(cfg, f"{prefix}_bypass")
+            mul_off = getattr(cfg, f"{prefix}_mul_bypass")
+            relu_on = stage_on & ~getattr(cfg, f"{prefix}_relu_bypass")
+            out, lane_sats = [], []
+            for c in range(A):
+                a = state["x"][c]
+                product = Signal(signed(48), name=f"{prefix}_mul_product_{c}")
+                m.d.comb += product.eq(a * Mux(mul_off, 1, state["ops"][operand][c]))
+                scaled = _round_shift(m, product, getattr(cfg, f"{prefix}_mul_shift_value"),
+                                      name=f"{prefix}_mul_{c}")
+                clamped, sat = _saturate(scaled, 32)
+                scale_it = stage_on & (mul_off | ~getattr(cfg, f"{prefix}_mul_prelu") | (a < 0))
+                lane_sats.append(sat & scale_it & state["mask"][c])
+                value = Signal(signed(32), name=f"{prefix}_mul_value_{c}")
+                m.d.comb += value.eq(Mux(scale_it, clamped, a))
+                out.append(Mux(relu_on & (value < 0), 0, value))
+            sats["mul"].append((ens[k] & state["valid"], Cat(*lane_sats)))
+            del state["ops"][operand]
+            advance(k, out, f"{prefix}_mul")
+
+        alu_step(1, "bs", SDPOperand.ALU)
+        mul_step(2, "bs", SDPOperand.MUL)
+        alu_step(3, "bn", SDPOperand.BN_ALU)
+        mul_step(4, "bn", SDPOperand.BN_MUL)
+
+        # Output converter into the output register.
+        last_out = Signal()
         out_sats = []
+        r, mask = state["x"], state["mask"]
         for c in range(A):
             product = Signal(signed(33 + 16), name=f"cvt_product_{c}")
-            m.d.comb += product.eq((r3[c] - self.cfg.cvt_offset) * self.cfg.cvt_scale)
+            m.d.comb += product.eq((r[c] - self.cfg.cvt_offset) * self.cfg.cvt_scale)
             converted = _round_shift(m, product, self.cfg.cvt_shift, name=f"cvt_{c}")
             clamped, sat = _saturate(converted, 8)
-            out_sats.append(sat & mask3[c])
-            with m.If(en4):
-                m.d.sync += self.o.p[c].eq(Mux(mask3[c], clamped, 0))
-        with m.If(en4):
-            m.d.sync += [self.o.valid.eq(valid[2]), last4.eq(last3)]
+            out_sats.append(sat & mask[c])
+            with m.If(en_out):
+                m.d.sync += self.o.p[c].eq(clamped)
+        with m.If(en_out):
+            m.d.sync += [self.o.valid.eq(state["valid"]), last_out.eq(state["last"])]
 
         # Completion and counters.
-        m.d.comb += self.done.eq(self.o.valid & self.o.ready & last4)
+        m.d.comb += self.done.eq(self.o.valid & self.o.ready & last_out)
         with m.If(self.done):
             m.d.sync += self.busy.eq(0)
-        counters = ((self.alu_saturation, en2 & valid[0], Cat(*alu_sats)),
-                    (self.mul_saturation, en3 & valid[1], Cat(*mul_sats)),
-                    (self.out_saturation, en4 & valid[2], Cat(*out_sats)))
-        for counter, load, sats in counters:
+        counters = ((self.alu_saturation, sats["alu"]), (self.mul_saturation, sats["mul"]),
+                    (self.out_saturation, [(en_out & state["valid"], Cat(*out_sats))]))
+        for counter, events in counters:
             with m.If(self.start & ~self.busy):
                 m.d.sync += counter.eq(0)
-            with m.Elif(load):
-                m.d.sync += counter.eq(counter + popcount(sats))
+            with m.Else():
+                m.d.sync += counter.eq(counter + sum(Mux(load, popcount(bits), 0)
+                                                     for load, bits in events))
         with m.If(self.start & ~self.busy):
             m.d.sync += self.stall_cycles.eq(0)
         with m.Elif(self.o.valid & ~self.o.ready):

@@ -3,7 +3,7 @@
 Place in the SoC: MMIO bridge -> ``Tile.regs``; ``Tile.dma`` -> the SoC's memory port;
 ``Tile.irq`` -> the host / kernels. Inside: ``TileRegisters`` (regbus.py) -> per-unit ``cfg`` ->
 ``Conv`` (CDMA -> CBUF -> CSC -> CMAC -> CACC) -> ``SDP`` -> ``PDP`` -> write DMAs, plus the read
-DMAs of SDP (its input cube, rdma.py, and per-channel operands, brdma.py) and PDP, all on one
+DMAs of SDP (its input cube, rdma.py, and X1/X2 per-channel operands, brdma.py) and PDP, all on one
 memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its configuration on one
 ``cfg`` port: the fields it reads (its ``CONFIG``, layouts.py) of its unit's register block
 ``cfg``, loaded in one statement per engine.
@@ -15,7 +15,9 @@ from amaranth.lib.wiring import In, Out, connect, flipped
 
 from ...config import TileConfig
 from ...spec.memory import BLOCK_BYTES
-from ...spec.tile_limits import FAULT_WATCHDOG, PDP_MAX_WIDTH, SDP_MAX_CHANNELS, WATCHDOG_CYCLES
+from ...spec import tile_regs
+from ...spec.tile_limits import (FAULT_UNSUPPORTED, FAULT_WATCHDOG, PDP_MAX_WIDTH,
+                                 SDP_MAX_CHANNELS, WATCHDOG_CYCLES)
 from ..mem.bus import MemSignature
 from ..mem.skid import RequestSkid
 from .brdma import OperandLoader
@@ -212,6 +214,8 @@ class Tile(wiring.Component):
             "sdp_engine": SDP(atom_k=cfg.atom_k, max_channels=SDP_MAX_CHANNELS),
             "pdp_engine": PDP(atom=a, max_width=PDP_MAX_WIDTH),
             "brdma": OperandLoader(max_channels=SDP_MAX_CHANNELS, block_bytes=BLOCK_BYTES),
+            "nrdma": OperandLoader(max_channels=SDP_MAX_CHANNELS, block_bytes=BLOCK_BYTES,
+                                   x2=True),
             "mrdma": FeatureReader(atom=a, block_bytes=BLOCK_BYTES),
             "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=BLOCK_BYTES),
             "sdp_wdma": WDMA(atom=a, block_bytes=BLOCK_BYTES),
@@ -221,11 +225,12 @@ class Tile(wiring.Component):
             m.submodules[name] = DomainRenamer(dp)(ResetInserter(abort)(engine))
         conv, sdp, pdp = engines["conv"], engines["sdp_engine"], engines["pdp_engine"]
         brdma, mrdma, prdma = engines["brdma"], engines["mrdma"], engines["pdp_rdma_engine"]
+        nrdma = engines["nrdma"]
         sdp_wdma, pdp_wdma = engines["sdp_wdma"], engines["pdp_wdma"]
 
         # One memory port: (client, unit page for fault reports).
         clients = [(conv.dma, 0x3), (brdma.dma, 0x8), (mrdma.bus, 0x8), (prdma.bus, 0xA),
-                   (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB)]
+                   (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB), (nrdma.dma, 0x8)]
         arbiter = DmaArbiter(len(clients), outstanding=16)
         m.submodules.arbiter = DomainRenamer(dp)(arbiter)
         for n, (port, _) in enumerate(clients):
@@ -258,7 +263,13 @@ class Tile(wiring.Component):
             sdp.cfg.eq(narrow(sc, SDP.CONFIG)),
             pdp.cfg.eq(narrow(pc, PDP.CONFIG)),
             brdma.cfg.eq(narrow(rc, OperandLoader.CONFIG)),
-            brdma.channel.eq(sc.channel),
+            # Whole atoms of operands: the lanes past C compute with theirs too (NVDLA reads
+            # the operand cube by atoms).
+            brdma.channel.eq(sc.channel | (cfg.atom_k - 1)),
+            nrdma.cfg.bs_base_addr_low.eq(rc.bn_base_addr_low),
+            nrdma.cfg.brdma_data_size.eq(rc.nrdma_data_size),
+            nrdma.cfg.brdma_data_use.eq(rc.nrdma_data_use),
+            nrdma.channel.eq(sc.channel | (cfg.atom_k - 1)),
             mrdma.cfg.eq(feature_cube(
                 width=rc.width, height=rc.height, channel=rc.channel, base=rc.src_base_addr_low,
                 line_stride=rc.src_line_stride, surface_stride=rc.src_surface_stride)),
@@ -274,7 +285,11 @@ class Tile(wiring.Component):
                 base=pc.dst_base_addr_low, line_stride=pc.dst_line_stride,
                 surface_stride=pc.dst_surface_stride)),
         ]
-        connect(m, brdma=brdma.param, sdp=sdp.param)
+        # The two loaders run one after the other (X1's first), so their writes never meet.
+        with m.If(nrdma.param.valid):
+            m.d.comb += [sdp.param.valid.eq(1), sdp.param.p.eq(nrdma.param.p)]
+        with m.Else():
+            m.d.comb += [sdp.param.valid.eq(brdma.param.valid), sdp.param.p.eq(brdma.param.p)]
 
         # Layer control. `*_active` marks a unit whose register group is in use by a started
         # layer; it clears with the unit's done, in the same edge as the register block moves on.
@@ -282,8 +297,11 @@ class Tile(wiring.Component):
         sdp_rdma_active, pdp_rdma_active = Signal(), Signal()
         sdp_from_mem, sdp_to_pdp, pdp_from_mem = Signal(), Signal(), Signal()
         sdp_waits_operands = Signal()
-        needs_operands = ~sc.bs_bypass & ((sc.bs_alu_src & ~sc.bs_alu_bypass) |
-                                          (sc.bs_mul_src & ~sc.bs_mul_bypass))
+        needs_x1 = ~sc.bs_bypass & ((sc.bs_alu_src & ~sc.bs_alu_bypass) |
+                                    (sc.bs_mul_src & ~sc.bs_mul_bypass))
+        needs_x2 = ~sc.bn_bypass & ((sc.bn_alu_src & ~sc.bn_alu_bypass) |
+                                    (sc.bn_mul_src & ~sc.bn_mul_bypass))
+        needs_operands = needs_x1 | needs_x2
         pdp_joins = ~sc.output_dst | (registers.pdp.op_en & ~pc.flying_mode & ~pdp_active)
         sdp_ready = (registers.sdp.op_en & ~sdp_active & pdp_joins &
                      (~needs_operands | (registers.sdp_rdma.op_en & ~sdp_rdma_active)))
@@ -303,8 +321,10 @@ class Tile(wiring.Component):
         # Start pulses: combinational without gating; with gating, registered in tile_dp (the
         # engines start one cycle after the layer, with their configuration copies loaded).
         starts = {name: Signal(name=f"{name}_start") for name in
-                  ("mrdma", "brdma", "sdp", "pdp", "pdp_wdma", "sdp_wdma", "conv", "prdma")}
-        for name, engine in (("mrdma", mrdma), ("brdma", brdma), ("sdp", sdp), ("pdp", pdp),
+                  ("mrdma", "brdma", "nrdma", "sdp", "pdp", "pdp_wdma", "sdp_wdma", "conv",
+                   "prdma")}
+        for name, engine in (("mrdma", mrdma), ("brdma", brdma), ("nrdma", nrdma), ("sdp", sdp),
+                             ("pdp", pdp),
                              ("pdp_wdma", pdp_wdma), ("sdp_wdma", sdp_wdma), ("conv", conv),
                              ("prdma", prdma)):
             m.d["tile_dp" if gating else "comb"] += engine.start.eq(starts[name])
@@ -315,7 +335,7 @@ class Tile(wiring.Component):
             with m.If(needs_operands | sdp_go):
                 m.d.sync += sdp_rdma_active.eq(1)
             with m.If(needs_operands):
-                m.d.comb += starts["brdma"].eq(1)
+                m.d.comb += [starts["brdma"].eq(needs_x1), starts["nrdma"].eq(~needs_x1)]
                 m.d[dp] += sdp_waits_operands.eq(1)
             with m.Else():
                 m.d.comb += starts["sdp"].eq(1)
@@ -328,13 +348,31 @@ class Tile(wiring.Component):
         with m.If(conv_go):
             m.d.sync += conv_active.eq(1)
             m.d.comb += starts["conv"].eq(1)
-        with m.If(brdma.done & sdp_waits_operands):
+        with m.If(brdma.done & sdp_waits_operands & needs_x2):
+            m.d.comb += starts["nrdma"].eq(1)
+        with m.Elif((brdma.done | nrdma.done) & sdp_waits_operands):
             m.d[dp] += sdp_waits_operands.eq(0)
             m.d.comb += starts["sdp"].eq(1)
         with m.If(pdp_go):
             m.d.sync += [pdp_active.eq(1), pdp_rdma_active.eq(1)]
             m.d[dp] += pdp_from_mem.eq(1)
             m.d.comb += [starts["prdma"].eq(1), starts["pdp"].eq(1), starts["pdp_wdma"].eq(1)]
+
+        # Layers the tile does not implement (NVDLA does) stop at their start with a fault naming
+        # the register that asks for it (FAULT_UNSUPPORTED): pixel input, per-element operands.
+        def offset(name):
+            u, r = tile_regs.lookup(name)
+            return u.base + r.offset
+        unsupported = Signal()
+        unsupported_reg = Signal(16)
+        checks = ((conv_go & (registers.cdma.cfg.datain_format != 0), "CDMA.D_DATAIN_FORMAT"),
+                  ((conv_go | sdp_go) & needs_x1 & ~rc.brdma_disable & rc.brdma_data_mode,
+                   "SDP_RDMA.D_BRDMA_CFG"),
+                  ((conv_go | sdp_go) & needs_x2 & ~rc.nrdma_disable & rc.nrdma_data_mode,
+                   "SDP_RDMA.D_NRDMA_CFG"))
+        for n, (hit, name) in enumerate(checks):
+            with m.If(hit & ~unsupported & ~Cat(*(h for h, _ in checks[:n])).any()):
+                m.d[dp] += [unsupported.eq(1), unsupported_reg.eq(offset(name))]
 
         # Streams: conv or SDP_RDMA -> SDP -> write DMA or PDP; PDP_RDMA or SDP -> PDP -> write DMA.
         m.d.comb += [
@@ -417,6 +455,7 @@ class Tile(wiring.Component):
             registers.sdp.counters.wdma_stall.eq(sdp_wdma.stall_cycles),
             registers.sdp_rdma.counters.mrdma_stall.eq(mrdma.stall_cycles),
             registers.sdp_rdma.counters.brdma_stall.eq(brdma.stall_cycles),
+            registers.sdp_rdma.counters.nrdma_stall.eq(nrdma.stall_cycles),
             registers.pdp.counters.layer_cycles.eq(pdp_cycles),
             registers.pdp.counters.perf_write_stall.eq(pdp_wdma.stall_cycles),
             registers.pdp_rdma.counters.perf_read_stall.eq(prdma.stall_cycles),
@@ -427,12 +466,14 @@ class Tile(wiring.Component):
         m.d[dp] += mac_seen.eq(conv.perf_mac_cycles)
         moved = [s.valid & s.ready for s in (conv.o, sdp.i, sdp.o, pdp.i, pdp.o)]
         progress = Cat(*moved, self.dma.req.valid & self.dma.req.ready, self.dma.rsp.valid,
-                       brdma.param.valid, mac_seen != conv.perf_mac_cycles).any()
+                       sdp.param.valid, mac_seen != conv.perf_mac_cycles).any()
         idle_cycles = Signal(range(self._watchdog + 1))
         running = conv_active | sdp_active | pdp_active
         with m.FSM(name="watchdog", domain=dp):
             with m.State("Run"):
-                with m.If(~running | progress):
+                with m.If(unsupported):
+                    m.next = "Drain"
+                with m.Elif(~running | progress):
                     m.d[dp] += idle_cycles.eq(0)
                 with m.Elif(idle_cycles == self._watchdog - 1):
                     m.next = "Drain"
@@ -444,7 +485,7 @@ class Tile(wiring.Component):
                     m.next = "End"
             with m.State("End"):
                 m.d.comb += [abort.eq(1), aborting.eq(1)]
-                m.d[dp] += idle_cycles.eq(0)
+                m.d[dp] += [idle_cycles.eq(0), unsupported.eq(0)]
                 m.next = "Run"
 
         if gating:
@@ -462,8 +503,9 @@ class Tile(wiring.Component):
         with m.If(conv_go | sdp_go | pdp_go):
             m.d.sync += self.fault.valid.eq(0)
         with m.If(aborting & ~self.fault.valid):
-            m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(FAULT_WATCHDOG),
-                         self.fault.addr.eq(0)]
+            m.d.sync += [self.fault.valid.eq(1),
+                         self.fault.unit.eq(Mux(unsupported, FAULT_UNSUPPORTED, FAULT_WATCHDOG)),
+                         self.fault.addr.eq(Mux(unsupported, unsupported_reg, 0))]
         with m.Elif(arbiter.fault.valid & ~self.fault.valid):
             m.d.sync += [self.fault.valid.eq(1), self.fault.unit.eq(units[arbiter.fault.client]),
                          self.fault.addr.eq(arbiter.fault.addr)]

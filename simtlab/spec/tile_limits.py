@@ -4,8 +4,8 @@ Fit rule of the convolution core (:func:`conv_fits`): with
 ``depth = cbuf_bank_bytes / AtomC`` entries per bank,
 
 * features: ``ceil(C/AtomC) * H * W <= data_banks * depth`` (the whole input cube, unpadded),
-* weights: ``weight_bytes(K, C, R, S) / AtomC <= weight_banks * depth`` (the blob with its
-  128-byte tail padding),
+* weights: ``weight_entries(K, C, R, S) = K * R * S * ceil(C/AtomC) <= weight_banks * depth``
+  (CDMA expands NVDLA's unpadded last channel block to whole atoms in CBUF),
 * ``data_banks + weight_banks <= cbuf_banks``;
 * register ranges: C, H, W, K <= 8192, R, S <= 32, stride 1-8, dilation 1-32, left/top padding
   <= 31, right/bottom <= 63, an output of at least 1 x 1 and at most 2**21 pixels;
@@ -23,8 +23,10 @@ __all__ = [
     "SDP_MAX_CHANNELS",
     "WATCHDOG_CYCLES",
     "FAULT_WATCHDOG",
+    "FAULT_UNSUPPORTED",
     "ConvShape",
     "weight_bytes",
+    "weight_entries",
     "conv_fits",
 ]
 
@@ -39,6 +41,11 @@ WATCHDOG_CYCLES = 1 << 20
 #: The tile's fault ``unit`` of a layer aborted by the watchdog (DMA faults carry the unit's
 #: 4 KiB register page: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11).
 FAULT_WATCHDOG = 0xF
+#: The fault ``unit`` of a layer the tile does not implement (NVDLA does): it is stopped at its
+#: start, no interrupt; the fault ``addr`` is the window offset of the register whose field asks
+#: for it (CDMA.D_DATAIN_FORMAT pixel input; SDP_RDMA.D_BRDMA_CFG/D_NRDMA_CFG per-element
+#: operands, which only the golden model computes).
+FAULT_UNSUPPORTED = 0xE
 
 
 def _ceil_div(a, b):
@@ -73,9 +80,14 @@ class ConvShape:
 
 
 def weight_bytes(shape, tile):
-    """Bytes of the weight blob in CBUF: K x R x S x C padded to whole atoms, rounded up to 128."""
-    cp = _ceil_div(shape.channels, tile.atom_c) * tile.atom_c
-    return _ceil_div(shape.kernels * shape.kernel_h * shape.kernel_w * cp, 128) * 128
+    """Bytes of the weight blob in memory (``D_WEIGHT_BYTES``): K x R x S x C (NVDLA's layout, the
+    last channel block unpadded), rounded up to 128."""
+    return _ceil_div(shape.kernels * shape.kernel_h * shape.kernel_w * shape.channels, 128) * 128
+
+
+def weight_entries(shape, tile):
+    """CBUF atoms of the weights: K x R x S x ceil(C / AtomC) (the last block expanded)."""
+    return shape.kernels * shape.kernel_h * shape.kernel_w * _ceil_div(shape.channels, tile.atom_c)
 
 
 def conv_fits(shape, tile=None, *, data_banks=None, weight_banks=None):
@@ -114,7 +126,7 @@ def conv_fits(shape, tile=None, *, data_banks=None, weight_banks=None):
         raise ValueError("bytes per kernel exceed D_WEIGHT_SIZE_0 (2**18)")
     depth = tile.cbuf_bank_bytes // tile.atom_c
     feat = cg * s.height * s.width
-    wts = weight_bytes(s, tile) // tile.atom_c
+    wts = weight_entries(s, tile)
     need_d, need_w = _ceil_div(feat, depth), _ceil_div(wts, depth)
     data_banks = need_d if data_banks is None else data_banks
     weight_banks = need_w if weight_banks is None else weight_banks

@@ -11,9 +11,9 @@ description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are 
 register traces address the same registers. simtlab implements a subset, the registers a complete
 conv -> SDP -> PDP layer needs, plus a few simtlab additions, each marked ``simtlab=True`` (and
 "simtlab addition" in the generated outputs): the CFGROM readout and per-layer cycle counters. NVDLA's
-registers for Winograd, image input, compression, batching, CDP and the X2/element-wise SDP
-paths are left out (reads return 0, writes are ignored), except the few bypass switches software
-must be able to set.
+registers for Winograd, image input, compression, batching, CDP and the SDP element-wise (X3)
+path are left out (reads return 0, writes are ignored), except the few switches software must be
+able to set (an unimplemented mode they select stops the layer with ``FAULT_UNSUPPORTED``).
 
 Conventions (NVDLA's): sizes are stored as N-1 (``Field.minus_one``); addresses and strides are in
 bytes and atom aligned; every unit but GLB and CFGROM has ``S_STATUS``, ``S_POINTER`` and two
@@ -300,7 +300,8 @@ def _dma_cfg(prefix, offset, what, disable_reset=1):
                    enum=(("MUL", 0), ("ALU", 1), ("BOTH", 2))),
                 _f(f"{prefix}_DATA_SIZE", 3, doc="operand size",
                    enum=(("ONE_BYTE", 0), ("TWO_BYTE", 1))),
-                _f(f"{prefix}_DATA_MODE", 4, doc="per channel (kernel) or per element",
+                _f(f"{prefix}_DATA_MODE", 4, doc="per channel (kernel) or per element (golden "
+                   "model only: the RTL stops the layer with a FAULT_UNSUPPORTED fault)",
                    enum=(("PER_KERNEL", 0), ("PER_ELEMENT", 1))),
                 _f(f"{prefix}_RAM_TYPE", 5, doc="memory interface", enum=_RAM_TYPE))
 
@@ -344,7 +345,8 @@ UNITS = (
           _op_enable(0x010),
           _misc_cfg(0x014, full=True),
           _one("D_DATAIN_FORMAT", 0x018, "Input format.", "DATAIN_FORMAT", 0,
-               fdoc="0 feature (the only format simtlab implements), 1 pixel",
+               fdoc="0 feature (the only format simtlab implements), 1 pixel (not implemented: "
+                    "the layer stops with a FAULT_UNSUPPORTED fault)",
                enum=(("FEATURE", 0), ("PIXEL", 1))),
           _size("D_DATAIN_SIZE_0", 0x01C, "Input cube width and height (N-1).", "DATAIN_"),
           _one("D_DATAIN_SIZE_1", 0x020, "Input cube channels (N-1).", "DATAIN_CHANNEL", 12,
@@ -460,8 +462,10 @@ UNITS = (
           _one("D_DATAOUT_SIZE_1", 0x014, "Output channels (N-1).", "DATAOUT_CHANNEL", 12,
                fdoc="channels - 1", minus_one=True),
           _addr("D_DATAOUT_ADDR", 0x018, "Output address (when not on the fly to SDP)."),
-          _addr("D_LINE_STRIDE", 0x020, "Output line stride in bytes."),
-          _addr("D_SURF_STRIDE", 0x024, "Output surface stride in bytes."),
+          _one("D_LINE_STRIDE", 0x020, "Output line stride in bytes.", "LINE_STRIDE", 23,
+               fdoc="24 bits, as NVDLA's"),
+          _one("D_SURF_STRIDE", 0x024, "Output surface stride in bytes.", "SURF_STRIDE", 23,
+               fdoc="24 bits, as NVDLA's"),
           _reg("D_DATAOUT_MAP", 0x028, "Output packing hints.",
                _f("LINE_PACKED", 0, doc="line stride == width * atom"),
                _f("SURF_PACKED", 16, doc="surface stride == height * line stride")),
@@ -473,7 +477,7 @@ UNITS = (
           ),
 
     _unit("SDP_RDMA", 0x8000, "SDP read DMA: the input cube when SDP runs from memory, and the "
-          "per-channel bias/scale operands (BRDMA).",
+          "per-channel operands of X1 (BRDMA) and X2 (NRDMA).",
           _op_enable(0x008),
           _one("D_DATA_CUBE_WIDTH", 0x00C, "Cube width (N-1).", "WIDTH", 12, minus_one=True),
           _one("D_DATA_CUBE_HEIGHT", 0x010, "Cube height (N-1).", "HEIGHT", 12, minus_one=True),
@@ -487,7 +491,11 @@ UNITS = (
           _addr("D_BS_BASE_ADDR_HIGH", 0x030, "X1 operand address, bits 63:32 (must be 0)."),
           _addr("D_BS_LINE_STRIDE", 0x034, "X1 operand line stride in bytes."),
           _addr("D_BS_SURFACE_STRIDE", 0x038, "X1 operand surface stride in bytes."),
-          _dma_cfg("NRDMA", 0x040, "X2 (batch norm; simtlab: keep disabled)"),
+          _dma_cfg("NRDMA", 0x040, "X2 (batch norm)"),
+          _addr("D_BN_BASE_ADDR_LOW", 0x044, "X2 operand address."),
+          _addr("D_BN_BASE_ADDR_HIGH", 0x048, "X2 operand address, bits 63:32 (must be 0)."),
+          _addr("D_BN_LINE_STRIDE", 0x04C, "X2 operand line stride in bytes."),
+          _addr("D_BN_SURFACE_STRIDE", 0x050, "X2 operand surface stride in bytes."),
           _reg("D_FEATURE_MODE_CFG", 0x070, "Input source and precisions.",
                _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (NVDLA's "
                   "polarity, unlike PDP's)", enum=(("OFF_FLYING", 0), ("ON_FLYING", 1))),
@@ -507,6 +515,8 @@ UNITS = (
                    "MRDMA_STALL"),
           _counter("D_PERF_BRDMA_READ_STALL", 0x088, "Cycles the X1 operand read stalled.",
                    "BRDMA_STALL"),
+          _counter("D_PERF_NRDMA_READ_STALL", 0x08C, "Cycles the X2 operand read stalled.",
+                   "NRDMA_STALL"),
           ),
 
     _unit("SDP", 0x9000, "Single-point data processor: bias, scale, ReLU/PReLU and the int8 "
@@ -521,7 +531,7 @@ UNITS = (
           _addr("D_DST_SURFACE_STRIDE", 0x054, "Output surface stride in bytes."),
           _bs_cfg("BS", 0x058, "X1"),
           *_bs_ops("BS", 0x05C, "X1"),
-          _bs_cfg("BN", 0x06C, "X2 (simtlab: keep bypassed)"),
+          _bs_cfg("BN", 0x06C, "X2 (batch norm)"),
           *_bs_ops("BN", 0x070, "X2"),
           _reg("D_FEATURE_MODE_CFG", 0x0B0, "Input source and output destination.",
                _f("FLYING_MODE", 0, doc="1 input on the fly from CACC, 0 from memory (SDP_RDMA; "

@@ -25,7 +25,6 @@ from simtlab.drivers.tile_validate import conv2d_layer, pool2d_layer, sdp_layer
 from simtlab.errors import TileFault, WatchdogTimeout
 from simtlab.sim import tile_layout as lay
 from simtlab.sim import tile_ref as ref
-from simtlab.tb.drivers.test_tile_driver import ref_conv
 
 TRACES = Path(__file__).parent / "nvdla_traces"
 SEED = 20261204
@@ -40,11 +39,91 @@ LAYERS = {
         kw=dict(padding=1, relu=True, out_shift=6, clip_truncate=1)),
     "pdp_12x9x16_3x2_ave": dict(
         op="pool", x=(1, 16, 9, 12), kw=dict(kernel=(2, 3), stride=(1, 2), mode="avg")),
+    # Issue 13 items 2 and 3: C not a multiple of AtomC (NVDLA's unpadded last weight block),
+    # K not a multiple of AtomK (the lanes past K carry the converter of ReLU(0 + bias)).
+    "dc_7x5x12_3x3x12x13_bias_relu_cvt": dict(
+        op="conv", x=(1, 12, 5, 7), w=(13, 12, 3, 3), bias=1500,
+        kw=dict(padding=1, relu=True, out_scale=3, out_shift=7, clip_truncate=2),
+        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=-200)}),
+    "dc_6x4x20_1x1x20x10_bias_mem": dict(
+        op="conv", x=(1, 20, 4, 6), w=(10, 20, 1, 1),
+        kw=dict(out_scale=5, out_shift=9),
+        regs={"SDP.D_CVT_OFFSET": dict(CVT_OFFSET=-1000)}),
     "sdp_3x3x32_bs_reg_relu": dict(
         op="sdp", x=(1, 32, 3, 3),
         kw=dict(bias=-37, scale=300, scale_shift=7, relu=True, out_offset=3, out_scale=5,
                 out_shift=2)),
+    # Issue 13 item 4: X2 (batch norm) with its operands from memory through NRDMA
+    # (D_BN_BASE_ADDR_*), X1's MUL_SHIFT with its multiplier bypassed, 33 channels (lanes past C).
+    "sdp_3x3x33_bs_bn_mem": dict(
+        op="sdp", x=(1, 33, 3, 3), kw=dict(bias=-37, out_offset=-3, out_scale=5, out_shift=4),
+        x1_mul_shift=3, bn_range=60,
+        x2=dict(alu="mem", mul=-90, mul_shift=6, relu=True)),
+    # Per-element X2 operands (NRDMA_DATA_MODE PER_ELEMENT): the golden model only.
+    "sdp_3x3x33_bn_elem_mem": dict(
+        op="sdp", x=(1, 33, 3, 3), kw=dict(out_scale=3, out_shift=2),
+        x2=dict(alu="mem", alu_algo="max", mul=7, mul_shift=1, relu=False), per_element=True),
 }
+#: Traces the RTL refuses (per-element operands): replayed on the golden model only.
+EMU_ONLY = {name for name, spec in LAYERS.items() if spec.get("per_element")}
+ATOM = 8
+
+
+def _bn_operand(spec, rng):
+    """X2's operands from memory (int16): per channel of the whole atoms, or a cube."""
+    _, c, h, w = spec["x"]
+    cp = -(-c // ATOM) * ATOM
+    shape = (cp, h, w) if spec.get("per_element") else (cp,)
+    span = spec.get("bn_range", 2000)
+    return rng.integers(-span, span, shape)
+
+
+def _bn_bytes(spec, op):
+    """The operand blob in memory: int16 per channel, or NVDLA's feature format for 2-byte
+    elements (8-byte atoms of 4 channels; D_BN_LINE_STRIDE = W * 8, D_BN_SURFACE_STRIDE =
+    H * line)."""
+    if op.ndim == 1:
+        return op.astype("<i2").view(np.uint8)
+    cp, h, w = op.shape
+    n = ATOM // 2
+    atoms = op.reshape(cp // n, n, h, w).transpose(0, 2, 3, 1)           # (C/n, H, W, n)
+    return np.ascontiguousarray(atoms).astype("<i2").ravel().view(np.uint8)
+
+
+def _x2_regs(spec, bn_addr):
+    """The SDP/SDP_RDMA register fields of a trace's X2 stage (and X1's MUL_SHIFT)."""
+    out = {}
+    if "x1_mul_shift" in spec:
+        out["SDP.D_DP_BS_MUL_CFG"] = dict(BS_MUL_SRC=0, BS_MUL_SHIFT_VALUE=spec["x1_mul_shift"])
+    x2 = spec.get("x2")
+    if x2 is None:
+        return out
+    mem_alu, mem_mul = x2.get("alu") == "mem", x2.get("mul") == "mem"
+    out.update({
+        "SDP.D_DP_BN_CFG": dict(BN_BYPASS=0, BN_ALU_BYPASS=int("alu" not in x2),
+                                BN_ALU_ALGO=x2.get("alu_algo", "sum").upper(),
+                                BN_MUL_BYPASS=int("mul" not in x2),
+                                BN_MUL_PRELU=int(x2.get("prelu", False)),
+                                BN_RELU_BYPASS=int(not x2.get("relu", False))),
+        "SDP.D_DP_BN_ALU_CFG": dict(BN_ALU_SRC=int(mem_alu), BN_ALU_SHIFT_VALUE=x2.get("alu_shift", 0)),
+        "SDP.D_DP_BN_ALU_SRC_VALUE": dict(BN_ALU_OPERAND=0 if mem_alu else x2.get("alu", 0)),
+        "SDP.D_DP_BN_MUL_CFG": dict(BN_MUL_SRC=int(mem_mul), BN_MUL_SHIFT_VALUE=x2.get("mul_shift", 0)),
+        "SDP.D_DP_BN_MUL_SRC_VALUE": dict(BN_MUL_OPERAND=0 if mem_mul else x2.get("mul", 1)),
+    })
+    if mem_alu or mem_mul:
+        _, c, h, w = spec["x"]
+        line = w * ATOM
+        out.update({
+            "SDP_RDMA.D_NRDMA_CFG": dict(NRDMA_DISABLE=0, NRDMA_DATA_USE="ALU" if mem_alu else "MUL",
+                                         NRDMA_DATA_SIZE="TWO_BYTE",
+                                         NRDMA_DATA_MODE=int(spec.get("per_element", False)),
+                                         NRDMA_RAM_TYPE="MCIF"),
+            "SDP_RDMA.D_BN_BASE_ADDR_LOW": bn_addr,
+            "SDP_RDMA.D_BN_BASE_ADDR_HIGH": 0,
+            "SDP_RDMA.D_BN_LINE_STRIDE": line,
+            "SDP_RDMA.D_BN_SURFACE_STRIDE": h * line,
+        })
+    return out
 
 
 def _inputs(name):
@@ -52,9 +131,11 @@ def _inputs(name):
     rng = np.random.default_rng([SEED, zlib.crc32(name.encode())])     # stable per trace
     x = rng.integers(-128, 128, spec["x"], dtype=np.int8)
     if spec["op"] != "conv":
-        return x, None, None
+        # X2's operands from memory ride in the bias slot of an SDP trace.
+        mem = any(v == "mem" for v in spec.get("x2", {}).values())
+        return x, None, _bn_operand(spec, rng) if mem else None
     w = rng.integers(-128, 128, spec["w"], dtype=np.int8)
-    bias = rng.integers(-3000, 3000, spec["w"][0])
+    bias = spec.get("bias", rng.integers(-3000, 3000, spec["w"][0]))
     return x, w, bias
 
 
@@ -72,16 +153,26 @@ def build_trace(name):
     x, w, bias = _inputs(name)
     p = plan(_layer(name, x, w, bias), TileConfig())
     addrs, files, lines = {}, {}, [f"// {name}: {p.describe} (simtlab, NVDLA trace format)"]
-    for n, (what, blob, _) in enumerate(p.uploads):
+    uploads = list(p.uploads)
+    if LAYERS[name]["op"] == "sdp" and bias is not None:
+        uploads.append(("bn", _bn_bytes(LAYERS[name], bias), ATOM))
+    for n, (what, blob, _) in enumerate(uploads):
         addrs[what] = NVDLA_BASE + n * SPACING
         fname = f"{name}_{what}.dat"
         files[fname] = format_dat(blob.tobytes())
         lines.append(f"mem_init(pri_mem, 0x{addrs[what]:08x}, 0x{blob.size:x}, ALL_ZERO);")
         lines.append(f'mem_load(pri_mem, 0x{addrs[what]:08x}, "{fname}");')
-    out = addrs["output"] = NVDLA_BASE + len(p.uploads) * SPACING
+    out = addrs["output"] = NVDLA_BASE + len(uploads) * SPACING
     lines.append(f"mem_init(pri_mem, 0x{out:08x}, 0x{p.out_bytes:x}, ALL_ZERO);")
     by_unit = {}
-    for reg, value in p.program(addrs):
+    overrides = dict(LAYERS[name].get("regs", {}))
+    overrides.update(_x2_regs(LAYERS[name], addrs.get("bn", 0)))
+    program = p.program(addrs)
+    program += [(reg, {}) for reg in overrides if reg not in dict(program)]
+    for reg, value in program:
+        if reg in overrides:
+            extra = overrides[reg]
+            value = dict(value, **extra) if isinstance(extra, dict) else extra
         value = regs.pack(reg, **value) if isinstance(value, dict) else value
         by_unit.setdefault(reg.split(".")[0], []).append((reg, value))
     for unit in p.units:
@@ -104,22 +195,51 @@ def expected_output(name, x, w, bias, p):
     """The output region's bytes from the bit-exact reference (tile_ref), in NVDLA's layout."""
     spec = LAYERS[name]
     if spec["op"] == "conv":
-        y = ref_conv(x, w, bias, **spec["kw"])[0]
+        y = _ref_conv_atoms(x[0], w, bias, spec)
     elif spec["op"] == "sdp":
         kw = spec["kw"]
-        y, _ = ref.sdp_x1(x[0], alu=kw["bias"], mul=kw["scale"], mul_shift=kw["scale_shift"],
-                          relu=kw["relu"], cvt_offset=kw["out_offset"], cvt_scale=kw["out_scale"],
-                          cvt_shift=kw["out_shift"])
+        _, c, hh, ww = x.shape
+        xp = np.zeros((-(-c // ATOM) * ATOM, hh, ww), np.int64)      # whole atoms (0 past C)
+        xp[:c] = x[0]
+        bn = None
+        if "x2" in spec:
+            bn = {key: (bias if v == "mem" else v) for key, v in spec["x2"].items()}
+        y, _ = ref.sdp_x1(xp, alu=kw.get("bias"), mul=kw.get("scale"),
+                          mul_shift=kw.get("scale_shift", spec.get("x1_mul_shift", 0)),
+                          relu=kw.get("relu", False), bn=bn, cvt_offset=kw.get("out_offset", 0),
+                          cvt_scale=kw.get("out_scale", 1), cvt_shift=kw.get("out_shift", 0))
     else:
         kw = spec["kw"]
         y, _ = ref.pool2d(x[0], kw["mode"], kernel=kw["kernel"], stride=kw["stride"])
-    c, h, wd = y.shape
+    _, h, wd = y.shape
     line, surf = p.out_strides
     packed = lay.pack_feature(y, line_stride=line, surf_stride=surf)
     region = np.zeros(p.out_bytes, np.uint8)
     region[:packed.size] = packed
-    assert (c, h, wd) == p.out_shape
+    assert (h, wd) == p.out_shape[1:] and len(y) == -(-p.out_shape[0] // 8) * 8
     return region.tobytes()
+
+
+def _ref_conv_atoms(x, w, bias, spec):
+    """tile_ref's conv -> CACC -> SDP for every lane of the last atom: the kernels past K are 0
+    (CACC gives 0 there), their per-channel bias is the 0 the driver pads with, and the
+    converter (with the trace's CVT_OFFSET) applies to them as in NVDLA's datapath."""
+    kw, atom = spec["kw"], 8
+    k = w.shape[0]
+    kp = -(-k // atom) * atom
+    wp = np.zeros((kp,) + w.shape[1:], np.int64)
+    wp[:k] = w
+    acc = ref.conv2d(x, wp, padding=kw.get("padding", 0))
+    y32, _ = ref.cacc_truncate(acc, kw.get("clip_truncate", 0))
+    if np.ndim(bias):
+        alu = np.zeros(kp, np.int64)
+        alu[:k] = bias
+    else:
+        alu = bias
+    offset = spec.get("regs", {}).get("SDP.D_CVT_OFFSET", {}).get("CVT_OFFSET", 0)
+    y, _ = ref.sdp_x1(y32, alu=alu, relu=kw.get("relu", False), cvt_offset=offset,
+                      cvt_scale=kw.get("out_scale", 1), cvt_shift=kw.get("out_shift", 0))
+    return y
 
 
 def _dat_bytes(path, size):
@@ -153,6 +273,8 @@ def test_trace_crc_is_the_reference(name):
         k, _, r, s = w0.shape
         w = lay.unpack_weights(blobs[1], k, c, r, s)
         np.testing.assert_array_equal(w, w0)
+    if LAYERS[name]["op"] == "sdp" and bias is not None:     # X2's operands, as loaded
+        np.testing.assert_array_equal(blobs[-1], _bn_bytes(LAYERS[name], bias))
     p = plan(_layer(name, x, w, bias), TileConfig())
     golden = expected_output(name, x, w, bias, p)
     (check,) = [s for s in trace.steps if s.op == "check_crc"]
@@ -170,7 +292,7 @@ def test_replay_golden_model(name):
     assert result.interrupts[0][2] > 0 and not result.skipped
 
 
-@pytest.mark.parametrize("name", LAYERS)
+@pytest.mark.parametrize("name", sorted(set(LAYERS) - EMU_ONLY))
 def test_replay_rtl(name):
     with Device("tile") as dev:
         result = replay(TRACES / name / f"{name}.cfg", dev)
@@ -178,6 +300,29 @@ def test_replay_rtl(name):
     crc, file = result.checks
     assert crc.got == crc.expected and file.got == file.expected > 0
     assert result.cycles == result.interrupts[0][2] > 0
+
+
+@pytest.mark.parametrize("name", sorted(EMU_ONLY))
+def test_rtl_refuses_per_element_operands(name):
+    """The RTL has no per-element operand path: the layer stops at its start with a TileFault
+    naming the register, never a per-channel result."""
+    with Device("tile") as dev:
+        with pytest.raises(TileFault, match=r"the tile does not implement the layer "
+                                            r"SDP_RDMA.D_NRDMA_CFG asks for"):
+            replay(TRACES / name / f"{name}.cfg", dev)
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_pixel_input_is_not_supported(tmp_path, backend):
+    """Issue 13 item 8: CDMA's pixel (image) input mode stops the layer with a clear TileFault on
+    both models (no interrupt, no output)."""
+    name = "dc_6x6x16_3x3x16x16_bias_relu"
+    for fname, text in build_trace(name).items():
+        (tmp_path / fname).write_text(text.replace("D_DATAIN_FORMAT_0, 0x0", "D_DATAIN_FORMAT_0, 0x1"))
+    with Device("tile", backend=backend) as dev:
+        with pytest.raises(TileFault, match=r"does not implement the layer CDMA.D_DATAIN_FORMAT "
+                                            r"asks for"):
+            replay(tmp_path / f"{name}.cfg", dev)
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
@@ -195,6 +340,19 @@ def test_register_checks(tmp_path, backend):
         result = replay(tmp_path / "r.cfg", dev)
     assert [c.passed for c in result.checks] == [True] * 4 + [False]
     assert (result.checks[-1].expected, result.checks[-1].got) == (2, 3)
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_cacc_strides_are_24_bits(tmp_path, backend):
+    """Issue 13 item 7: CACC's D_LINE_STRIDE and D_SURF_STRIDE keep 24 bits, as NVDLA's."""
+    (tmp_path / "c.cfg").write_text(
+        "reg_write(NVDLA_CACC.D_LINE_STRIDE_0, 0xfedcba98);\n"
+        "reg_write(NVDLA_CACC.D_SURF_STRIDE_0, 0x12345678);\n"
+        "reg_read_expected(NVDLA_CACC.D_LINE_STRIDE_0, 0xdcba98);\n"
+        "reg_read_expected(NVDLA_CACC.D_SURF_STRIDE_0, 0x345678);\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / "c.cfg", dev)
+    assert result.passed and len(result.checks) == 2, result.report()
 
 
 @pytest.mark.parametrize("backend", ["emu", "rtl"])

@@ -77,9 +77,8 @@ def test_weight_roundtrip_and_formula(rng, atoms, kcrs):
     k, c, r, s = kcrs
     wt = _int8(rng, kcrs)
     buf = lay.pack_weights(wt, atom_c=atom_c, atom_k=atom_k)
-    cp = -(-c // atom_c) * atom_c
     assert buf.size == lay.weight_bytes(k, c, r, s, atom_c=atom_c)
-    assert buf.size % lay.WEIGHT_PAD == 0 and buf.size - k * r * s * cp < lay.WEIGHT_PAD
+    assert buf.size % lay.WEIGHT_PAD == 0 and 0 <= buf.size - k * r * s * c < lay.WEIGHT_PAD
     expected = np.zeros_like(buf)
     for (ki, ci, ri, si), v in np.ndenumerate(wt):
         expected[lay.weight_offset(ki, ci, ri, si, shape=kcrs, atom_c=atom_c,
@@ -96,6 +95,18 @@ def test_weight_order_small():
     # s=0: k0 (c0, c1) = 1, 3; k1 = 5, 7; s=1: k0 = 2, 4; k1 = 6, 8.
     assert buf[:8].tolist() == [1, 3, 5, 7, 2, 4, 6, 8]
     assert buf.size == 128 and not buf[8:].any()
+
+
+def test_weight_last_block_unpadded():
+    """K=2, C=3, R=1, S=2 with AtomC=2, AtomK=2: the last channel block (c2) holds 1-byte pieces,
+    as in NVDLA (BYTE_PER_KERNEL = R*S*C)."""
+    wt = np.arange(1, 13, dtype=np.int8).reshape(2, 3, 1, 2)            # (k, c, r, s)
+    buf = lay.pack_weights(wt, atom_c=2, atom_k=2)
+    # block c0-c1: s=0: k0 (1, 3), k1 (7, 9); s=1: k0 (2, 4), k1 (8, 10); block c2: s=0: k0 5,
+    # k1 11; s=1: k0 6, k1 12.
+    assert buf[:12].tolist() == [1, 3, 7, 9, 2, 4, 8, 10, 5, 11, 6, 12]
+    assert buf.size == 128 and not buf[12:].any()
+    assert lay.weight_entries(2, 3, 1, 2, atom_c=2) == 8
 
 
 def test_weight_errors():

@@ -13,18 +13,20 @@ from simtlab.rtl.tile.sdp import SDPOperand
 from .test_cdma import MemoryModel, place
 
 
-@pytest.mark.parametrize("channels, two_byte, use, base", [
-    (1, 0, "ALU", 0x40),
-    (70, 0, "MUL", 0x13),           # two blocks and a bit, base mid-block
-    (45, 1, "ALU", 0x102),          # 2-byte operands across two blocks
-    (9, 1, "BOTH", 0x7E),           # BOTH fills the ALU table; the first block has one operand
+@pytest.mark.parametrize("channels, two_byte, use, base, x2", [
+    (1, 0, "ALU", 0x40, False),
+    (70, 0, "MUL", 0x13, False),           # two blocks and a bit, base mid-block
+    (45, 1, "ALU", 0x102, False),          # 2-byte operands across two blocks
+    (9, 1, "BOTH", 0x7E, False),           # BOTH fills the ALU table; the first block has one operand
+    (40, 1, "MUL", 0x40, True),            # NRDMA: X2's tables
+    (17, 1, "ALU", 0x22, True),
 ])
-def test_operand_loader(rng, channels, two_byte, use, base):
+def test_operand_loader(rng, channels, two_byte, use, base, x2):
     dtype = np.dtype("<i2") if two_byte else np.dtype("i1")
     values = rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max + 1, size=channels)
     image = np.zeros(0x400, dtype=np.uint8)
     place(image, base, values.astype(dtype).view(np.uint8))
-    dut = OperandLoader(max_channels=128)
+    dut = OperandLoader(max_channels=128, x2=x2)
     mem = MemoryModel(dut.dma, image, rng, stall=0.3)
     got = []
 
@@ -50,7 +52,10 @@ def test_operand_loader(rng, channels, two_byte, use, base):
     sim.add_testbench(bench)
     sim.add_testbench(mem.run, background=True)
     sim.run()
-    table = SDPOperand.MUL if use == "MUL" else SDPOperand.ALU
+    if x2:
+        table = SDPOperand.BN_MUL if use == "MUL" else SDPOperand.BN_ALU
+    else:
+        table = SDPOperand.MUL if use == "MUL" else SDPOperand.ALU
     assert got == [(table, c, int(v)) for c, v in enumerate(values)]
     size = 2 if two_byte else 1
     blocks = {(base + c * size) // 64 for c in range(channels)}
@@ -64,3 +69,5 @@ def test_operand_loader_parameters():
         OperandLoader(max_channels=None)
     with pytest.raises(ValueError, match="block_bytes must be a power of two from 8 to 256"):
         OperandLoader(max_channels=8, block_bytes=48)
+    with pytest.raises(TypeError, match="x2 must be a bool, not 1"):
+        OperandLoader(max_channels=8, x2=1)

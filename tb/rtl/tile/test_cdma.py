@@ -16,7 +16,7 @@ from amaranth.sim import Simulator
 from simtlab.config import TileConfig
 from simtlab.rtl.tile.cbuf import CBUF
 from simtlab.rtl.tile.cdma import CDMA
-from simtlab.sim.tile_layout import pack_feature, pack_weights
+from simtlab.sim.tile_layout import pack_feature, pack_weights, weight_entries
 
 
 class MemoryModel:
@@ -110,6 +110,7 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
     mem = MemoryModel(cdma.dma, image, rng)
     data_bank = 1
     state = {}
+    entries = weight_entries(k, c, r, s, atom_c=a)
 
     async def bench(ctx):
         cg = -(-c // a)
@@ -118,7 +119,8 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
         ctx.set(cdma.cfg, dict(datain_width=w - 1, datain_height=h - 1, datain_channel=c - 1,
                                dain_addr_low_0=base, line_stride=line, surf_stride=surf,
                                weight_addr_low=wbase, weight_bytes=blob.size,
-                               data_bank=data_bank))
+                               weight_kernel=k - 1, data_bank=data_bank))
+        ctx.set(cdma.kernel_size, r * s - 1)
         ctx.set(cdma.start, 1)
         await ctx.tick()
         ctx.set(cdma.start, 0)
@@ -137,7 +139,7 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
         depth = tile.cbuf_bank_bytes // a
         state["wt"] = await read_cbuf(ctx, dut.cbuf.wt,
                                       range((data_bank + 1) * depth,
-                                            (data_bank + 1) * depth + blob.size // a))
+                                            (data_bank + 1) * depth + entries))
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
@@ -149,10 +151,14 @@ def test_cdma_loads_features_and_weights(rng, c, h, w, k, r, s, line_pad, base):
     xp[:c] = x
     expect = xp.reshape(cg, a, h, w).transpose(0, 2, 3, 1).reshape(-1, a)
     np.testing.assert_array_equal(state["feat"], expect)
-    np.testing.assert_array_equal(state["wt"], blob.view(np.int8).reshape(-1, a))
+    # CBUF holds the pieces expanded to whole atoms: the padded-channel layout.
+    wp = np.zeros((k, cg * a, r, s), dtype=np.int64)
+    wp[:, :c] = wt
+    np.testing.assert_array_equal(state["wt"], pack_weights(wp, atom_c=a, atom_k=tile.atom_k)
+                                  .view(np.int8)[:entries * a].reshape(-1, a))
     assert state["bytes"] == 64 * len(mem.requests)
     assert state["stall"] == mem.stalls
     depth = tile.cbuf_bank_bytes // a
-    assert state["progress"] == (h, 0, (data_bank + 1) * depth + blob.size // a)   # all written
+    assert state["progress"] == (h, 0, (data_bank + 1) * depth + entries)   # all written
     print(f"CDMA {c}x{h}x{w} + {blob.size} B weights: {state['cycles']} cycles, "
           f"{len(mem.requests)} requests, {state['stall']} stalled cycles")

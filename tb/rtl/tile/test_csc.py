@@ -31,7 +31,10 @@ def run_csc(rng, shape, *, pad_value=0, credit_delay=0, hold_credits=0, tile=TIL
     xp[:s.channels] = x
     feat = xp.reshape(cg, a, s.height, s.width).transpose(0, 2, 3, 1).reshape(-1, a)
     cbuf[:len(feat)] = feat
-    blob = pack_weights(w, atom_c=a, atom_k=ak).view(np.int8).reshape(-1, a)
+    # CBUF holds the weights with whole atoms (CDMA expands NVDLA's unpadded last block).
+    wp = np.zeros((s.kernels, cg * a, s.kernel_h, s.kernel_w), dtype=np.int64)
+    wp[:, :s.channels] = w
+    blob = pack_weights(wp, atom_c=a, atom_k=ak).view(np.int8).reshape(-1, a)
     wbase = (csc_config["data_bank"] + 1) * depth
     cbuf[wbase:wbase + len(blob)] = blob
 
