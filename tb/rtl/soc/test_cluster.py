@@ -19,7 +19,8 @@ SEED = 20261204
 BACKENDS = ("emu", "rtl")
 
 
-def cluster(cores, warps=4, threads=4):
+def cluster(cores, warps=2, threads=4):
+    """Every test uses this shape family, so CI builds three models (1, 2 and 4 cores)."""
     return SimtConfig(name=f"{cores}c{warps}x{threads}", cores=cores, warps=warps, threads=threads)
 
 
@@ -40,7 +41,7 @@ def test_cluster_configuration_is_checked():
 def test_global_barrier_and_core_ids(backend, cores):
     """Every hart's mirror on another core wrote its value before the barrier let anyone read it,
     in every round; each hart reads its own core id, warp, lane and mhartid."""
-    config = cluster(cores, warps=2, threads=4)
+    config = cluster(cores)
     harts, rounds = config.hw_threads, 3
     with Device(config, backend=backend) as dev:
         a = dev.upload(np.zeros(rounds * harts, np.uint32))
@@ -114,6 +115,6 @@ def test_more_cores_take_fewer_cycles():
     case = example.make_case(np.random.default_rng(SEED), 32)
     cycles = {}
     for cores in (1, 2, 4):
-        with Device(cluster(cores, warps=2, threads=4), backend="rtl") as dev:
+        with Device(cluster(cores), backend="rtl") as dev:
             cycles[cores] = run_case(dev, example, case).cycles
     assert cycles[1] > 1.6 * cycles[2] and cycles[2] > 1.4 * cycles[4], cycles
