@@ -87,28 +87,29 @@ class FastEmulator:
                              "for a SimtConfig with tile=...")
         self.config = config
         self._lib = _library()
-        regions = config.regions
-        n = len(regions)
-        self._region_args = [(_U64 * n)(*[r.base for r in regions]),
-                             (_U64 * n)(*[r.size for r in regions]),
-                             (ctypes.c_int * n)(*[r.kind.code for r in regions]),
-                             (ctypes.c_int * n)(*[int(atomic_region(r)) for r in regions])]
-        self._handle = self._lib.fe_create(config.warps, config.threads, config.ipdom_depth,
-                                           config.num_barriers, config.cores, int(config.fpu),
-                                           int(config.muldiv), MemoryMap.LMEM_BASE, n,
-                                           *self._region_args)
-        if not self._handle:
-            raise ValueError(f"the fast backend cannot simulate {config.warps} warps x "
-                             f"{config.threads} threads")
+        self._handle = None
         self._dcr = {}
         self._started = False
         self._final = None
         self._out = (_U64 * 8)()
         self._slice = 1 << 16
+        self._h()
 
     def _h(self):
+        """The simulator handle; after :meth:`close` a fresh device (empty memory), as the
+        emulator's ``close`` leaves it."""
         if self._handle is None:
-            raise RuntimeError("the fast backend is closed")
+            config, regions = self.config, self.config.regions
+            n = len(regions)
+            args = [(_U64 * n)(*[r.base for r in regions]), (_U64 * n)(*[r.size for r in regions]),
+                    (ctypes.c_int * n)(*[r.kind.code for r in regions]),
+                    (ctypes.c_int * n)(*[int(atomic_region(r)) for r in regions])]
+            self._handle = self._lib.fe_create(config.warps, config.threads, config.ipdom_depth,
+                                               config.num_barriers, config.cores, int(config.fpu),
+                                               int(config.muldiv), MemoryMap.LMEM_BASE, n, *args)
+            if not self._handle:
+                raise ValueError(f"the fast backend cannot simulate {config.warps} warps x "
+                                 f"{config.threads} threads")
         return self._handle
 
     # -- backend interface ------------------------------------------------------------------------
@@ -267,8 +268,10 @@ class FastEmulator:
         check_tile_offset(self.config, 0)
 
     def close(self):
-        """Free the simulator (safe to call twice)."""
+        """Free the simulator's memory and state (safe to call twice; a later call starts from a
+        fresh device, as with the emulator)."""
         handle, self._handle = getattr(self, "_handle", None), None
+        self._started = False
         if handle is not None:
             self._lib.fe_destroy(handle)
 
