@@ -1,5 +1,5 @@
 """The fast functional backend (``backend="fast"``): the golden model compiled (docs/fast.md)."""
 
-from .model import FastEmulator, fp_op
+from .model import FastEmulator, fp_batch
 
-__all__ = ["FastEmulator", "fp_op"]
+__all__ = ["FastEmulator", "fp_batch"]

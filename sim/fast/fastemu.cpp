@@ -1280,23 +1280,29 @@ void fe_registers(void *h, int w, int lane, uint32_t *out) {
 
 uint32_t fe_fcsr(void *h, int w) { return ((Sim *)h)->w[w].fcsr; }
 
-// One RV32F operation on its own (the FP vector tests): result bits, flags in *flags.
-uint32_t fe_fp_op(int op, int rm, uint32_t a, uint32_t b, uint32_t c, uint32_t *flags) {
+// RV32F operations on their own (the FP vector tests): for each i, op on a[i], b[i], c[i] in mode
+// rm[i] (0-4): result bits in out[i], fflags in flags[i].
+void fe_fp_batch(int op, uint64_t n, const uint8_t *rm, const uint64_t *a, const uint64_t *b,
+                 const uint64_t *c, uint32_t *out, uint32_t *flags) {
     int saved = fegetround();
     fesetround(FE_TOWARDZERO);
     Sim s;
     s.threads = 1;
-    Warp wp{};
     uint32_t regs[NSLOTS] = {0};
-    regs[1] = a; regs[2] = b; regs[3] = c;
+    Warp wp{};
     wp.regs = regs;
     wp.set_tmask(1);
     Decoded d{};
-    d.fop = op; d.rm = (uint8_t)rm; d.rs1 = 1; d.rs2 = 2; d.rs3 = 3; d.rd = 4;
-    s.fp(wp, d);
+    d.fop = op; d.rs1 = 1; d.rs2 = 2; d.rs3 = 3; d.rd = 4;
+    for (uint64_t i = 0; i < n; i++) {
+        regs[1] = (uint32_t)a[i]; regs[2] = (uint32_t)b[i]; regs[3] = (uint32_t)c[i];
+        d.rm = rm[i];
+        wp.fcsr = 0;
+        s.fp(wp, d);
+        out[i] = regs[4];
+        flags[i] = wp.fcsr;
+    }
     fesetround(saved);
-    *flags = wp.fcsr;
-    return regs[4];
 }
 
 }  // extern "C"

@@ -24,7 +24,7 @@ from ..backend import check_bool, check_bytes, check_dcr, check_int, check_tile_
 from ..result import RunResult, WarpDump, trace_dtype
 from .build import build_fast_library
 
-__all__ = ["FastEmulator", "SLICE_SECONDS", "fp_op"]
+__all__ = ["FastEmulator", "SLICE_SECONDS", "fp_batch"]
 
 #: Wall time of one call into the library (Ctrl-C is seen between calls).
 SLICE_SECONDS = 0.05
@@ -44,7 +44,7 @@ _SIGNATURES = {
     "fe_trace": (_U64, [_VP, _VP, _U64]),
     "fe_registers": (None, [_VP, ctypes.c_int, ctypes.c_int, _VP]),
     "fe_fcsr": (_U32, [_VP, ctypes.c_int]),
-    "fe_fp_op": (_U32, [ctypes.c_int, ctypes.c_int, _U32, _U32, _U32, _VP]),
+    "fe_fp_batch": (None, [ctypes.c_int, _U64] + [_VP] * 6),
 }
 _LIB = None
 
@@ -60,14 +60,20 @@ def _library():
     return _LIB
 
 
-def fp_op(op, rm, a, b=0, c=0):
-    """``(result bits, fflags)`` of one RV32F operation in the fast backend's arithmetic -- the
-    counterpart of :func:`simtlab.sim.fp.execute` (``op`` an :class:`~simtlab.spec.fpu.FpuOp`, ``rm``
-    a resolved rounding mode 0-4), for comparing the two."""
-    flags = _U32()
-    result = _library().fe_fp_op(int(op), int(rm), a & 0xFFFF_FFFF, b & 0xFFFF_FFFF, c & 0xFFFF_FFFF,
-                                 ctypes.byref(flags))
-    return result, flags.value
+def fp_batch(op, rm, a, b, c):
+    """``(result bits, fflags)`` arrays (uint32) of the RV32F operation ``op`` (an
+    :class:`~simtlab.spec.fpu.FpuOp`) on the operand arrays ``a``, ``b``, ``c`` in the rounding modes
+    ``rm`` (0-4, one per element) in the fast backend's arithmetic: the counterpart of
+    :func:`simtlab.sim.fp.execute`, for comparing the two."""
+    rm = np.ascontiguousarray(rm, dtype=np.uint8)
+    a, b, c = (np.ascontiguousarray(np.asarray(x, dtype=np.uint64) & 0xFFFF_FFFF) for x in (a, b, c))
+    if not (len(rm) == len(a) == len(b) == len(c)):
+        raise ValueError("rm, a, b and c must have the same length")
+    if rm.size and rm.max() > 4:
+        raise ValueError("rounding modes must be resolved (0-4)")
+    out, flags = np.zeros(len(a), np.uint32), np.zeros(len(a), np.uint32)
+    _library().fe_fp_batch(int(op), len(a), *(x.ctypes.data for x in (rm, a, b, c, out, flags)))
+    return out, flags
 
 
 class FastEmulator:
