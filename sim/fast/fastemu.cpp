@@ -101,6 +101,7 @@ struct Sim {
     // memory: 64 KiB pages; page_ram[p]: the whole page lies in one ram region
     std::vector<uint8_t *> pages;
     std::vector<uint8_t> page_ram;
+    std::vector<uint8_t *> fast;        // allocated pages with page_ram set: no further checks
     std::vector<uint8_t> console;
     bool has_tohost = false;
     uint32_t tohost = 0;
@@ -143,7 +144,10 @@ struct Sim {
     }
     uint8_t *page(uint64_t pn) {
         uint8_t *p = pages[pn];
-        if (!p) p = pages[pn] = (uint8_t *)calloc(PAGE_SIZE, 1);
+        if (!p) {
+            p = pages[pn] = (uint8_t *)calloc(PAGE_SIZE, 1);
+            if (page_ram[pn]) fast[pn] = p;
+        }
         return p;
     }
     void write_bytes(uint64_t addr, const uint8_t *data, uint64_t n) {
@@ -175,7 +179,12 @@ struct Sim {
     }
     Outcome load(uint64_t addr, int size, uint32_t &value) {
         if (addr & (size - 1)) return fault(CAUSE_LOAD_MISALIGNED, addr);
-        if (page_ram[addr >> PAGE_BITS]) { value = peek(addr, size); return OK; }
+        if (const uint8_t *p = fast[addr >> PAGE_BITS]) {
+            value = 0;
+            memcpy(&value, p + (addr & (PAGE_SIZE - 1)), size);
+            return OK;
+        }
+        if (page_ram[addr >> PAGE_BITS]) { value = 0; return OK; }     // untouched ram
         int kind = kind_of(addr, size);
         if (kind == KIND_RAM) { value = peek(addr, size); return OK; }
         if (kind == KIND_IO) { value = 0; return OK; }
@@ -265,7 +274,12 @@ struct Sim {
     }
     // the instruction word at pc, or a fault
     Outcome fetch(uint64_t pc, uint32_t &insn) {
-        if (pc <= MASK32 && !(pc & 3) && page_ram[pc >> PAGE_BITS]) { insn = peek(pc, 4); return OK; }
+        if (!(pc & 0xFFFFFFFF00000003ull)) {
+            if (const uint8_t *p = fast[pc >> PAGE_BITS]) {
+                memcpy(&insn, p + (pc & (PAGE_SIZE - 1)), 4);
+                return OK;
+            }
+        }
         if (pc & 3) return fault(CAUSE_INSN_MISALIGNED, pc);
         if (pc > MASK32 || kind_of(pc, 4) != KIND_RAM) return fault(CAUSE_INSN_ACCESS, pc);
         insn = peek(pc, 4);
@@ -790,6 +804,34 @@ Outcome Sim::execute(Warp &wp, const Decoded &d, uint64_t pc, uint64_t &next) {
     next = pc + 4;
 #define LANES for (int i_ = 0; i_ < n; i_++) { uint32_t *x = wp.x(lanes[i_]);
 #define END }
+#define RR(ID, EXPR) case ID: LANES uint32_t a = x[rs1], b = x[rs2]; x[rd] = (EXPR); END return OK;
+#define RI(ID, EXPR) case ID: LANES uint32_t a = x[rs1], b = d.imm; x[rd] = (EXPR); END return OK;
+    // the common integer instructions first, one jump on the row id (the hot path)
+    switch (d.id) {
+    RR(I_ADD, a + b) RR(I_SUB, a - b) RR(I_SLL, a << (b & 31)) RR(I_SLT, (int32_t)a < (int32_t)b)
+    RR(I_SLTU, a < b) RR(I_XOR, a ^ b) RR(I_SRL, a >> (b & 31)) RR(I_SRA, (uint32_t)((int32_t)a >> (b & 31)))
+    RR(I_OR, a | b) RR(I_AND, a & b)
+    RI(I_ADDI, a + b) RI(I_SLTI, (int32_t)a < (int32_t)b) RI(I_SLTIU, a < b) RI(I_XORI, a ^ b)
+    RI(I_ORI, a | b) RI(I_ANDI, a & b) RI(I_SLLI, a << b) RI(I_SRLI, a >> b)
+    RI(I_SRAI, (uint32_t)((int32_t)a >> b))
+    RR(I_MUL, a * b)
+    case I_LUI: LANES x[rd] = d.imm; END return OK;
+    case I_BEQ: case I_BNE: case I_BLT: case I_BGE: case I_BLTU: case I_BGEU:
+        if (n == 1) {       // one lane: no divergence possible
+            uint32_t *x = wp.x(lanes[0]);
+            if (branch(d.id, x[rs1], x[rs2])) {
+                uint64_t target = (pc + d.imm) & MASK32;
+                if (target & 3) return fault(CAUSE_INSN_MISALIGNED, target);
+                next = target;
+            }
+            return OK;
+        }
+        break;
+    default:
+        break;
+    }
+#undef RR
+#undef RI
     switch (d.unit) {
     case UNIT_ALU:
         if (d.id == I_LUI) { LANES x[rd] = d.imm; END }
@@ -1188,6 +1230,7 @@ void *fe_create(int warps, int threads, int ipdom_depth, int num_barriers, int c
     for (int i = 0; i < nregions; i++) s->regions.push_back({bases[i], sizes[i], kinds[i], atomic[i] != 0});
     s->pages.assign(NPAGES, nullptr);
     s->page_ram.assign(NPAGES, 0);
+    s->fast.assign(NPAGES, nullptr);
     for (uint64_t p = 0; p < NPAGES; p++) s->page_ram[p] = s->kind_of(p << PAGE_BITS, PAGE_SIZE) == KIND_RAM;
     s->reservation.assign((size_t)warps * threads, ~0ull);
     s->w.resize(warps);
