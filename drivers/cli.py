@@ -16,7 +16,7 @@
                                                      preset; pass/fail per check, cycles (exit 1
                                                      if a check fails)
 
-Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu.
+Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu|fast.
 ``run`` exits with the program's code: 0 when it passes (tohost 1, exit 0 or the device falling idle),
 the failure code n of a tohost write of (n << 1) | 1, or the value written to the exit register.
 Errors (faults, watchdog, bad input, missing tools) print ``error: ...`` and exit with 2. Program
@@ -56,7 +56,7 @@ def _add_config_options(parser, *, backend=True):
     parser.add_argument("--threads", type=int)
     parser.add_argument("--mem-latency", type=int, help="memory latency in cycles")
     if backend:
-        parser.add_argument("--backend", choices=("rtl", "emu"), default="rtl")
+        parser.add_argument("--backend", choices=("rtl", "emu", "fast"), default="rtl")
 
 
 def _config(args):
