@@ -201,3 +201,22 @@ def test_bad_configs_and_arguments():
         Device(backend="faster")
     with FastEmulator(SimtConfig()) as fast, pytest.raises(RuntimeError, match="before start"):
         fast.run(10)
+
+
+# -- lock-step against the RTL ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["diverge", "vote_shuffle", "saxpy_f", "histogram"])
+def test_lockstep_with_the_rtl(name):
+    """fast vs RTL with the lock-step checker (sim/lockstep.py), as the emulator is checked."""
+    from simtlab.drivers.lockstep import mask_timing_reads
+    from simtlab.sim.lockstep import compare_traces
+    config = SHAPES["4x4"]
+    example = (_vote_shuffle(config.threads) if name == "vote_shuffle"
+               else EXAMPLES.get(name) or FLOAT_EXAMPLES[name])
+    size = min(example.default_size, 128)
+    runs = {backend: _run_traced(config, backend, example, size, [SEED, size])
+            for backend in ("fast", "rtl")}
+    (cf, tf, _), (cr, tr, _) = runs["fast"], runs["rtl"]
+    assert cf.instrs == cr.instrs
+    divergence = compare_traces(mask_timing_reads(tf), mask_timing_reads(tr), names=("fast", "rtl"))
+    assert divergence is None, str(divergence)
