@@ -498,11 +498,15 @@ struct Sim {
 };
 
 // -- RV32F: SoftFloat's RISC-V results (sim/fp.py) --------------------------------------------------
-// Add, sub, mul, div, sqrt and the fused ops are computed in double precision, rounded towards zero
-// with the inexact bit ORed into the last place ("round to odd": 53 >= 24 + 2 bits, so one more
-// rounding to single is the correctly rounded result in every mode), then rounded to single in
+// Add, sub, mul, div, sqrt and the fused ops are computed in double precision and rounded to odd
+// (the truncated result with the inexact bit ORed into the last place: 53 >= 24 + 2 bits, so one
+// more rounding to single is the correctly rounded result in every mode), then rounded to single in
 // software in the requested mode (RMM included) with SoftFloat's flags: tininess after rounding,
-// overflow, inexact.  NaNs, signs of exact zeros, DZ and NV are decided in software first.
+// overflow, inexact.  The double operations run in the host's round-to-nearest mode; whether a
+// result is exact, and on which side of it the true value lies, come from error-free transforms
+// (the error of a sum, the remainder of a quotient or a square root, both exact), so no rounding
+// mode or flag register is touched.  NaNs, signs of exact zeros, DZ and NV are decided in software.
+// The library is built with -ffp-contract=off: the transforms need every product rounded as written.
 
 inline bool is_nan(uint32_t b) { return (b & 0x7F800000u) == 0x7F800000u && (b & 0x007FFFFFu); }
 inline bool is_snan(uint32_t b) { return is_nan(b) && !(b & 0x00400000u); }
@@ -553,27 +557,36 @@ uint32_t round_double(double d, int rm, uint32_t &fl) {
     return round_pack(sign, e - 897, sig, rm, fl);
 }
 
-enum DOp { D_ADD, D_MUL, D_DIV, D_SQRT, D_FMA };
-
-// the operation in double, rounded to odd (the host FPU is in round-towards-zero during a run)
-__attribute__((noinline)) double odd(DOp op, double a, double b, double c) {
-    feclearexcept(FE_INEXACT);
-    asm volatile("" : "+x"(a), "+x"(b), "+x"(c));
-    double r;
-    switch (op) {
-    case D_ADD: r = a + b; break;
-    case D_MUL: r = a * b; break;
-    case D_DIV: r = a / b; break;
-    case D_SQRT: r = std::sqrt(a); break;
-    default: r = std::fma(a, b, c); break;
-    }
-    asm volatile("" : "+x"(r));
-    if (fetestexcept(FE_INEXACT)) r = as_d(dbits(r) | 1);
-    return r;
+// the true value x = hi + lo (hi its nearest double, finite and non-zero) rounded to odd
+inline double to_odd(double hi, double lo) {
+    if (lo == 0) return hi;
+    uint64_t b = dbits(hi);
+    if ((lo < 0) != (hi < 0)) b -= 1;       // x is nearer zero than hi: truncate
+    return as_d(b | 1);
 }
 
-// the single result of an arithmetic operation on non-NaN operands; `zero_sign` is the sign of an
-// exact zero result when the operands do not fix it (-1: the double's own sign is right)
+// a + b rounded to odd (a, b doubles whose sum does not overflow)
+inline double odd_add(double a, double b) {
+    double s = a + b;
+    if (!std::isfinite(s) || s == 0) return s;
+    double bb = s - a;
+    return to_odd(s, (a - (s - bb)) + (b - bb));    // the sum's exact error (Knuth's TwoSum)
+}
+
+inline double odd_div(double a, double b) {
+    double q = a / b;
+    if (!std::isfinite(q) || q == 0) return q;
+    double r = std::fma(-q, b, a);                  // the exact remainder a - q * b
+    return to_odd(q, b < 0 ? -r : r);
+}
+
+inline double odd_sqrt(double a) {
+    double s = std::sqrt(a);
+    if (!(s > 0) || std::isinf(s)) return s;
+    return to_odd(s, std::fma(-s, s, a));           // the exact a - s^2
+}
+
+// the single result of an arithmetic operation on non-NaN operands (exact zeros of sums: zero_sum)
 uint32_t finish(double r, int rm, uint32_t &fl) {
     if (std::isnan(r)) { fl |= FL_NV; return CANONICAL_NAN; }
     if (std::isinf(r)) return std::signbit(r) ? 0xFF800000u : 0x7F800000u;
@@ -581,7 +594,7 @@ uint32_t finish(double r, int rm, uint32_t &fl) {
     return round_double(r, rm, fl);
 }
 
-// exact zero sum of x and y (signs sx, sy; x, y not both... ): IEEE's sign rule
+// the exact zero sum of x and y (signs sx, sy): IEEE's sign rule
 inline uint32_t zero_sum(bool x_zero, bool sx, bool y_zero, bool sy, int rm) {
     if (x_zero && y_zero && sx == sy) return (uint32_t)sx << 31;
     return rm == RM_RDN ? 0x80000000u : 0;
@@ -589,7 +602,7 @@ inline uint32_t zero_sum(bool x_zero, bool sx, bool y_zero, bool sy, int rm) {
 
 uint32_t f_add(uint32_t a, uint32_t b, int rm, uint32_t &fl) {
     if (is_nan(a) || is_nan(b)) { if (is_snan(a) || is_snan(b)) fl |= FL_NV; return CANONICAL_NAN; }
-    double r = odd(D_ADD, as_f(a), as_f(b), 0);
+    double r = odd_add(as_f(a), as_f(b));
     if (r == 0 && !std::isnan(r)) return zero_sum(is_zero(a), a >> 31, is_zero(b), b >> 31, rm);
     return finish(r, rm, fl);
 }
@@ -601,7 +614,7 @@ uint32_t f_fma(uint32_t a, uint32_t b, uint32_t c, int rm, uint32_t &fl) {
     }
     if ((is_inf(a) && is_zero(b)) || (is_zero(a) && is_inf(b))) { fl |= FL_NV; return CANONICAL_NAN; }
     if (is_nan(c)) { if (is_snan(c)) fl |= FL_NV; return CANONICAL_NAN; }
-    double r = odd(D_FMA, as_f(a), as_f(b), as_f(c));
+    double r = odd_add((double)as_f(a) * as_f(b), as_f(c));     // the product is exact
     if (r == 0 && !std::isnan(r))
         return zero_sum(is_zero(a) || is_zero(b), (a ^ b) >> 31, is_zero(c), c >> 31, rm);
     return finish(r, rm, fl);
@@ -609,7 +622,7 @@ uint32_t f_fma(uint32_t a, uint32_t b, uint32_t c, int rm, uint32_t &fl) {
 
 uint32_t f_mul(uint32_t a, uint32_t b, int rm, uint32_t &fl) {
     if (is_nan(a) || is_nan(b)) { if (is_snan(a) || is_snan(b)) fl |= FL_NV; return CANONICAL_NAN; }
-    return finish(odd(D_MUL, as_f(a), as_f(b), 0), rm, fl);
+    return finish((double)as_f(a) * as_f(b), rm, fl);          // exact
 }
 
 uint32_t f_div(uint32_t a, uint32_t b, int rm, uint32_t &fl) {
@@ -618,12 +631,12 @@ uint32_t f_div(uint32_t a, uint32_t b, int rm, uint32_t &fl) {
         fl |= FL_DZ;
         return ((a ^ b) & 0x80000000u) | 0x7F800000u;
     }
-    return finish(odd(D_DIV, as_f(a), as_f(b), 0), rm, fl);
+    return finish(odd_div(as_f(a), as_f(b)), rm, fl);
 }
 
 uint32_t f_sqrt(uint32_t a, int rm, uint32_t &fl) {
     if (is_nan(a)) { if (is_snan(a)) fl |= FL_NV; return CANONICAL_NAN; }
-    return finish(odd(D_SQRT, as_f(a), 0, 0), rm, fl);
+    return finish(odd_sqrt(as_f(a)), rm, fl);
 }
 
 uint32_t f_class(uint32_t b) {
@@ -1272,9 +1285,9 @@ void fe_enable_trace(void *h, int on) { ((Sim *)h)->tracing = on != 0; }
 int fe_run(void *h, uint64_t max_cycles, uint64_t *out) {
     Sim *s = (Sim *)h;
     int saved = fegetround();
-    fesetround(FE_TOWARDZERO);      // the FP helpers round to odd from round-towards-zero
+    if (saved != FE_TONEAREST) fesetround(FE_TONEAREST);      // the FP helpers' assumption
     int status = s->run(s->cycles() + max_cycles);
-    fesetround(saved);
+    if (saved != FE_TONEAREST) fesetround(saved);
     out[0] = (uint64_t)status;
     out[1] = s->stop_code;
     out[2] = s->cycles();
@@ -1328,7 +1341,7 @@ uint32_t fe_fcsr(void *h, int w) { return ((Sim *)h)->w[w].fcsr; }
 void fe_fp_batch(int op, uint64_t n, const uint8_t *rm, const uint64_t *a, const uint64_t *b,
                  const uint64_t *c, uint32_t *out, uint32_t *flags) {
     int saved = fegetround();
-    fesetround(FE_TOWARDZERO);
+    if (saved != FE_TONEAREST) fesetround(FE_TONEAREST);
     Sim s;
     s.threads = 1;
     uint32_t regs[NSLOTS] = {0};
@@ -1345,7 +1358,7 @@ void fe_fp_batch(int op, uint64_t n, const uint8_t *rm, const uint64_t *a, const
         out[i] = regs[4];
         flags[i] = wp.fcsr;
     }
-    fesetround(saved);
+    if (saved != FE_TONEAREST) fesetround(saved);
 }
 
 }  // extern "C"
