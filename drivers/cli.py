@@ -3,7 +3,8 @@
     simtlab run [config options] [--out DIR] PROGRAM [ARG ...]
                                                      run a program (.elf, .c or .S); ARG: a number,
                                                      FILE.npy or zeros:DTYPE:SHAPE
-    simtlab lockstep [config options] PROGRAM [ARG ...]   run on the RTL and the emulator, compare
+    simtlab lockstep [config options] [--backends A,B] PROGRAM [ARG ...]   run on the RTL and the
+                                                     emulator (or backends A and B), compare
                                                      (PROGRAM "codesign" with --config tile: the
                                                      tile-driving co-design kernel and its layer)
     simtlab build [config options]                   build (or find cached) the Verilator model
@@ -182,7 +183,8 @@ def _window(text):
 
 def cmd_lockstep(args):
     from .lockstep import run_lockstep
-    report = run_lockstep(_config(args), args.program, *args.args, max_cycles=args.max_cycles)
+    report = run_lockstep(_config(args), args.program, *args.args, max_cycles=args.max_cycles,
+                          backends=tuple(args.backends.split(",")))
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -306,6 +308,8 @@ def main(argv=None):
     p = sub.add_parser("lockstep", help="compare the RTL's retired instructions with the emulator")
     _add_config_options(p, backend=False)
     p.add_argument("--max-cycles", type=int, default=5_000_000)
+    p.add_argument("--backends", default="rtl,emu", metavar="A,B",
+                   help="the backends compared, the checked one first (default rtl,emu; e.g. fast,emu)")
     p.add_argument("program", help="an ELF or a .c/.S source; \"codesign\" (with --config tile): the "
                    "co-design kernel driving the tile")
     p.add_argument("args", nargs="*", type=_int_arg)

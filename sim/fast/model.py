@@ -282,7 +282,10 @@ class FastEmulator:
             self._lib.fe_destroy(handle)
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:       # interpreter shutdown: ctypes may already be gone
+            pass
 
     def __enter__(self):
         return self

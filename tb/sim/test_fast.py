@@ -220,3 +220,15 @@ def test_lockstep_with_the_rtl(name):
     assert cf.instrs == cr.instrs
     divergence = compare_traces(mask_timing_reads(tf), mask_timing_reads(tr), names=("fast", "rtl"))
     assert divergence is None, str(divergence)
+
+
+def test_lockstep_command_compares_any_two_backends(capsys):
+    from simtlab.drivers.cli import main
+    from simtlab.drivers.lockstep import run_lockstep
+    source = str(ISA_DIR / "branches.S")
+    assert main(["lockstep", "--backends", "fast,emu", "--warps", "4", "--threads", "4", source]) == 0
+    assert "fast: " in capsys.readouterr().out
+    report = run_lockstep(SHAPES["1x1"], source, backends=("rtl", "fast"))
+    assert report.ok and report.records > 100 and report.names == ("rtl", "fast")
+    with pytest.raises(ValueError, match="backends"):
+        run_lockstep(SHAPES["1x1"], source, backends=("emu", "emu"))
