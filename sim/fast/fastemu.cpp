@@ -56,14 +56,12 @@ struct Decoded {
     uint8_t traced;     // rd in the trace (0: none)
     uint8_t rm;         // resolved static rm, 7 = dynamic
     int fop;
-    int alu;
     int amo;
     uint32_t imm;       // immediate (two's complement) or CSR number
     uint8_t size;       // load/store bytes
     bool sign, flag;    // load sign-extends; CSR immediate / split/pred negate
     uint8_t csr_op;     // 1 write, 2 set, 3 clear
     bool csr_writes;
-    bool reg_b;         // ALU: operand b is rs2
 };
 
 struct Ipdom { uint32_t mask; uint64_t pc; bool is_else; };
@@ -116,8 +114,6 @@ struct Sim {
     uint64_t instret = 0, stalls = 0, thread_instrs = 0;
     int last_wid = -1;
     bool dirty = true;
-    Warp *cur = nullptr;
-    bool started = false;
     // end of a run
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
     int stop_status = 0;
@@ -328,7 +324,6 @@ struct Sim {
         if ((row->unit == UNIT_MUL || row->unit == UNIT_DIV) && !muldiv) return;
         uint32_t rdf = (insn >> 7) & 31, rs1f = (insn >> 15) & 31, rs2f = (insn >> 20) & 31;
         d.unit = row->unit;
-        d.alu = row->alu;
         d.amo = row->amo;
         d.fop = row->fpu;
         d.rd = rdf ? rdf : SINK;
@@ -338,7 +333,6 @@ struct Sim {
         d.imm = imm_of(insn, row->unit, row->id);
         switch (row->unit) {
         case UNIT_ALU:
-            d.reg_b = row->b == OPB_RS2;
             if ((row->alu == ALU_SLL || row->alu == ALU_SRL || row->alu == ALU_SRA) && row->b == OPB_IMM)
                 d.imm &= 31;
             break;
@@ -753,21 +747,6 @@ Outcome Sim::fp(Warp &wp, const Decoded &d) {
     return OK;
 }
 
-inline uint32_t alu(int op, uint32_t a, uint32_t b) {
-    switch (op) {
-    case ALU_ADD: return a + b;
-    case ALU_SUB: return a - b;
-    case ALU_SLL: return a << (b & 31);
-    case ALU_SLT: return (int32_t)a < (int32_t)b;
-    case ALU_SLTU: return a < b;
-    case ALU_XOR: return a ^ b;
-    case ALU_SRL: return a >> (b & 31);
-    case ALU_SRA: return (uint32_t)((int32_t)a >> (b & 31));
-    case ALU_OR: return a | b;
-    default: return a & b;      // ALU_AND
-    }
-}
-
 inline uint32_t mul_div(int id, uint32_t a, uint32_t b) {
     int32_t sa = (int32_t)a, sb = (int32_t)b;
     switch (id) {
@@ -846,13 +825,11 @@ Outcome Sim::execute(Warp &wp, const Decoded &d, uint64_t pc, uint64_t &next) {
 #undef RR
 #undef RI
     switch (d.unit) {
-    case UNIT_ALU:
-        if (d.id == I_LUI) { LANES x[rd] = d.imm; END }
-        else if (d.id == I_AUIPC) { uint32_t v = (uint32_t)(pc + d.imm); LANES x[rd] = v; END }
-        else if (d.id == I_ADDI) { LANES x[rd] = x[rs1] + d.imm; END }
-        else if (d.reg_b) { LANES x[rd] = alu(d.alu, x[rs1], x[rs2]); END }
-        else { LANES x[rd] = alu(d.alu, x[rs1], d.imm); END }
+    case UNIT_ALU: {        // auipc (the other ALU rows are in the switch above)
+        uint32_t v = (uint32_t)(pc + d.imm);
+        LANES x[rd] = v; END
         return OK;
+    }
     case UNIT_MUL: case UNIT_DIV:
         LANES x[rd] = mul_div(d.id, x[rs1], x[rs2]); END
         return OK;
@@ -1090,7 +1067,6 @@ void Sim::reset(uint64_t pc, uint32_t arg) {
         o.set_tmask(k == 0 ? 1 : 0);
         o.regs = regfile.data() + (size_t)k * threads * NSLOTS;
     }
-    cur = &w[0];
     last_wid = -1;
     dirty = true;
     instret = stalls = thread_instrs = 0;
@@ -1142,8 +1118,7 @@ int Sim::run(uint64_t stop_at) {
         if (count == 1) {
             // one runnable warp: run it until the set of runnable warps may have changed
             wp = runnable[0];
-            cur = wp;
-            pc = wp->pc;
+                pc = wp->pc;
             uint64_t dmin = wp->dmin;
             bool exhausted = true;
             while (instret < limit) {
@@ -1181,7 +1156,6 @@ int Sim::run(uint64_t stop_at) {
         if (++k >= count) k = 0;
         if (instret >= limit) { status = ST_WATCHDOG; break; }
         wp = runnable[k];
-        cur = wp;
         pc = wp->pc;
         if (fetch(pc, insn) != OK) { out = FAULT; break; }
         Decoded &d = dcache[(pc >> 2) & (DCACHE - 1)];
