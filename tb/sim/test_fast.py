@@ -232,3 +232,16 @@ def test_lockstep_command_compares_any_two_backends(capsys):
     assert report.ok and report.records > 100 and report.names == ("rtl", "fast")
     with pytest.raises(ValueError, match="backends"):
         run_lockstep(SHAPES["1x1"], source, backends=("emu", "emu"))
+
+
+def test_run_command_takes_the_fast_backend(capsys):
+    from simtlab.drivers.cli import main
+    assert main(["run", "--backend", "fast", "-q", str(ISA_DIR / "mul.S")]) == 0
+
+
+def test_bench_entry_measures_the_spin_kernel(capsys):
+    from simtlab.drivers.bench import fast_speed
+    figures = fast_speed(quick=True, repeats=1, shapes=("1x1",))   # checks the kernel's result
+    instrs, wall, cpu, load = figures["1x1"]
+    assert instrs >= 10 * 500_000 and wall > 0 and cpu > 0 and load >= 0
+    assert "fast backend 1x1" in capsys.readouterr().out
