@@ -225,7 +225,7 @@ class Device:
             from ..sim.fast import FastEmulator
             self._backend = FastEmulator(self.config)
         else:
-            raise ValueError(f"backend must be 'rtl', 'emu' or 'fast', not {backend!r}")
+            raise ValueError(f"backend must be 'rtl' or 'emu' (or 'fast'), not {backend!r}")
         self.backend_name = backend
         self.progress = bool(progress)
         self.max_cycles = max_cycles
