@@ -245,3 +245,9 @@ def test_bench_entry_measures_the_spin_kernel(capsys):
     instrs, wall, cpu, load = figures["1x1"]
     assert instrs >= 10 * 500_000 and wall > 0 and cpu > 0 and load >= 0
     assert "fast backend 1x1" in capsys.readouterr().out
+
+
+def test_sigint_to_a_process_stops_the_run_and_the_device_stays_usable(tmp_path):
+    """tb/drivers/test_interrupt.py's real-signal check (0.5 s, then vecadd) on the fast backend."""
+    from ..drivers.test_interrupt import test_sigint_stops_a_run_and_the_device_stays_usable as check
+    check(tmp_path, "fast")
