@@ -251,3 +251,11 @@ def test_sigint_to_a_process_stops_the_run_and_the_device_stays_usable(tmp_path)
     """tb/drivers/test_interrupt.py's real-signal check (0.5 s, then vecadd) on the fast backend."""
     from ..drivers.test_interrupt import test_sigint_stops_a_run_and_the_device_stays_usable as check
     check(tmp_path, "fast")
+
+
+@pytest.mark.parametrize("warps,threads", [(2, 32), (32, 2)])
+@pytest.mark.parametrize("name", ["diverge", "vote_shuffle", "bitonic_sort"])
+def test_widest_shapes_match_the_emulator(name, warps, threads):
+    config = SimtConfig(name=f"{warps}x{threads}", warps=warps, threads=threads)
+    example = _vote_shuffle(threads) if name == "vote_shuffle" else EXAMPLES[name]
+    _same_run(config, example, min(example.default_size, 256))
