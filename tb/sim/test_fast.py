@@ -259,3 +259,20 @@ def test_widest_shapes_match_the_emulator(name, warps, threads):
     config = SimtConfig(name=f"{warps}x{threads}", warps=warps, threads=threads)
     example = _vote_shuffle(threads) if name == "vote_shuffle" else EXAMPLES[name]
     _same_run(config, example, min(example.default_size, 256))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (4, 4), (2, 16)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_contended_atomics(shape):
+    """tb/atomics' contended kernels (every AMO, amoswap and lr/sc locks from every lane of every
+    warp) on the fast backend: exact results, and the same trace as the emulator."""
+    from simtlab.drivers.lockstep import run_lockstep
+
+    from ..atomics import test_atomics as atomics
+    atomics.test_contended_kernels("fast", shape)
+    warps, threads = shape
+    n = 2 * warps * threads + 3
+    report = run_lockstep(SimtConfig(warps=warps, threads=threads),
+                          atomics.KERNELS / "histogram_atomic.c", backends=("fast", "emu"),
+                          setup=lambda device: atomics._histogram(device, np.random.default_rng(SEED),
+                                                                   n, 5)[2])
+    assert report.ok and report.records > 100, report.summary()
