@@ -2,8 +2,8 @@
 // docs/simt.md) compiled.  One instruction per step, warps in the emulator's round-robin order, so
 // that counters, cycles and retire traces equal the Python emulator's record for record.
 //
-// Interface: the fe_* functions at the end (ctypes, sim/fast/model.py).  Throughput: about 100 M
-// warp instructions per second on straight-line integer code (docs/fast.md); no timing model.
+// Interface: the fe_* functions at the end (ctypes, sim/fast/model.py).  Throughput: about 130 M
+// warp instructions per second of CPU time on the spin kernel (docs/fast.md); no timing model.
 //
 // Constants come from the generated headers: fastemu_spec.h (decode table, CSRs, fault causes, FPU
 // enums) and ../harness/simtlab_spec.h (run status, region kinds, I/O addresses, AMO ops).
