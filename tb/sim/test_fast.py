@@ -288,3 +288,18 @@ def test_missing_compiler_is_a_tool_error(monkeypatch):
             build.build_fast_library()
     finally:
         build._compiler.cache_clear()
+
+
+# -- the runtime's feature kernels (their own tests, on the fast backend) -------------------------------
+
+@pytest.mark.parametrize("shape", [(1, 1), (4, 4)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_runtime_feature_kernels(shape):
+    """printf from every warp, thread-local storage (C and C++), vx_spawn2 vecadd and the
+    local-memory sgemm: the checks of tb/kernels' tests, with backend "fast"."""
+    from ..kernels import test_printf_warps, test_tls, test_vx_spawn2
+    if shape in ((4, 4), (2, 2)):
+        test_printf_warps.test_printf_from_every_warp(shape, "fast")
+    for kernel, buckets in (("tls_counter.c", 1), ("tls_counter_cpp.cpp", 4)):
+        test_tls.test_tls_counters(kernel, buckets, shape, "fast")
+    test_vx_spawn2.test_vecadd(shape, "fast")
+    test_vx_spawn2.test_sgemm_local_memory(shape, "fast")
