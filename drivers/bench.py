@@ -91,6 +91,38 @@ def _spin_speed(device, iterations):
     return counters, counters.cycles / seconds
 
 
+def fast_speed(quick=False, repeats=5, shapes=("1x1", "4x4")):
+    """The fast backend's speed on the spin kernel: for each shape, the median over ``repeats`` runs
+    of the warp instructions per second of wall time (and of the simulating thread's CPU time, which
+    other processes' load does not change), with the 1-minute load average before the runs.
+    Returns ``{shape: (instructions, wall M/s, cpu M/s, load)}`` and prints one line per shape."""
+    from ..config import PRESETS
+    from .device import Device
+    iterations = 500_000 if quick else 5_000_000
+    figures = {}
+    for shape in shapes:
+        config = PRESETS["default" if shape == "1x1" else shape]
+        load = os.getloadavg()[0]
+        walls, cpus = [], []
+        with Device(config, backend="fast") as device:
+            out = device.alloc(12, np.uint32)
+            device.load(EXAMPLES["spin"].source)
+            for _ in range(repeats):
+                began, cpu = time.perf_counter(), time.thread_time()
+                counters = device.run(None, iterations, 12345, out, max_cycles=400 * iterations)
+                cpu, wall = time.thread_time() - cpu, time.perf_counter() - began
+                walls.append(counters.instrs / wall)
+                cpus.append(counters.instrs / cpu)
+                _check(np.array_equal(device.download(out), spin_reference(iterations, 12345)),
+                       "spin kernel result on the fast backend differs from the Python reference")
+        wall, cpu = float(np.median(walls)) / 1e6, float(np.median(cpus)) / 1e6
+        figures[shape] = (counters.instrs, wall, cpu, load)
+        print(f"  fast backend {shape:<5} {counters.instrs:>10} warp instrs  {wall:6.1f} M/s wall "
+              f"({cpu:.1f} M/s of thread CPU time), median of {repeats}, load {load:.2f} on "
+              f"{os.cpu_count()} cores")
+    return figures
+
+
 #: Vortex's published RTL-simulation figures (vortex-isa.md): (cycles, IPC) per workload and shape.
 VORTEX = {
     ("vecadd", "4x4"): (292_046, 0.337),
@@ -231,6 +263,9 @@ def bench(quick=False):
             speeds.append(speed)
         print(f"  {name:<5} {counters.cycles:>10} cycles  {speeds[0] / 1e6:6.2f} M cycles/s  "
               f"(without F {speeds[1] / 1e6:5.2f})  ipc {counters.ipc:.3f}")
+
+    print("\n== the fast functional backend (backend='fast', spin kernel): warp instructions/s")
+    fast_speed(quick)
 
     with Device(scalar) as device:
         from ..kernels.compile import compile_kernel

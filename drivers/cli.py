@@ -3,7 +3,8 @@
     simtlab run [config options] [--out DIR] PROGRAM [ARG ...]
                                                      run a program (.elf, .c or .S); ARG: a number,
                                                      FILE.npy or zeros:DTYPE:SHAPE
-    simtlab lockstep [config options] PROGRAM [ARG ...]   run on the RTL and the emulator, compare
+    simtlab lockstep [config options] [--backends A,B] PROGRAM [ARG ...]   run on the RTL and the
+                                                     emulator (or backends A and B), compare
                                                      (PROGRAM "codesign" with --config tile: the
                                                      tile-driving co-design kernel and its layer)
     simtlab build [config options]                   build (or find cached) the Verilator model
@@ -16,7 +17,7 @@
                                                      preset; pass/fail per check, cycles (exit 1
                                                      if a check fails)
 
-Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu.
+Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu|fast.
 ``run`` exits with the program's code: 0 when it passes (tohost 1, exit 0 or the device falling idle),
 the failure code n of a tohost write of (n << 1) | 1, or the value written to the exit register.
 Errors (faults, watchdog, bad input, missing tools) print ``error: ...`` and exit with 2. Program
@@ -56,7 +57,7 @@ def _add_config_options(parser, *, backend=True):
     parser.add_argument("--threads", type=int)
     parser.add_argument("--mem-latency", type=int, help="memory latency in cycles")
     if backend:
-        parser.add_argument("--backend", choices=("rtl", "emu"), default="rtl")
+        parser.add_argument("--backend", choices=("rtl", "emu", "fast"), default="rtl")
 
 
 def _config(args):
@@ -182,7 +183,8 @@ def _window(text):
 
 def cmd_lockstep(args):
     from .lockstep import run_lockstep
-    report = run_lockstep(_config(args), args.program, *args.args, max_cycles=args.max_cycles)
+    report = run_lockstep(_config(args), args.program, *args.args, max_cycles=args.max_cycles,
+                          backends=tuple(args.backends.split(",")))
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -306,6 +308,8 @@ def main(argv=None):
     p = sub.add_parser("lockstep", help="compare the RTL's retired instructions with the emulator")
     _add_config_options(p, backend=False)
     p.add_argument("--max-cycles", type=int, default=5_000_000)
+    p.add_argument("--backends", default="rtl,emu", metavar="A,B",
+                   help="the backends compared, the checked one first (default rtl,emu; e.g. fast,emu)")
     p.add_argument("program", help="an ELF or a .c/.S source; \"codesign\" (with --config tile): the "
                    "co-design kernel driving the tile")
     p.add_argument("args", nargs="*", type=_int_arg)

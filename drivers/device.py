@@ -2,7 +2,7 @@
 vx_upload_kernel_file, vx_start, vx_ready_wait, vx_dump_perf).
 
 A device wraps one backend: the Verilator model of the RTL (``backend="rtl"``) or the golden-model
-emulator (``backend="emu"``). Both implement the backend protocol (:class:`simtlab.sim.backend.Backend`:
+emulator (``backend="emu"``) or its compiled twin (``backend="fast"``, no tile). All implement the backend protocol (:class:`simtlab.sim.backend.Backend`:
 memory, DCRs, start, run, console, trace, warps, the tile), with the same launch semantics, so every
 program and kernel -- tile-driving ones included -- runs on either unchanged.
 """
@@ -185,8 +185,9 @@ class Device:
     ----------
     config : SimtConfig | str | None
         The configuration, or a preset name ("default", "test", ...).
-    backend : "rtl" | "emu"
-        The Verilator model of the RTL (built on first use, then cached) or the golden model.
+    backend : "rtl" | "emu" | "fast"
+        The Verilator model of the RTL (built on first use, then cached), the golden model, or the
+        golden model compiled to C++ (docs/fast.md: the same results and traces, no tile).
     max_cycles : int
         Default watchdog limit of :meth:`wait`.
     waves : (int, int) | None
@@ -220,8 +221,11 @@ class Device:
         elif backend == "emu":
             from ..sim.emulator import Emulator
             self._backend = Emulator(self.config)
+        elif backend == "fast":
+            from ..sim.fast import FastEmulator
+            self._backend = FastEmulator(self.config)
         else:
-            raise ValueError(f"backend must be 'rtl' or 'emu', not {backend!r}")
+            raise ValueError(f"backend must be 'rtl' or 'emu' (or 'fast'), not {backend!r}")
         self.backend_name = backend
         self.progress = bool(progress)
         self.max_cycles = max_cycles

@@ -41,11 +41,14 @@ def mask_timing_reads(trace):
 
 @dataclass
 class LockstepReport:
-    """Both runs' outcomes and the first divergence (None if the traces agree)."""
+    """Both runs' outcomes and the first divergence (None if the traces agree). ``rtl`` is the
+    outcome of the first backend of ``names`` (the one that runs first), ``emu`` of the second (the
+    reference the first is compared with)."""
     rtl: object
     emu: object
     records: int
     divergence: object
+    names: tuple = ("rtl", "emu")
 
     @property
     def ok(self):
@@ -56,8 +59,9 @@ class LockstepReport:
                 (self.rtl.status != RunStatus.FAULT or same_fault))
 
     def summary(self):
-        head = (f"rtl: {self.rtl.status_name} after {self.rtl.instret} instructions; "
-                f"emu: {self.emu.status_name} after {self.emu.instret} instructions")
+        first, second = self.names
+        head = (f"{first}: {self.rtl.status_name} after {self.rtl.instret} instructions; "
+                f"{second}: {self.emu.status_name} after {self.emu.instret} instructions")
         if self.divergence is not None:
             return f"{head}\nFIRST DIVERGENCE:\n{self.divergence}"
         if not self.ok:
@@ -65,22 +69,27 @@ class LockstepReport:
         return f"{head}\nlock-step ok: {self.records} retired instructions identical"
 
 
-def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
+def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None, backends=("rtl", "emu")):
     """Run ``program`` with ``args`` on both backends (``setup(device)`` may upload buffers -- or run
     host-side tile layers -- first and return the argument list) and compare their retire traces.
     ``program`` may also be ``"codesign"``: the co-design kernel with its tile layer
-    (:func:`simtlab.drivers.codesign.codesign_setup`, config "tile")."""
+    (:func:`simtlab.drivers.codesign.codesign_setup`, config "tile"). ``backends``: the two
+    backends, the checked one first (an "emu" second replays the first's timing-dependent reads),
+    e.g. ``("fast", "emu")``."""
+    if len(backends) != 2 or backends[0] == backends[1] or \
+            not set(backends) <= {"rtl", "emu", "fast"}:
+        raise ValueError(f"backends must be two different ones of rtl, emu, fast, not {backends!r}")
     if program == "codesign":
         from .codesign import codesign_setup
         program, setup = codesign_setup(np.random.default_rng(20261122))
     outcomes = {}
     traces = {}
     raw = None
-    for backend in ("rtl", "emu"):
+    for backend in backends:
         with Device(config, backend=backend) as device:
             launch_args = setup(device) if setup is not None else args
             device.enable_trace(True)
-            if backend == "emu":
+            if backend == "emu" and backend == backends[1]:
                 device.backend.replay_mmio(raw)
             device.launch(program, *launch_args)
             device.last_result = None
@@ -94,8 +103,9 @@ def run_lockstep(config, program, *args, max_cycles=5_000_000, setup=None):
     # A fault or an exit event stops every warp wherever that model had got it to: the other warps'
     # streams may then end at different points (the faulting warp's own stream is checked by the
     # outcome: the same cause, pc and address).
-    rtl, emu = outcomes["rtl"], outcomes["emu"]
+    first, second = backends
+    rtl, emu = outcomes[first], outcomes[second]
     cut = rtl is not None and emu is not None and rtl.status == emu.status and \
         rtl.status not in (RunStatus.DONE,)
-    divergence = compare_traces(traces["emu"], traces["rtl"], names=("emu", "rtl"), truncated=cut)
-    return LockstepReport(rtl, emu, len(traces["emu"]), divergence)
+    divergence = compare_traces(traces[second], traces[first], names=(second, first), truncated=cut)
+    return LockstepReport(rtl, emu, len(traces[second]), divergence, names=tuple(backends))

@@ -1,6 +1,6 @@
 """The SIMTLAB tinygrad device: tinygrad kernels on a simulated simtlab core (RTL or emulator).
 
-Device names: ``SIMTLAB`` takes the backend from ``SIMTLAB_BACKEND`` (``rtl`` or ``emu``, default
+Device names: ``SIMTLAB`` takes the backend from ``SIMTLAB_BACKEND`` (``rtl``, ``emu`` or ``fast``, default
 ``rtl``) and the shape from ``SIMTLAB_CONFIG`` (a preset of simtlab/config.py or ``WARPSxTHREADS``,
 default ``4x4``); options after colons override them, in any order: ``SIMTLAB:emu``,
 ``SIMTLAB:rtl:4x16``. Each distinct name is its own simulated device.
@@ -39,7 +39,7 @@ __all__ = [
     "BACKENDS",
 ]
 
-BACKENDS = ("rtl", "emu")
+BACKENDS = ("rtl", "emu", "fast")
 DEFAULT_BACKEND, DEFAULT_SHAPE, DEFAULT_ARENA_MB, DEFAULT_CLOCK_MHZ = "rtl", "4x4", 64, 100.0
 
 
