@@ -6,8 +6,8 @@ the same round-robin step order, so cycles (steps), instruction counts and retir
 emulator's record for record; only faster (docs/fast.md). ``run`` works in slices of about
 :data:`SLICE_SECONDS` of wall time, so Ctrl-C stops it promptly and a later ``run`` continues.
 
-Not modelled: the tile (a config with ``tile`` is a ValueError) and the emulator's lock-step replay
-aids (``replay_mmio``, ``amo_order``); no timing.
+Not modelled: the tile (a config with ``tile`` is a ValueError), several cores (likewise) and the
+emulator's lock-step replay aids (``replay_mmio``, ``amo_order``); no timing.
 """
 
 import ctypes
@@ -91,6 +91,9 @@ class FastEmulator:
         if config.tile is not None:
             raise ValueError("backend 'fast' has no model of the tile: use backend='emu' or 'rtl' "
                              "for a SimtConfig with tile=...")
+        if config.cores > 1:
+            raise ValueError(f"backend 'fast' models one core, not cores={config.cores}: use "
+                             f"backend='emu' or 'rtl' for a cluster")
         self.config = config
         self._lib = _library()
         self._handle = None
