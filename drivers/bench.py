@@ -20,6 +20,7 @@ from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sge
 
 __all__ = [
     "bench",
+    "cores_bench",
     "dram_bench",
     "float_sgemm",
     "straight_line_program",
@@ -231,6 +232,42 @@ def dram_bench(quick=False, shapes=("4x4", "4x16"), models=("ideal", "hbm2", "dd
     return results
 
 
+def cores_bench(quick=False, core_counts=(1, 2, 4, 8), shape=(4, 4), seed=7):
+    """Float sgemm (sgemm_fast_f.c, checked bit for bit) and int vecadd on a cluster of 1, 2, 4
+    and 8 cores (docs/cluster.md) of ``shape`` warps x threads, without and with 16 KiB L1 caches,
+    on the ideal memory: cycles and the speed-up over one core. Prints a table and returns
+    ``{(workload, caches, cores): Counters}``."""
+    from ..config import CacheConfig
+    from .demo import run_case
+    from .device import Device
+    gemm_n = 32 if quick else 128
+    vec_n = 4096 if quick else 16384
+    vecadd = EXAMPLES["vortex_vecadd"]
+    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
+    cases = (("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
+                                            max_cycles=40 * gemm_n ** 3 + 2_000_000),
+              f"{gemm_n}^3"),
+             ("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"))
+    warps, threads = shape
+    print(f"\n== cores (docs/cluster.md): {warps}x{threads} per core, ideal memory")
+    print(f"  {'workload':<16} {'L1':<4} {'cores':>5} {'cycles':>10} {'speed-up':>8} {'ipc':>6}")
+    results = {}
+    for workload, example, case, size in cases:
+        for caches in (False, True):
+            l1 = dict(dcache=CacheConfig(), icache=CacheConfig()) if caches else {}
+            for cores in core_counts:
+                config = SimtConfig(name=f"{cores}c{warps}x{threads}", cores=cores, warps=warps,
+                                    threads=threads, **l1)
+                with Device(config) as device:
+                    counters = run_case(device, example, case)
+                results[(workload, caches, cores)] = counters
+                one = results[(workload, caches, core_counts[0])]
+                print(f"  {workload + ' ' + size:<16} {'yes' if caches else 'no':<4} {cores:>5} "
+                      f"{counters.cycles:>10} {one.cycles / counters.cycles:>7.2f}x "
+                      f"{counters.ipc:>6.3f}", flush=True)
+    return results
+
+
 def bench(quick=False):
     from ..sim.build import build_model
     from .demo import run_case
@@ -380,6 +417,7 @@ def bench(quick=False):
                   f" {perf.get('mem_requests', 0):>8} {perf.get('mem_bytes', 0):>9}")
 
     dram_bench(quick)
+    cores_bench(quick)
     _print_tinygrad_models(quick)
     return 0
 
