@@ -82,5 +82,5 @@ DUTS = {
     "rr4": ("simtlab_round_robin_4", lambda: RoundRobin(4)),
     "rr5": ("simtlab_round_robin_5", lambda: RoundRobin(5)),
     "warpctl": ("simtlab_warp_control",
-                lambda: WarpControl(warps=4, threads=4, ipdom_depth=6, barriers=4)),
+                lambda: WarpControl(warps=4, threads=4, ipdom_depth=6, barriers=4, cores=2)),
 }

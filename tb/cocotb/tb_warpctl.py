@@ -28,6 +28,7 @@ PERIOD_NS = 10
 PC = 0x8000_0100
 DEPTH = 6        # ipdom_depth of the built DUT (not visible on a port)
 BARRIERS = 4     # barriers of the built DUT
+CORES = 2        # cores of the cluster the built DUT believes it is in (global barrier counts)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Out:
     stop: int
     spawn: int
     spawn_pc: int
+    arrive: int     # gbar__arrive: the core arrives at global barrier gbar__id
 
 
 @dataclass
@@ -99,7 +101,7 @@ async def execute(dut, op, warp=0, *, a=0, b=0, cond=0, negate=0, pc=PC, commit=
     await ReadOnly()
     out = Out(*(int(getattr(dut, name).value) for name in
                 ("result", "spawn_wait", "fault", "fault_cause", "fault_addr", "next_pc", "stop", "spawn",
-                 "spawn_pc")))
+                 "spawn_pc", "gbar__arrive")))
     await RisingEdge(dut.clk)
     _idle(dut)
     return out
@@ -395,8 +397,8 @@ async def pred(dut):
 @cocotb.test()
 async def barriers(dut):
     """bar with n <= 1 does nothing; arrivals wait (waiting bit, barrier_id) until the n-th arrival,
-    which continues and releases the barrier's waiters only; the count restarts; bit 31 of the id is
-    ignored; id >= barriers or n > warps faults (cause 26, address = id)."""
+    which continues and releases the barrier's waiters only; the count restarts; id >= barriers or
+    n > warps faults (cause 26, address = id)."""
     warps, _ = shape(dut)
     await setup(dut)
     for n in (0, 1):
@@ -424,12 +426,13 @@ async def barriers(dut):
     # the count of barrier 2 restarted: a new arrival waits
     await execute(dut, SimtOp.BAR, 0, a=2, b=3)
     assert (await state(dut)).waiting == 0b1001
-    # bit 31 ("global") is ignored: id 1 again, second arrival releases warp 3
-    out = await execute(dut, SimtOp.BAR, 1, a=0x8000_0001, b=2)
-    assert_no_fault(out, "global bar")
+    # id 1 again: the second arrival releases warp 3
+    out = await execute(dut, SimtOp.BAR, 1, a=1, b=2)
+    assert_no_fault(out, "bar 1")
     assert (await state(dut)).waiting == 0b0001
-    # faults: id out of range, count above warps
-    for a, b in ((BARRIERS, 2), (0x8000_0000 | BARRIERS, 2), (0xFF, 2), (1, warps + 1), (0, 32)):
+    # faults: id out of range, count above warps (above cores for a global barrier)
+    for a, b in ((BARRIERS, 2), (0x8000_0000 | BARRIERS, 2), (0xFF, 2), (1, warps + 1), (0, 32),
+                 (0x8000_0000, 0), (0x8000_0001, CORES + 1)):
         out = await execute(dut, SimtOp.BAR, 2, a=a, b=b, commit=False)
         assert out.fault == 1 and out.cause == FaultCause.BARRIER_RANGE and \
             out.addr == a & 0x7FFF_FFFF, f"bar id {a:#x} n {b}: {out}"
@@ -486,3 +489,47 @@ async def flow_simt_hold(dut, *, pc):
     await RisingEdge(dut.clk)
     _idle(dut)
     return hold, next_pc
+
+
+@cocotb.test()
+async def global_barrier(dut):
+    """bar with bit 31 of the id (docs/cluster.md): every arrival waits; the core arrives
+    (gbar__arrive, with the id and count) when its last active warp does; the cluster's release bit
+    frees exactly the warps waiting at that global barrier, never ones at a local barrier of the
+    same id, and a local release never frees a global waiter."""
+    await setup(dut)
+    warps, _ = shape(dut)
+    dut.gbar__release.value = 0
+    await spawn_all(dut)
+    for w in range(warps):
+        out = await execute(dut, SimtOp.BAR, w, a=0x8000_0001, b=CORES)
+        assert_no_fault(out, f"global bar, warp {w}")
+        assert out.arrive == (w == warps - 1), f"warp {w}: {out}"
+    assert int(dut.gbar__id.value) == 1 and int(dut.gbar__count.value) == CORES
+    assert (await state(dut)).waiting == (1 << warps) - 1
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0b0100        # another global barrier: nobody goes on
+    await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0
+    assert (await state(dut)).waiting == (1 << warps) - 1
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0b0010        # global barrier 1: everyone goes on
+    await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0
+    assert (await state(dut)).waiting == 0
+    # warp 0 waits at global 1; warps 1-3 meet at local barrier 1 (n = 3): its release leaves warp 0
+    out = await execute(dut, SimtOp.BAR, 0, a=0x8000_0001, b=CORES)
+    assert out.arrive == 0, "warps 1-3 are active and not at the barrier"
+    for w in (1, 2, 3):
+        await execute(dut, SimtOp.BAR, w, a=1, b=3)
+    assert (await state(dut)).waiting == 0b0001
+    # and a global release does not free local waiters
+    await execute(dut, SimtOp.BAR, 1, a=1, b=3)
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0b0010
+    await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.gbar__release.value = 0
+    assert (await state(dut)).waiting == 0b0010
