@@ -7,7 +7,7 @@ Stages and the files that make them::
        (scheduler.py); decode (decoder.py); register file read for all lanes (regfile.py)
     X  execute, per lane: the execute units of the table in units.py (ALU, multiplier, divider,
        FPU stage 1); the warp's CSR access (csr.py), SIMT instruction (simt.py) and memory
-       requests (lsu.py)
+       requests (lsu.py), local-memory rounds in the core's banks (local_mem.py)
     M  memory: pipelined units finish (FPU stage 2); a load waits in its warp's collector (lsu.py)
     W  writeback: register write of the active lanes, retire (trace port)
 
@@ -111,6 +111,8 @@ class Core(wiring.Component):
     retire : Out(retire_signature(threads))
     dbg : Out(debug_signature(warps, threads))
     perf : Out(PerfSignature)
+        The stall class of each cycle (``StallCause``; ``LMEM_CONFLICT`` for a bank-conflict
+        round) and the lanes the local memory served.
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies its warp's collector for the memory latency (one request per

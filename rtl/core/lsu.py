@@ -1,9 +1,11 @@
-"""Load/store unit: per-lane address checks, coalesced requests on the data port, and the load
-collectors that gather a load's (or an atomic's) responses while the other warps go on issuing.
+"""Load/store unit: per-lane address checks, the core's banked local memory, coalesced requests on
+the data port, and the load collectors that gather a load's (or an atomic's) words while the other
+warps go on issuing.
 
 Place in the pipeline: X (addresses from the lanes' ALUs, store data from rs2) -> **Lsu** ->
-``dmem``; the port's responses -> a warp's collector -> W (a completing load takes W ahead of M).
-The per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py``.
+the local memory's banks (``local_mem.py``) or ``dmem``; the banks' words and the port's responses
+-> a warp's collector -> W (ahead of M, unless M holds an instruction of the load's warp). The
+per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py``.
 """
 
 from amaranth import *
@@ -25,10 +27,12 @@ __all__ = [
 
 
 class Lsu(wiring.Component):
-    """A warp's load or store leaves X as one bus request per memory block its active lanes touch
-    (the coalescer picks the lowest pending lane's block and serves every lane in it). Misaligned
-    and unmapped addresses are reported before the first request, so the core can raise a precise
-    fault instead.
+    """A warp's load or store leaves X after one local-memory *round* per cycle for its lanes inside
+    the local-memory window (``LocalMem``: every bank serves one word, more rounds on bank
+    conflicts), then one bus request per memory block its other active lanes touch (the coalescer
+    picks the lowest pending lane's block and serves every lane in it). Misaligned and unmapped
+    addresses are reported before the first request, so the core can raise a precise fault
+    instead.
 
     An RV32A atomic (``x.dec.amo_op`` not ``AmoOp.NONE``, with ``load`` set) sends one request per
     active lane, lowest lane first, carrying the operation (``op``), rs2 in the lane's word and the
@@ -37,9 +41,12 @@ class Lsu(wiring.Component):
 
     A load leaves X once its requests are out and waits in its warp's *collector* (one per warp),
     not in M, so other warps keep issuing; its warp issues nothing until the load retired (the
-    core's hazard logic reads ``pending``), which keeps each warp's retire order. Responses return
-    in request order: a FIFO of (warp, lanes) per request routes each one. At most one response
-    arrives per cycle, so at most one load completes per cycle.
+    core's hazard logic reads ``pending``). Responses return in request order: a FIFO of (warp,
+    lanes) per request routes each one; a load round's words arrive the next cycle. A completed
+    load goes to W (``done``) unless M holds an instruction of its warp (older: M goes first) or
+    another load takes W; it then waits in its collector, and waiting loads go first (lowest warp
+    first), then one the port completes, then one the banks complete: each warp retires in program
+    order.
 
     Parameters
     ----------
@@ -64,6 +71,8 @@ class Lsu(wiring.Component):
         Each lane's store value (rs2).
     m_ready : In(1)
         M can take an instruction this cycle: the request that finishes a store needs it.
+    m_valid, m_warp : In(1), In(range(warps))
+        M holds an instruction, of that warp (no load of that warp goes to W this cycle).
     misaligned, unmapped : Out(1)
         Some active lane's access is misaligned / outside every mapped region ...
     no_atomic : Out(1)
@@ -84,10 +93,16 @@ class Lsu(wiring.Component):
         A load response with ``err`` (while ``alive``) ...
     fault_pc : Out(32)
         ... and the load's pc.
+    lmem_conflict : Out(1)
+        A local-memory round goes out and lanes of the same access wait for another (a
+        bank-conflict cycle).
+    lmem_reads, lmem_writes : Out(range(threads + 1))
+        Lanes this cycle's load / store round serves.
 
-    Latency: a request in the cycle X holds the instruction (combinational from ``valid``); a load's
-    value ``done`` in the cycle its last response arrives. Throughput: one request per cycle;
-    ``derived.load_fifo_depth`` load requests in flight.
+    Latency: a request or round in the cycle X holds the instruction (combinational from
+    ``valid``); a load's value ``done`` in the cycle its last response (or the cycle after its last
+    round) arrives, when W is free for it. Throughput: one request or round per cycle;
+    ``derived.load_fifo_depth`` load requests in flight on the port.
 
     Raises
     ------

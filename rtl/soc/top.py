@@ -48,7 +48,8 @@ class SimtTop(wiring.Component):
     dbg : Out(debug_signature(warps, threads))
         Every warp's ``pc``, ``tmask``, ``active``, ``waiting`` and ``barrier``, for watchdog dumps.
     perf : Out(PerfSignature)
-        ``perf__stall``: the stall class of each cycle (a ``simtlab.spec.status.StallCause``).
+        ``perf__stall``: the stall class of each cycle (a ``simtlab.spec.status.StallCause``);
+        ``perf__lmem_reads``/``perf__lmem_writes``: the lanes the local memory served.
 
     With a tile (``config.tile``), also:
 
