@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simtlab import Device
-from simtlab.config import PRESETS
+from simtlab.config import PRESETS, SimtConfig
 from simtlab.drivers.demo import run_case
 from simtlab.drivers.lockstep import run_lockstep
 from simtlab.kernels.catalog import EXAMPLES, FLOAT_EXAMPLES, Buf
@@ -68,16 +68,22 @@ def expected_conflicts(config, stride):
     return total
 
 
-@pytest.mark.parametrize("shape", ["4x4", "4x16"])
+#: Fewer banks than threads, a smaller window: conflicts even at stride 1.
+FEW_BANKS = SimtConfig(warps=2, threads=4, lmem_banks=2, lmem_log_size=12)
+
+
+@pytest.mark.parametrize("config", [PRESETS["4x4"], PRESETS["4x16"], FEW_BANKS],
+                         ids=["4x4", "4x16", "2x4-2banks"])
 @pytest.mark.parametrize("stride", ["banks", 1, "half", "banks+1", 3])
-def test_designed_conflicts_are_counted_exactly(shape, stride):
-    config = PRESETS[shape]
+def test_designed_conflicts_are_counted_exactly(config, stride):
     banks = config.derive().lmem_banks
     stride = {"banks": banks, "half": banks // 2, "banks+1": banks + 1}.get(stride, stride)
     n = config.warps * config.threads
     want = expected_conflicts(config, stride)
     if stride == banks:
         assert want == 2 * config.warps * (config.threads - 1)
+    if config is FEW_BANKS and stride == 1:
+        assert want == 2 * config.warps * 1       # lanes 0, 2 and 1, 3 share a bank
     with Device(config, backend="rtl") as device:
         out = device.alloc(4 * n)
         counters = device.run(KERNEL, n, stride, out.addr)
