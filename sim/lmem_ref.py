@@ -14,18 +14,21 @@ def lmem_row(config, addr):
     return ((addr & (config.lmem_size - 1)) >> 2) // config.derive().lmem_banks
 
 
-def lmem_rounds(config, addrs):
+def lmem_rounds(config, addrs, write=False):
     """The rounds of one warp access: ``addrs`` maps each active lane to its byte address; returns
-    a list of lane sets, one per round. In each round every bank serves its lowest pending lane's
-    word and every pending lane at that word. Bank-conflict cycles are ``len(rounds) - 1``."""
+    a list of lane sets, one per round. In each round every bank serves its lowest pending lane
+    and, for a load (not ``write``), every pending lane at that lane's word. Bank-conflict cycles
+    are ``len(rounds) - 1``."""
     pending = dict(addrs)
     rounds = []
     while pending:
         chosen = {}
         for lane in sorted(pending):
-            chosen.setdefault(lmem_bank(config, pending[lane]), lmem_row(config, pending[lane]))
+            chosen.setdefault(lmem_bank(config, pending[lane]), lane)
         served = {lane for lane, a in pending.items()
-                  if chosen[lmem_bank(config, a)] == lmem_row(config, a)}
+                  if lane == chosen[lmem_bank(config, a)] or
+                  (not write and lmem_row(config, pending[chosen[lmem_bank(config, a)]]) ==
+                   lmem_row(config, a))}
         rounds.append(served)
         for lane in served:
             del pending[lane]

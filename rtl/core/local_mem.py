@@ -21,11 +21,12 @@ class LocalMem(wiring.Component):
     (``(addr - LMEM_BASE) / 4``; the address bits above the window are ignored) lies in bank
     ``w % banks`` at row ``w // banks``.
 
-    A *round* serves, in every bank, the lowest pending lane's word and every other pending lane
-    that reaches that same word (a broadcast for loads; for stores the lanes' bytes merge, the
-    highest lane winning a byte it shares, as in the golden model's lane order). Lanes that reach
-    a bank at another word wait for a later round: a warp access needs as many rounds (cycles) as
-    the largest number of distinct words any one bank holds among its lanes.
+    A *round* serves, in every bank, the lowest pending lane's word: for a load also every other
+    pending lane that reaches that same word (a broadcast); a store writes that one lane's bytes
+    (lanes storing to one word take a round each, lowest first, so the highest lane wins a byte
+    they share, as in the golden model's lane order). Lanes that reach a bank at another word wait
+    for a later round: a load needs as many rounds (cycles) as the largest number of distinct
+    words any one bank holds among its lanes, a store as many as the most lanes in one bank.
 
     Parameters
     ----------
@@ -98,29 +99,27 @@ class LocalMem(wiring.Component):
             wr = mem.write_port(granularity=8)
             read_ports.append(rd)
 
-            # The lowest pending lane in this bank chooses the bank's row for the round.
+            # The lowest pending lane in this bank chooses the bank's row for the round; a load
+            # serves every pending lane at that row, a store that lane alone (no byte merging:
+            # lanes storing to one word take a round each, in lane order, so the highest wins).
             in_bank = [Signal(name=f"bank_{b}_lane_{lane}") for lane in range(T)]
             row = Signal(max(row_bits, 1), name=f"bank_{b}_row")
+            first = Signal(range(T), name=f"bank_{b}_first")
             for lane in range(T):
                 m.d.comb += in_bank[lane].eq(self.pending[lane] & (bank_of(lane) == b))
             for lane in reversed(range(T)):
                 with m.If(in_bank[lane]):
-                    m.d.comb += row.eq(row_of(lane))
+                    m.d.comb += [row.eq(row_of(lane)), first.eq(lane)]
             served = [Signal(name=f"bank_{b}_served_{lane}") for lane in range(T)]
             for lane in range(T):
-                m.d.comb += served[lane].eq(in_bank[lane] & (row_of(lane) == row))
-            served_any.append(Cat(*served))
-
+                m.d.comb += served[lane].eq(in_bank[lane] & Mux(self.write, first == lane,
+                                                                row_of(lane) == row))
+            busy = Cat(*in_bank).any()
             m.d.comb += [rd.addr.eq(row), wr.addr.eq(row),
-                         rd.en.eq(self.valid & ~self.write & Cat(*in_bank).any())]
-            for byte in range(4):
-                value, enable = C(0, 8), C(0, 1)
-                for lane in range(T):
-                    lane_enable = served[lane] & self.wbe[lane][byte]
-                    value = Mux(lane_enable, self.wdata[lane][8 * byte:8 * byte + 8], value)
-                    enable = enable | lane_enable
-                m.d.comb += [wr.data[8 * byte:8 * byte + 8].eq(value),
-                             wr.en[byte].eq(self.valid & self.write & enable)]
+                         rd.en.eq(self.valid & ~self.write & busy),
+                         wr.data.eq(self.wdata[first]),
+                         wr.en.eq(Mux(self.valid & self.write & busy, self.wbe[first], 0))]
+            served_any.append(Cat(*served))
 
         lanes = 0
         for vector in served_any:        # a lane is in one bank: at most one vector has its bit

@@ -64,7 +64,7 @@ def expected_conflicts(config, stride):
     for warp in range(config.warps):
         addrs = {lane: MemoryMap.LMEM_BASE + 4 * (lane + warp * config.threads) * stride
                  for lane in range(config.threads)}
-        total += 2 * (len(lmem_rounds(config, addrs)) - 1)
+        total += len(lmem_rounds(config, addrs, write=True)) - 1 + len(lmem_rounds(config, addrs)) - 1
     return total
 
 

@@ -41,7 +41,7 @@ def simulate(config, seed, accesses=120):
         T = config.threads
         for number, (access, write) in enumerate(stream):
             where = f"seed {seed}, access {number} ({'store' if write else 'load'} {access})"
-            expected = lmem_rounds(config, {lane: a for lane, (a, _, _) in access.items()})
+            expected = lmem_rounds(config, {lane: a for lane, (a, _, _) in access.items()}, write)
             log["rounds"] += len(expected)
             log["conflicts"] += len(expected) - 1
             pending = set(access)
@@ -103,6 +103,8 @@ def test_model_counts_designed_patterns():
     assert len(lmem_rounds(config, unit)) == 1
     same = {lane: BASE + 8 for lane in range(16)}                       # broadcast
     assert lmem_rounds(config, same) == [set(range(16))]
+    assert lmem_rounds(config, same, write=True) == [{lane} for lane in range(16)]
+    assert len(lmem_rounds(config, unit, write=True)) == 1
     pairs = {lane: BASE + 4 * banks * (lane % 2) for lane in range(16)}  # two words in bank 0
     assert lmem_rounds(config, pairs) == [set(range(0, 16, 2)), set(range(1, 16, 2))]
 
