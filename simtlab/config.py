@@ -358,10 +358,10 @@ class SimtConfig:
     lmem_log_size:
         log2 of the local memory bytes per core (Vortex: 14, 16 KiB).
     lmem_banks:
-        Banks of the local memory (a power of two, 1..32, at most its words; ``None``, the default:
-        one per thread). Words are interleaved: word ``(addr - LMEM_BASE) / 4`` is in bank
-        ``word % lmem_banks``; lanes of a warp that reach one bank at different words take a cycle
-        each (docs/memory.md, "Local memory").
+        Banks of the local memory (a power of two, 1..32; ``None``, the default: one per thread,
+        rounded up to a power of two, ``derive().lmem_banks``). Words are interleaved: word
+        ``(addr - LMEM_BASE) / 4`` is in bank ``word % lmem_banks``; lanes of a warp that reach one
+        bank at different words take a cycle each (docs/memory.md, "Local memory").
     muldiv:
         Include the M extension; without it mul/div/rem are illegal instructions.
     fpu:
@@ -407,8 +407,9 @@ class SimtConfig:
             object.__setattr__(self, "dram", DramConfig.named(self.dram))
         elif not isinstance(self.dram, DramConfig):
             raise TypeError(f"SimtConfig.dram must be a DramConfig or a preset name, not {self.dram!r}")
+        optional = () if self.lmem_banks is None else ("lmem_banks",)
         for knob in ("cores", "warps", "threads", "mem_latency", "stack_log_size", "lmem_log_size",
-                     "startup_addr", "block_bytes") + (() if self.lmem_banks is None else ("lmem_banks",)):
+                     "startup_addr", "block_bytes") + optional:
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
