@@ -105,6 +105,8 @@ CHECK_WIDTH(PORT(dbg, active), W);
 CHECK_WIDTH(PORT(dbg, waiting), W);
 CHECK_WIDTH(PORT(dbg, barrier), 8 * W);
 CHECK_WIDTH(PORT(perf, stall), STALL_BITS);
+CHECK_WIDTH(PORT(perf, lmem_reads), 6);
+CHECK_WIDTH(PORT(perf, lmem_writes), 6);
 #undef CHECK_WIDTH
 
 
