@@ -112,7 +112,8 @@ class Counters:
 
     ``instrs`` counts warp instructions, ``thread_instrs`` the lanes they ran on; ``perf`` holds the
     backend's further counters: stall cycles by cause (``issue``, ``idle``, ``hazard``, ``memory``,
-    ``barrier``, ``fetch``; RTL only), ``mem_requests`` and ``mem_bytes`` (and ``dram_*`` totals);
+    ``barrier``, ``fetch``, ``lmem_conflict``; RTL only), ``mem_requests`` and ``mem_bytes`` (and
+    ``dram_*`` totals), ``lmem_reads``/``lmem_writes`` (local-memory lanes served; RTL only);
     ``dram`` the DRAM model's counters per channel (RTL with a DRAM model only, docs/memory.md).
     """
     cycles: int

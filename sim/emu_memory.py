@@ -40,7 +40,9 @@ class SparseMemory:
         return None
 
     def _page_is_ram(self, page_number):
-        return self.kind_of(page_number << PAGE_BITS, PAGE_SIZE) == "ram"
+        base = page_number << PAGE_BITS
+        return self.kind_of(base, PAGE_SIZE) == "ram" and not any(
+            r.name == "lmem" and r.base < base + PAGE_SIZE and base < r.end for r in self.regions)
 
     def _page(self, page_number):
         page = self.pages.get(page_number)
@@ -86,6 +88,12 @@ class DeviceMemory(SparseMemory):
     "Atomics").
     ``mmio_load(addr) -> int`` and ``mmio_store(addr, value)`` serve word accesses to the "mmio"
     region when set (the tile); any other access there, or any access without them, faults.
+
+    The "lmem" window is each core's own local memory, as in the RTL (a banked SRAM in the core):
+    ``local[core]`` (zeroed when made, kept across launches) serves the loads and stores of core
+    ``core`` (the one executing: set it before a core's instructions run). The host's
+    :meth:`read`/:meth:`write` never see it (they reach the unused global bytes behind the window,
+    as the harness's memory does).
     """
 
     def __init__(self, regions):
@@ -96,6 +104,10 @@ class DeviceMemory(SparseMemory):
         self.mmio_store = None
         self.reservations = {}
         self._atomic = [r for r in self.regions if atomic_region(r)]
+        lmem = next(r for r in self.regions if r.name == "lmem")
+        self._lmem_base, self._lmem_end = lmem.base, lmem.end
+        self.local = [bytearray(lmem.size)]
+        self.core = 0
 
     def load(self, addr, size):
         """Unsigned value of the ``size``-byte load at ``addr`` (faults on misalignment / no region)."""
@@ -105,6 +117,9 @@ class DeviceMemory(SparseMemory):
         if page is not None:
             offset = addr & PAGE_MASK
             return int.from_bytes(page[offset:offset + size], "little")
+        if self._lmem_base <= addr < self._lmem_end:        # aligned: wholly inside
+            offset = addr - self._lmem_base
+            return int.from_bytes(self.local[self.core][offset:offset + size], "little")
         kind = self.kind_of(addr, size)
         if kind == "ram":
             return int.from_bytes(self.read(addr, size), "little")
@@ -138,6 +153,10 @@ class DeviceMemory(SparseMemory):
         if page is not None:
             offset = addr & PAGE_MASK
             page[offset:offset + size] = value.to_bytes(size, "little")
+        elif self._lmem_base <= addr < self._lmem_end:
+            offset = addr - self._lmem_base
+            self.local[self.core][offset:offset + size] = value.to_bytes(size, "little")
+            return None
         else:
             kind = self.kind_of(addr, size)
             if kind == "io":
@@ -151,6 +170,11 @@ class DeviceMemory(SparseMemory):
         if addr == self.tohost and size == 4 and value & 1:
             return Stop(RunStatus.TOHOST, value >> 1)
         return None
+
+    def clear(self):
+        super().clear()
+        for local in self.local:
+            local[:] = bytes(len(local))
 
     def _unreserve(self, word):
         for hart in [h for h, a in self.reservations.items() if a == word]:

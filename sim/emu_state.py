@@ -84,16 +84,15 @@ class Retry(Exception):
 
 class CoreState:
     """What the warps of one core share: the core's number ``index``, its ``warps`` (filled in by the
-    emulator, ``warp_count`` of them), its barrier counters (``bar_counts``: id -> warps arrived),
-    ``mscratch`` and its local memory page (``lmem``: the emulator maps it in while the core runs)."""
+    emulator, ``warp_count`` of them), its barrier counters (``bar_counts``: id -> warps arrived) and
+    ``mscratch``. (Its local memory is ``DeviceMemory.local[index]``.)"""
 
-    def __init__(self, index, warp_count, barriers=1, mscratch=0, lmem=None):
+    def __init__(self, index, warp_count, barriers=1, mscratch=0):
         self.index = index
         self.warp_count = warp_count
         self.warps = []
         self.bar_counts = [0] * barriers
         self.mscratch = mscratch
-        self.lmem = lmem
 
 
 class WarpState:

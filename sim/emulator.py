@@ -85,7 +85,7 @@ from ..spec.status import FaultCause, RunStatus
 from ..spec.tile_regs import lookup as _tile_lookup
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
 from .emu_decode import CYCLE_CSRS, FP_BIT_OPS, INSTRET_CSRS, LANE_CSRS, Decoder
-from .emu_memory import PAGE_BITS, PAGE_MASK, PAGE_SIZE, DeviceMemory, SparseMemory
+from .emu_memory import PAGE_BITS, PAGE_MASK, DeviceMemory, SparseMemory
 from .emu_state import F, LANE, MASK32, CoreState, Fault, Retry, Stop, WarpState
 from .result import RunResult, trace_dtype
 from .tile_model import TileAddressError, TileModel
@@ -384,13 +384,13 @@ class Emulator:
         pc = self._dcr.get(DCR.STARTUP_ADDR0, config.startup_addr)
         old = self._warps
         arg = self._dcr.get(DCR.STARTUP_ARG0, 0)
-        old_cores = getattr(self, "_cores", None)
         # Every core starts its warp 0 at the startup address; registers and local memory persist.
+        local = self._memory.local
+        local += [bytearray(len(local[0])) for _ in range(config.cores - len(local))]
         self._cores = []
         self._warps = []                    # every warp of the device, by device-wide number (gid)
         for c in range(config.cores):
-            lmem = old_cores[c].lmem if old_cores else bytearray(PAGE_SIZE)
-            core = CoreState(c, config.warps, config.num_barriers, arg, lmem)
+            core = CoreState(c, config.warps, config.num_barriers, arg)
             core.warps = [WarpState(w, config.threads, pc, tmask=1 if w == 0 else 0, core=core,
                                     lanes=old[c * config.warps + w].lanes if old is not None else None)
                           for w in range(config.warps)]
@@ -417,9 +417,9 @@ class Emulator:
             self._tile.reset()
 
     def _map_lmem(self, core):
-        """Local memory is per core: map ``core``'s page in at LMEM_BASE (it runs next)."""
+        """Local memory is per core: ``core``'s serves the loads and stores from now (it runs next)."""
         self._lmem_core = core
-        self._memory.pages[MemoryMap.LMEM_BASE >> PAGE_BITS] = core.lmem
+        self._memory.core = core.index
 
     def _cycles(self):
         return self._instret + self._stalls

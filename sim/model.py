@@ -66,6 +66,8 @@ _SIGNATURES = {
     "sim_mem_requests": (_U64, [_VP]),
     "sim_mem_bytes": (_U64, [_VP]),
     "sim_imem_requests": (_U64, [_VP]),
+    "sim_lmem_reads": (_U64, [_VP]),
+    "sim_lmem_writes": (_U64, [_VP]),
     "sim_stall_cycles": (_U64, [_VP, _U32]),
     "sim_warp_state": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_warps": (_U32, []),
@@ -260,7 +262,9 @@ class VerilatorModel:
         status ends the run until the next :meth:`start`. ``cycles``/``instret``/``thread_instrs``
         and ``perf`` count from ``start``; ``warps``/``pcs`` are the state of every warp now.
         ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests`` and ``mem_bytes``
-        (accepted dmem requests and the popcount of their byte enables) and ``imem_requests``.
+        (accepted dmem requests and the popcount of their byte enables), ``imem_requests``, and
+        ``lmem_reads``/``lmem_writes`` (lanes the local memory served; its bank-conflict cycles are
+        the ``lmem_conflict`` stall class).
         """
         max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
@@ -270,6 +274,8 @@ class VerilatorModel:
         perf["mem_requests"] = lib.sim_mem_requests(h)
         perf["mem_bytes"] = lib.sim_mem_bytes(h)
         perf["imem_requests"] = lib.sim_imem_requests(h)
+        perf["lmem_reads"] = lib.sim_lmem_reads(h)
+        perf["lmem_writes"] = lib.sim_lmem_writes(h)
         dram = self.dram_counters()
         for name in self._dram_names:
             if dram:

@@ -323,6 +323,8 @@ class Derived:
         IPDOM stack entries per warp (two per divergent split).
     barriers:
         Barrier table entries.
+    lmem_banks, lmem_bank_words:
+        Banks of the local memory (``SimtConfig.lmem_banks`` resolved) and words per bank.
     """
     warps: int
     threads: int
@@ -336,6 +338,8 @@ class Derived:
     load_fifo_depth: int
     ipdom_depth: int
     barriers: int
+    lmem_banks: int
+    lmem_bank_words: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,6 +363,11 @@ class SimtConfig:
         log2 of the stack bytes per hardware thread (Vortex: 13, 8 KiB).
     lmem_log_size:
         log2 of the local memory bytes per core (Vortex: 14, 16 KiB).
+    lmem_banks:
+        Banks of the local memory (a power of two, 1..32; ``None``, the default: one per thread,
+        rounded up to a power of two, ``derive().lmem_banks``). Words are interleaved: word
+        ``(addr - LMEM_BASE) / 4`` is in bank ``word % lmem_banks``; lanes of a warp that reach one
+        bank at different words take a cycle each (docs/memory.md, "Local memory").
     muldiv:
         Include the M extension; without it mul/div/rem are illegal instructions.
     fpu:
@@ -390,6 +399,7 @@ class SimtConfig:
     startup_addr: int = MemoryMap.CODE_BASE
     stack_log_size: int = 13
     lmem_log_size: int = 14
+    lmem_banks: "int | None" = None
     muldiv: bool = True
     fpu: bool = True
     tile: "TileConfig | None" = None
@@ -403,8 +413,9 @@ class SimtConfig:
             object.__setattr__(self, "dram", DramConfig.named(self.dram))
         elif not isinstance(self.dram, DramConfig):
             raise TypeError(f"SimtConfig.dram must be a DramConfig or a preset name, not {self.dram!r}")
+        optional = () if self.lmem_banks is None else ("lmem_banks",)
         for knob in ("cores", "warps", "threads", "mem_latency", "stack_log_size", "lmem_log_size",
-                     "startup_addr", "block_bytes"):
+                     "startup_addr", "block_bytes") + optional:
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
@@ -435,6 +446,9 @@ class SimtConfig:
             raise ValueError(f"stack_log_size must be 10..20, not {self.stack_log_size!r}")
         if not 10 <= self.lmem_log_size <= 16:
             raise ValueError(f"lmem_log_size must be 10..16, not {self.lmem_log_size!r}")
+        if self.lmem_banks is not None and (not 1 <= self.lmem_banks <= 32 or
+                                            self.lmem_banks & (self.lmem_banks - 1)):
+            raise ValueError(f"lmem_banks must be a power of two in 1..32, not {self.lmem_banks!r}")
         stacks = MemoryMap.STACK_TOP - MemoryMap.STACK_REGION_BASE
         if self.hw_threads << self.stack_log_size > stacks:
             raise ValueError(f"{self.hw_threads} hardware threads x 2^{self.stack_log_size}-byte stacks "
@@ -497,6 +511,7 @@ class SimtConfig:
         fetch_depth = 4
         while fetch_depth < self.mem_latency + 3:
             fetch_depth *= 2
+        banks = self.lmem_banks or 1 << (self.threads - 1).bit_length()
         return Derived(
             warps=self.warps,
             threads=self.threads,
@@ -510,6 +525,8 @@ class SimtConfig:
             load_fifo_depth=2 * max(self.threads, self.warps),
             ipdom_depth=self.ipdom_depth,
             barriers=self.num_barriers,
+            lmem_banks=banks,
+            lmem_bank_words=self.lmem_size // 4 // banks,
         )
 
     def stack_pointer(self, hart_id):
@@ -521,12 +538,12 @@ class SimtConfig:
         if self.tile is not None:
             values["tile"] = dataclasses.asdict(self.tile)
         values["dram"] = dataclasses.asdict(self.dram)
-        # Left out when off, so every configuration without a cache keeps its key (and its cached
-        # model build).
-        for knob in ("dcache", "icache"):
+        # Left out when off (or default banks), so every configuration without them keeps its key
+        # (and its cached model build).
+        for knob in ("dcache", "icache", "lmem_banks"):
             if values[knob] is None:
                 del values[knob]
-            else:
+            elif knob != "lmem_banks":
                 values[knob] = dataclasses.asdict(values[knob])
         return values
 

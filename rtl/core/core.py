@@ -7,7 +7,7 @@ Stages and the files that make them::
        (scheduler.py); decode (decoder.py); register file read for all lanes (regfile.py)
     X  execute, per lane: the execute units of the table in units.py (ALU, multiplier, divider,
        FPU stage 1); the warp's CSR access (csr.py), SIMT instruction (simt.py) and memory
-       requests (lsu.py)
+       requests (lsu.py), local-memory rounds in the core's banks (local_mem.py)
     M  memory: pipelined units finish (FPU stage 2); a load waits in its warp's collector (lsu.py)
     W  writeback: register write of the active lanes, retire (trace port)
 
@@ -58,7 +58,12 @@ FaultSignature = wiring.Signature({
 })
 
 #: Per-cycle stall class while busy: a :class:`~simtlab.spec.status.StallCause`.
-PerfSignature = wiring.Signature({"stall": Out((STALL_SLOTS - 1).bit_length())})
+#: Per cycle: the stall class, and the lanes a local-memory load or store round served (0..32).
+PerfSignature = wiring.Signature({
+    "stall": Out((STALL_SLOTS - 1).bit_length()),
+    "lmem_reads": Out(6),
+    "lmem_writes": Out(6),
+})
 
 
 def retire_signature(threads):
@@ -108,6 +113,8 @@ class Core(wiring.Component):
     retire : Out(retire_signature(threads))
     dbg : Out(debug_signature(warps, threads))
     perf : Out(PerfSignature)
+        The stall class of each cycle (``StallCause``; ``LMEM_CONFLICT`` for a bank-conflict
+        round) and the lanes the local memory served.
     gbar : Out(GlobalBarrierSignature(cores, barriers))
         The cluster's global barrier (simt.py).
 
@@ -339,6 +346,10 @@ class Core(wiring.Component):
             lsu.load.eq(is_load),
             lsu.x.eq(x),
             lsu.m_ready.eq(m_ready),
+            lsu.m_valid.eq(ms.valid),
+            lsu.m_warp.eq(ms.warp),
+            self.perf.lmem_reads.eq(lsu.lmem_reads),
+            self.perf.lmem_writes.eq(lsu.lmem_writes),
         ]
         for lane in range(T):
             m.d.comb += [lsu.addr[lane].eq(alus[lane].result), lsu.wdata[lane].eq(ops[1][lane])]
@@ -512,6 +523,8 @@ class Core(wiring.Component):
         m.d.comb += [self.dbg.active.eq(warpctl.active), self.dbg.waiting.eq(warpctl.waiting)]
         with m.If(x_advance):
             m.d.comb += self.perf.stall.eq(StallCause.ISSUE)
+        with m.Elif(lsu.lmem_conflict):
+            m.d.comb += self.perf.stall.eq(StallCause.LMEM_CONFLICT)
         with m.Elif(x.valid & (mem_op | ~m_ready)):
             m.d.comb += self.perf.stall.eq(StallCause.MEMORY)
         for row in rows:

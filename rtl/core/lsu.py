@@ -1,9 +1,11 @@
-"""Load/store unit: per-lane address checks, coalesced requests on the data port, and the load
-collectors that gather a load's (or an atomic's) responses while the other warps go on issuing.
+"""Load/store unit: per-lane address checks, the core's banked local memory, coalesced requests on
+the data port, and the load collectors that gather a load's (or an atomic's) words while the other
+warps go on issuing.
 
 Place in the pipeline: X (addresses from the lanes' ALUs, store data from rs2) -> **Lsu** ->
-``dmem``; the port's responses -> a warp's collector -> W (a completing load takes W ahead of M).
-The per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py``.
+the local memory's banks (``local_mem.py``) or ``dmem``; the banks' words and the port's responses
+-> a warp's collector -> W (ahead of M, unless M holds an instruction of the load's warp). The
+per-lane blocks are in ``lsu_lane.py``, the block merging in ``coalescer.py``.
 """
 
 from amaranth import *
@@ -13,7 +15,9 @@ from amaranth.lib.wiring import In, Out
 from ..common.checks import check_config
 from ...spec.isa import AmoOp
 from ..mem.bus import MemSignature
+from ...spec.memory import MemoryMap
 from .coalescer import Coalescer
+from .local_mem import LocalMem
 from .layouts import execute_layout, lanes_layout, load_layout, result_layout, same_fields
 from .lsu_lane import AddressCheck, LoadAlign, StoreFormat
 
@@ -23,10 +27,12 @@ __all__ = [
 
 
 class Lsu(wiring.Component):
-    """A warp's load or store leaves X as one bus request per memory block its active lanes touch
-    (the coalescer picks the lowest pending lane's block and serves every lane in it). Misaligned
-    and unmapped addresses are reported before the first request, so the core can raise a precise
-    fault instead.
+    """A warp's load or store leaves X after one local-memory *round* per cycle for its lanes inside
+    the local-memory window (``LocalMem``: every bank serves one word, more rounds on bank
+    conflicts), then one bus request per memory block its other active lanes touch (the coalescer
+    picks the lowest pending lane's block and serves every lane in it). Misaligned and unmapped
+    addresses are reported before the first request, so the core can raise a precise fault
+    instead.
 
     An RV32A atomic (``x.dec.amo_op`` not ``AmoOp.NONE``, with ``load`` set) sends one request per
     active lane, lowest lane first, carrying the operation (``op``), rs2 in the lane's word and the
@@ -35,9 +41,12 @@ class Lsu(wiring.Component):
 
     A load leaves X once its requests are out and waits in its warp's *collector* (one per warp),
     not in M, so other warps keep issuing; its warp issues nothing until the load retired (the
-    core's hazard logic reads ``pending``), which keeps each warp's retire order. Responses return
-    in request order: a FIFO of (warp, lanes) per request routes each one. At most one response
-    arrives per cycle, so at most one load completes per cycle.
+    core's hazard logic reads ``pending``). Responses return in request order: a FIFO of (warp,
+    lanes) per request routes each one; a load round's words arrive the next cycle. A completed
+    load goes to W (``done``) unless M holds an instruction of its warp (older: M goes first) or
+    another load takes W; it then waits in its collector, and waiting loads go first (lowest warp
+    first), then one the port completes, then one the banks complete: each warp retires in program
+    order.
 
     Parameters
     ----------
@@ -62,6 +71,8 @@ class Lsu(wiring.Component):
         Each lane's store value (rs2).
     m_ready : In(1)
         M can take an instruction this cycle: the request that finishes a store needs it.
+    m_valid, m_warp : In(1), In(range(warps))
+        M holds an instruction, of that warp (no load of that warp goes to W this cycle).
     misaligned, unmapped : Out(1)
         Some active lane's access is misaligned / outside every mapped region ...
     no_atomic : Out(1)
@@ -82,10 +93,16 @@ class Lsu(wiring.Component):
         A load response with ``err`` (while ``alive``) ...
     fault_pc : Out(32)
         ... and the load's pc.
+    lmem_conflict : Out(1)
+        A local-memory round goes out and lanes of the same access wait for another (a
+        bank-conflict cycle).
+    lmem_reads, lmem_writes : Out(range(threads + 1))
+        Lanes this cycle's load / store round serves.
 
-    Latency: a request in the cycle X holds the instruction (combinational from ``valid``); a load's
-    value ``done`` in the cycle its last response arrives. Throughput: one request per cycle;
-    ``derived.load_fifo_depth`` load requests in flight.
+    Latency: a request or round in the cycle X holds the instruction (combinational from
+    ``valid``); a load's value ``done`` in the cycle its last response (or the cycle after its last
+    round) arrives, when W is free for it. Throughput: one request or round per cycle;
+    ``derived.load_fifo_depth`` load requests in flight on the port.
 
     Raises
     ------
@@ -97,6 +114,7 @@ class Lsu(wiring.Component):
         self._config = check_config("Lsu", config)
         self._derived = derived = config.derive()
         lanes = lanes_layout(derived)
+        T = derived.threads
         super().__init__({
             "start": In(1),
             "alive": In(1),
@@ -106,6 +124,8 @@ class Lsu(wiring.Component):
             "addr": In(lanes),
             "wdata": In(lanes),
             "m_ready": In(1),
+            "m_valid": In(1),
+            "m_warp": In(range(derived.warps)),
             "misaligned": Out(1),
             "unmapped": Out(1),
             "no_atomic": Out(1),
@@ -118,6 +138,9 @@ class Lsu(wiring.Component):
             "result": Out(result_layout(derived)),
             "fault": Out(1),
             "fault_pc": Out(32),
+            "lmem_conflict": Out(1),
+            "lmem_reads": Out(range(T + 1)),
+            "lmem_writes": Out(range(T + 1)),
         })
 
     def elaborate(self, platform):
@@ -129,11 +152,14 @@ class Lsu(wiring.Component):
         x, dmem = self.x, self.dmem
 
         m.submodules.coalescer = coalescer = Coalescer(threads=T, block_bytes=cfg.block_bytes)
-        checks, store_formats, load_aligns = [], [], []
+        m.submodules.local_mem = lmem = LocalMem(cfg)
+        checks, store_formats, load_aligns, lm_aligns = [], [], [], []
         for lane in range(T):
             checks.append(AddressCheck(cfg))
             store_formats.append(StoreFormat())
             load_aligns.append(LoadAlign())
+            lm_aligns.append(LoadAlign())
+            m.submodules[f"lmem_align_{lane}"] = lm_aligns[-1]
             m.submodules[f"address_check_{lane}"] = checks[-1]
             m.submodules[f"store_format_{lane}"] = store_formats[-1]
             m.submodules[f"load_align_{lane}"] = load_aligns[-1]
@@ -154,6 +180,9 @@ class Lsu(wiring.Component):
                 coalescer.addr[lane].eq(self.addr[lane]),
                 coalescer.wdata[lane].eq(store_formats[lane].data),
                 coalescer.wbe[lane].eq(store_formats[lane].be),
+                lmem.addr[lane].eq(self.addr[lane]),
+                lmem.wdata[lane].eq(store_formats[lane].data),
+                lmem.wbe[lane].eq(store_formats[lane].be),
             ]
 
         def lowest(mask):
@@ -171,26 +200,45 @@ class Lsu(wiring.Component):
                                    Mux(unmapped.any(), lowest(unmapped), lowest(no_atomic)))),
         ]
 
+        # Lanes inside the local-memory window go to the banks (rounds), the others to the port
+        # (blocks); a warp's local lanes are served first, then its global blocks.
+        lmem_hi = cfg.lmem_log_size
+        in_lmem = Signal(T)
+        for lane in range(T):
+            m.d.comb += in_lmem[lane].eq(self.addr[lane][lmem_hi:] == MemoryMap.LMEM_BASE >> lmem_hi)
+
         started = Signal()              # some requests of X's instruction are out
         started_pending = Signal(T)     # ... and these lanes are still to be served
         pending = Signal(T)
+        local = Signal()                # this cycle's request is a local-memory round
+        served = Signal(T)
         m.d.comb += [pending.eq(Mux(started, started_pending, x.tmask)),
-                     coalescer.pending.eq(pending), coalescer.single.eq(atomic)]
-        last_request = coalescer.lanes == pending
+                     local.eq((pending & in_lmem).any()),
+                     lmem.pending.eq(pending & in_lmem),
+                     coalescer.pending.eq(pending & ~in_lmem), coalescer.single.eq(atomic),
+                     served.eq(Mux(local, lmem.lanes, coalescer.lanes))]
+        last_request = served == pending
 
         req_warp = Array(Signal(range(W), name=f"load_req_warp_{i}") for i in range(fifo_depth))
         req_lanes = Array(Signal(T, name=f"load_req_lanes_{i}") for i in range(fifo_depth))
         req_rd, req_wr = Signal(range(fifo_depth)), Signal(range(fifo_depth))
         req_count = Signal(range(fifo_depth + 1))
 
-        # Every load request needs a FIFO entry; the request that finishes a store needs room in M
-        # (a load goes to its collector instead).
-        request = self.valid & (~self.load | (req_count < fifo_depth)) & \
+        # Every load request to the port needs a FIFO entry; the request that finishes a store
+        # needs room in M (a load goes to its collector instead).
+        request = self.valid & (~self.load | local | (req_count < fifo_depth)) & \
             (self.load | ~last_request | self.m_ready)
-        issued = request & dmem.req.ready
+        issued = request & (local | dmem.req.ready)
+        global_load = issued & self.load & ~local
+        count = sum(lmem.lanes[lane] for lane in range(T))
         m.d.comb += [
             self.advance.eq(issued & last_request),
-            dmem.req.valid.eq(request),
+            lmem.valid.eq(request & local),
+            lmem.write.eq(~self.load),
+            self.lmem_conflict.eq(request & local & (lmem.lanes != lmem.pending)),
+            self.lmem_reads.eq(Mux(request & local & self.load, count, 0)),
+            self.lmem_writes.eq(Mux(request & local & ~self.load, count, 0)),
+            dmem.req.valid.eq(request & ~local),
             dmem.req.addr.eq(coalescer.block),
             dmem.req.we.eq(~self.load),
             dmem.req.data.eq(coalescer.data),
@@ -204,6 +252,7 @@ class Lsu(wiring.Component):
         collectors = Array(Signal(load_layout(derived), name=f"load_{w}") for w in range(W))
         pending_load = Signal(W)
 
+        # The port's answers, in request order: the FIFO names each one's warp and lanes.
         load_rsp = dmem.rsp.valid & (dmem.rsp.tag & derived.load_tag).any()
         rsp_warp = Signal(range(W))
         rsp_lanes = Signal(T)
@@ -226,39 +275,83 @@ class Lsu(wiring.Component):
         with m.If(load_rsp):
             m.d.sync += [col.data.eq(col_next), col.remaining.eq(remaining_next),
                          req_rd.eq(Mux(req_rd == fifo_depth - 1, 0, req_rd + 1))]
-        done = load_rsp & (remaining_next == 0) & ~dmem.rsp.err
+
+        # The banks' words, the cycle after a load round. A warp's rounds precede its blocks and a
+        # port answer comes 2 or more cycles after its request, so the two never meet in a collector.
+        lm_rsp, lm_warp, lm_lanes = Signal(), Signal(range(W)), Signal(T)
+        m.d.sync += [lm_rsp.eq(issued & self.load & local), lm_warp.eq(x.warp),
+                     lm_lanes.eq(lmem.lanes)]
+        lcol = collectors[lm_warp]
+        lcol_next = Signal(lanes_layout(derived))
+        for lane in range(T):
+            align = lm_aligns[lane]
+            m.d.comb += [
+                align.word.eq(lmem.rdata[lane]),
+                align.addr_low.eq(lcol.offset[lane][:2]),
+                align.funct3.eq(lcol.funct3),
+                lcol_next[lane].eq(Mux(lm_lanes[lane], align.value, lcol.data[lane])),
+            ]
+        lremaining_next = Signal(T)
+        m.d.comb += lremaining_next.eq(lcol.remaining & ~lm_lanes)
+        with m.If(lm_rsp):
+            m.d.sync += [lcol.data.eq(lcol_next), lcol.remaining.eq(lremaining_next)]
+
+        # To W: a collector completed earlier (``full``, lowest warp first), else one the port
+        # completes now, else one the banks complete now; never while M holds an instruction of
+        # the load's warp (it is older: the warp issued nothing after the load), so each warp
+        # retires in program order. A completed load not taken waits in its collector.
+        g_done = load_rsp & (remaining_next == 0) & ~dmem.rsp.err
+        l_done = lm_rsp & (lremaining_next == 0)
+        full = Signal(W)
+        blocked = Signal(W)
+        m.d.comb += blocked.eq(Mux(self.m_valid, C(1, W) << self.m_warp, 0))
+        ready = full & ~blocked
+        d_warp = Signal(range(W))
+        for warp in reversed(range(W)):
+            with m.If(ready[warp]):
+                m.d.comb += d_warp.eq(warp)
+        take_d = ready.any()
+        take_g = ~take_d & g_done & ~blocked.bit_select(rsp_warp, 1)
+        take_l = ~take_d & ~take_g & l_done & ~blocked.bit_select(lm_warp, 1)
+        done = take_d | take_g | take_l
+        out_warp = Signal(range(W))
+        m.d.comb += out_warp.eq(Mux(take_d, d_warp, Mux(take_g, rsp_warp, lm_warp)))
+        out = collectors[out_warp]
         m.d.comb += [
             self.done.eq(done),
-            same_fields(self.result, col),
+            same_fields(self.result, out),
             self.result.valid.eq(done),
-            self.result.warp.eq(rsp_warp),
-            self.result.data.eq(col_next),
+            self.result.warp.eq(out_warp),
+            self.result.data.eq(Mux(take_g, col_next, Mux(take_l, lcol_next, out.data))),
             self.fault.eq(load_rsp & dmem.rsp.err & self.alive),
             self.fault_pc.eq(col.pc),
             self.pending.eq(pending_load),
         ]
+        delivered = Mux(done, C(1, W) << out_warp, 0)
+        m.d.sync += full.eq((full & ~delivered) |
+                            Mux(g_done & ~take_g, C(1, W) << rsp_warp, 0) |
+                            Mux(l_done & ~take_l, C(1, W) << lm_warp, 0))
 
         with m.If(issued):
-            m.d.sync += [started.eq(~last_request), started_pending.eq(pending & ~coalescer.lanes)]
-            with m.If(self.load):
+            m.d.sync += [started.eq(~last_request), started_pending.eq(pending & ~served)]
+            with m.If(global_load):
                 m.d.sync += [req_warp[req_wr].eq(x.warp), req_lanes[req_wr].eq(coalescer.lanes),
                              req_wr.eq(Mux(req_wr == fifo_depth - 1, 0, req_wr + 1))]
-                with m.If(~started):
-                    target = collectors[x.warp]
-                    m.d.sync += [
-                        same_fields(target, x),
-                        target.rd.eq(x.dec.rd), target.wb.eq(x.dec.wb),
-                        target.funct3.eq(x.dec.funct3), target.remaining.eq(x.tmask),
-                    ]
-                    for lane in range(T):
-                        m.d.sync += target.offset[lane].eq(self.addr[lane][:offset_bits])
-        m.d.sync += req_count.eq(req_count + (issued & self.load) - load_rsp)
+            with m.If(self.load & ~started):
+                target = collectors[x.warp]
+                m.d.sync += [
+                    same_fields(target, x),
+                    target.rd.eq(x.dec.rd), target.wb.eq(x.dec.wb),
+                    target.funct3.eq(x.dec.funct3), target.remaining.eq(x.tmask),
+                ]
+                for lane in range(T):
+                    m.d.sync += target.offset[lane].eq(self.addr[lane][:offset_bits])
+        m.d.sync += req_count.eq(req_count + global_load - load_rsp)
         load_starts = issued & self.load & ~started
-        m.d.sync += pending_load.eq(
-            (pending_load & ~Mux(done, C(1, W) << rsp_warp, 0)) |
-            Mux(load_starts, C(1, W) << x.warp, 0))
+        m.d.sync += pending_load.eq((pending_load & ~delivered) |
+                                    Mux(load_starts, C(1, W) << x.warp, 0))
 
         with m.If(self.start):
             m.d.sync += [started.eq(0), pending_load.eq(0), req_rd.eq(0), req_wr.eq(0),
-                         req_count.eq(0)]
+                         req_count.eq(0), full.eq(0), lm_rsp.eq(0)]
         return m

@@ -78,14 +78,12 @@ class DCache(wiring.Component):
         To memory, which answers in request order (the bus's rule).
     invalidate : In(1)
         Forget every line (launch). Outstanding requests still complete.
-    hold : In(1)
-        Answer no read this cycle (writes are still answered): the master's pacing of read answers.
     perf : Out(CachePerfSignature)
         ``hits``, ``misses``, ``mshr_stalls``.
 
     Latency: a hit is answered :attr:`hit_latency` (2) cycles after the cycle it was accepted in, a
     read miss :meth:`miss_latency` (memory latency + 1) cycles after, when nothing older is waiting.
-    Throughput: one request accepted and one answer per cycle (while ``hold`` is low).
+    Throughput: one request accepted and one answer per cycle.
     Resources: ``size`` bytes of data RAM, one tag RAM per way, a valid bit per line, a queue of
     ``cache.queue_depth`` accepted requests (with write data) and ``mshrs`` fill buffers.
 
@@ -132,7 +130,6 @@ class DCache(wiring.Component):
             "bus": In(port),
             "mem": Out(port),
             "invalidate": In(1),
-            "hold": In(1),
             "perf": Out(CachePerfSignature),
         })
 
@@ -274,8 +271,7 @@ class DCache(wiring.Component):
         waits_fill = (head.kind == Pending.FILL) | (head.kind == Pending.UNCACHED)
         answer = Signal()
         m.d.comb += [
-            answer.eq(queue.r_rdy & (~waits_fill | fill_ready) &
-                      ~(self.hold & (head.kind != Pending.WRITE))),
+            answer.eq(queue.r_rdy & (~waits_fill | fill_ready)),
             queue.r_en.eq(answer),
             fills.r_en.eq(answer & waits_fill & fills.r_rdy),
             fills.w_data.eq(Cat(below.rsp.data, below.rsp.err)),

@@ -133,14 +133,3 @@ class CoreNode(wiring.Component):
         answer = cache.bus.rsp
         m.d.sync += [inner.rsp.valid.eq(answer.valid), inner.rsp.data.eq(answer.data),
                      inner.rsp.tag.eq(answer.tag), inner.rsp.err.eq(answer.err)]
-        if name == "dmem":
-            # The core lets a completing load take W ahead of the instruction in M, even one of the
-            # load's own warp. A load reaches the core at least 3 cycles after the cycle it left X,
-            # while the older instruction entered M then; so it leaves M first whenever no 3 load
-            # answers arrive back to back. A fixed memory latency guarantees that; a cache's hits
-            # behind a miss do not, so a third read answer in a row waits a cycle.
-            load_tag = cfg.derive().load_tag
-            load_answer, last = Signal(), Signal()
-            m.d.comb += [load_answer.eq(answer.valid & (answer.tag & load_tag).any()),
-                         cache.hold.eq(load_answer & last)]
-            m.d.sync += last.eq(load_answer)

@@ -71,7 +71,8 @@ class SimtTop(wiring.Component):
         core ``c``'s warp ``w`` is device warp ``c * warps + w``.
     perf : Out
         ``perf__stall``: each core's stall class of the cycle (a ``simtlab.spec.status.StallCause``,
-        core ``c``'s as element ``c``).
+        core ``c``'s as element ``c``); ``perf__lmem_reads``/``perf__lmem_writes``: the lanes each
+        core's local memory served.
 
     With a tile (``config.tile``), also:
 
@@ -119,8 +120,8 @@ class SimtTop(wiring.Component):
             "fault": Out(FaultSignature),
             "retire": Out(cluster_retire_signature(n, T)),
             "dbg": Out(debug_signature(n * config.warps, T)),
-            "perf": Out(wiring.Signature({"stall": Out(data.ArrayLayout(
-                PerfSignature.members["stall"].shape, n))})),
+            "perf": Out(wiring.Signature({name: Out(data.ArrayLayout(member.shape, n))
+                                          for name, member in PerfSignature.members.items()})),
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
@@ -176,7 +177,9 @@ class SimtTop(wiring.Component):
             m.d.comb += [retire.valid[c].eq(r.valid), retire.pc[c].eq(r.pc),
                          retire.insn[c].eq(r.insn), retire.warp[c].eq(r.warp),
                          retire.rd[c].eq(r.rd), retire.tmask[c].eq(r.tmask),
-                         retire.data[c].eq(r.data), self.perf.stall[c].eq(node.perf.stall)]
+                         retire.data[c].eq(r.data)]
+            for name in PerfSignature.members:
+                m.d.comb += getattr(self.perf, name)[c].eq(getattr(node.perf, name))
             for w in range(W):
                 g = c * W + w
                 m.d.comb += [self.dbg.pc[g].eq(node.dbg.pc[w]),

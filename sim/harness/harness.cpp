@@ -151,6 +151,7 @@ struct Sim {
     uint64_t thread_instrs = 0;
     uint64_t stall[STALL_SLOTS] = {};
     uint64_t mem_requests = 0, mem_bytes = 0, mem_writes = 0, imem_requests = 0;
+    uint64_t lmem_reads = 0, lmem_writes = 0;   // lanes the core's local memory served
     uint32_t code = 0;
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
     uint64_t ticks = 0;  // half-cycles since create (VCD time)
@@ -460,6 +461,10 @@ void cycle(Sim* sim, bool check_busy) {
     if (t->busy)  // a core-cycle per core: the histogram sums to cores x busy cycles
         for (unsigned c = 0; c < N; c++)
             sim->stall[bits_of(t->PORT(perf, stall), STALL_BITS * c, STALL_BITS) & (STALL_SLOTS - 1)]++;
+    for (unsigned c = 0; c < N; c++) {
+        sim->lmem_reads += bits_of(t->PORT(perf, lmem_reads), 6 * c, 6);
+        sim->lmem_writes += bits_of(t->PORT(perf, lmem_writes), 6 * c, 6);
+    }
     if (sim->pending_status != ST_RUNNING &&
         (sim->stores_retired >= sim->pending_target || sim->now >= sim->pending_deadline))
         end_run(sim, sim->pending_status);
@@ -739,6 +744,7 @@ int sim_start(void* handle) {
     sim->instret = sim->thread_instrs = 0;
     for (uint64_t& s : sim->stall) s = 0;
     sim->mem_requests = sim->mem_bytes = sim->mem_writes = sim->imem_requests = 0;
+    sim->lmem_reads = sim->lmem_writes = 0;
     sim->code = 0;
     sim->fault_cause = sim->fault_pc = sim->fault_addr = 0;
     sim->status = ST_RUNNING;
@@ -791,12 +797,14 @@ uint64_t sim_mem_requests(void* handle) { Sim* s = get(handle); return s ? s->me
 uint64_t sim_mem_bytes(void* handle) { Sim* s = get(handle); return s ? s->mem_bytes : 0; }
 uint64_t sim_mem_writes(void* handle) { Sim* s = get(handle); return s ? s->mem_writes : 0; }
 uint64_t sim_imem_requests(void* handle) { Sim* s = get(handle); return s ? s->imem_requests : 0; }
+uint64_t sim_lmem_reads(void* handle) { Sim* s = get(handle); return s ? s->lmem_reads : 0; }
+uint64_t sim_lmem_writes(void* handle) { Sim* s = get(handle); return s ? s->lmem_writes : 0; }
 uint32_t sim_code(void* handle) { Sim* s = get(handle); return s ? s->code : 0; }
 uint32_t sim_fault_cause(void* handle) { Sim* s = get(handle); return s ? s->fault_cause : 0; }
 uint32_t sim_fault_pc(void* handle) { Sim* s = get(handle); return s ? s->fault_pc : 0; }
 uint32_t sim_fault_addr(void* handle) { Sim* s = get(handle); return s ? s->fault_addr : 0; }
 
-// Busy cycles whose perf__stall code was `cause` (0..7; STALL_CAUSES names 0..5).
+// Busy cycles whose perf__stall code was `cause` (0..7; STALL_CAUSES names 0..6).
 uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     Sim* s = get(handle);
     return s && cause < STALL_SLOTS ? s->stall[cause] : 0;

@@ -117,6 +117,8 @@ CHECK_WIDTH(PORT(dbg, active), WARPS);
 CHECK_WIDTH(PORT(dbg, waiting), WARPS);
 CHECK_WIDTH(PORT(dbg, barrier), 8 * WARPS);
 CHECK_WIDTH(PORT(perf, stall), STALL_BITS * N);
+CHECK_WIDTH(PORT(perf, lmem_reads), 6 * N);
+CHECK_WIDTH(PORT(perf, lmem_writes), 6 * N);
 #undef CHECK_WIDTH
 
 

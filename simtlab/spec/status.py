@@ -111,6 +111,7 @@ class StallCause(enum.IntEnum):
     MEMORY = 3      #: X or M waited on the load/store unit, or X is empty while loads are in flight
     BARRIER = 4     #: execute empty while active warps wait at a barrier or are parked
     FETCH = 5       #: execute empty and no active warp has a fetched instruction
+    LMEM_CONFLICT = 6   #: execute served a local-memory round and lanes wait on a bank conflict
 
 
 #: The host's default watchdog: cycles a kernel may run before ``Device.wait`` (and ``simtlab run``)

@@ -3,7 +3,7 @@
 It has exactly the port contract of the real SIMT top for a given :class:`~simtlab.config.SimtConfig`
 (W warps, T threads; see ``sim/harness/harness.cpp``): the DCR write port, ``start``/``busy``, the
 block-wide ``imem`` and ``dmem`` memory ports, ``fault`` (8-bit cause), ``retire`` (with warp, tmask
-and per-lane data), ``dbg`` (per-warp pc, tmask, active, waiting, barrier) and ``perf__stall``. Instead
+and per-lane data), ``dbg`` (per-warp pc, tmask, active, waiting, barrier) and ``perf``. Instead
 of a core it runs a small block copy engine, so the harness, the model builder and
 :class:`simtlab.sim.model.VerilatorModel` can be tested before the core exists.
 
@@ -33,7 +33,8 @@ responses (like a SIMT store whose lanes hit two blocks).
 
 ``dbg``: warp ``w`` shows ``pc + 0x100 w`` (``pc`` is the next retire pc, :data:`SPIN_PC` when
 spinning), tmask/active/waiting/barrier from :func:`warp_dbg` (active only while busy).
-``perf__stall`` cycles through 0..5 on the busy cycles, starting at 0.
+``perf__stall`` cycles through 0..6 on the busy cycles, starting at 0; ``perf__lmem_reads`` is 1 and
+``perf__lmem_writes`` 2 on the busy cycles.
 
 A response whose tag is not the expected one (responses must come back in order with their request's
 tag) raises the fault port with cause :data:`CAUSE_BAD_TAG`.
@@ -142,7 +143,8 @@ class HarnessTestTop(wiring.Component):
                                             "data": Out(32 * T)})),
             "dbg": Out(wiring.Signature({"pc": Out(32 * W), "tmask": Out(T * W), "active": Out(W),
                                          "waiting": Out(W), "barrier": Out(8 * W)})),
-            "perf": Out(wiring.Signature({"stall": Out(3)})),
+            "perf": Out(wiring.Signature({"stall": Out(3), "lmem_reads": Out(6),
+                                          "lmem_writes": Out(6)})),
         })
 
     def elaborate(self, platform):
@@ -187,9 +189,10 @@ class HarnessTestTop(wiring.Component):
                 self.dbg.waiting[w].eq(self.busy & waiting),
                 self.dbg.barrier[8 * w:8 * (w + 1)].eq(barrier),
             ]
-        m.d.comb += self.perf.stall.eq(stall)
+        m.d.comb += [self.perf.stall.eq(stall), self.perf.lmem_reads.eq(self.busy),
+                     self.perf.lmem_writes.eq(Mux(self.busy, 2, 0))]
         with m.If(self.busy):
-            m.d.sync += stall.eq(Mux(stall == 5, 0, stall + 1))
+            m.d.sync += stall.eq(Mux(stall == 6, 0, stall + 1))
 
         req = self.dmem.req
         rsp = self.dmem.rsp

@@ -165,12 +165,14 @@ def test_perf_counters(libraries, shape):
         result = model.run(100_000)
         assert result.status == RunStatus.DONE
         perf = result.perf
-        assert set(perf) == set(STALL_CAUSES) | {"mem_requests", "mem_bytes", "imem_requests"}
-        # perf__stall cycles 0..5 over the busy cycles (all but the start and the final idle cycle)
+        assert set(perf) == set(STALL_CAUSES) | {"mem_requests", "mem_bytes", "imem_requests",
+                                                 "lmem_reads", "lmem_writes"}
+        # perf__stall cycles 0..6 over the busy cycles (all but the start and the final idle cycle)
         busy = sum(perf[c] for c in STALL_CAUSES)
         assert busy == result.cycles - 2
         for i, c in enumerate(STALL_CAUSES):
-            assert perf[c] == busy // 6 + (i < busy % 6), (c, perf)
+            assert perf[c] == busy // 7 + (i < busy % 7), (c, perf)
+        assert perf["lmem_reads"] == busy and perf["lmem_writes"] == 2 * busy
         assert perf["imem_requests"] == 1
         assert perf["mem_requests"] == 2 * n + TAIL_STORES
         # reads enable all 64 bytes; the tail writes 1 + 1 + 1 + 1 + 4 bytes

@@ -1,7 +1,7 @@
 # amaranth: UnusedElaboratable=no
 """DCache on Amaranth's simulator: random request streams (fixed seeds) against a flat memory model
 for data and against sim/cache_ref.py for hits, misses and memory traffic; hit and miss latency,
-throughput, hits under a miss, the MSHR limit, read-answer hold, invalidation and bad
+throughput, hits under a miss, the MSHR limit, invalidation and bad
 parameters."""
 
 import random
@@ -72,15 +72,14 @@ class Memory:
 PAUSE, INVALIDATE = "pause", "invalidate"
 
 
-def run(dut, mem, requests, *, offer=1.0, ready=1.0, hold=0.0, seed=0, max_cycles=20000):
+def run(dut, mem, requests, *, offer=1.0, ready=1.0, seed=0, max_cycles=20000):
     """Offer ``requests`` in order: dicts (addr, we, data, be), or PAUSE (offer nothing for a
     cycle) or INVALIDATE (pulse ``invalidate`` for a cycle). Returns (accepted, answers, counters,
     accept cycles, answer cycles, refused cycles); accepted holds the requests in acceptance order
-    with their tags, and INVALIDATE where it happened. ``hold`` is the probability of holding
-    read answers in a cycle; the cycles held are in ``counters["held"]``."""
+    with their tags, and INVALIDATE where it happened."""
     rand = random.Random(seed)
     accepted, answers, accept_at, answer_at, refused = [], [], [], [], []
-    counters = {"held": []}
+    counters = {}
 
     async def bench(ctx):
         index, now = 0, 0
@@ -91,10 +90,6 @@ def run(dut, mem, requests, *, offer=1.0, ready=1.0, hold=0.0, seed=0, max_cycle
             ctx.set(dut.mem.req.ready, below_ready)
             step = requests[index] if index < len(requests) else PAUSE
             ctx.set(dut.invalidate, step is INVALIDATE)
-            holding = rand.random() < hold
-            ctx.set(dut.hold, holding)
-            if holding:
-                counters["held"].append(now)
             offering = isinstance(step, dict) and rand.random() < offer
             ctx.set(dut.bus.req.valid, offering)
             if offering:
@@ -204,24 +199,6 @@ def test_random_stream_data_and_counts(seed, cache, latency, offer, ready):
     # The stream exercises every path.
     assert {Outcome.HIT, Outcome.MISS, Outcome.UNCACHED} <= set(outcomes), f"seed {seed}"
     assert ref.hits > 50 and ref.misses > 50, f"seed {seed}: {ref.hits} hits, {ref.misses} misses"
-
-
-def test_hold_delays_read_answers_only():
-    seed = 13
-    cache = CacheConfig(size=1024, ways=2, mshrs=4)
-    dut = DCache(cache, regions=REGIONS)
-    mem = Memory(4)
-    requests = random_requests(random.Random(seed), 300, 16)
-    accepted, answers, counters, accept_at, answer_at, _ = run(dut, mem, requests, hold=0.5,
-                                                               seed=seed)
-    assert answers == expected_answers(accepted), f"seed {seed}"
-    writes = {r["tag"] for r in accepted if r["we"]}
-    held = set(counters["held"])
-    # An answer leaves the cycle after it was decided; none of a read was decided while held.
-    reads_at = [t for (tag, _, _), t in zip(answers, answer_at) if tag not in writes]
-    assert reads_at and not any(t - 1 in held for t in reads_at), f"seed {seed}"
-    assert any(t - 1 in held for (tag, _, _), t in zip(answers, answer_at) if tag in writes), \
-        f"seed {seed}: no write answered under hold"
 
 
 def test_hit_and_miss_latency_and_hit_throughput():

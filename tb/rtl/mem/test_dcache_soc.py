@@ -54,8 +54,8 @@ def test_lockstep_on_l1(name):
 @pytest.mark.parametrize("config, name", [(L1, "sgemm_fast_f"), (SMALL, "conv2d_f")],
                          ids=["l1-sgemm_fast_f", "small-conv2d_f"])
 def test_lockstep_when_hits_bunch_up_behind_misses(config, name):
-    """Without the top's pacing of read answers, these retired a load ahead of an older
-    instruction of its warp (three load answers back to back behind a miss)."""
+    """Three load answers back to back behind a miss: without the LSU's rule (a load does not take
+    W while M holds an instruction of its warp) these retired a load ahead of an older one."""
     example = FLOAT_EXAMPLES[name]
     case = example.make_case(np.random.default_rng(3), example.sizes[-1])
     report = run_lockstep(config, example.source, setup=_setup(case))
