@@ -21,6 +21,7 @@ from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sge
 __all__ = [
     "bench",
     "cores_bench",
+    "vortex_like_bench",
     "dram_bench",
     "float_sgemm",
     "straight_line_program",
@@ -130,6 +131,17 @@ VORTEX = {
     ("vecadd", "4x16"): (75_335, 0.326),
     ("sgemm", "4x4"): (5_957_013, 0.419),
     ("sgemm", "4x16"): (1_821_882, 0.342),
+}
+
+
+#: Vortex's own rtlsim with its default memory system (upstream 31e4765, 1 core, 16 KiB 4-way I$ and
+#: write-through D$, local memory on, no L2, 2-channel HBM2 through ramulator, kernels from GCC),
+#: measured on this machine for issue 10: (workload, shape) -> cycles.
+VORTEX_MEMORY = {
+    ("vecadd", "4x4"): 554_549,
+    ("sgemm_f", "4x4"): 9_877_970,
+    ("vecadd", "4x16"): 220_062,
+    ("sgemm_f", "4x16"): 2_572_481,
 }
 
 
@@ -265,6 +277,42 @@ def cores_bench(quick=False, core_counts=(1, 2, 4, 8), shape=(4, 4), seed=7):
                 print(f"  {workload + ' ' + size:<16} {'yes' if caches else 'no':<4} {cores:>5} "
                       f"{counters.cycles:>10} {one.cycles / counters.cycles:>7.2f}x "
                       f"{counters.ipc:>6.3f}", flush=True)
+    return results
+
+
+def vortex_like_bench(quick=False, shapes=("4x4", "4x16"), seed=7):
+    """vecadd n=16384 (vortex_vecadd.c) and float sgemm 128^3 (sgemm_fast_f.c, bit for bit) on the
+    ``vortex`` preset -- Vortex's default 1-core memory system: 16 KiB 4-way L1 D$ and I$, HBM2
+    (docs/memory.md) -- beside Vortex's own cycles (:data:`VORTEX_MEMORY`). Prints a table and
+    returns ``{(workload, shape): Counters}``."""
+    from ..config import PRESETS
+    from .demo import run_case
+    from .device import Device
+    vec_n = 4096 if quick else 16384
+    gemm_n = 32 if quick else 128
+    vecadd = EXAMPLES["vortex_vecadd"]
+    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
+    cases = (("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"),
+             ("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
+                                             max_cycles=40 * gemm_n ** 3 + 2_000_000),
+              f"{gemm_n}^3"))
+    print("\n== the Vortex-like preset (16 KiB L1 D$ and I$, HBM2), beside Vortex's own rtlsim")
+    print(f"  {'workload':<16} {'shape':<5} {'cycles':>10} {'ipc':>6} {'memory':>9}"
+          f" | {'Vortex':>10} {'ratio':>6}")
+    results = {}
+    for shape in shapes:
+        warps, threads = map(int, shape.split("x"))
+        config = PRESETS["vortex"].replace(name=f"vortex-{shape}", warps=warps, threads=threads)
+        with Device(config) as device:
+            for workload, example, case, size in cases:
+                counters = run_case(device, example, case)
+                results[(workload, shape)] = counters
+                memory = counters.perf.get("memory", 0)      # stall cycles waiting on loads
+                vortex = VORTEX_MEMORY.get((workload, shape)) if not quick else None
+                beside = (f" | {vortex:>10} {counters.cycles / vortex:>6.2f}" if vortex
+                          else f" | {'-':>10} {'-':>6}")
+                print(f"  {workload + ' ' + size:<16} {shape:<5} {counters.cycles:>10} "
+                      f"{counters.ipc:>6.3f} {memory:>9}" + beside, flush=True)
     return results
 
 
@@ -417,6 +465,7 @@ def bench(quick=False):
                   f" {perf.get('mem_requests', 0):>8} {perf.get('mem_bytes', 0):>9}")
 
     dram_bench(quick)
+    vortex_like_bench(quick)
     cores_bench(quick)
     _print_tinygrad_models(quick)
     return 0

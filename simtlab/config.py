@@ -571,4 +571,7 @@ PRESETS = {
     "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
     "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig(), icache=CacheConfig()),
     "2c4x4": SimtConfig(name="2c4x4", cores=2, warps=4, threads=4),
+    # Vortex's default 1-core memory system (16 KiB 4-way L1s, HBM2): the side-by-side of make bench.
+    "vortex": SimtConfig(name="vortex", warps=4, threads=4, dcache=CacheConfig(),
+                         icache=CacheConfig(), dram="hbm2"),
 }
