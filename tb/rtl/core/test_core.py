@@ -56,9 +56,9 @@ def run_program(words, *, latency=1, max_cycles=3000, memory=None, warps=1, thre
                                 mem[addr] = (mem.get(addr, 0) & ~mask) | (value & mask)
                     data = sum(mem.get(block + 4 * k, 0) << (32 * k) for k in range(16))
                     pending[name].append((cycle + latency, data, ctx.get(port.req.tag)))
-            if ctx.get(dut.retire.valid):
-                retired.append((ctx.get(dut.retire.pc), ctx.get(dut.retire.rd),
-                                ctx.get(dut.retire.data.as_value())))
+            if ctx.get(dut.retire.valid):      # one core: element 0 of each retire field
+                retired.append((ctx.get(dut.retire.pc[0]), ctx.get(dut.retire.rd[0]),
+                                ctx.get(dut.retire.data[0].as_value())))
             if ctx.get(dut.fault.valid):
                 outcome["fault"] = (ctx.get(dut.fault.cause), ctx.get(dut.fault.pc),
                                     ctx.get(dut.fault.addr))
