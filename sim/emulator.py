@@ -398,7 +398,7 @@ class Emulator:
             self._warps += core.warps
         self._gbar = {}                     # global barrier id -> cores whose warps all arrived
         self._warp = self._warps[0]         # the warp executing the current step
-        self._map_lmem(self._cores[0])
+        self._enter_core(self._cores[0])
         self._last_wid = -1                 # the warp scheduled last (round robin starts after it)
         self._dirty = True                  # the set of runnable warps may have changed
         self._instret = 0
@@ -416,9 +416,9 @@ class Emulator:
         if self._tile is not None:
             self._tile.reset()
 
-    def _map_lmem(self, core):
+    def _enter_core(self, core):
         """Local memory is per core: ``core``'s serves the loads and stores from now (it runs next)."""
-        self._lmem_core = core
+        self._current_core = core
         self._memory.core = core.index
 
     def _cycles(self):
@@ -488,8 +488,8 @@ class Emulator:
                     # one runnable warp: run it until something changes the set of runnable warps
                     warp = runnable[0]
                     self._warp = warp
-                    if warp.core is not self._lmem_core:
-                        self._map_lmem(warp.core)
+                    if warp.core is not self._current_core:
+                        self._enter_core(warp.core)
                     pc = warp.pc
                     dmin = warp.dmin
                     try:
@@ -533,8 +533,8 @@ class Emulator:
                     return RunStatus.WATCHDOG, 0
                 warp = runnable[k]
                 self._warp = warp
-                if warp.core is not self._lmem_core:
-                    self._map_lmem(warp.core)
+                if warp.core is not self._current_core:
+                    self._enter_core(warp.core)
                 pc = warp.pc
                 page = fast_pages.get(pc >> PAGE_BITS)
                 insn = fetch_slow(pc) if page is None or pc & 3 else unpack(page, pc & PAGE_MASK)[0]
