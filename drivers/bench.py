@@ -206,20 +206,27 @@ def tile_layers(seed=3):
             yield name, counters, bound
 
 
+def _vecadd_sgemm_cases(quick, seed):
+    """The memory benches' two workloads, checked by run_case: ``(name, example, case, size)`` of
+    vecadd (vortex_vecadd.c, n = 16384; quick 4096) and float sgemm (sgemm_fast_f.c, 128^3; quick
+    32^3)."""
+    vec_n = 4096 if quick else 16384
+    gemm_n = 32 if quick else 128
+    vecadd = EXAMPLES["vortex_vecadd"]
+    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
+    return (("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"),
+            ("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
+                                            max_cycles=40 * gemm_n ** 3 + 2_000_000),
+             f"{gemm_n}^3"))
+
+
 def dram_bench(quick=False, shapes=("4x4", "4x16"), models=("ideal", "hbm2", "ddr4"), seed=7):
     """vecadd (vortex_vecadd.c) and float sgemm (sgemm_fast_f.c) cycles on each DRAM model
     (docs/memory.md) at each shape, every result checked (numpy; sgemm bit for bit). Prints a table
     and returns ``{(workload, shape, model): Counters}``."""
     from .demo import run_case
     from .device import Device
-    vec_n = 4096 if quick else 16384
-    gemm_n = 32 if quick else 128
-    vecadd = EXAMPLES["vortex_vecadd"]
-    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
-    cases = (("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"),
-             ("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
-                                             max_cycles=40 * gemm_n ** 3 + 2_000_000),
-              f"{gemm_n}^3"))
+    cases = _vecadd_sgemm_cases(quick, seed)
     print("\n== DRAM models (docs/memory.md): cycles, and against the ideal memory")
     print(f"  {'workload':<16} {'shape':<5} {'model':<6} {'cycles':>10} {'x ideal':>7} "
           f"{'row hit':>7} {'bus util':>8} {'queue stalls':>12}")
@@ -252,14 +259,7 @@ def cores_bench(quick=False, core_counts=(1, 2, 4, 8), shape=(4, 4), seed=7):
     from ..config import CacheConfig
     from .demo import run_case
     from .device import Device
-    gemm_n = 32 if quick else 128
-    vec_n = 4096 if quick else 16384
-    vecadd = EXAMPLES["vortex_vecadd"]
-    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
-    cases = (("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
-                                            max_cycles=40 * gemm_n ** 3 + 2_000_000),
-              f"{gemm_n}^3"),
-             ("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"))
+    cases = reversed(_vecadd_sgemm_cases(quick, seed))      # sgemm_f first
     warps, threads = shape
     print(f"\n== cores (docs/cluster.md): {warps}x{threads} per core, ideal memory")
     print(f"  {'workload':<16} {'L1':<4} {'cores':>5} {'cycles':>10} {'speed-up':>8} {'ipc':>6}")
@@ -288,14 +288,7 @@ def vortex_like_bench(quick=False, shapes=("4x4", "4x16"), seed=7):
     from ..config import PRESETS
     from .demo import run_case
     from .device import Device
-    vec_n = 4096 if quick else 16384
-    gemm_n = 32 if quick else 128
-    vecadd = EXAMPLES["vortex_vecadd"]
-    sgemm = FLOAT_EXAMPLES["sgemm_fast_f"]
-    cases = (("vecadd", vecadd, vecadd.make_case(np.random.default_rng(seed), vec_n), f"n={vec_n}"),
-             ("sgemm_f", sgemm, sgemm_f_case(np.random.default_rng(seed), gemm_n, gemm_n, gemm_n,
-                                             max_cycles=40 * gemm_n ** 3 + 2_000_000),
-              f"{gemm_n}^3"))
+    cases = _vecadd_sgemm_cases(quick, seed)
     print("\n== the Vortex-like preset (16 KiB L1 D$ and I$, HBM2), beside Vortex's own rtlsim")
     print(f"  {'workload':<16} {'shape':<5} {'cycles':>10} {'ipc':>6} {'memory':>9}"
           f" | {'Vortex':>10} {'ratio':>6}")
