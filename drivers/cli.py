@@ -13,6 +13,10 @@
     simtlab --version
     simtlab demo                                     the example kernels on the RTL, checked with numpy
     simtlab bench                                    build times, simulation speed, cycles and IPC
+    simtlab sweep [--config P,..] [--set FIELD=V,..] --kernel NAME[:SIZE] [-j N] [--out F.csv]
+                                                     a grid of configurations x kernels in
+                                                     parallel (or on a Dask cluster), one CSV row
+                                                     each (exit 1 if a point failed)
     simtlab nvdla-trace [--backend rtl|emu] PATH.cfg replay an NVDLA trace test on the "tile"
                                                      preset; pass/fail per check, cycles (exit 1
                                                      if a check fails)
@@ -278,6 +282,38 @@ def cmd_bench(args):
     return bench(quick=args.quick)
 
 
+def cmd_sweep(args):
+    from . import sweep
+    for path, option in ((args.out, "--out"), (args.parquet, "--parquet"), (args.plot, "--plot")):
+        if path:
+            _check_writable(path, option)
+    configs = sweep.grid(args.config.split(","), args.set)
+    if not args.kernel:
+        raise sweep.SweepError("no kernels: give --kernel NAME[:SIZE] at least once")
+    work = [sweep.parse_kernel(text, args.seed) for text in args.kernel]
+    for option in sweep.OPTIONAL:       # the optional packages are checked before anything runs
+        if getattr(args, option[2:]):
+            sweep.require(option)
+    x = args.x or (args.set[0].partition("=")[0].strip() if args.set else "config")
+    rows = sweep.sweep(configs, work, backend=args.backend, workers=args.workers,
+                       scheduler=args.scheduler, progress=not args.quiet)
+    sweep.write_csv(rows, args.out)
+    if args.parquet:
+        sweep.write_parquet(rows, args.parquet)
+    if args.plot:
+        sweep.plot(rows, args.metric, x, args.plot)
+    width = max(len(row["config"]) for row in rows)
+    for row in rows:
+        figures = (f"cycles={row['cycles']} ipc={row['ipc']}" if row["status"] == "ok"
+                   else row["error"])
+        print(f"{row['config']:<{width}}  {row['kernel'] + ':' + row['size']:<20} "
+              f"{row['status']:<6} {figures}")
+    failed = sum(row["status"] != "ok" for row in rows)
+    print(f"{len(rows)} points, {failed} failed; table: {args.out}"
+          + (f", {args.parquet}" if args.parquet else "") + (f"; plot: {args.plot}" if args.plot else ""))
+    return 1 if failed else 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with the CLI's contract for usage errors: one line ``error: ...``, exit 2."""
 
@@ -343,6 +379,29 @@ def main(argv=None):
     p = sub.add_parser("bench", help="measure build time, simulation speed, cycles and IPC")
     p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("sweep", help="run a grid of configurations x kernels in parallel, as a table")
+    p.add_argument("--config", default="default", metavar="PRESET[,PRESET...]",
+                   help=f"base presets (default %(default)s; from {', '.join(PRESETS)})")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=V1[,V2...]",
+                   help="sweep a SimtConfig field (warps=2,4; dram=ideal,hbm2; dcache=off,on) or a "
+                        "sub-field (dcache.size=4k,16k; dcache.ways=1,4; dram.channels=1,2); "
+                        "repeat for a cartesian grid")
+    p.add_argument("--kernel", action="append", default=[], metavar="NAME[:SIZE]",
+                   help="a catalog kernel and its size (repeat for several)")
+    p.add_argument("--backend", choices=("rtl", "emu", "fast"), default="rtl")
+    p.add_argument("-j", "--workers", type=int, help="worker processes (default: every core)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask cluster instead (pip install 'simtlab[dask]')")
+    p.add_argument("--seed", type=int, default=7, help="the kernels' input data (default 7)")
+    p.add_argument("--out", default="sweep.csv", metavar="FILE.csv",
+                   help="the table (default %(default)s)")
+    p.add_argument("--parquet", metavar="FILE.parquet", help="the table as Parquet too (pyarrow)")
+    p.add_argument("--plot", metavar="FILE.png", help="plot --metric against --x (matplotlib)")
+    p.add_argument("--metric", default="cycles", help="the plotted column (default %(default)s)")
+    p.add_argument("--x", metavar="FIELD", help="the plot's x axis (default: the first --set field)")
+    _add_quiet_option(p)
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("nvdla-trace", help="replay an NVDLA trace test (.cfg) on the tile")
     p.add_argument("--backend", choices=("rtl", "emu"), default="rtl",
