@@ -236,8 +236,8 @@ def grid(presets=("default",), sets=()):
             label = [base.name]
             try:
                 for (name, _), value in zip(axes, point):
-                    config = _apply(config, name, value)
                     label.append(f"{name}={_label(value)}")
+                    config = _apply(config, name, value)
             except (ValueError, TypeError) as error:
                 raise SweepError(f"configuration {' '.join(label)}: {error}") from None
             configs.append(config.replace(name=" ".join(label)))

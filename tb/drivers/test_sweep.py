@@ -1,0 +1,126 @@
+"""``simtlab sweep`` (drivers/sweep.py): the grid syntax and its errors, a small RTL sweep on two
+worker processes checked row by row against single in-process runs, the failure path, the CLI.
+
+The RTL sweep uses only the default (1x1) and 4x4 models that other tests build too.
+"""
+
+import csv
+import dataclasses
+import importlib.util
+
+import numpy as np
+import pytest
+
+from simtlab.config import PRESETS, CacheConfig
+from simtlab.drivers import sweep
+from simtlab.drivers.cli import main
+from simtlab.drivers.demo import run_case
+from simtlab.drivers.device import Device
+
+
+def test_grid_is_the_cartesian_product_in_order():
+    configs = sweep.grid(["4x4"], ["dcache.size=4k,16KiB", "dram=ideal,hbm2"])
+    assert [c.name for c in configs] == [
+        "4x4 dcache.size=4096 dram=ideal", "4x4 dcache.size=4096 dram=hbm2",
+        "4x4 dcache.size=16384 dram=ideal", "4x4 dcache.size=16384 dram=hbm2"]
+    assert [c.dcache for c in configs] == [CacheConfig(size=4096)] * 2 + [CacheConfig()] * 2
+    assert [c.dram.preset for c in configs] == ["ideal", "hbm2"] * 2
+    assert configs[0].key() == configs[1].key() != configs[2].key()    # dram: one model
+    assert (configs[0].warps, configs[0].threads, configs[0].icache) == (4, 4, None)
+
+
+def test_grid_fields_and_values():
+    base, = sweep.grid("vortex", ["dcache=off", "dram.channels=4", "fpu=no", "lmem_banks=0x8"])
+    assert base.dcache is None and base.icache == CacheConfig()
+    assert base.dram == dataclasses.replace(PRESETS["vortex"].dram, channels=4, preset="custom")
+    assert (base.fpu, base.lmem_banks) == (False, 8)
+    two = sweep.grid(["default", "4x4"], [("warps", [2, 4])])
+    assert [(c.warps, c.threads) for c in two] == [(2, 1), (4, 1), (2, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("presets, sets, message", [
+    (["default"], ["wraps=2"], "unknown field 'wraps'"),
+    (["default"], ["dcache.colour=2"], "unknown field 'dcache.colour'"),
+    (["default"], ["warps.size=2"], "warps has no sub-fields"),
+    (["default"], ["warps=two"], "--set warps: bad value 'two'"),
+    (["default"], ["dram=hbm3"], "unknown DRAM preset 'hbm3'"),
+    (["default"], ["dcache.size=4k", "dcache.size=8k"], "given twice"),
+    (["default"], ["warps="], "no values"),
+    (["default"], ["warps"], "write FIELD=VALUE"),
+    ([], [], "the grid is empty"),
+    (["nosuch"], [], "unknown configuration preset 'nosuch'"),
+    (["default"], ["warps=64"], "configuration default warps=64: warps must be between 1 and 32"),
+    (["default"], ["dcache.size=3000"], "power of two"),
+])
+def test_grid_errors(presets, sets, message):
+    with pytest.raises(ValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        sweep.grid(presets, sets)
+
+
+def test_kernel_errors():
+    with pytest.raises(ValueError, match="unknown kernel 'nope'; choose from .*vecadd_simt"):
+        sweep.parse_kernel("nope:4")
+    with pytest.raises(ValueError, match="size after ':' must be an integer"):
+        sweep.parse_kernel("saxpy:big")
+    with pytest.raises(ValueError, match="the grid is empty"):
+        sweep.sweep(sweep.grid("default"), [])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kernel", "saxpy", "--set", "wraps=1"], "error: unknown field 'wraps'"),
+    (["--kernel", "saxpy", "--set", "warps=x"], "error: --set warps: bad value 'x'"),
+    (["--kernel", "saxpy", "--set", "warps=,"], "error: --set 'warps=,': no values"),
+    (["--kernel", "nosuch"], "error: unknown kernel 'nosuch'"),
+    ([], "error: no kernels"),
+    (["--kernel", "saxpy", "--config", "4x4,big"], "error: unknown configuration preset 'big'"),
+    (["--kernel", "saxpy", "--out", "/nonexistent/t.csv"], "error: --out /nonexistent/t.csv"),
+])
+def test_cli_errors(argv, message, capsys):
+    assert main(["sweep", "-q", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(message) and "\n" not in err, err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow installed")
+def test_cli_parquet_without_pyarrow(capsys, tmp_path):
+    assert main(["sweep", "--kernel", "saxpy", "--out", str(tmp_path / "t.csv"),
+                 "--parquet", str(tmp_path / "t.parquet")]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "error: --parquet needs pyarrow: pip install 'simtlab[parquet]'"
+
+
+def test_cli_sweep_matches_single_runs(tmp_path, capsys):
+    """4 points (1x1 and 4x4, each on the ideal memory and HBM2) of one kernel on 2 workers: every
+    row's counters equal a single in-process run's; each model was built once."""
+    out = tmp_path / "sweep.csv"
+    assert main(["sweep", "-q", "--config", "default,4x4", "--set", "dram=ideal,hbm2",
+                 "--kernel", "vecadd_simt:64", "-j", "2", "--out", str(out)]) == 0
+    assert "4 points, 0 failed" in capsys.readouterr().out
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["config"], r["kernel"], r["status"]) for r in rows] == [
+        (f"{preset} dram={dram}", "vecadd_simt", "ok")
+        for preset in ("default", "4x4") for dram in ("ideal", "hbm2")]
+    for config, row in zip(sweep.grid(["default", "4x4"], ["dram=ideal,hbm2"]), rows):
+        with Device(config) as device:
+            counters = run_case(device, sweep.workload("vecadd_simt", 64).example,
+                                sweep.workload("vecadd_simt", 64).case)
+        assert (int(row["cycles"]), int(row["instrs"]), int(row["stall.memory"])) == \
+            (counters.cycles, counters.instrs, counters.perf["memory"]), row["config"]
+        assert int(row["mem_requests"]) == counters.perf["mem_requests"]
+        assert (row["dram_reads"] != "") == (config.dram.preset == "hbm2")
+    assert len({r["model_key"] for r in rows}) == 2
+    assert all(len(stamps) == 1 for stamps in sweep.model_builds(rows).values())
+
+
+def test_a_wrong_result_fails_its_row_only():
+    good = sweep.workload("vecadd_simt", 33)
+    bad_case = dataclasses.replace(good.case, expected={
+        name: array + 1 if name == "c" else array for name, array in good.case.expected.items()})
+    bad = dataclasses.replace(good, case=bad_case)
+    rows = sweep.sweep(sweep.grid("default"), [good, bad], backend="emu", workers=2,
+                       progress=False)
+    assert [r["status"] for r in rows] == ["ok", "failed"]
+    assert rows[1]["error"].startswith("AssertionError: vecadd_simt: buffer 'c' differs from numpy")
+    assert "cycles" not in rows[1] and rows[0]["cycles"] > 0
+    assert np.all(good.case.expected["c"] != bad_case.expected["c"])    # the good one kept its own
