@@ -21,6 +21,7 @@ from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sge
 __all__ = [
     "bench",
     "cores_bench",
+    "cache_sweep_bench",
     "vortex_like_bench",
     "dram_bench",
     "float_sgemm",
@@ -309,6 +310,35 @@ def vortex_like_bench(quick=False, shapes=("4x4", "4x16"), seed=7):
     return results
 
 
+def cache_sweep_bench(quick=False, sizes=(4096, 16384, 65536), ways=(1, 4),
+                      drams=("ideal", "hbm2"), workers=2, seed=7):
+    """Issue 10's sweep table, run by :mod:`simtlab.drivers.sweep` on ``workers`` processes: the
+    ``vortex`` preset (4x4, 16 KiB 4-way L1 I$) with its L1 D$ at each of ``sizes`` x ``ways`` on
+    each DRAM model of ``drams``, vecadd and float sgemm (:func:`_vecadd_sgemm_cases`, checked
+    against numpy; sgemm bit for bit). Prints one line per D$ shape and DRAM model and returns the
+    sweep's rows."""
+    from . import sweep
+    configs = sweep.grid("vortex", [("dcache.size", sizes), ("dcache.ways", ways), ("dram", drams)])
+    work = [sweep.Workload(*case) for case in _vecadd_sgemm_cases(quick, seed)]
+    load = os.getloadavg()[0]
+    rows, seconds = _timed(lambda: sweep.sweep(configs, work, workers=workers, progress=False))
+    failed = [f"{row['config']} {row['kernel']}: {row['error']}" for row in rows
+              if row["status"] != "ok"]
+    _check(not failed, lambda: "cache sweep: " + "; ".join(failed))
+    print(f"\n== L1 D$ size x ways x DRAM model (simtlab sweep, vortex preset 4x4, 16 KiB 4-way "
+          f"I$): cycles; {len(rows)} runs on {workers} workers in {seconds:.0f} s, load {load:.2f}")
+    print(f"  {'D$':>6} {'ways':>4} {'dram':<6}" + "".join(
+        f" | {w.name + ' ' + w.size:>16} {'ipc':>6} {'mem req':>8}" for w in work))
+    by_point = {(row["config"], row["kernel"]): row for row in rows}
+    for config in configs:
+        cells = [by_point[(config.name, w.name)] for w in work]
+        print(f"  {config.dcache.size // 1024:>4}Ki {config.dcache.ways:>4} "
+              f"{config.dram.preset:<6}" + "".join(
+                  f" | {row['cycles']:>16} {row['ipc']:>6.3f} {row['mem_requests']:>8}"
+                  for row in cells), flush=True)
+    return rows
+
+
 def bench(quick=False):
     from ..sim.build import build_model
     from .demo import run_case
@@ -460,6 +490,7 @@ def bench(quick=False):
     dram_bench(quick)
     vortex_like_bench(quick)
     cores_bench(quick)
+    cache_sweep_bench(quick)
     _print_tinygrad_models(quick)
     return 0
 
