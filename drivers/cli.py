@@ -308,6 +308,9 @@ def cmd_sweep(args):
                    else row["error"])
         print(f"{row['config']:<{width}}  {row['kernel'] + ':' + row['size']:<20} "
               f"{row['status']:<6} {figures}")
+    for key, stamps in sweep.model_builds(rows).items():
+        if len(stamps) > 1:     # the cache's lock should make this impossible
+            print(f"warning: model {key} was built {len(stamps)} times", file=sys.stderr)
     failed = sum(row["status"] != "ok" for row in rows)
     print(f"{len(rows)} points, {failed} failed; table: {args.out}"
           + (f", {args.parquet}" if args.parquet else "") + (f"; plot: {args.plot}" if args.plot else ""))

@@ -319,11 +319,11 @@ def require(option):
         raise SweepError(f"{option} needs {module}: pip install 'simtlab[{extra}]'")
 
 
-def _dask_client(scheduler):
+def _dask_client(scheduler, timeout="10s"):
     require("--scheduler")
     from dask.distributed import Client
     try:
-        return Client(scheduler, timeout="10s")
+        return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError) as error:
         raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
 

@@ -124,3 +124,50 @@ def test_a_wrong_result_fails_its_row_only():
     assert rows[1]["error"].startswith("AssertionError: vecadd_simt: buffer 'c' differs from numpy")
     assert "cycles" not in rows[1] and rows[0]["cycles"] > 0
     assert np.all(good.case.expected["c"] != bad_case.expected["c"])    # the good one kept its own
+
+
+def _emu_rows():
+    return sweep.sweep(sweep.grid("default", ["mem_latency=2,4"]), [sweep.workload("saxpy", 20)],
+                       backend="emu", workers=2, progress=False)
+
+
+def test_parquet_and_plot(tmp_path):
+    """With the optional packages (skipped without them): the Parquet table holds the CSV's rows,
+    the plot is a PNG."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("matplotlib")
+    rows = _emu_rows()
+    sweep.write_parquet(rows, tmp_path / "t.parquet")
+    table = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    assert [(r["config"], r["cycles"]) for r in table] == [(r["config"], r["cycles"]) for r in rows]
+    sweep.plot(rows, "cycles", "mem_latency", tmp_path / "t.png")
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="--plot: no column 'colour'"):
+        sweep.plot(rows, "colour", "mem_latency", tmp_path / "t.png")
+
+
+def test_dask_cluster_gives_the_pool_rows():
+    """On a local Dask cluster (skipped without dask.distributed): the same rows as the pool."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        rows = sweep.sweep(sweep.grid("default", ["mem_latency=2,4"]),
+                           [sweep.workload("saxpy", 20)], backend="emu",
+                           scheduler=cluster.scheduler_address, progress=False)
+    drop = ("wall_s",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in rows] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in _emu_rows()]
+
+
+def test_dask_scheduler_unreachable():
+    pytest.importorskip("distributed")
+    with pytest.raises(ValueError, match="cannot reach the Dask scheduler tcp://127.0.0.1:9"):
+        sweep._dask_client("tcp://127.0.0.1:9", timeout="1s")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is not None,
+                    reason="dask.distributed installed")
+def test_cli_scheduler_without_dask(capsys):
+    assert main(["sweep", "-q", "--kernel", "saxpy", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "error: --scheduler needs distributed: pip install 'simtlab[dask]'"
