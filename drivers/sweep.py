@@ -87,7 +87,11 @@ def workload(name, size=None, seed=7):
     size = example.default_size if size is None else size
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise SweepError(f"kernel {name}: size must be an integer >= 0, not {size!r}")
-    return Workload(name, example, example.make_case(np.random.default_rng(seed), size), str(size))
+    try:
+        case = example.make_case(np.random.default_rng(seed), size)
+    except (ValueError, AssertionError, TypeError) as error:
+        raise SweepError(f"kernel {name}: size {size} is not one it takes ({error})") from None
+    return Workload(name, example, case, str(size))
 
 
 def parse_kernel(text, seed=7):
@@ -334,12 +338,18 @@ def sweep(configs, workloads, *, backend="rtl", workers=None, scheduler=None, pr
 
     ``workers`` processes on this machine (default: every core), or the Dask cluster at
     ``scheduler`` (``"tcp://host:port"``, or a ``dask.distributed.Client``), whose workers need
-    simtlab installed. ``progress`` shows a tqdm bar of finished points on stderr."""
+    simtlab installed. ``progress`` shows a tqdm bar of finished points on stderr. The pool starts
+    its workers with multiprocessing's ``spawn``, so a script that calls this needs the usual
+    ``if __name__ == "__main__":`` guard."""
     configs, workloads = list(configs), list(workloads)
     if backend not in ("rtl", "emu", "fast"):
         raise SweepError(f"backend must be 'rtl', 'emu' or 'fast', not {backend!r}")
     if not configs or not workloads:
         raise SweepError("the grid is empty: give at least one configuration and one kernel")
+    if scheduler is None:
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise SweepError(f"workers must be a positive integer, not {workers!r}")
     points = [(config, work) for config in configs for work in workloads]
     rows = [None] * len(points)
     with bar(total=len(points), desc="sweep", unit="run", enabled=progress) as shown:
@@ -355,9 +365,6 @@ def sweep(configs, workloads, *, backend="rtl", workers=None, scheduler=None, pr
             if isinstance(scheduler, str):
                 client.close()
         else:
-            workers = workers or os.cpu_count() or 1
-            if not isinstance(workers, int) or workers < 1:
-                raise SweepError(f"workers must be a positive integer, not {workers!r}")
             # spawn: each worker starts clean (no copy of the parent's loaded libraries or threads)
             with ProcessPoolExecutor(max_workers=min(workers, len(points)),
                                      mp_context=get_context("spawn")) as pool:

@@ -74,8 +74,10 @@ def test_kernel_errors():
     ([], "error: no kernels"),
     (["--kernel", "saxpy", "--config", "4x4,big"], "error: unknown configuration preset 'big'"),
     (["--kernel", "saxpy", "--out", "/nonexistent/t.csv"], "error: --out /nonexistent/t.csv"),
+    (["--kernel", "saxpy", "-j", "0"], "error: workers must be a positive integer, not 0"),
 ])
-def test_cli_errors(argv, message, capsys):
+def test_cli_errors(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)             # where the default --out would go
     assert main(["sweep", "-q", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and "\n" not in err, err
@@ -83,6 +85,7 @@ def test_cli_errors(argv, message, capsys):
 
 @pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow installed")
 def test_cli_parquet_without_pyarrow(capsys, tmp_path):
+    # (the same check as --plot's and --scheduler's: sweep.require)
     assert main(["sweep", "--kernel", "saxpy", "--out", str(tmp_path / "t.csv"),
                  "--parquet", str(tmp_path / "t.parquet")]) == 2
     assert capsys.readouterr().err.strip() == \
