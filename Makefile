@@ -37,9 +37,9 @@ test: $(TEST_STAMP)
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider tb
 
 # The tests kept out of the default suite for time (SIMTLAB_LONG=1): tinygrad's models on the
-# emulator and its broad op list.
+# emulator and its broad op list; the sweep's build-once check (a cold model build).
 test-long: $(TEST_STAMP)
-	SIMTLAB_LONG=1 $(PY) -m pytest -n 2 -q -p no:cacheprovider tb/tinygrad
+	SIMTLAB_LONG=1 $(PY) -m pytest -n 2 -q -p no:cacheprovider tb/tinygrad tb/drivers/test_sweep.py
 
 # Rewrite the files generated from simtlab/spec (headers, link.ld's MEMORY block, register and ISA docs).
 generate: $(STAMP)

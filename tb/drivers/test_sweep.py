@@ -7,6 +7,7 @@ The RTL sweep uses only the default (1x1) and 4x4 models that other tests build 
 import csv
 import dataclasses
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -174,3 +175,20 @@ def test_cli_scheduler_without_dask(capsys):
     assert main(["sweep", "-q", "--kernel", "saxpy", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert capsys.readouterr().err.strip() == \
         "error: --scheduler needs distributed: pip install 'simtlab[dask]'"
+
+
+@pytest.mark.skipif(os.environ.get("SIMTLAB_LONG", "") in ("", "0"),
+                    reason="a cold model build: SIMTLAB_LONG=1 (make test-long)")
+def test_workers_of_one_config_build_its_model_once(tmp_path, monkeypatch):
+    """In an empty cache, 2 workers start 4 points of one model (1x1, ideal memory and HBM2) at once:
+    the model is built once (one cache entry, one build stamp on every row), the others wait for it
+    on the entry's file lock."""
+    monkeypatch.setenv("SIMTLAB_CACHE", str(tmp_path))     # the spawned workers inherit it
+    rows = sweep.sweep(sweep.grid("default", ["dram=ideal,hbm2"]),
+                       [sweep.workload("vecadd_simt", 20), sweep.workload("saxpy_f", 16)],
+                       workers=2, progress=False)
+    assert [r["status"] for r in rows] == ["ok"] * 4
+    builds = sweep.model_builds(rows)
+    assert len(builds) == 1 and len(next(iter(builds.values()))) == 1, builds
+    entries = [p for p in (tmp_path / "models").iterdir() if p.is_dir() and p.name != "index"]
+    assert len(entries) == 1, entries
