@@ -309,6 +309,12 @@ def _run_point(config, backend, work):
     return row
 
 
+def _lost(config, work, backend, error):
+    """The row of a point whose worker died before it answered."""
+    return {**_config_columns(config), "kernel": work.name, "size": work.size, "backend": backend,
+            "status": "failed", "error": f"{type(error).__name__}: the worker was lost ({error})"}
+
+
 # -- the sweep ----------------------------------------------------------------------------------
 #: The optional packages: what needs them -> (module, the extra that installs it).
 OPTIONAL = {"--scheduler": ("distributed", "dask"), "--parquet": ("pyarrow", "parquet"),
@@ -356,30 +362,37 @@ def sweep(configs, workloads, *, backend="rtl", workers=None, scheduler=None, pr
         if scheduler is not None:
             from dask.distributed import as_completed as dask_completed
             client = scheduler if not isinstance(scheduler, str) else _dask_client(scheduler)
-            futures = client.map(_run_point, [c for c, _ in points], [backend] * len(points),
-                                 [w for _, w in points], pure=False)
-            index = {future.key: n for n, future in enumerate(futures)}
-            for future in dask_completed(futures):
-                rows[index[future.key]] = future.result()
-                shown.update(1)
-            if isinstance(scheduler, str):
-                client.close()
+            try:
+                futures = client.map(_run_point, [c for c, _ in points], [backend] * len(points),
+                                     [w for _, w in points], pure=False)
+                index = {future.key: n for n, future in enumerate(futures)}
+                for future in dask_completed(futures):
+                    n = index[future.key]
+                    try:
+                        rows[n] = future.result()
+                    except Exception as error:      # the worker was lost (KilledWorker, ...)
+                        rows[n] = _lost(*points[n], backend, error)
+                    shown.update(1)
+            finally:
+                if isinstance(scheduler, str):
+                    client.close()
         else:
             # spawn: each worker starts clean (no copy of the parent's loaded libraries or threads)
             with ProcessPoolExecutor(max_workers=min(workers, len(points)),
                                      mp_context=get_context("spawn")) as pool:
                 futures = {pool.submit(_run_point, config, backend, work): n
                            for n, (config, work) in enumerate(points)}
-                for future in as_completed(futures):
-                    n = futures[future]
-                    try:
-                        rows[n] = future.result()
-                    except BrokenProcessPool:       # a worker died (e.g. a crash in a model)
-                        config, work = points[n]
-                        rows[n] = {**_config_columns(config), "kernel": work.name,
-                                   "size": work.size, "backend": backend, "status": "failed",
-                                   "error": "BrokenProcessPool: the worker process died"}
-                    shown.update(1)
+                try:
+                    for future in as_completed(futures):
+                        n = futures[future]
+                        try:
+                            rows[n] = future.result()
+                        except BrokenProcessPool as error:  # a worker died (a crash in a model)
+                            rows[n] = _lost(*points[n], backend, error)
+                        shown.update(1)
+                except BaseException:           # Ctrl-C: run nothing more
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
     return rows
 
 

@@ -130,6 +130,19 @@ def test_a_wrong_result_fails_its_row_only():
     assert np.all(good.case.expected["c"] != bad_case.expected["c"])    # the good one kept its own
 
 
+
+class _DieOnArrival:
+    """Unpickled in the worker, it ends that process at once (as a crash in a model would)."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_a_dead_worker_fails_its_row_and_the_sweep_returns():
+    dead = dataclasses.replace(sweep.workload("saxpy", 8), case=_DieOnArrival())
+    rows = sweep.sweep(sweep.grid("default"), [dead], backend="emu", workers=1, progress=False)
+    assert rows[0]["status"] == "failed" and "the worker was lost" in rows[0]["error"]
+
 def _emu_rows():
     return sweep.sweep(sweep.grid("default", ["mem_latency=2,4"]), [sweep.workload("saxpy", 20)],
                        backend="emu", workers=2, progress=False)
