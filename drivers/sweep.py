@@ -40,6 +40,7 @@ __all__ = [
     "parse_set",
     "grid",
     "workload",
+    "parse_kernel",
     "sweep",
     "model_builds",
     "OPTIONAL",
