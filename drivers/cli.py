@@ -312,8 +312,9 @@ def cmd_sweep(args):
         if len(stamps) > 1:     # the cache's lock should make this impossible
             print(f"warning: model {key} was built {len(stamps)} times", file=sys.stderr)
     failed = sum(row["status"] != "ok" for row in rows)
-    print(f"{len(rows)} points, {failed} failed; table: {args.out}"
-          + (f", {args.parquet}" if args.parquet else "") + (f"; plot: {args.plot}" if args.plot else ""))
+    tables = ", ".join(path for path in (args.out, args.parquet) if path)
+    print(f"{len(rows)} points, {failed} failed; table: {tables}"
+          + (f"; plot: {args.plot}" if args.plot else ""))
     return 1 if failed else 0
 
 
@@ -383,7 +384,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="shorter runs (for tests)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("sweep", help="run a grid of configurations x kernels in parallel, as a table")
+    p = sub.add_parser("sweep", help="run a grid of configurations x kernels in parallel")
     p.add_argument("--config", default="default", metavar="PRESET[,PRESET...]",
                    help=f"base presets (default %(default)s; from {', '.join(PRESETS)})")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=V1[,V2...]",
@@ -402,7 +403,7 @@ def main(argv=None):
     p.add_argument("--parquet", metavar="FILE.parquet", help="the table as Parquet too (pyarrow)")
     p.add_argument("--plot", metavar="FILE.png", help="plot --metric against --x (matplotlib)")
     p.add_argument("--metric", default="cycles", help="the plotted column (default %(default)s)")
-    p.add_argument("--x", metavar="FIELD", help="the plot's x axis (default: the first --set field)")
+    p.add_argument("--x", metavar="FIELD", help="the plot's x axis (default: the first --set)")
     _add_quiet_option(p)
     p.set_defaults(func=cmd_sweep)
 

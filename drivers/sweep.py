@@ -8,10 +8,10 @@ The grid is every combination of the base presets and the values of each swept f
     write_csv(rows, "sweep.csv")
 
 Each (configuration, workload) point runs in a worker process (:class:`ProcessPoolExecutor`, or a
-Dask cluster's ``Client.map`` with ``scheduler="tcp://host:port"``) on a fresh :class:`Device`, and
-its result is checked against numpy (:func:`simtlab.drivers.demo.run_case`): a wrong result, a fault
-or a watchdog stop gives a row with ``status`` ``failed``, the error, and no counters. Workers of one
-configuration share one model build: :func:`simtlab.sim.build.build_model` builds under the cache
+Dask cluster's ``Client.map`` with ``scheduler="tcp://host:port"``) on a fresh :class:`Device`,
+and its result is checked against numpy (:func:`simtlab.drivers.demo.run_case`): a wrong result,
+a fault or a watchdog stop gives a row with ``status`` ``failed``, the error, and no counters.
+Workers of one configuration share one model build: :func:`simtlab.sim.build.build_model` builds under the cache
 entry's file lock, and every row records the build's stamp (``model_built``), so
 :func:`model_builds` can show that each model was built once.
 """
@@ -146,7 +146,7 @@ def _bool(text):
 
 
 def _value(name, text):
-    """The value of ``--set NAME=...``'s ``text`` for field ``name`` (SweepError if it is not one)."""
+    """The value ``text`` of ``--set NAME=...`` for field ``name`` (SweepError if it is none)."""
     head, _, sub = name.partition(".")
     word = text.strip().lower()
     try:
@@ -211,8 +211,8 @@ def _label(value):
 
 def grid(presets=("default",), sets=()):
     """The configurations of a sweep: each of ``presets`` (names or SimtConfigs) with every
-    combination of the ``sets`` (``"FIELD=V1,V2"`` strings or ``(field, [values])`` pairs, applied in
-    order). Each configuration is named for its preset and values (``4x4 dcache.size=4096``).
+    combination of the ``sets`` (``"FIELD=V1,V2"`` strings or ``(field, [values])`` pairs, applied
+    in order). Each configuration is named for its preset and values (``4x4 dcache.size=4096``).
     SweepError for an unknown preset or field, a bad value or an invalid configuration."""
     if isinstance(presets, (str, SimtConfig)):
         presets = [presets]
