@@ -11,8 +11,8 @@ Each (configuration, workload) point runs in a worker process (:class:`ProcessPo
 Dask cluster's ``Client.map`` with ``scheduler="tcp://host:port"``) on a fresh :class:`Device`,
 and its result is checked against numpy (:func:`simtlab.drivers.demo.run_case`): a wrong result,
 a fault or a watchdog stop gives a row with ``status`` ``failed``, the error, and no counters.
-Workers of one configuration share one model build: :func:`simtlab.sim.build.build_model` builds under the cache
-entry's file lock, and every row records the build's stamp (``model_built``), so
+Workers of one configuration share one model build: :func:`simtlab.sim.build.build_model` builds
+under the cache entry's file lock, and every row records the build's stamp (``model_built``), so
 :func:`model_builds` can show that each model was built once.
 """
 
