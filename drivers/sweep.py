@@ -197,6 +197,9 @@ def _apply(config, name, value):
         inner = _NESTED[head]()
     changes = {sub: value}
     if head == "dram":
+        if inner.ideal and sub != "ideal":
+            raise ValueError(f"dram.{sub} does nothing on the ideal memory: sweep dram=hbm2 or "
+                             f"ddr4 before it (or set dram.ideal=false)")
         changes["preset"] = "custom"                # no longer the named preset's figures
     return config.replace(**{head: dataclasses.replace(inner, **changes)})
 
@@ -231,6 +234,9 @@ def grid(presets=("default",), sets=()):
         _check_field(name)
         if any(name == other for other, _ in axes):
             raise SweepError(f"--set {name} is given twice")
+        if "." not in name and any(other.startswith(name + ".") for other, _ in axes):
+            raise SweepError(f"--set {name} must come before --set {name}.FIELD "
+                             f"(it would replace what they set)")
         axes.append((name, list(values)))
     if not bases or any(not values for _, values in axes):
         raise SweepError("the grid is empty: give at least one preset and one value per field")

@@ -32,6 +32,9 @@ def test_grid_is_the_cartesian_product_in_order():
 
 def test_grid_fields_and_values():
     base, = sweep.grid("vortex", ["dcache=off", "dram.channels=4", "fpu=no", "lmem_banks=0x8"])
+    custom, = sweep.grid("default", ["dram=ddr4", "dram.t_cl=20"])
+    assert custom.dram == dataclasses.replace(PRESETS["default"].replace(dram="ddr4").dram,
+                                              t_cl=20, preset="custom")
     assert base.dcache is None and base.icache == CacheConfig()
     assert base.dram == dataclasses.replace(PRESETS["vortex"].dram, channels=4, preset="custom")
     assert (base.fpu, base.lmem_banks) == (False, 8)
@@ -52,6 +55,8 @@ def test_grid_fields_and_values():
     (["nosuch"], [], "unknown configuration preset 'nosuch'"),
     (["default"], ["warps=64"], "configuration default warps=64: warps must be between 1 and 32"),
     (["default"], ["dcache.size=3000"], "power of two"),
+    (["default"], ["dram.t_cl=20"], "dram.t_cl does nothing on the ideal memory"),
+    (["default"], ["dcache.size=4k", "dcache=on"], "--set dcache must come before --set dcache.FIELD"),
 ])
 def test_grid_errors(presets, sets, message):
     with pytest.raises(ValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
