@@ -291,10 +291,13 @@ def cmd_sweep(args):
     if not args.kernel:
         raise sweep.SweepError("no kernels: give --kernel NAME[:SIZE] at least once")
     work = [sweep.parse_kernel(text, args.seed) for text in args.kernel]
+    x = args.x or (args.set[0].partition("=")[0].strip() if args.set else "config")
+    if args.plot and x not in sweep.config_columns(configs[0]):
+        raise sweep.SweepError(f"--x {x}: not a configuration column; choose from "
+                               f"{', '.join(sweep.config_columns(configs[0]))}")
     for option in sweep.OPTIONAL:       # the optional packages are checked before anything runs
         if getattr(args, option[2:]):
             sweep.require(option)
-    x = args.x or (args.set[0].partition("=")[0].strip() if args.set else "config")
     rows = sweep.sweep(configs, work, backend=args.backend, workers=args.workers,
                        scheduler=args.scheduler, progress=not args.quiet)
     sweep.write_csv(rows, args.out)

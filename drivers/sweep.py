@@ -45,6 +45,7 @@ __all__ = [
     "model_builds",
     "OPTIONAL",
     "require",
+    "config_columns",
     "columns",
     "write_csv",
     "write_parquet",
@@ -256,7 +257,7 @@ def grid(presets=("default",), sets=()):
 
 
 # -- one point, in a worker ---------------------------------------------------------------------
-def _config_columns(config):
+def config_columns(config):
     """The configuration's fields as flat columns (nested ones dotted; absent caches blank)."""
     row = {"config": config.name}
     for name in _top_fields():
@@ -281,7 +282,7 @@ def _run_point(config, backend, work):
     own failures: they make a ``failed`` row)."""
     from .demo import run_case
     from .device import Device
-    row = {**_config_columns(config), "kernel": work.name, "size": work.size, "backend": backend,
+    row = {**config_columns(config), "kernel": work.name, "size": work.size, "backend": backend,
            "status": "", "error": "", "model_key": config.key() if backend == "rtl" else "",
            "model_built": ""}
     began = time.perf_counter()
@@ -318,7 +319,7 @@ def _run_point(config, backend, work):
 
 def _lost(config, work, backend, error):
     """The row of a point whose worker died before it answered."""
-    return {**_config_columns(config), "kernel": work.name, "size": work.size, "backend": backend,
+    return {**config_columns(config), "kernel": work.name, "size": work.size, "backend": backend,
             "status": "failed", "error": f"{type(error).__name__}: the worker was lost ({error})"}
 
 
@@ -466,7 +467,7 @@ def plot(rows, metric, field, path):
     for name in (metric, field):
         if name not in ok[0]:
             raise SweepError(f"--plot: no column {name!r}; columns: {', '.join(columns(ok))}")
-    config_cols = list(_config_columns(SimtConfig()))[1:]
+    config_cols = list(config_columns(SimtConfig()))[1:]
     varied = [c for c in config_cols if c != field and len({str(r.get(c)) for r in ok}) > 1]
     lines = {}
     for row in ok:

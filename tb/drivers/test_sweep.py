@@ -81,6 +81,7 @@ def test_kernel_errors():
     (["--kernel", "saxpy", "--config", "4x4,big"], "error: unknown configuration preset 'big'"),
     (["--kernel", "saxpy", "--out", "/nonexistent/t.csv"], "error: --out /nonexistent/t.csv"),
     (["--kernel", "saxpy", "-j", "0"], "error: workers must be a positive integer, not 0"),
+    (["--kernel", "saxpy", "--plot", "p.png", "--x", "colour"], "error: --x colour: not a conf"),
 ])
 def test_cli_errors(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)             # where the default --out would go
