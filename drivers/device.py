@@ -114,7 +114,10 @@ class Counters:
     backend's further counters: stall cycles by cause (``issue``, ``idle``, ``hazard``, ``memory``,
     ``barrier``, ``fetch``, ``lmem_conflict``; RTL only), ``mem_requests`` and ``mem_bytes`` (and
     ``dram_*`` totals), ``lmem_reads``/``lmem_writes`` (local-memory lanes served; RTL only);
-    ``dram`` the DRAM model's counters per channel (RTL with a DRAM model only, docs/memory.md).
+    ``dram`` the DRAM model's counters per channel (RTL with a DRAM model only, docs/memory.md);
+    ``caches`` each cache's ``hits``/``misses``/``mshr_stalls`` by kind, ``{"dcache": [per core],
+    "icache": [per core], "l2": [one]}`` for the caches the config has (RTL only; sums in
+    ``perf`` as ``dcache_hits``, ...).
     """
     cycles: int
     instrs: int
@@ -124,6 +127,14 @@ class Counters:
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
     dram: list = field(default_factory=list)
+    caches: dict = field(default_factory=dict)
+
+    def hit_rate(self, kind):
+        """Hits / (hits + misses) of cache ``kind`` (``"dcache"``, ``"icache"``, ``"l2"``) over
+        all its instances; KeyError if the config has no such cache."""
+        hits = sum(cache["hits"] for cache in self.caches[kind])
+        total = hits + sum(cache["misses"] for cache in self.caches[kind])
+        return hits / total if total else 0.0
 
     @property
     def dram_utilization(self):
@@ -478,7 +489,8 @@ class Device:
         counters = Counters(result.cycles, result.instret, result.status_name, result.code,
                             threads=self.config.threads,
                             thread_instrs=result.thread_instrs,
-                            perf=dict(result.perf), dram=list(result.dram))
+                            perf=dict(result.perf), dram=list(result.dram),
+                            caches={kind: list(counters) for kind, counters in result.caches.items()})
         if result.status == RunStatus.FAULT:
             raise KernelFault(f"kernel fault: {result.describe_fault()}{self._where(result.fault_pc)} "
                               f"after {result.cycles} cycles",

@@ -25,6 +25,7 @@ import sys
 from functools import lru_cache
 
 from ..cache import KeyHasher, cache_dir, cached_entry, is_intact
+from ..config import CACHE_KNOBS
 from ..errors import ToolError
 from ..progress import bar
 
@@ -157,6 +158,9 @@ def harness_config_header(config):
         f"#define SIMTLAB_THREADS {config.threads}",
         f"#define SIMTLAB_BLOCK_BYTES {config.block_bytes}",
         *(["#define SIMTLAB_TILE 1"] if config.tile is not None else []),
+        # The caches present (their counter ports exist): SIMTLAB_DCACHE, SIMTLAB_ICACHE, SIMTLAB_L2.
+        *[f"#define SIMTLAB_{knob.upper()} 1" for knob in CACHE_KNOBS
+          if getattr(config, knob) is not None],
         "#endif",
         "",
     ])

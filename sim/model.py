@@ -14,10 +14,10 @@ import time
 
 import numpy as np
 
-from ..config import SimtConfig
+from ..config import CACHE_KNOBS, SimtConfig
 from ..spec.status import HarnessError, RunStatus
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
-from .result import STALL_CAUSES, RunResult, WarpDump, trace_dtype
+from .result import CACHE_COUNTERS, STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel", "SLICE_SECONDS"]
 
@@ -50,6 +50,7 @@ _SIGNATURES = {
     "sim_dram_counter_name": (ctypes.c_char_p, [_U32]),
     "sim_dram_counters": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_dram_replay": (ctypes.c_int, [_VP, _U64] + [ctypes.c_void_p] * 5),
+    "sim_cache_counters": (ctypes.c_int, [_VP, _U32, _U32, ctypes.c_void_p]),
     "sim_write_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_char_p, _U64]),
     "sim_read_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p, _U64]),
     "sim_set_tohost": (ctypes.c_int, [_VP, _U32, ctypes.c_int]),
@@ -65,6 +66,7 @@ _SIGNATURES = {
     "sim_thread_instrs": (_U64, [_VP]),
     "sim_mem_requests": (_U64, [_VP]),
     "sim_mem_bytes": (_U64, [_VP]),
+    "sim_mem_writes": (_U64, [_VP]),
     "sim_imem_requests": (_U64, [_VP]),
     "sim_lmem_reads": (_U64, [_VP]),
     "sim_lmem_writes": (_U64, [_VP]),
@@ -261,8 +263,9 @@ class VerilatorModel:
         ``RunStatus.WATCHDOG`` means the budget ran out; calling ``run`` again continues. Any other
         status ends the run until the next :meth:`start`. ``cycles``/``instret``/``thread_instrs``
         and ``perf`` count from ``start``; ``warps``/``pcs`` are the state of every warp now.
-        ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests`` and ``mem_bytes``
-        (accepted dmem requests and the popcount of their byte enables), ``imem_requests``, and
+        ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests``, ``mem_writes`` and
+        ``mem_bytes`` (accepted dmem requests, the writes among them, and the popcount of their
+        byte enables), ``imem_requests``, the caches' sums (``dcache_hits``, ...), and
         ``lmem_reads``/``lmem_writes`` (lanes the local memory served; its bank-conflict cycles are
         the ``lmem_conflict`` stall class).
         """
@@ -273,6 +276,7 @@ class VerilatorModel:
         perf = {name: lib.sim_stall_cycles(h, i) for i, name in enumerate(STALL_CAUSES)}
         perf["mem_requests"] = lib.sim_mem_requests(h)
         perf["mem_bytes"] = lib.sim_mem_bytes(h)
+        perf["mem_writes"] = lib.sim_mem_writes(h)
         perf["imem_requests"] = lib.sim_imem_requests(h)
         perf["lmem_reads"] = lib.sim_lmem_reads(h)
         perf["lmem_writes"] = lib.sim_lmem_writes(h)
@@ -280,9 +284,14 @@ class VerilatorModel:
         for name in self._dram_names:
             if dram:
                 perf[f"dram_{name}"] = sum(channel[name] for channel in dram)
+        caches = self.cache_counters()
+        for kind, counters in caches.items():
+            for name in CACHE_COUNTERS:
+                perf[f"{kind}_{name}"] = sum(cache[name] for cache in counters)
         result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
                            pcs=[w.pc for w in warps], warps=warps,
-                           thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram)
+                           thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram,
+                           caches=caches)
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:
@@ -308,6 +317,24 @@ class VerilatorModel:
             rate = chunk / max(spent, 1e-6)
             self._slice_cycles = int(min(max(rate * SLICE_SECONDS, self._slice_cycles / 4, 64),
                                          self._slice_cycles * 4))
+
+    def cache_counters(self):
+        """The caches' counters since :meth:`start`, per kind present in the config
+        (``"dcache"``, ``"icache"``: a dict per core; ``"l2"``: one dict), each with ``hits``,
+        ``misses`` and ``mshr_stalls`` (32-bit counters in the RTL)."""
+        h = self._h()
+        out = {}
+        values = (_U32 * len(CACHE_COUNTERS))()
+        for kind_code, kind in enumerate(CACHE_KNOBS):
+            if getattr(self.config, kind) is None:
+                continue
+            count = 1 if kind == "l2" else self.config.cores
+            out[kind] = []
+            for index in range(count):
+                self._check(self._lib.sim_cache_counters(h, kind_code, index, values),
+                            f"cache_counters({kind}, {index})")
+                out[kind].append(dict(zip(CACHE_COUNTERS, values)))
+        return out
 
     # -- the DRAM model (SimtConfig.dram, docs/memory.md) -------------------------------------------
     def dram_counters(self):

@@ -6,11 +6,14 @@ import numpy as np
 
 from ..spec.status import FaultCause, RunStatus, StallCause
 
-__all__ = ["RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
+__all__ = ["CACHE_COUNTERS", "RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
 
 #: Names of the cycle classes the core reports on its ``perf__stall`` port (index = the
 #: :class:`~simtlab.spec.status.StallCause` code); the harness counts them.
 STALL_CAUSES = tuple(cause.name.lower() for cause in StallCause)
+
+#: Each cache's counters (rtl/mem/dcache.py ``CachePerfSignature``), in the harness's order.
+CACHE_COUNTERS = ("hits", "misses", "mshr_stalls")
 
 
 @dataclass
@@ -45,7 +48,9 @@ class RunResult:
     ``perf`` holds further counters (stall cycles by cause from STALL_CAUSES, ``mem_requests``,
     ``mem_bytes``; with a DRAM model ``dram_<counter>`` summed over channels) where the backend
     measures them. ``dram`` holds the DRAM model's counters per channel (docs/memory.md; empty for
-    the ideal memory and the emulator).
+    the ideal memory and the emulator). ``caches`` holds each cache's :data:`CACHE_COUNTERS` by
+    kind: ``{"dcache": [core 0's, ...], "icache": [...], "l2": [the L2's]}`` for the caches the
+    config has (RTL only; ``perf`` has their sums as ``dcache_hits``, ...).
     """
     status: int
     cycles: int
@@ -59,6 +64,7 @@ class RunResult:
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
     dram: list = field(default_factory=list)
+    caches: dict = field(default_factory=dict)
 
     @property
     def status_name(self):

@@ -390,6 +390,11 @@ class SimtConfig:
         A :class:`CacheConfig` for an L1 instruction cache (the same cache, read only) between the
         core's fetch port and memory; ``None`` (the default): none. Code is not expected to change
         during a launch (a launch forgets every line).
+    l2:
+        A :class:`CacheConfig` for a shared L2 cache on the data path: every core's data requests
+        (after their L1s) meet in one arbiter, then the L2, then memory (docs/memory.md, "L2
+        cache"). The same write-through cache as the L1s, so memory and the L2 always agree and
+        atomics still happen in memory. ``None`` (the default): none. Not with a tile.
     """
     cores: int = 1
     warps: int = 1
@@ -406,6 +411,7 @@ class SimtConfig:
     dram: "DramConfig | str" = "ideal"
     dcache: "CacheConfig | None" = None
     icache: "CacheConfig | None" = None
+    l2: "CacheConfig | None" = None
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -424,7 +430,7 @@ class SimtConfig:
                 raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
         if self.tile is not None and not isinstance(self.tile, TileConfig):
             raise TypeError(f"SimtConfig.tile must be a TileConfig or None, not {self.tile!r}")
-        for knob in ("dcache", "icache"):
+        for knob in CACHE_KNOBS:
             value = getattr(self, knob)
             if value is not None and not isinstance(value, CacheConfig):
                 raise TypeError(f"SimtConfig.{knob} must be a CacheConfig or None, not {value!r}")
@@ -453,7 +459,7 @@ class SimtConfig:
         if self.hw_threads << self.stack_log_size > stacks:
             raise ValueError(f"{self.hw_threads} hardware threads x 2^{self.stack_log_size}-byte stacks "
                              f"do not fit the {stacks >> 20} MiB stack region: lower stack_log_size")
-        for knob in ("dcache", "icache"):
+        for knob in CACHE_KNOBS:
             cache = getattr(self, knob)
             if cache is None:
                 continue
@@ -468,6 +474,9 @@ class SimtConfig:
         if self.dcache is not None and self.tile is not None:
             raise ValueError("dcache and tile cannot be combined: the tile's DMA is not coherent "
                              "with the L1 data cache")
+        if self.l2 is not None and self.tile is not None:
+            raise ValueError("l2 and tile cannot be combined: the tile's DMA has a memory port of "
+                             "its own beside the cores' data path")
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
@@ -540,7 +549,7 @@ class SimtConfig:
         values["dram"] = dataclasses.asdict(self.dram)
         # Left out when off (or default banks), so every configuration without them keeps its key
         # (and its cached model build).
-        for knob in ("dcache", "icache", "lmem_banks"):
+        for knob in CACHE_KNOBS + ("lmem_banks",):
             if values[knob] is None:
                 del values[knob]
             elif knob != "lmem_banks":
@@ -561,6 +570,9 @@ class SimtConfig:
         return config_header(self)
 
 
+#: The SimtConfig fields that hold a CacheConfig (or None), in the order the harness reports them.
+CACHE_KNOBS = ("dcache", "icache", "l2")
+
 #: Named presets (``simtlab run --config NAME``).
 PRESETS = {
     "default": SimtConfig(name="default"),
@@ -571,6 +583,10 @@ PRESETS = {
     "tile": SimtConfig(name="tile", warps=4, threads=4, tile=TileConfig()),
     "l1": SimtConfig(name="l1", warps=4, threads=4, dcache=CacheConfig(), icache=CacheConfig()),
     "2c4x4": SimtConfig(name="2c4x4", cores=2, warps=4, threads=4),
+    # Four cores of the vortex preset's shape sharing a 64 KiB L2 on the data path, HBM2 behind it.
+    "4c-l2": SimtConfig(name="4c-l2", cores=4, warps=4, threads=4, dcache=CacheConfig(),
+                        icache=CacheConfig(), l2=CacheConfig(size=65536, ways=8, mshrs=16),
+                        dram="hbm2"),
     # Vortex's default 1-core memory system (16 KiB 4-way L1s, HBM2): the side-by-side of make bench.
     "vortex": SimtConfig(name="vortex", warps=4, threads=4, dcache=CacheConfig(),
                          icache=CacheConfig(), dram="hbm2"),

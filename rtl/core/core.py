@@ -117,6 +117,9 @@ class Core(wiring.Component):
         round) and the lanes the local memory served.
     gbar : Out(GlobalBarrierSignature(cores, barriers))
         The cluster's global barrier (simt.py).
+    acquire : Out(1)
+        An acquire point in the data stream, for an L1 D$ to forget its lines: an atomic with
+        ``aq`` sends a request (in that cycle, lsu.py), or a ``fence`` leaves X.
 
     Latency: 5 stages; a taken branch costs its warp 2 cycles plus the memory latency (other warps
     issue meanwhile); a load occupies its warp's collector for the memory latency (one request per
@@ -152,6 +155,7 @@ class Core(wiring.Component):
             "dbg": Out(debug_signature(W, T)),
             "perf": Out(PerfSignature),
             "gbar": Out(GlobalBarrierSignature(config.cores, derived.barriers)),
+            "acquire": Out(1),
         })
 
     def elaborate(self, platform):
@@ -392,6 +396,7 @@ class Core(wiring.Component):
         x_ready = x.valid & alive & ~x_exc & ~x_wait & ~replay & ~hold
         m.d.comb += lsu.valid.eq(x_ready & mem_op)
         x_advance = Mux(mem_op, lsu.advance, x_ready & m_ready)
+        m.d.comb += self.acquire.eq(lsu.acquire | (x_advance & (unit == Unit.FENCE)))
         m.d.comb += [
             csr.commit.eq(x_advance & (unit == Unit.CSR)),
             warpctl.commit.eq(x_advance | hold),

@@ -81,6 +81,11 @@ class Lsu(wiring.Component):
         ... and the lowest such lane's address (misaligned first, then unmapped).
     advance : Out(1)
         The last request of X's instruction goes out: X is free next cycle.
+    acquire : Out(1)
+        A request of an atomic with acquire order (``aq``, bit 26: C11's acquire and seq_cst
+        atomics, lr.w.aq) goes out this cycle: the core's L1 D$ forgets its lines in the same
+        cycle, so every later load reads what other cores released (docs/architecture.md, "L2
+        cache", coherence rule).
     dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
         Loads carry tag ``derived.load_tag``, stores tag 0 (their responses are ignored); an atomic
         also carries its hart ``warp * threads + lane`` in tag bits 1..10.
@@ -130,6 +135,7 @@ class Lsu(wiring.Component):
             "unmapped": Out(1),
             "no_atomic": Out(1),
             "fault_addr": Out(32),
+            "acquire": Out(1),
             "advance": Out(1),
             "dmem": Out(MemSignature(data_width=8 * config.block_bytes,
                                      tag_width=derived.mem_tag_width)),
@@ -233,6 +239,7 @@ class Lsu(wiring.Component):
         count = sum(lmem.lanes[lane] for lane in range(T))
         m.d.comb += [
             self.advance.eq(issued & last_request),
+            self.acquire.eq(issued & atomic & x.insn[26]),
             lmem.valid.eq(request & local),
             lmem.write.eq(~self.load),
             self.lmem_conflict.eq(request & local & (lmem.lanes != lmem.pending)),

@@ -129,7 +129,14 @@ class CoreNode(wiring.Component):
         wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
         wiring.connect(m, port=wiring.flipped(port.rsp), cache=cache.mem.rsp)
         wiring.connect(m, cache=cache.perf, node=wiring.flipped(getattr(self, f"{kind}_perf")))
-        m.d.comb += cache.invalidate.eq(self.start)      # a launch forgets every line
+        # A launch forgets every line; so does the D$ at an acquire point: a global barrier's
+        # release, an aq atomic's request, a fence. The other cores' stores released before it
+        # are in memory (or the L2) by then (write-through), so the loads after it read them
+        # (docs/architecture.md, "L2 cache", coherence rule).
+        forget = self.start
+        if name == "dmem":
+            forget |= self.gbar.release.any() | core.acquire
+        m.d.comb += cache.invalidate.eq(forget)
         answer = cache.bus.rsp
         m.d.sync += [inner.rsp.valid.eq(answer.valid), inner.rsp.data.eq(answer.data),
                      inner.rsp.tag.eq(answer.tag), inner.rsp.err.eq(answer.err)]

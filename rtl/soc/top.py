@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In, Out
 from ..core.core import FaultSignature, PerfSignature, debug_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
-from ..mem.dcache import CachePerfSignature
+from ..mem.dcache import CachePerfSignature, DCache
 from ..mem.skid import RequestSkid
 from ..tile.regblock import RegBusSignature
 from .core_node import CoreNode
@@ -22,6 +22,7 @@ from .mmio import MmioBridge
 
 __all__ = [
     "SimtTop",
+    "cluster_cache_perf_signature",
     "cluster_retire_signature",
 ]
 
@@ -38,6 +39,13 @@ def cluster_retire_signature(cores, threads):
         "tmask": Out(data.ArrayLayout(threads, cores)),
         "data": Out(data.ArrayLayout(data.ArrayLayout(32, threads), cores)),
     })
+
+
+def cluster_cache_perf_signature(count):
+    """``count`` caches' counters side by side: field ``f`` of cache ``c`` is element ``c`` of
+    ``f`` (``hits`` is ``32 * count`` bits)."""
+    return wiring.Signature({name: Out(data.ArrayLayout(32, count))
+                             for name in CachePerfSignature.members})
 
 
 class SimtTop(wiring.Component):
@@ -87,12 +95,21 @@ class SimtTop(wiring.Component):
 
     With an L1 data cache (``config.dcache``) or instruction cache (``config.icache``), also:
 
-    dcache_perf, icache_perf : Out(CachePerfSignature)
-        The caches' counters, summed over the cores (each core has its own L1s):
-        ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
+    dcache_perf, icache_perf : Out(cluster_cache_perf_signature(cores))
+        Each core's L1 counters (:data:`~simtlab.rtl.mem.dcache.CachePerfSignature`), core ``c``'s
+        as element ``c``: ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
 
     and its port (``dmem``, ``imem``) then carries the cache's line fills, uncached reads and every
     write (write-through); its tag bit 0 marks reads.
+
+    With a shared L2 (``config.l2``), also:
+
+    l2_perf : Out(cluster_cache_perf_signature(1))
+        The L2's counters. Every core's data requests (after its L1) go through the data arbiter
+        into the L2 (:class:`~simtlab.rtl.mem.dcache.DCache`, the same write-through cache as the
+        L1s), and the L2's fills, uncached reads and writes leave on ``dmem``: its tag bit 0 then
+        marks the L2's reads (an L1's own read mark is kept in the L2's queue and comes back with
+        the answer).
 
     With a tile, ``dmem`` carries the tile's DMA too: its tags are 17 bits, the top bit naming the master
     (0 the core, 1 the tile). The core's accesses to the MMIO window go to the tile's registers
@@ -125,7 +142,9 @@ class SimtTop(wiring.Component):
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
-                ports[f"{name}_perf"] = Out(CachePerfSignature)
+                ports[f"{name}_perf"] = Out(cluster_cache_perf_signature(n))
+        if config.l2 is not None:
+            ports["l2_perf"] = Out(cluster_cache_perf_signature(1))
         if config.tile is not None:
             from ..tile.tile import TileFaultSignature
             ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1),
@@ -166,6 +185,8 @@ class SimtTop(wiring.Component):
         self._join(m, [node.imem for node in nodes], self.imem, "imem")
         if cfg.tile is not None:
             self._tile(m, nodes[0])
+        elif cfg.l2 is not None:
+            l2_idle = self._l2(m, [node.dmem for node in nodes])
         else:
             self._join(m, [node.dmem for node in nodes], self.dmem, "dmem")
 
@@ -194,15 +215,18 @@ class SimtTop(wiring.Component):
         for kind in ("dcache", "icache"):
             if getattr(cfg, kind) is not None:
                 out = getattr(self, f"{kind}_perf")
-                for field in ("hits", "misses", "mshr_stalls"):
-                    m.d.comb += getattr(out, field).eq(
-                        sum(getattr(getattr(node, f"{kind}_perf"), field) for node in nodes))
+                for c, node in enumerate(nodes):
+                    for field in CachePerfSignature.members:
+                        m.d.comb += getattr(out, field)[c].eq(
+                            getattr(getattr(node, f"{kind}_perf"), field))
 
         m.submodules.gbar = gbar = DomainRenamer("core")(
             GlobalBarrier(cores=n, barriers=cfg.derive().barriers))
         for node, port in zip(nodes, gbar.cores):
             wiring.connect(m, node=node.gbar, gbar=port)
-        m.d.comb += gbar.drained.eq(Cat(node.dmem_idle for node in nodes).all())
+        # Stores have left every node (and the L2's input buffer: the L2 keeps their order).
+        idle = Cat(node.dmem_idle for node in nodes).all()
+        m.d.comb += gbar.drained.eq(idle & l2_idle if cfg.l2 is not None else idle)
         return m
 
     def _join(self, m, ports, out, name):
@@ -218,6 +242,40 @@ class SimtTop(wiring.Component):
         for port, master in zip(ports, arbiter.masters):
             wiring.connect(m, node=port, arbiter=master)
         wiring.connect(m, arbiter=arbiter.bus, port=wiring.flipped(out))
+
+    def _l2(self, m, ports):
+        """The cores' data ports -> arbiter -> skid -> L2 -> skid -> ``dmem``. The skid in front
+        keeps the arbiter's (and so every core's) ``ready`` off the L2's combinational path to the
+        port's ``ready``; the one behind keeps the L2's requests registered at the port. Answers
+        from the port go straight into the L2, whose answers go straight to the cores (each node
+        registers them)."""
+        cfg = self._config
+        width = 8 * cfg.block_bytes
+        tag_width = len(self.dmem.req.tag)
+        if len(ports) == 1:
+            master = ports[0]
+        else:
+            m.submodules.dmem_arbiter = arbiter = DomainRenamer("core")(
+                MemArbiter(count=len(ports), data_width=width, tag_width=16))
+            for port, arbiter_port in zip(ports, arbiter.masters):
+                wiring.connect(m, node=port, arbiter=arbiter_port)
+            master = arbiter.bus
+        m.submodules.l2 = l2 = DomainRenamer("core")(
+            DCache(cfg.l2, regions=cfg.regions, block_bytes=cfg.block_bytes, tag_width=tag_width))
+        m.submodules.l2_in_skid = skid_in = DomainRenamer("core")(
+            RequestSkid(data_width=width, tag_width=tag_width))
+        m.submodules.l2_out_skid = skid_out = DomainRenamer("core")(
+            RequestSkid(data_width=width, tag_width=tag_width))
+        wiring.connect(m, master=master.req, skid=skid_in.i)
+        wiring.connect(m, skid=skid_in.o, l2=l2.bus.req)
+        wiring.connect(m, l2=l2.bus.rsp, master=master.rsp)
+        wiring.connect(m, l2=l2.mem.req, skid=skid_out.i)
+        wiring.connect(m, skid=skid_out.o, port=wiring.flipped(self.dmem.req))
+        wiring.connect(m, port=wiring.flipped(self.dmem.rsp), l2=l2.mem.rsp)
+        m.d.comb += l2.invalidate.eq(self.start)
+        for field in CachePerfSignature.members:
+            m.d.comb += getattr(self.l2_perf, field)[0].eq(getattr(l2.perf, field))
+        return ~skid_in.o.valid
 
     def _tile(self, m, node):
         """The tile, its DMA and the core's data port on one memory port; the MMIO bridge."""

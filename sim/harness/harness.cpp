@@ -804,6 +804,36 @@ uint32_t sim_fault_cause(void* handle) { Sim* s = get(handle); return s ? s->fau
 uint32_t sim_fault_pc(void* handle) { Sim* s = get(handle); return s ? s->fault_pc : 0; }
 uint32_t sim_fault_addr(void* handle) { Sim* s = get(handle); return s ? s->fault_addr : 0; }
 
+// The counters of cache `kind` (0: L1 D$, 1: L1 I$, 2: the shared L2; SimtConfig's CACHE_KNOBS order)
+// number `index` (the core for an L1, 0 for the L2): out[0] hits, out[1] misses, out[2]
+// mshr_stalls. 32-bit counters from the design's reset (sim_start resets it). SIM_EARG for a cache
+// the model does not have.
+int sim_cache_counters(void* handle, uint32_t kind, uint32_t index, uint32_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out) return SIM_EARG;
+    Vsimtlab_top* t = sim->top;
+#define CACHE_COUNTERS(port, count)                                    \
+    if (index >= (count)) return SIM_EARG;                             \
+    out[0] = word_of(t->PORT(port, hits), index);                      \
+    out[1] = word_of(t->PORT(port, misses), index);                    \
+    out[2] = word_of(t->PORT(port, mshr_stalls), index);               \
+    return SIM_OK;
+    switch (kind) {
+#ifdef SIMTLAB_DCACHE
+    case 0: { CACHE_COUNTERS(dcache_perf, N) }
+#endif
+#ifdef SIMTLAB_ICACHE
+    case 1: { CACHE_COUNTERS(icache_perf, N) }
+#endif
+#ifdef SIMTLAB_L2
+    case 2: { CACHE_COUNTERS(l2_perf, 1) }
+#endif
+    default: (void)t; (void)index; return SIM_EARG;
+    }
+#undef CACHE_COUNTERS
+}
+
 // Busy cycles whose perf__stall code was `cause` (0..7; STALL_CAUSES names 0..6).
 uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     Sim* s = get(handle);

@@ -165,8 +165,8 @@ def test_perf_counters(libraries, shape):
         result = model.run(100_000)
         assert result.status == RunStatus.DONE
         perf = result.perf
-        assert set(perf) == set(STALL_CAUSES) | {"mem_requests", "mem_bytes", "imem_requests",
-                                                 "lmem_reads", "lmem_writes"}
+        assert set(perf) == set(STALL_CAUSES) | {"mem_requests", "mem_bytes", "mem_writes",
+                                                 "imem_requests", "lmem_reads", "lmem_writes"}
         # perf__stall cycles 0..6 over the busy cycles (all but the start and the final idle cycle)
         busy = sum(perf[c] for c in STALL_CAUSES)
         assert busy == result.cycles - 2
@@ -175,6 +175,7 @@ def test_perf_counters(libraries, shape):
         assert perf["lmem_reads"] == busy and perf["lmem_writes"] == 2 * busy
         assert perf["imem_requests"] == 1
         assert perf["mem_requests"] == 2 * n + TAIL_STORES
+        assert perf["mem_writes"] == n + TAIL_STORES
         # reads enable all 64 bytes; the tail writes 1 + 1 + 1 + 1 + 4 bytes
         assert perf["mem_bytes"] == n * BLOCK + n * bin(be).count("1") + 8
         # counters restart with the run
