@@ -88,6 +88,12 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_GLB_INTR_MASK_0_SDP_DONE_MASK1_SHIFT               1
 #define NVDLA_GLB_INTR_MASK_0_SDP_DONE_MASK1_WIDTH               1
 #define NVDLA_GLB_INTR_MASK_0_SDP_DONE_MASK1_MASK                0x00000002u
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK0_SHIFT               2
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK0_WIDTH               1
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK0_MASK                0x00000004u
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK1_SHIFT               3
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK1_WIDTH               1
+#define NVDLA_GLB_INTR_MASK_0_CDP_DONE_MASK1_MASK                0x00000008u
 #define NVDLA_GLB_INTR_MASK_0_PDP_DONE_MASK0_SHIFT               4
 #define NVDLA_GLB_INTR_MASK_0_PDP_DONE_MASK0_WIDTH               1
 #define NVDLA_GLB_INTR_MASK_0_PDP_DONE_MASK0_MASK                0x00000010u
@@ -124,6 +130,12 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_GLB_INTR_SET_0_SDP_DONE_SET1_SHIFT                 1
 #define NVDLA_GLB_INTR_SET_0_SDP_DONE_SET1_WIDTH                 1
 #define NVDLA_GLB_INTR_SET_0_SDP_DONE_SET1_MASK                  0x00000002u
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET0_SHIFT                 2
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET0_WIDTH                 1
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET0_MASK                  0x00000004u
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET1_SHIFT                 3
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET1_WIDTH                 1
+#define NVDLA_GLB_INTR_SET_0_CDP_DONE_SET1_MASK                  0x00000008u
 #define NVDLA_GLB_INTR_SET_0_PDP_DONE_SET0_SHIFT                 4
 #define NVDLA_GLB_INTR_SET_0_PDP_DONE_SET0_WIDTH                 1
 #define NVDLA_GLB_INTR_SET_0_PDP_DONE_SET0_MASK                  0x00000010u
@@ -160,6 +172,12 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_GLB_INTR_STATUS_0_SDP_DONE_STATUS1_SHIFT           1
 #define NVDLA_GLB_INTR_STATUS_0_SDP_DONE_STATUS1_WIDTH           1
 #define NVDLA_GLB_INTR_STATUS_0_SDP_DONE_STATUS1_MASK            0x00000002u
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS0_SHIFT           2
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS0_WIDTH           1
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS0_MASK            0x00000004u
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS1_SHIFT           3
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS1_WIDTH           1
+#define NVDLA_GLB_INTR_STATUS_0_CDP_DONE_STATUS1_MASK            0x00000008u
 #define NVDLA_GLB_INTR_STATUS_0_PDP_DONE_STATUS0_SHIFT           4
 #define NVDLA_GLB_INTR_STATUS_0_PDP_DONE_STATUS0_WIDTH           1
 #define NVDLA_GLB_INTR_STATUS_0_PDP_DONE_STATUS0_MASK            0x00000010u
@@ -2359,5 +2377,638 @@ static inline uint32_t nvdla_read(uint32_t reg)
 #define NVDLA_PDP_D_PERF_LAYER_CYCLES_0_LAYER_CYCLES_SHIFT       0
 #define NVDLA_PDP_D_PERF_LAYER_CYCLES_0_LAYER_CYCLES_WIDTH       32
 #define NVDLA_PDP_D_PERF_LAYER_CYCLES_0_LAYER_CYCLES_MASK        0xFFFFFFFFu
+
+/* ---- CDP_RDMA (base 0xC000) ---- */
+#define NVDLA_CDP_RDMA_BASE                                      0xC000u
+
+/* CDP_RDMA.S_STATUS (ro): Status of the two register groups. */
+#define NVDLA_CDP_RDMA_S_STATUS_0                                0xC000u
+#define NVDLA_CDP_RDMA_S_STATUS_0_OFFSET                         0xC000u
+#define NVDLA_CDP_RDMA_S_STATUS_0_ADDR                           0xF000C000u
+#define NVDLA_CDP_RDMA_S_STATUS_0_RESET                          0x00000000u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_SHIFT                 0
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_WIDTH                 2
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_MASK                  0x00000003u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_IDLE                  0u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_RUNNING               1u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_0_PENDING               2u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_SHIFT                 16
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_WIDTH                 2
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_MASK                  0x00030000u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_IDLE                  0u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_RUNNING               1u
+#define NVDLA_CDP_RDMA_S_STATUS_0_STATUS_1_PENDING               2u
+
+/* CDP_RDMA.S_POINTER (rw/ro): Ping-pong group pointers. */
+#define NVDLA_CDP_RDMA_S_POINTER_0                               0xC004u
+#define NVDLA_CDP_RDMA_S_POINTER_0_OFFSET                        0xC004u
+#define NVDLA_CDP_RDMA_S_POINTER_0_ADDR                          0xF000C004u
+#define NVDLA_CDP_RDMA_S_POINTER_0_RESET                         0x00000000u
+#define NVDLA_CDP_RDMA_S_POINTER_0_PRODUCER_SHIFT                0
+#define NVDLA_CDP_RDMA_S_POINTER_0_PRODUCER_WIDTH                1
+#define NVDLA_CDP_RDMA_S_POINTER_0_PRODUCER_MASK                 0x00000001u
+#define NVDLA_CDP_RDMA_S_POINTER_0_PRODUCER_GROUP_0              0u
+#define NVDLA_CDP_RDMA_S_POINTER_0_PRODUCER_GROUP_1              1u
+#define NVDLA_CDP_RDMA_S_POINTER_0_CONSUMER_SHIFT                16
+#define NVDLA_CDP_RDMA_S_POINTER_0_CONSUMER_WIDTH                1
+#define NVDLA_CDP_RDMA_S_POINTER_0_CONSUMER_MASK                 0x00010000u
+#define NVDLA_CDP_RDMA_S_POINTER_0_CONSUMER_GROUP_0              0u
+#define NVDLA_CDP_RDMA_S_POINTER_0_CONSUMER_GROUP_1              1u
+
+/* CDP_RDMA.D_OP_ENABLE (rwhc, ping-pong group): Start the layer programmed in this group. */
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0                             0xC008u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OFFSET                      0xC008u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_ADDR                        0xF000C008u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_RESET                       0x00000000u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OP_EN_SHIFT                 0
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OP_EN_WIDTH                 1
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OP_EN_MASK                  0x00000001u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OP_EN_DISABLE               0u
+#define NVDLA_CDP_RDMA_D_OP_ENABLE_0_OP_EN_ENABLE                1u
+
+/* CDP_RDMA.D_DATA_CUBE_WIDTH (rw, ping-pong group): Cube width (N-1). */
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0                       0xC00Cu
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_OFFSET                0xC00Cu
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_ADDR                  0xF000C00Cu
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_RESET                 0x00000000u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_WIDTH_SHIFT           0
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_WIDTH_WIDTH           13
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_WIDTH_0_WIDTH_MASK            0x00001FFFu
+
+/* CDP_RDMA.D_DATA_CUBE_HEIGHT (rw, ping-pong group): Cube height (N-1). */
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0                      0xC010u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_OFFSET               0xC010u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_ADDR                 0xF000C010u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_RESET                0x00000000u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_HEIGHT_SHIFT         0
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_HEIGHT_WIDTH         13
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_HEIGHT_0_HEIGHT_MASK          0x00001FFFu
+
+/* CDP_RDMA.D_DATA_CUBE_CHANNEL (rw, ping-pong group): Cube channels (N-1). */
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0                     0xC014u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_OFFSET              0xC014u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_ADDR                0xF000C014u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_RESET               0x00000000u
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_CHANNEL_SHIFT       0
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_CHANNEL_WIDTH       13
+#define NVDLA_CDP_RDMA_D_DATA_CUBE_CHANNEL_0_CHANNEL_MASK        0x00001FFFu
+
+/* CDP_RDMA.D_SRC_BASE_ADDR_LOW (rw, ping-pong group): Input cube address. */
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0                     0xC018u
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_OFFSET              0xC018u
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_ADDR                0xF000C018u
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_RESET               0x00000000u
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_SRC_BASE_ADDR_LOW_SHIFT 0
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_SRC_BASE_ADDR_LOW_WIDTH 32
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_LOW_0_SRC_BASE_ADDR_LOW_MASK 0xFFFFFFFFu
+
+/* CDP_RDMA.D_SRC_BASE_ADDR_HIGH (rw, ping-pong group): Input cube address, bits 63:32 (must be 0). */
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0                    0xC01Cu
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_OFFSET             0xC01Cu
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_ADDR               0xF000C01Cu
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_RESET              0x00000000u
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_SRC_BASE_ADDR_HIGH_SHIFT 0
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_SRC_BASE_ADDR_HIGH_WIDTH 32
+#define NVDLA_CDP_RDMA_D_SRC_BASE_ADDR_HIGH_0_SRC_BASE_ADDR_HIGH_MASK 0xFFFFFFFFu
+
+/* CDP_RDMA.D_SRC_LINE_STRIDE (rw, ping-pong group): Input line stride in bytes. */
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0                       0xC020u
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_OFFSET                0xC020u
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_ADDR                  0xF000C020u
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_RESET                 0x00000000u
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_SRC_LINE_STRIDE_SHIFT 0
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_SRC_LINE_STRIDE_WIDTH 32
+#define NVDLA_CDP_RDMA_D_SRC_LINE_STRIDE_0_SRC_LINE_STRIDE_MASK  0xFFFFFFFFu
+
+/* CDP_RDMA.D_SRC_SURFACE_STRIDE (rw, ping-pong group): Input surface stride in bytes. */
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0                    0xC024u
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_OFFSET             0xC024u
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_ADDR               0xF000C024u
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_RESET              0x00000000u
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_SRC_SURFACE_STRIDE_SHIFT 0
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_SRC_SURFACE_STRIDE_WIDTH 32
+#define NVDLA_CDP_RDMA_D_SRC_SURFACE_STRIDE_0_SRC_SURFACE_STRIDE_MASK 0xFFFFFFFFu
+
+/* CDP_RDMA.D_SRC_DMA_CFG (rw, ping-pong group): Input memory interface. */
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0                           0xC028u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_OFFSET                    0xC028u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_ADDR                      0xF000C028u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_RESET                     0x00000000u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_SRC_RAM_TYPE_SHIFT        0
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_SRC_RAM_TYPE_WIDTH        1
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_SRC_RAM_TYPE_MASK         0x00000001u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_SRC_RAM_TYPE_CVIF         0u
+#define NVDLA_CDP_RDMA_D_SRC_DMA_CFG_0_SRC_RAM_TYPE_MCIF         1u
+
+/* CDP_RDMA.D_DATA_FORMAT (rw, ping-pong group): Input precision (simtlab: int8; int16 stops the layer with a FAULT_UNSUPPORTED fault). */
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0                           0xC034u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_OFFSET                    0xC034u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_ADDR                      0xF000C034u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_RESET                     0x00000000u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_SHIFT          0
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_WIDTH          2
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_MASK           0x00000003u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_INT8           0u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_INT16          1u
+#define NVDLA_CDP_RDMA_D_DATA_FORMAT_0_INPUT_DATA_FP16           2u
+
+/* CDP_RDMA.D_PERF_ENABLE (rw, ping-pong group): Enable the CDP_RDMA performance counters. */
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0                           0xC038u
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_OFFSET                    0xC038u
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_ADDR                      0xF000C038u
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_RESET                     0x00000000u
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_DMA_EN_SHIFT              0
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_DMA_EN_WIDTH              1
+#define NVDLA_CDP_RDMA_D_PERF_ENABLE_0_DMA_EN_MASK               0x00000001u
+
+/* CDP_RDMA.D_PERF_READ_STALL (ro, ping-pong group): Cycles the input read stalled. */
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0                       0xC03Cu
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_OFFSET                0xC03Cu
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_ADDR                  0xF000C03Cu
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_RESET                 0x00000000u
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_PERF_READ_STALL_SHIFT 0
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_PERF_READ_STALL_WIDTH 32
+#define NVDLA_CDP_RDMA_D_PERF_READ_STALL_0_PERF_READ_STALL_MASK  0xFFFFFFFFu
+
+/* CDP_RDMA.D_CYA (rw, ping-pong group): Spare bits (no effect). */
+#define NVDLA_CDP_RDMA_D_CYA_0                                   0xC040u
+#define NVDLA_CDP_RDMA_D_CYA_0_OFFSET                            0xC040u
+#define NVDLA_CDP_RDMA_D_CYA_0_ADDR                              0xF000C040u
+#define NVDLA_CDP_RDMA_D_CYA_0_RESET                             0x00000000u
+#define NVDLA_CDP_RDMA_D_CYA_0_CYA_SHIFT                         0
+#define NVDLA_CDP_RDMA_D_CYA_0_CYA_WIDTH                         32
+#define NVDLA_CDP_RDMA_D_CYA_0_CYA_MASK                          0xFFFFFFFFu
+
+/* ---- CDP (base 0xD000) ---- */
+#define NVDLA_CDP_BASE                                           0xD000u
+
+/* CDP.S_STATUS (ro): Status of the two register groups. */
+#define NVDLA_CDP_S_STATUS_0                                     0xD000u
+#define NVDLA_CDP_S_STATUS_0_OFFSET                              0xD000u
+#define NVDLA_CDP_S_STATUS_0_ADDR                                0xF000D000u
+#define NVDLA_CDP_S_STATUS_0_RESET                               0x00000000u
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_SHIFT                      0
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_WIDTH                      2
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_MASK                       0x00000003u
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_IDLE                       0u
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_RUNNING                    1u
+#define NVDLA_CDP_S_STATUS_0_STATUS_0_PENDING                    2u
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_SHIFT                      16
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_WIDTH                      2
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_MASK                       0x00030000u
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_IDLE                       0u
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_RUNNING                    1u
+#define NVDLA_CDP_S_STATUS_0_STATUS_1_PENDING                    2u
+
+/* CDP.S_POINTER (rw/ro): Ping-pong group pointers. */
+#define NVDLA_CDP_S_POINTER_0                                    0xD004u
+#define NVDLA_CDP_S_POINTER_0_OFFSET                             0xD004u
+#define NVDLA_CDP_S_POINTER_0_ADDR                               0xF000D004u
+#define NVDLA_CDP_S_POINTER_0_RESET                              0x00000000u
+#define NVDLA_CDP_S_POINTER_0_PRODUCER_SHIFT                     0
+#define NVDLA_CDP_S_POINTER_0_PRODUCER_WIDTH                     1
+#define NVDLA_CDP_S_POINTER_0_PRODUCER_MASK                      0x00000001u
+#define NVDLA_CDP_S_POINTER_0_PRODUCER_GROUP_0                   0u
+#define NVDLA_CDP_S_POINTER_0_PRODUCER_GROUP_1                   1u
+#define NVDLA_CDP_S_POINTER_0_CONSUMER_SHIFT                     16
+#define NVDLA_CDP_S_POINTER_0_CONSUMER_WIDTH                     1
+#define NVDLA_CDP_S_POINTER_0_CONSUMER_MASK                      0x00010000u
+#define NVDLA_CDP_S_POINTER_0_CONSUMER_GROUP_0                   0u
+#define NVDLA_CDP_S_POINTER_0_CONSUMER_GROUP_1                   1u
+
+/* CDP.S_LUT_ACCESS_CFG (rw): LUT access: the table and entry S_LUT_ACCESS_DATA reaches (the address moves on by one after each data access). */
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0                             0xD008u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_OFFSET                      0xD008u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_ADDR                        0xF000D008u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_RESET                       0x00000000u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ADDR_SHIFT              0
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ADDR_WIDTH              10
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ADDR_MASK               0x000003FFu
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_TABLE_ID_SHIFT          16
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_TABLE_ID_WIDTH          1
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_TABLE_ID_MASK           0x00010000u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_TABLE_ID_LE             0u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_TABLE_ID_LO             1u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ACCESS_TYPE_SHIFT       17
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ACCESS_TYPE_WIDTH       1
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ACCESS_TYPE_MASK        0x00020000u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ACCESS_TYPE_READ        0u
+#define NVDLA_CDP_S_LUT_ACCESS_CFG_0_LUT_ACCESS_TYPE_WRITE       1u
+
+/* CDP.S_LUT_ACCESS_DATA (rwp): LUT entry at LUT_ADDR: a write stores it (ACCESS_TYPE WRITE), a read returns it; either moves LUT_ADDR on by one. */
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0                            0xD00Cu
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_OFFSET                     0xD00Cu
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_ADDR                       0xF000D00Cu
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_RESET                      0x00000000u
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_LUT_DATA_SHIFT             0
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_LUT_DATA_WIDTH             16
+#define NVDLA_CDP_S_LUT_ACCESS_DATA_0_LUT_DATA_MASK              0x0000FFFFu
+
+/* CDP.S_LUT_CFG (rw): LE table function and the priorities between the tables. */
+#define NVDLA_CDP_S_LUT_CFG_0                                    0xD010u
+#define NVDLA_CDP_S_LUT_CFG_0_OFFSET                             0xD010u
+#define NVDLA_CDP_S_LUT_CFG_0_ADDR                               0xF000D010u
+#define NVDLA_CDP_S_LUT_CFG_0_RESET                              0x00000000u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_LE_FUNCTION_SHIFT              0
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_LE_FUNCTION_WIDTH              1
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_LE_FUNCTION_MASK               0x00000001u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_LE_FUNCTION_EXPONENT           0u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_LE_FUNCTION_LINEAR             1u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_UFLOW_PRIORITY_SHIFT           4
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_UFLOW_PRIORITY_WIDTH           1
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_UFLOW_PRIORITY_MASK            0x00000010u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_UFLOW_PRIORITY_LE              0u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_UFLOW_PRIORITY_LO              1u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_OFLOW_PRIORITY_SHIFT           5
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_OFLOW_PRIORITY_WIDTH           1
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_OFLOW_PRIORITY_MASK            0x00000020u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_OFLOW_PRIORITY_LE              0u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_OFLOW_PRIORITY_LO              1u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_HYBRID_PRIORITY_SHIFT          6
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_HYBRID_PRIORITY_WIDTH          1
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_HYBRID_PRIORITY_MASK           0x00000040u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_HYBRID_PRIORITY_LE             0u
+#define NVDLA_CDP_S_LUT_CFG_0_LUT_HYBRID_PRIORITY_LO             1u
+
+/* CDP.S_LUT_INFO (rw): LUT index offset and selects. */
+#define NVDLA_CDP_S_LUT_INFO_0                                   0xD014u
+#define NVDLA_CDP_S_LUT_INFO_0_OFFSET                            0xD014u
+#define NVDLA_CDP_S_LUT_INFO_0_ADDR                              0xF000D014u
+#define NVDLA_CDP_S_LUT_INFO_0_RESET                             0x00000000u
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_OFFSET_SHIFT         0
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_OFFSET_WIDTH         8
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_OFFSET_MASK          0x000000FFu
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_SELECT_SHIFT         8
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_SELECT_WIDTH         8
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LE_INDEX_SELECT_MASK          0x0000FF00u
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LO_INDEX_SELECT_SHIFT         16
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LO_INDEX_SELECT_WIDTH         8
+#define NVDLA_CDP_S_LUT_INFO_0_LUT_LO_INDEX_SELECT_MASK          0x00FF0000u
+
+/* CDP.S_LUT_LE_START_LOW (rw): LE table range start, bits 31:0. */
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0                           0xD018u
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_OFFSET                    0xD018u
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_ADDR                      0xF000D018u
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_RESET                     0x00000000u
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_LUT_LE_START_LOW_SHIFT    0
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_LUT_LE_START_LOW_WIDTH    32
+#define NVDLA_CDP_S_LUT_LE_START_LOW_0_LUT_LE_START_LOW_MASK     0xFFFFFFFFu
+
+/* CDP.S_LUT_LE_START_HIGH (rw): LE table range start, bits 37:32 (signed 38-bit value). */
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0                          0xD01Cu
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_OFFSET                   0xD01Cu
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_ADDR                     0xF000D01Cu
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_RESET                    0x00000000u
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_LUT_LE_START_HIGH_SHIFT  0
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_LUT_LE_START_HIGH_WIDTH  6
+#define NVDLA_CDP_S_LUT_LE_START_HIGH_0_LUT_LE_START_HIGH_MASK   0x0000003Fu
+
+/* CDP.S_LUT_LE_END_LOW (rw): LE table range end, bits 31:0. */
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0                             0xD020u
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_OFFSET                      0xD020u
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_ADDR                        0xF000D020u
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_RESET                       0x00000000u
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_LUT_LE_END_LOW_SHIFT        0
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_LUT_LE_END_LOW_WIDTH        32
+#define NVDLA_CDP_S_LUT_LE_END_LOW_0_LUT_LE_END_LOW_MASK         0xFFFFFFFFu
+
+/* CDP.S_LUT_LE_END_HIGH (rw): LE table range end, bits 37:32 (signed 38-bit value). */
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0                            0xD024u
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_OFFSET                     0xD024u
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_ADDR                       0xF000D024u
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_RESET                      0x00000000u
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_LUT_LE_END_HIGH_SHIFT      0
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_LUT_LE_END_HIGH_WIDTH      6
+#define NVDLA_CDP_S_LUT_LE_END_HIGH_0_LUT_LE_END_HIGH_MASK       0x0000003Fu
+
+/* CDP.S_LUT_LO_START_LOW (rw): LO table range start, bits 31:0. */
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0                           0xD028u
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_OFFSET                    0xD028u
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_ADDR                      0xF000D028u
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_RESET                     0x00000000u
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_LUT_LO_START_LOW_SHIFT    0
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_LUT_LO_START_LOW_WIDTH    32
+#define NVDLA_CDP_S_LUT_LO_START_LOW_0_LUT_LO_START_LOW_MASK     0xFFFFFFFFu
+
+/* CDP.S_LUT_LO_START_HIGH (rw): LO table range start, bits 37:32 (signed 38-bit value). */
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0                          0xD02Cu
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_OFFSET                   0xD02Cu
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_ADDR                     0xF000D02Cu
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_RESET                    0x00000000u
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_LUT_LO_START_HIGH_SHIFT  0
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_LUT_LO_START_HIGH_WIDTH  6
+#define NVDLA_CDP_S_LUT_LO_START_HIGH_0_LUT_LO_START_HIGH_MASK   0x0000003Fu
+
+/* CDP.S_LUT_LO_END_LOW (rw): LO table range end, bits 31:0. */
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0                             0xD030u
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_OFFSET                      0xD030u
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_ADDR                        0xF000D030u
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_RESET                       0x00000000u
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_LUT_LO_END_LOW_SHIFT        0
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_LUT_LO_END_LOW_WIDTH        32
+#define NVDLA_CDP_S_LUT_LO_END_LOW_0_LUT_LO_END_LOW_MASK         0xFFFFFFFFu
+
+/* CDP.S_LUT_LO_END_HIGH (rw): LO table range end, bits 37:32 (signed 38-bit value). */
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0                            0xD034u
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_OFFSET                     0xD034u
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_ADDR                       0xF000D034u
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_RESET                      0x00000000u
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_LUT_LO_END_HIGH_SHIFT      0
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_LUT_LO_END_HIGH_WIDTH      6
+#define NVDLA_CDP_S_LUT_LO_END_HIGH_0_LUT_LO_END_HIGH_MASK       0x0000003Fu
+
+/* CDP.S_LUT_LE_SLOPE_SCALE (rw): LE slope scales below the start (underflow) and above the end (overflow). */
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0                         0xD038u
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_OFFSET                  0xD038u
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_ADDR                    0xF000D038u
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_RESET                   0x00000000u
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_UFLOW_SCALE_SHIFT 0
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_UFLOW_SCALE_WIDTH 16
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_UFLOW_SCALE_MASK 0x0000FFFFu
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_OFLOW_SCALE_SHIFT 16
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_OFLOW_SCALE_WIDTH 16
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SCALE_0_LUT_LE_SLOPE_OFLOW_SCALE_MASK 0xFFFF0000u
+
+/* CDP.S_LUT_LE_SLOPE_SHIFT (rw): LE slope shifts (right, rounding half away from zero). */
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0                         0xD03Cu
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_OFFSET                  0xD03Cu
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_ADDR                    0xF000D03Cu
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_RESET                   0x00000000u
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_UFLOW_SHIFT_SHIFT 0
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_UFLOW_SHIFT_WIDTH 5
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_UFLOW_SHIFT_MASK 0x0000001Fu
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_OFLOW_SHIFT_SHIFT 5
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_OFLOW_SHIFT_WIDTH 5
+#define NVDLA_CDP_S_LUT_LE_SLOPE_SHIFT_0_LUT_LE_SLOPE_OFLOW_SHIFT_MASK 0x000003E0u
+
+/* CDP.S_LUT_LO_SLOPE_SCALE (rw): LO slope scales below the start (underflow) and above the end (overflow). */
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0                         0xD040u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_OFFSET                  0xD040u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_ADDR                    0xF000D040u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_RESET                   0x00000000u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_UFLOW_SCALE_SHIFT 0
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_UFLOW_SCALE_WIDTH 16
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_UFLOW_SCALE_MASK 0x0000FFFFu
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_OFLOW_SCALE_SHIFT 16
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_OFLOW_SCALE_WIDTH 16
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SCALE_0_LUT_LO_SLOPE_OFLOW_SCALE_MASK 0xFFFF0000u
+
+/* CDP.S_LUT_LO_SLOPE_SHIFT (rw): LO slope shifts (right, rounding half away from zero). */
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0                         0xD044u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_OFFSET                  0xD044u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_ADDR                    0xF000D044u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_RESET                   0x00000000u
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_UFLOW_SHIFT_SHIFT 0
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_UFLOW_SHIFT_WIDTH 5
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_UFLOW_SHIFT_MASK 0x0000001Fu
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_OFLOW_SHIFT_SHIFT 5
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_OFLOW_SHIFT_WIDTH 5
+#define NVDLA_CDP_S_LUT_LO_SLOPE_SHIFT_0_LUT_LO_SLOPE_OFLOW_SHIFT_MASK 0x000003E0u
+
+/* CDP.D_OP_ENABLE (rwhc, ping-pong group): Start the layer programmed in this group. */
+#define NVDLA_CDP_D_OP_ENABLE_0                                  0xD048u
+#define NVDLA_CDP_D_OP_ENABLE_0_OFFSET                           0xD048u
+#define NVDLA_CDP_D_OP_ENABLE_0_ADDR                             0xF000D048u
+#define NVDLA_CDP_D_OP_ENABLE_0_RESET                            0x00000000u
+#define NVDLA_CDP_D_OP_ENABLE_0_OP_EN_SHIFT                      0
+#define NVDLA_CDP_D_OP_ENABLE_0_OP_EN_WIDTH                      1
+#define NVDLA_CDP_D_OP_ENABLE_0_OP_EN_MASK                       0x00000001u
+#define NVDLA_CDP_D_OP_ENABLE_0_OP_EN_DISABLE                    0u
+#define NVDLA_CDP_D_OP_ENABLE_0_OP_EN_ENABLE                     1u
+
+/* CDP.D_FUNC_BYPASS (rw, ping-pong group): Bypass of the square sum and of the multiplier. */
+#define NVDLA_CDP_D_FUNC_BYPASS_0                                0xD04Cu
+#define NVDLA_CDP_D_FUNC_BYPASS_0_OFFSET                         0xD04Cu
+#define NVDLA_CDP_D_FUNC_BYPASS_0_ADDR                           0xF000D04Cu
+#define NVDLA_CDP_D_FUNC_BYPASS_0_RESET                          0x00000000u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_SQSUM_BYPASS_SHIFT             0
+#define NVDLA_CDP_D_FUNC_BYPASS_0_SQSUM_BYPASS_WIDTH             1
+#define NVDLA_CDP_D_FUNC_BYPASS_0_SQSUM_BYPASS_MASK              0x00000001u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_SQSUM_BYPASS_DISABLE           0u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_SQSUM_BYPASS_ENABLE            1u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_MUL_BYPASS_SHIFT               1
+#define NVDLA_CDP_D_FUNC_BYPASS_0_MUL_BYPASS_WIDTH               1
+#define NVDLA_CDP_D_FUNC_BYPASS_0_MUL_BYPASS_MASK                0x00000002u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_MUL_BYPASS_DISABLE             0u
+#define NVDLA_CDP_D_FUNC_BYPASS_0_MUL_BYPASS_ENABLE              1u
+
+/* CDP.D_DST_BASE_ADDR_LOW (rw, ping-pong group): Output cube address. */
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0                          0xD050u
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_OFFSET                   0xD050u
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_ADDR                     0xF000D050u
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_RESET                    0x00000000u
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_DST_BASE_ADDR_LOW_SHIFT  0
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_DST_BASE_ADDR_LOW_WIDTH  32
+#define NVDLA_CDP_D_DST_BASE_ADDR_LOW_0_DST_BASE_ADDR_LOW_MASK   0xFFFFFFFFu
+
+/* CDP.D_DST_BASE_ADDR_HIGH (rw, ping-pong group): Output cube address, bits 63:32 (must be 0). */
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0                         0xD054u
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_OFFSET                  0xD054u
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_ADDR                    0xF000D054u
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_RESET                   0x00000000u
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_DST_BASE_ADDR_HIGH_SHIFT 0
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_DST_BASE_ADDR_HIGH_WIDTH 32
+#define NVDLA_CDP_D_DST_BASE_ADDR_HIGH_0_DST_BASE_ADDR_HIGH_MASK 0xFFFFFFFFu
+
+/* CDP.D_DST_LINE_STRIDE (rw, ping-pong group): Output line stride in bytes. */
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0                            0xD058u
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_OFFSET                     0xD058u
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_ADDR                       0xF000D058u
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_RESET                      0x00000000u
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_DST_LINE_STRIDE_SHIFT      0
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_DST_LINE_STRIDE_WIDTH      32
+#define NVDLA_CDP_D_DST_LINE_STRIDE_0_DST_LINE_STRIDE_MASK       0xFFFFFFFFu
+
+/* CDP.D_DST_SURFACE_STRIDE (rw, ping-pong group): Output surface stride in bytes. */
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0                         0xD05Cu
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_OFFSET                  0xD05Cu
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_ADDR                    0xF000D05Cu
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_RESET                   0x00000000u
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_DST_SURFACE_STRIDE_SHIFT 0
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_DST_SURFACE_STRIDE_WIDTH 32
+#define NVDLA_CDP_D_DST_SURFACE_STRIDE_0_DST_SURFACE_STRIDE_MASK 0xFFFFFFFFu
+
+/* CDP.D_DST_DMA_CFG (rw, ping-pong group): Output memory interface. */
+#define NVDLA_CDP_D_DST_DMA_CFG_0                                0xD060u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_OFFSET                         0xD060u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_ADDR                           0xF000D060u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_RESET                          0x00000000u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_DST_RAM_TYPE_SHIFT             0
+#define NVDLA_CDP_D_DST_DMA_CFG_0_DST_RAM_TYPE_WIDTH             1
+#define NVDLA_CDP_D_DST_DMA_CFG_0_DST_RAM_TYPE_MASK              0x00000001u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_DST_RAM_TYPE_CVIF              0u
+#define NVDLA_CDP_D_DST_DMA_CFG_0_DST_RAM_TYPE_MCIF              1u
+
+/* CDP.D_DATA_FORMAT (rw, ping-pong group): Data precision (simtlab: int8). */
+#define NVDLA_CDP_D_DATA_FORMAT_0                                0xD068u
+#define NVDLA_CDP_D_DATA_FORMAT_0_OFFSET                         0xD068u
+#define NVDLA_CDP_D_DATA_FORMAT_0_ADDR                           0xF000D068u
+#define NVDLA_CDP_D_DATA_FORMAT_0_RESET                          0x00000000u
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_SHIFT          0
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_WIDTH          2
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_MASK           0x00000003u
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_INT8           0u
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_INT16          1u
+#define NVDLA_CDP_D_DATA_FORMAT_0_INPUT_DATA_TYPE_FP16           2u
+
+/* CDP.D_NAN_FLUSH_TO_ZERO (rw, ping-pong group): (float only; unused) */
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0                          0xD06Cu
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_OFFSET                   0xD06Cu
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_ADDR                     0xF000D06Cu
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_RESET                    0x00000000u
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_NAN_TO_ZERO_SHIFT        0
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_NAN_TO_ZERO_WIDTH        1
+#define NVDLA_CDP_D_NAN_FLUSH_TO_ZERO_0_NAN_TO_ZERO_MASK         0x00000001u
+
+/* CDP.D_LRN_CFG (rw, ping-pong group): Channels of the square-sum window. */
+#define NVDLA_CDP_D_LRN_CFG_0                                    0xD070u
+#define NVDLA_CDP_D_LRN_CFG_0_OFFSET                             0xD070u
+#define NVDLA_CDP_D_LRN_CFG_0_ADDR                               0xF000D070u
+#define NVDLA_CDP_D_LRN_CFG_0_RESET                              0x00000000u
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_SHIFT                  0
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_WIDTH                  2
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_MASK                   0x00000003u
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_LEN3                   0u
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_LEN5                   1u
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_LEN7                   2u
+#define NVDLA_CDP_D_LRN_CFG_0_NORMALZ_LEN_LEN9                   3u
+
+/* CDP.D_DATIN_OFFSET (rw, ping-pong group): Input converter offset. */
+#define NVDLA_CDP_D_DATIN_OFFSET_0                               0xD074u
+#define NVDLA_CDP_D_DATIN_OFFSET_0_OFFSET                        0xD074u
+#define NVDLA_CDP_D_DATIN_OFFSET_0_ADDR                          0xF000D074u
+#define NVDLA_CDP_D_DATIN_OFFSET_0_RESET                         0x00000000u
+#define NVDLA_CDP_D_DATIN_OFFSET_0_DATIN_OFFSET_SHIFT            0
+#define NVDLA_CDP_D_DATIN_OFFSET_0_DATIN_OFFSET_WIDTH            16
+#define NVDLA_CDP_D_DATIN_OFFSET_0_DATIN_OFFSET_MASK             0x0000FFFFu
+
+/* CDP.D_DATIN_SCALE (rw, ping-pong group): Input converter scale. */
+#define NVDLA_CDP_D_DATIN_SCALE_0                                0xD078u
+#define NVDLA_CDP_D_DATIN_SCALE_0_OFFSET                         0xD078u
+#define NVDLA_CDP_D_DATIN_SCALE_0_ADDR                           0xF000D078u
+#define NVDLA_CDP_D_DATIN_SCALE_0_RESET                          0x00000000u
+#define NVDLA_CDP_D_DATIN_SCALE_0_DATIN_SCALE_SHIFT              0
+#define NVDLA_CDP_D_DATIN_SCALE_0_DATIN_SCALE_WIDTH              16
+#define NVDLA_CDP_D_DATIN_SCALE_0_DATIN_SCALE_MASK               0x0000FFFFu
+
+/* CDP.D_DATIN_SHIFTER (rw, ping-pong group): Input converter shift. */
+#define NVDLA_CDP_D_DATIN_SHIFTER_0                              0xD07Cu
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_OFFSET                       0xD07Cu
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_ADDR                         0xF000D07Cu
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_RESET                        0x00000000u
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_DATIN_SHIFTER_SHIFT          0
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_DATIN_SHIFTER_WIDTH          5
+#define NVDLA_CDP_D_DATIN_SHIFTER_0_DATIN_SHIFTER_MASK           0x0000001Fu
+
+/* CDP.D_DATOUT_OFFSET (rw, ping-pong group): Output converter offset. */
+#define NVDLA_CDP_D_DATOUT_OFFSET_0                              0xD080u
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_OFFSET                       0xD080u
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_ADDR                         0xF000D080u
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_RESET                        0x00000000u
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_DATOUT_OFFSET_SHIFT          0
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_DATOUT_OFFSET_WIDTH          32
+#define NVDLA_CDP_D_DATOUT_OFFSET_0_DATOUT_OFFSET_MASK           0xFFFFFFFFu
+
+/* CDP.D_DATOUT_SCALE (rw, ping-pong group): Output converter scale. */
+#define NVDLA_CDP_D_DATOUT_SCALE_0                               0xD084u
+#define NVDLA_CDP_D_DATOUT_SCALE_0_OFFSET                        0xD084u
+#define NVDLA_CDP_D_DATOUT_SCALE_0_ADDR                          0xF000D084u
+#define NVDLA_CDP_D_DATOUT_SCALE_0_RESET                         0x00000000u
+#define NVDLA_CDP_D_DATOUT_SCALE_0_DATOUT_SCALE_SHIFT            0
+#define NVDLA_CDP_D_DATOUT_SCALE_0_DATOUT_SCALE_WIDTH            16
+#define NVDLA_CDP_D_DATOUT_SCALE_0_DATOUT_SCALE_MASK             0x0000FFFFu
+
+/* CDP.D_DATOUT_SHIFTER (rw, ping-pong group): Output converter shift. */
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0                             0xD088u
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_OFFSET                      0xD088u
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_ADDR                        0xF000D088u
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_RESET                       0x00000000u
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_DATOUT_SHIFTER_SHIFT        0
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_DATOUT_SHIFTER_WIDTH        6
+#define NVDLA_CDP_D_DATOUT_SHIFTER_0_DATOUT_SHIFTER_MASK         0x0000003Fu
+
+/* CDP.D_OUT_SATURATION (ro, ping-pong group): Outputs saturated by the output converter. */
+#define NVDLA_CDP_D_OUT_SATURATION_0                             0xD098u
+#define NVDLA_CDP_D_OUT_SATURATION_0_OFFSET                      0xD098u
+#define NVDLA_CDP_D_OUT_SATURATION_0_ADDR                        0xF000D098u
+#define NVDLA_CDP_D_OUT_SATURATION_0_RESET                       0x00000000u
+#define NVDLA_CDP_D_OUT_SATURATION_0_OUT_SATURATION_SHIFT        0
+#define NVDLA_CDP_D_OUT_SATURATION_0_OUT_SATURATION_WIDTH        32
+#define NVDLA_CDP_D_OUT_SATURATION_0_OUT_SATURATION_MASK         0xFFFFFFFFu
+
+/* CDP.D_PERF_ENABLE (rw, ping-pong group): Enable the CDP performance counters. */
+#define NVDLA_CDP_D_PERF_ENABLE_0                                0xD09Cu
+#define NVDLA_CDP_D_PERF_ENABLE_0_OFFSET                         0xD09Cu
+#define NVDLA_CDP_D_PERF_ENABLE_0_ADDR                           0xF000D09Cu
+#define NVDLA_CDP_D_PERF_ENABLE_0_RESET                          0x00000000u
+#define NVDLA_CDP_D_PERF_ENABLE_0_DMA_EN_SHIFT                   0
+#define NVDLA_CDP_D_PERF_ENABLE_0_DMA_EN_WIDTH                   1
+#define NVDLA_CDP_D_PERF_ENABLE_0_DMA_EN_MASK                    0x00000001u
+#define NVDLA_CDP_D_PERF_ENABLE_0_LUT_EN_SHIFT                   1
+#define NVDLA_CDP_D_PERF_ENABLE_0_LUT_EN_WIDTH                   1
+#define NVDLA_CDP_D_PERF_ENABLE_0_LUT_EN_MASK                    0x00000002u
+
+/* CDP.D_PERF_WRITE_STALL (ro, ping-pong group): Cycles the output write stalled. */
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0                           0xD0A0u
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_OFFSET                    0xD0A0u
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_ADDR                      0xF000D0A0u
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_RESET                     0x00000000u
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_PERF_WRITE_STALL_SHIFT    0
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_PERF_WRITE_STALL_WIDTH    32
+#define NVDLA_CDP_D_PERF_WRITE_STALL_0_PERF_WRITE_STALL_MASK     0xFFFFFFFFu
+
+/* CDP.D_PERF_LUT_UFLOW (ro, ping-pong group): Elements below both tables. */
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0                             0xD0A4u
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_OFFSET                      0xD0A4u
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_ADDR                        0xF000D0A4u
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_RESET                       0x00000000u
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_LUT_UFLOW_SHIFT             0
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_LUT_UFLOW_WIDTH             32
+#define NVDLA_CDP_D_PERF_LUT_UFLOW_0_LUT_UFLOW_MASK              0xFFFFFFFFu
+
+/* CDP.D_PERF_LUT_OFLOW (ro, ping-pong group): Elements above both tables. */
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0                             0xD0A8u
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_OFFSET                      0xD0A8u
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_ADDR                        0xF000D0A8u
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_RESET                       0x00000000u
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_LUT_OFLOW_SHIFT             0
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_LUT_OFLOW_WIDTH             32
+#define NVDLA_CDP_D_PERF_LUT_OFLOW_0_LUT_OFLOW_MASK              0xFFFFFFFFu
+
+/* CDP.D_PERF_LUT_HYBRID (ro, ping-pong group): Elements below one table and above the other. */
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0                            0xD0ACu
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_OFFSET                     0xD0ACu
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_ADDR                       0xF000D0ACu
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_RESET                      0x00000000u
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_LUT_HYBRID_SHIFT           0
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_LUT_HYBRID_WIDTH           32
+#define NVDLA_CDP_D_PERF_LUT_HYBRID_0_LUT_HYBRID_MASK            0xFFFFFFFFu
+
+/* CDP.D_PERF_LUT_LE_HIT (ro, ping-pong group): Elements whose value came from an LE hit. */
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0                            0xD0B0u
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_OFFSET                     0xD0B0u
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_ADDR                       0xF000D0B0u
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_RESET                      0x00000000u
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_LUT_LE_HIT_SHIFT           0
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_LUT_LE_HIT_WIDTH           32
+#define NVDLA_CDP_D_PERF_LUT_LE_HIT_0_LUT_LE_HIT_MASK            0xFFFFFFFFu
+
+/* CDP.D_PERF_LUT_LO_HIT (ro, ping-pong group): Elements whose value came from an LO hit. */
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0                            0xD0B4u
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_OFFSET                     0xD0B4u
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_ADDR                       0xF000D0B4u
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_RESET                      0x00000000u
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_LUT_LO_HIT_SHIFT           0
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_LUT_LO_HIT_WIDTH           32
+#define NVDLA_CDP_D_PERF_LUT_LO_HIT_0_LUT_LO_HIT_MASK            0xFFFFFFFFu
+
+/* CDP.D_CYA (rw, ping-pong group): Spare bits (no effect). */
+#define NVDLA_CDP_D_CYA_0                                        0xD0B8u
+#define NVDLA_CDP_D_CYA_0_OFFSET                                 0xD0B8u
+#define NVDLA_CDP_D_CYA_0_ADDR                                   0xF000D0B8u
+#define NVDLA_CDP_D_CYA_0_RESET                                  0x00000000u
+#define NVDLA_CDP_D_CYA_0_CYA_SHIFT                              0
+#define NVDLA_CDP_D_CYA_0_CYA_WIDTH                              32
+#define NVDLA_CDP_D_CYA_0_CYA_MASK                               0xFFFFFFFFu
 
 #endif /* NVDLA_REGS_H */

@@ -46,7 +46,7 @@ class TileRegisters(wiring.Component):
     """Every register of the tile behind one register bus, decoded by the table's unit bases.
 
     Address bits [13:10] of the word offset pick the unit (4 KiB each); bits [9:0] go to it. An
-    access outside every unit (NVDLA's MCIF at 0x2000, CDP_RDMA/CDP and the rest above 0xC000)
+    access outside every unit (NVDLA's MCIF at 0x2000, the rest above 0xE000)
     reads 0, writes nothing and raises ``error`` for one cycle. Offsets inside a unit that hold no
     register read 0 and ignore writes without ``error`` (NVDLA registers simtlab leaves out, which
     NVDLA's traces still write).

@@ -1,0 +1,206 @@
+"""CDP (local response normalization with NVDLA's LE/LO tables): a trace of our own in NVDLA's
+trace format (tb/drivers/nvdla_traces/cdp_8x6x20_lrn5_lut/), with its LUTs programmed through
+``S_LUT_ACCESS_CFG``/``S_LUT_ACCESS_DATA`` and its CRC from the bit-exact reference
+(simtlab.sim.cdp_ref), replayed on the golden model and on the RTL; the LUT access registers.
+
+``python -m simtlab.tb.rtl.tile.test_cdp`` rewrites the trace files (``test_trace_is_current``
+keeps them equal to :func:`build_trace`).
+"""
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtlab import Device
+from simtlab.drivers import regs
+from simtlab.drivers.nvdla_trace import format_dat, nvdla_name, parse_dat, parse_trace, replay
+from simtlab.errors import TileFault
+from simtlab.sim import cdp_ref
+from simtlab.sim import tile_layout as lay
+
+TRACES = Path(__file__).parents[2] / "drivers" / "nvdla_traces"
+NAME = "cdp_8x6x20_lrn5_lut"
+SEED = 20261206
+SRC, DST = 0x8000_0000, 0x8010_0000
+C, H, W = 20, 6, 8
+ATOM = 8
+
+
+def _lrn(s):
+    """The normalization the tables sample: 4096 / (1 + s / 2048) ** 0.75 (LRN, k 1, beta 0.75)."""
+    return int(round(4096 / (1 + s / 2048) ** 0.75))
+
+
+# LO: linear, 256 spans of 64 from 0 (the dense table, used where it hits: HYBRID_PRIORITY LO).
+# LE: exponent, entry i at 2 ** (4 + i) (the wide table, for the large square sums).
+LO_SELECT, LE_OFFSET = 6, 4
+LO_TABLE = [_lrn(i << LO_SELECT) for i in range(cdp_ref.LO_ENTRIES)]
+LE_TABLE = [_lrn(1 << (LE_OFFSET + i)) if LE_OFFSET + i < 40 else 0
+            for i in range(cdp_ref.LE_ENTRIES)]
+LO_END = (cdp_ref.LO_ENTRIES - 1) << LO_SELECT
+LE_END = (1 << 37) - 1
+
+#: The layer's registers besides the tables and the enables: (name, fields or raw value).
+REGS = [
+    ("CDP.S_LUT_CFG", dict(LUT_LE_FUNCTION=0, LUT_UFLOW_PRIORITY=1, LUT_OFLOW_PRIORITY=0,
+                           LUT_HYBRID_PRIORITY=1)),
+    ("CDP.S_LUT_INFO", dict(LUT_LE_INDEX_OFFSET=LE_OFFSET, LUT_LE_INDEX_SELECT=0,
+                            LUT_LO_INDEX_SELECT=LO_SELECT)),
+    ("CDP.S_LUT_LE_START_LOW", 0), ("CDP.S_LUT_LE_START_HIGH", 0),
+    ("CDP.S_LUT_LE_END_LOW", LE_END & 0xFFFF_FFFF), ("CDP.S_LUT_LE_END_HIGH", LE_END >> 32),
+    ("CDP.S_LUT_LO_START_LOW", 0), ("CDP.S_LUT_LO_START_HIGH", 0),
+    ("CDP.S_LUT_LO_END_LOW", LO_END), ("CDP.S_LUT_LO_END_HIGH", 0),
+    ("CDP.S_LUT_LE_SLOPE_SCALE", dict(LUT_LE_SLOPE_UFLOW_SCALE=0, LUT_LE_SLOPE_OFLOW_SCALE=0)),
+    ("CDP.S_LUT_LE_SLOPE_SHIFT", dict(LUT_LE_SLOPE_UFLOW_SHIFT=0, LUT_LE_SLOPE_OFLOW_SHIFT=0)),
+    ("CDP.S_LUT_LO_SLOPE_SCALE", dict(LUT_LO_SLOPE_UFLOW_SCALE=-3, LUT_LO_SLOPE_OFLOW_SCALE=-1)),
+    ("CDP.S_LUT_LO_SLOPE_SHIFT", dict(LUT_LO_SLOPE_UFLOW_SHIFT=2, LUT_LO_SLOPE_OFLOW_SHIFT=7)),
+    ("CDP.D_FUNC_BYPASS", dict(SQSUM_BYPASS=0, MUL_BYPASS=0)),
+    ("CDP.D_DST_BASE_ADDR_LOW", DST), ("CDP.D_DST_BASE_ADDR_HIGH", 0),
+    ("CDP.D_DST_LINE_STRIDE", W * ATOM), ("CDP.D_DST_SURFACE_STRIDE", H * W * ATOM),
+    ("CDP.D_DST_DMA_CFG", dict(DST_RAM_TYPE=1)),
+    ("CDP.D_DATA_FORMAT", dict(INPUT_DATA_TYPE=0)),
+    ("CDP.D_LRN_CFG", dict(NORMALZ_LEN=1)),                          # LEN5
+    ("CDP.D_DATIN_OFFSET", dict(DATIN_OFFSET=-3)),
+    ("CDP.D_DATIN_SCALE", dict(DATIN_SCALE=3)),
+    ("CDP.D_DATIN_SHIFTER", dict(DATIN_SHIFTER=2)),
+    ("CDP.D_DATOUT_OFFSET", dict(DATOUT_OFFSET=-700)),
+    ("CDP.D_DATOUT_SCALE", dict(DATOUT_SCALE=5)),
+    ("CDP.D_DATOUT_SHIFTER", dict(DATOUT_SHIFTER=12)),
+    ("CDP.D_PERF_ENABLE", dict(DMA_EN=1, LUT_EN=1)),
+    ("CDP_RDMA.D_DATA_CUBE_WIDTH", dict(WIDTH=W - 1)),
+    ("CDP_RDMA.D_DATA_CUBE_HEIGHT", dict(HEIGHT=H - 1)),
+    ("CDP_RDMA.D_DATA_CUBE_CHANNEL", dict(CHANNEL=C - 1)),
+    ("CDP_RDMA.D_SRC_BASE_ADDR_LOW", SRC), ("CDP_RDMA.D_SRC_BASE_ADDR_HIGH", 0),
+    ("CDP_RDMA.D_SRC_LINE_STRIDE", W * ATOM), ("CDP_RDMA.D_SRC_SURFACE_STRIDE", H * W * ATOM),
+    ("CDP_RDMA.D_SRC_DMA_CFG", dict(SRC_RAM_TYPE=1)),
+    ("CDP_RDMA.D_DATA_FORMAT", dict(INPUT_DATA=0)),
+    ("CDP_RDMA.D_PERF_ENABLE", dict(DMA_EN=1)),
+]
+
+
+def _inputs():
+    rng = np.random.default_rng(SEED)
+    return rng.integers(-128, 128, (C, H, W)).astype(np.int8)
+
+
+def params():
+    """The trace's arithmetic as cdp_ref parameters (what the registers above say)."""
+    def table(entries, **kw):
+        return cdp_ref.LutTable(entries=entries, **kw)
+    return cdp_ref.CdpParams(
+        le=table(LE_TABLE, start=0, end=LE_END, exponent=True, index_offset=LE_OFFSET),
+        lo=table(LO_TABLE, start=0, end=LO_END, index_select=LO_SELECT, uflow_scale=-3,
+                 uflow_shift=2, oflow_scale=-1, oflow_shift=7),
+        normalz_len=5, datin_offset=-3, datin_scale=3, datin_shifter=2, datout_offset=-700,
+        datout_scale=5, datout_shifter=12, uflow_priority=1, oflow_priority=0, hybrid_priority=1)
+
+
+def expected(x):
+    """The output region (whole atoms, NVDLA's feature layout) and the counters, from cdp_ref.
+    The input's padding lanes (channels 20-23) are the zeros of the .dat's region."""
+    xp = np.zeros((-(-C // ATOM) * ATOM, H, W), np.int8)
+    xp[:C] = x
+    y, stats = cdp_ref.cdp(xp, params(), C)
+    return lay.pack_feature(y, line_stride=W * ATOM, surf_stride=H * W * ATOM).tobytes(), stats
+
+
+def _value(name, value):
+    return regs.pack(name, **value) if isinstance(value, dict) else value
+
+
+def build_trace():
+    """The trace's files: ``{file name: text}``."""
+    x = _inputs()
+    blob = lay.pack_feature(x, line_stride=W * ATOM, surf_stride=H * W * ATOM)
+    golden, stats = expected(x)
+    lines = [f"// {NAME}: CDP (LRN over 5 channels, LE exponent + LO linear tables) "
+             f"{W}x{H}x{C} (simtlab, NVDLA trace format)",
+             f"mem_init(pri_mem, 0x{SRC:08x}, 0x{blob.size:x}, ALL_ZERO);",
+             f'mem_load(pri_mem, 0x{SRC:08x}, "{NAME}_features.dat");',
+             f"mem_init(pri_mem, 0x{DST:08x}, 0x{len(golden):x}, ALL_ZERO);",
+             f"reg_write({nvdla_name('CDP.S_POINTER')}, 0x0);",
+             f"reg_write({nvdla_name('CDP_RDMA.S_POINTER')}, 0x0);"]
+    access = "CDP.S_LUT_ACCESS_CFG"
+    for table_id, table in ((1, LO_TABLE), (0, LE_TABLE)):      # NVDLA's traces: LO first
+        cfg = regs.pack(access, LUT_ADDR=0, LUT_TABLE_ID=table_id, LUT_ACCESS_TYPE=1)
+        lines.append(f"reg_write({nvdla_name(access)}, 0x{cfg:x});")
+        lines += [f"reg_write({nvdla_name('CDP.S_LUT_ACCESS_DATA')}, 0x{e & 0xFFFF:x});"
+                  for e in table]
+    # Read two entries back (the address moves on after each access).
+    cfg = regs.pack(access, LUT_ADDR=7, LUT_TABLE_ID=1, LUT_ACCESS_TYPE=0)
+    lines.append(f"reg_write({nvdla_name(access)}, 0x{cfg:x});")
+    lines += [f"reg_read_expected({nvdla_name('CDP.S_LUT_ACCESS_DATA')}, 0x{LO_TABLE[i]:x});"
+              for i in (7, 8)]
+    lines += [f"reg_write({nvdla_name(name)}, 0x{_value(name, value):x});" for name, value in REGS]
+    lines += [f"reg_write({nvdla_name('CDP_RDMA.D_OP_ENABLE')}, 0x1);",
+              f"reg_write({nvdla_name('CDP.D_OP_ENABLE')}, 0x1);",
+              f"intr_notify(CDP_0, {NAME}_CDP_0);",
+              f"check_crc({NAME}_CDP_0, pri_mem, 0x{DST:08x}, 0x{len(golden):x}, "
+              f"0x{zlib.crc32(golden):08x});",
+              f'check_file({NAME}_CDP_0, pri_mem, 0x{DST:08x}, 0x{len(golden):x}, '
+              f'"{NAME}_golden.dat");']
+    for counter, key in (("D_PERF_LUT_LE_HIT", "le_hit"), ("D_PERF_LUT_LO_HIT", "lo_hit"),
+                         ("D_PERF_LUT_UFLOW", "uflow"), ("D_PERF_LUT_OFLOW", "oflow"),
+                         ("D_PERF_LUT_HYBRID", "hybrid"), ("D_OUT_SATURATION", "out_sat")):
+        lines.append(f"reg_read_expected({nvdla_name('CDP.' + counter)}, 0x{stats[key]:x});")
+    return {f"{NAME}.cfg": "\n".join(lines) + "\n",
+            f"{NAME}_features.dat": format_dat(blob.tobytes()),
+            f"{NAME}_golden.dat": format_dat(golden, zeros=True)}
+
+
+def test_trace_is_current():
+    for fname, text in build_trace().items():
+        assert (TRACES / NAME / fname).read_text() == text, \
+            f"{fname} is stale: run python -m simtlab.tb.rtl.tile.test_cdp"
+
+
+def test_trace_crc_is_the_reference():
+    """The committed CRC and counters equal cdp_ref on the input read back from the .dat file,
+    and the trace exercises both tables' hits and the square sum."""
+    trace = parse_trace(TRACES / NAME / f"{NAME}.cfg", strict=True)
+    data = bytearray(-(-C // ATOM) * H * W * ATOM)
+    for offset, chunk in parse_dat(TRACES / NAME / f"{NAME}_features.dat"):
+        data[offset:offset + len(chunk)] = chunk
+    x = lay.unpack_feature(np.frombuffer(bytes(data), np.uint8), C, H, W)
+    np.testing.assert_array_equal(x, _inputs())
+    golden, stats = expected(x)
+    (crc,) = [s for s in trace.steps if s.op == "check_crc"]
+    assert crc.args[4] == zlib.crc32(golden)
+    assert stats["le_hit"] > 0 and stats["lo_hit"] > 0 and stats["out_sat"] < C * H * W // 4
+
+
+def _replay(backend):
+    with Device("tile", backend=backend) as dev:
+        return replay(TRACES / NAME / f"{NAME}.cfg", dev)
+
+
+def test_replay_golden_model():
+    result = _replay("emu")
+    assert result.passed, result.report()
+    assert [c.op for c in result.checks].count("reg_read_expected") == 8
+    assert not result.skipped and result.interrupts[0][2] > 0
+
+
+def test_int16_is_not_supported(tmp_path):
+    """int16 CDP (D_DATA_FORMAT) stops at its start with a TileFault naming the register."""
+    text = (TRACES / NAME / f"{NAME}.cfg").read_text()
+    text = text.replace("reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x0);",
+                        "reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x1);")
+    for fname in (f"{NAME}_features.dat", f"{NAME}_golden.dat"):
+        (tmp_path / fname).write_text((TRACES / NAME / fname).read_text())
+    (tmp_path / f"{NAME}.cfg").write_text(text)
+    with Device("tile", backend="emu") as dev:
+        with pytest.raises(TileFault, match=r"CDP.D_DATA_FORMAT"):
+            replay(tmp_path / f"{NAME}.cfg", dev)
+
+
+def _write_all():
+    (TRACES / NAME).mkdir(parents=True, exist_ok=True)
+    for fname, text in build_trace().items():
+        (TRACES / NAME / fname).write_text(text)
+
+
+if __name__ == "__main__":
+    _write_all()
