@@ -24,6 +24,7 @@ A table lookup of ``s`` with range ``[start, end]`` (38-bit signed registers):
   ``i = k - LE_INDEX_OFFSET`` (``k < offset``: underflow), ``f = ((d - 2**k) << 16) >> k``.
 - ``i >= entries - 1``: overflow, ``t = T[-1] + round_shift((s - end) * OFLOW_SCALE, OFLOW_SHIFT)``.
 - hit: ``t = T[i] + round_shift((T[i+1] - T[i]) * f, 16)``.
+- ``t`` saturates to int32 (the tile's LUT output width).
 
 Selection: one table hits and the other misses: the hit; both hit or one under- and the other
 overflows (hybrid): ``HYBRID_PRIORITY``; both underflow: ``UFLOW_PRIORITY``; both overflow:
@@ -94,7 +95,13 @@ class CdpParams:
 
 
 def lut_lookup(s, table):
-    """``(kind, value)`` of looking ``s`` up in ``table``: kind UNDERFLOW, HIT or OVERFLOW."""
+    """``(kind, value)`` of looking ``s`` up in ``table``: kind UNDERFLOW, HIT or OVERFLOW; the
+    value saturated to int32."""
+    kind, value = _lookup(s, table)
+    return kind, min(max(value, -(1 << 31)), (1 << 31) - 1)
+
+
+def _lookup(s, table):
     t = [int(e) for e in table.entries]
     s = int(s)
     if s <= table.start:

@@ -28,7 +28,12 @@ def _slope(x, scale, shift):
 
 
 def _lookup(s, t):
-    """One table lookup, written from the definition: (kind, value)."""
+    """One table lookup, written from the definition: (kind, value saturated to int32)."""
+    kind, value = _lookup_wide(s, t)
+    return kind, max(-2 ** 31, min(2 ** 31 - 1, value))
+
+
+def _lookup_wide(s, t):
     e = list(t.entries)
     if s <= t.start:
         return "u", e[0] + _slope(s - t.start, t.uflow_scale, t.uflow_shift)
@@ -142,6 +147,10 @@ def test_lookup_edges():
     e = LutTable(entries=list(range(65)), start=0, end=1 << 40, exponent=True, index_offset=2)
     assert lut_lookup(3, e) == (0, 0)                   # log2 3 = 1 < offset 2: underflow
     assert lut_lookup(6, e)[0] == 1 and lut_lookup(6, e)[1] == 1    # k 2 -> index 0, f 0.5
+    wide = LutTable(entries=[0] * 65, start=-(1 << 37), end=0, oflow_scale=32767,
+                    uflow_scale=-32768)
+    assert lut_lookup(1 << 20, wide) == (2, (1 << 31) - 1)             # int32 saturation
+    assert lut_lookup(-(1 << 37), wide) == (0, 0)
 
 
 def test_signed38():

@@ -12,13 +12,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from amaranth import Module
+from amaranth.lib import wiring
+from amaranth.sim import Simulator
 
 from simtlab import Device
 from simtlab.drivers import regs
 from simtlab.drivers.nvdla_trace import format_dat, nvdla_name, parse_dat, parse_trace, replay
 from simtlab.errors import TileFault
+from simtlab.rtl.tile.cdp import CDP, CdpLut
 from simtlab.sim import cdp_ref
 from simtlab.sim import tile_layout as lay
+
+from ...sim.test_cdp_ref import _random_params
+from .test_sdp import run_simulation
+from .test_wdma import MemoryModel
 
 TRACES = Path(__file__).parents[2] / "drivers" / "nvdla_traces"
 NAME = "cdp_8x6x20_lrn5_lut"
@@ -194,6 +202,121 @@ def test_int16_is_not_supported(tmp_path):
     with Device("tile", backend="emu") as dev:
         with pytest.raises(TileFault, match=r"CDP.D_DATA_FORMAT"):
             replay(tmp_path / f"{NAME}.cfg", dev)
+
+
+# --- the RTL unit (rtl/tile/cdp.py) against cdp_ref, on Amaranth's simulator ------------------
+
+class _CdpWithLut(wiring.Component):
+    """CDP and its tables, the tables written through the access port as the registers do."""
+
+    def __init__(self):
+        self.cdp = CDP()
+        self.lut = CdpLut()
+        super().__init__({})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.cdp, m.submodules.lut = self.cdp, self.lut
+        m.d.comb += [self.lut.table.eq(self.cdp.table), self.lut.addr.eq(self.cdp.addr),
+                     self.cdp.e0.eq(self.lut.e0), self.cdp.e1.eq(self.lut.e1)]
+        return m
+
+
+def _lut_fields(p):
+    out = dict(lut_le_function=0 if p.le.exponent else 1, lut_uflow_priority=p.uflow_priority,
+               lut_oflow_priority=p.oflow_priority, lut_hybrid_priority=p.hybrid_priority,
+               lut_le_index_offset=p.le.index_offset, lut_le_index_select=p.le.index_select,
+               lut_lo_index_select=p.lo.index_select)
+    for name, t in (("le", p.le), ("lo", p.lo)):
+        for edge in ("start", "end"):
+            value = getattr(t, edge) & ((1 << 38) - 1)
+            out[f"lut_{name}_{edge}_low"] = value & 0xFFFF_FFFF
+            out[f"lut_{name}_{edge}_high"] = value >> 32
+        for flow in ("uflow", "oflow"):
+            out[f"lut_{name}_slope_{flow}_scale"] = getattr(t, f"{flow}_scale")
+            out[f"lut_{name}_slope_{flow}_shift"] = getattr(t, f"{flow}_shift")
+    return out
+
+
+def run_cdp(rng, x, p, channels, *, stall=0.0):
+    """The unit on cube ``x`` (whole atoms) in a memory model: (output cube, counters)."""
+    c_all, h, w = x.shape
+    src = dict(base=0x100, line=w * ATOM + 16, surf=h * (w * ATOM + 16) + 24)
+    dst = dict(base=0x2000, line=w * ATOM, surf=h * w * ATOM + 64)
+    image = bytearray(1 << 14)
+    blob = lay.pack_feature(x, line_stride=src["line"], surf_stride=src["surf"])
+    image[src["base"]:src["base"] + blob.size] = blob.tobytes()
+    memory = MemoryModel(rng, image, stall=stall)
+    dut = _CdpWithLut()
+    unit, lut = dut.cdp, dut.lut
+    result = {}
+
+    async def control(ctx):
+        for table_id, table in ((0, p.le), (1, p.lo)):
+            ctx.set(lut.cfg, dict(lut_addr=0, lut_table_id=table_id, lut_access_type=1))
+            ctx.set(lut.cfg_written, 1)
+            await ctx.tick()
+            ctx.set(lut.cfg_written, 0)
+            for entry in table.entries:
+                ctx.set(lut.port, dict(read=0, write=1, wdata=entry & 0xFFFF))
+                await ctx.tick()
+            ctx.set(lut.port, dict(read=0, write=0, wdata=0))
+        ctx.set(unit.lut, _lut_fields(p))
+        ctx.set(unit.cfg, dict(
+            sqsum_bypass=p.sqsum_bypass, mul_bypass=p.mul_bypass, dst_base_addr_low=dst["base"],
+            dst_line_stride=dst["line"], dst_surface_stride=dst["surf"],
+            normalz_len=cdp_ref.NORMALZ_LENS.index(p.normalz_len),
+            datin_offset=p.datin_offset, datin_scale=p.datin_scale,
+            datin_shifter=p.datin_shifter, datout_offset=p.datout_offset,
+            datout_scale=p.datout_scale, datout_shifter=p.datout_shifter))
+        ctx.set(unit.src, dict(width=w - 1, height=h - 1, channel=channels - 1,
+                               base=src["base"], line_stride=src["line"],
+                               surface_stride=src["surf"]))
+        ctx.set(unit.start, 1)
+        await ctx.tick()
+        ctx.set(unit.start, 0)
+        await ctx.tick().until(unit.done)
+        result["counters"] = {name: ctx.get(unit.counters[name]) for name in
+                              ("out_saturation", "lut_uflow", "lut_oflow", "lut_hybrid",
+                               "lut_le_hit", "lut_lo_hit")}
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(control)
+    sim.add_testbench(memory.serve(unit.rd_bus), background=True)
+    sim.add_testbench(memory.serve(unit.wr_bus), background=True)
+    run_simulation(sim)
+    got = lay.unpack_feature(np.frombuffer(bytes(memory.mem[dst["base"]:]), np.uint8), c_all, h,
+                             w, line_stride=dst["line"], surf_stride=dst["surf"])
+    return got, result["counters"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unit_matches_the_reference(seed):
+    """Random cubes, tables and registers (the reference test's generator, fixed seeds)."""
+    rng = np.random.default_rng([SEED, seed])
+    channels = int(rng.integers(1, 20))
+    x = np.zeros((-(-channels // ATOM) * ATOM, 2, 3), np.int8)
+    x[:channels] = rng.integers(-128, 128, (channels, 2, 3))
+    x[channels:] = rng.integers(-128, 128, (len(x) - channels, 2, 3))   # padding lanes too
+    p = _random_params(rng)
+    want, stats = cdp_ref.cdp(x, p, channels)
+    got, counters = run_cdp(rng, x, p, channels, stall=0.3 if seed % 2 else 0.0)
+    np.testing.assert_array_equal(got, want, err_msg=f"seed {seed}")
+    assert counters == {"out_saturation": stats["out_sat"], "lut_uflow": stats["uflow"],
+                        "lut_oflow": stats["oflow"], "lut_hybrid": stats["hybrid"],
+                        "lut_le_hit": stats["le_hit"], "lut_lo_hit": stats["lo_hit"]}, seed
+
+
+def test_unit_runs_the_trace_layer():
+    """The trace's layer (LRN with real tables) on the unit alone."""
+    rng = np.random.default_rng(SEED)
+    xp = np.zeros((24, H, W), np.int8)
+    xp[:C] = _inputs()
+    want, stats = cdp_ref.cdp(xp, params(), C)
+    got, counters = run_cdp(rng, xp, params(), C)
+    np.testing.assert_array_equal(got, want)
+    assert counters["lut_le_hit"] == stats["le_hit"] and counters["lut_lo_hit"] == stats["lo_hit"]
 
 
 def _write_all():
