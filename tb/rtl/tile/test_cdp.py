@@ -191,7 +191,18 @@ def test_replay_golden_model():
     assert not result.skipped and result.interrupts[0][2] > 0
 
 
-def test_int16_is_not_supported(tmp_path):
+def test_replay_rtl():
+    """The same trace on the Verilator model of the SoC's tile: bit exact, counters and the LUT
+    read-back as on the golden model."""
+    result = _replay("rtl")
+    assert result.passed, result.report()
+    crc, file = [c for c in result.checks if c.op in ("check_crc", "check_file")]
+    assert crc.got == crc.expected and file.got == file.expected > 0
+    assert not result.skipped and result.interrupts[0][2] > 0
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_int16_is_not_supported(tmp_path, backend):
     """int16 CDP (D_DATA_FORMAT) stops at its start with a TileFault naming the register."""
     text = (TRACES / NAME / f"{NAME}.cfg").read_text()
     text = text.replace("reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x0);",
@@ -199,7 +210,7 @@ def test_int16_is_not_supported(tmp_path):
     for fname in (f"{NAME}_features.dat", f"{NAME}_golden.dat"):
         (tmp_path / fname).write_text((TRACES / NAME / fname).read_text())
     (tmp_path / f"{NAME}.cfg").write_text(text)
-    with Device("tile", backend="emu") as dev:
+    with Device("tile", backend=backend) as dev:
         with pytest.raises(TileFault, match=r"CDP.D_DATA_FORMAT"):
             replay(tmp_path / f"{NAME}.cfg", dev)
 
