@@ -226,10 +226,11 @@ class TileModel:
                     "INTR_SET": 0}.get(r.name, r.reset)
         if u.name == "CFGROM":
             c = self.config
-            values = {"MAC_ATOMS": dict(ATOMIC_C=c.atom_c, ATOMIC_K=c.atom_k),
-                      "CBUF_SHAPE": dict(BANK_NUM=c.cbuf_banks, BANK_WIDTH=c.atom_c,
-                                         BANK_DEPTH=c.cbuf_bank_bytes // c.atom_c)}
-            return r.word(**values[r.name]) if r.name in values else r.reset
+            values = tile_regs.cfgrom_values(atom_c=c.atom_c, atom_k=c.atom_k,
+                                             cbuf_banks=c.cbuf_banks,
+                                             cbuf_bank_bytes=c.cbuf_bank_bytes)
+            (f,) = r.fields
+            return values.get(f.name, r.reset)
         if r.name == "S_STATUS":
             states = [0 if not self.op_en(u.name, g) else 1 if self.consumer[u.name] == g else 2
                       for g in (0, 1)]

@@ -25,21 +25,15 @@ TILE_ADDR_WIDTH = (tile_regs.TILE_WINDOW // 4 - 1).bit_length()
 
 
 def cfgrom_constants(config):
-    """CFGROM's readout for a ``TileConfig``: the MAC array and CBUF shape.
-
-    A CBUF entry holds one feature atom (AtomC int8 values, as in NVDLA), so an entry is
-    ``atom_c`` bytes and a bank ``cbuf_bank_bytes / atom_c`` entries. The default config (nv_small)
-    gives the table's reset values.
+    """CFGROM's shape entries for a ``TileConfig`` (``tile_regs.cfgrom_values``: AtomC, AtomK,
+    the memory atom, the CBUF banks in NVDLA's layout). The default config (nv_small) gives the
+    table's reset values.
     """
     if not isinstance(config, TileConfig):
         raise TypeError(f"config must be a TileConfig, not {config!r}")
-    return {
-        "ATOMIC_C": config.atom_c,
-        "ATOMIC_K": config.atom_k,
-        "BANK_NUM": config.cbuf_banks,
-        "BANK_WIDTH": config.atom_c,
-        "BANK_DEPTH": config.cbuf_bank_bytes // config.atom_c,
-    }
+    return tile_regs.cfgrom_values(atom_c=config.atom_c, atom_k=config.atom_k,
+                                   cbuf_banks=config.cbuf_banks,
+                                   cbuf_bank_bytes=config.cbuf_bank_bytes)
 
 
 class TileRegisters(wiring.Component):

@@ -10,7 +10,7 @@ Unit bases, register offsets and field names/bit ranges follow NVDLA's nv_small 
 description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are NVDLA's, so NVDLA's
 register traces address the same registers. simtlab implements a subset, the registers a complete
 conv -> SDP -> PDP layer needs, plus a few simtlab additions, each marked ``simtlab=True`` (and
-"simtlab addition" in the generated outputs): the CFGROM readout and per-layer cycle counters. NVDLA's
+"simtlab addition" in the generated outputs): per-layer cycle counters. NVDLA's
 registers for Winograd, image input, compression, batching, CDP and the SDP element-wise (X3)
 path are left out (reads return 0, writes are ignored), except the few switches software must be
 able to set (an unimplemented mode they select stops the layer with ``FAULT_UNSUPPORTED``).
@@ -39,6 +39,7 @@ __all__ = [
     "unit",
     "lookup",
     "check",
+    "cfgrom_values",
 ]
 
 #: Access types. Field-level; a register's access is the set of its fields' accesses.
@@ -307,24 +308,136 @@ def _dma_cfg(prefix, offset, what, disable_reset=1):
                 _f(f"{prefix}_RAM_TYPE", 5, doc="memory interface", enum=_RAM_TYPE))
 
 
+#: NVDLA's CFGROM for nv_small: (entry, value, doc), one word each from offset 0, in order.
+_CFGROM = (
+    ("HW_VERSION", 0x10001, "CFGROM layout version"),
+    ("GLB_DESC", 0x1, "GLB: id 1, no entries"),
+    ("CIF_DESC", 0x180002, "memory interface: id 2, 24 bytes"),
+    ("CIF_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CIF_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CIF_BASE_WIDTH", 0x8, "memory atom bytes"),
+    ("CIF_BASE_LATENCY", 0x32, "memory latency"),
+    ("CIF_BASE_BURST_LENGTH_MAX", 0x80, "longest burst (bits 31:5)"),
+    ("CIF_BASE_MEM_ADDR_WIDTH", 0x400, "address bits (bits 31:5)"),
+    ("CDMA_DESC", 0x340003, "CDMA: id 3, 52 bytes"),
+    ("CDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDMA_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CDMA_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CDMA_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CDMA_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CDMA_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CDMA_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CDMA_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CDMA_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CDMA_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("CDMA_IMAGE_IN_FORMATS_PACKED", 0xCFFF001, "packed pixel formats"),
+    ("CDMA_IMAGE_IN_FORMATS_SEMI", 0x3, "semi-planar pixel formats"),
+    ("CBUF_DESC", 0x180004, "CBUF: id 4, 24 bytes"),
+    ("CBUF_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CBUF_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CBUF_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CBUF_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CBUF_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CBUF_BASE_CDMA_ID", 0x3, "the CDMA it serves"),
+    ("CSC_DESC", 0x300005, "CSC: id 5, 48 bytes"),
+    ("CSC_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CSC_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CSC_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CSC_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CSC_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CSC_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CSC_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CSC_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CSC_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CSC_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CSC_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CSC_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("CMAC_A_DESC", 0x1C0006, "CMAC_A: id 6, 28 bytes"),
+    ("CMAC_A_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CMAC_A_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CMAC_A_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CMAC_A_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CMAC_A_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CMAC_A_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CMAC_A_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CMAC_B_DESC", 0x1C0006, "CMAC_B: id 6, 28 bytes"),
+    ("CMAC_B_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CMAC_B_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CMAC_B_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CMAC_B_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CMAC_B_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CMAC_B_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CMAC_B_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CACC_DESC", 0x200007, "CACC: id 7, 32 bytes"),
+    ("CACC_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CACC_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CACC_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CACC_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CACC_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CACC_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CACC_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CACC_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("SDP_RDMA_DESC", 0xE0008, "SDP_RDMA: id 8, 14 bytes"),
+    ("SDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("SDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("SDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("SDP_RDMA_BASE_SDP_ID", 0x9, "the SDP it feeds"),
+    ("SDP_DESC", 0x200009, "SDP: id 9, 32 bytes"),
+    ("SDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("SDP_CAP_COMPAT", 0x18, "compatible capabilities"),
+    ("SDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("SDP_BASE_WEIGHT_TYPES", 0x10, "operand data types (int8)"),
+    ("SDP_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("SDP_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("SDP_BS_THROUGHPUT", 0x1, "X1 elements per cycle"),
+    ("SDP_BN_THROUGHPUT", 0x1, "X2 elements per cycle"),
+    ("SDP_EW_THROUGHPUT", 0x0, "X3 (absent)"),
+    ("PDP_RDMA_DESC", 0xE000A, "PDP_RDMA: id 10, 14 bytes"),
+    ("PDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("PDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("PDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("PDP_RDMA_BASE_PDP_ID", 0xB, "the PDP it feeds"),
+    ("PDP_DESC", 0x10000B, "PDP: id 11, 16 bytes"),
+    ("PDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("PDP_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("PDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("PDP_BASE_THROUGHPUT", 0x1, "elements per cycle"),
+    ("CDP_RDMA_DESC", 0xE000C, "CDP_RDMA: id 12, 14 bytes"),
+    ("CDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CDP_RDMA_BASE_CDP_ID", 0xD, "the CDP it feeds"),
+    ("CDP_DESC", 0x10000D, "CDP: id 13, 16 bytes"),
+    ("CDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDP_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CDP_BASE_THROUGHPUT", 0x1, "elements per cycle"),
+    ("END_OF_LIST", 0x0, "end of the descriptor list"),
+)
+
+
+def cfgrom_values(*, atom_c, atom_k, cbuf_banks, cbuf_bank_bytes):
+    """CFGROM's shape entries for a tile (field name -> value): AtomC, AtomK, the memory atom
+    (AtomC bytes) and the CBUF banks (an entry holds one feature atom, so ``atom_c`` bytes, and a
+    bank ``cbuf_bank_bytes / atom_c`` entries). nv_small's shape gives the table's values."""
+    suffix = {"ATOMIC_C": atom_c, "ATOMIC_K": atom_k, "ATOMIC_M": atom_c,
+              "CBUF_BANK_NUM": cbuf_banks, "CBUF_BANK_WIDTH": atom_c,
+              "CBUF_BANK_DEPTH": cbuf_bank_bytes // atom_c}
+    return {name: value for name, _, _ in _CFGROM for end, value in suffix.items()
+            if name.endswith("_BASE_" + end)}
+
+
 # --- the table --------------------------------------------------------------------------------
 
 UNITS = (
     _unit("CFGROM", 0x0000,
-          "simtlab's configuration readout (simtlab addition: NVDLA's CFGROM layout is not followed).",
-          _reg("HW_ID", 0x000, "Identifies a simtlab tile ('DLA1').",
-               _word("ID", "0x444C4131", access="ro", reset=0x444C_4131), simtlab=True),
-          _reg("MAC_ATOMS", 0x004, "MAC array shape.",
-               _f("ATOMIC_C", 7, 0, "AtomC: int8 channels per feature atom", access="ro", reset=8),
-               _f("ATOMIC_K", 15, 8, "AtomK: kernels (MAC cells) per atomic op", access="ro",
-                  reset=8),
-               simtlab=True),
-          _reg("CBUF_SHAPE", 0x008, "Convolution buffer shape.",
-               _f("BANK_NUM", 7, 0, "banks", access="ro", reset=32),
-               _f("BANK_WIDTH", 15, 8, "bytes per bank entry", access="ro", reset=8),
-               _f("BANK_DEPTH", 31, 16, "entries per bank", access="ro", reset=512),
-               simtlab=True),
-          pingpong=False, simtlab=True),
+          "Configuration ROM in NVDLA's layout: a list of unit descriptors (DESC: bytes of the "
+          "unit's entries in bits 31:16, the unit's id in 15:0) with their capabilities, nv_small's "
+          "values; the shape entries (atoms, CBUF banks) follow the tile's TileConfig.",
+          *[_reg(f"CFGROM_{name}", 4 * n, doc, _word(name, doc, access="ro", reset=value))
+            for n, (name, value, doc) in enumerate(_CFGROM)],
+          pingpong=False),
 
     _unit("GLB", 0x1000, "Global: hardware version and interrupts (two status bits per unit, one "
           "per group). The interrupt line is high while INTR_STATUS & ~INTR_MASK is non-zero.",
