@@ -390,7 +390,6 @@ class CDP(wiring.Component):
         s1_addr = Signal(9)
         s1_diff = Signal(signed(_DIFF_BITS))
         s1_b = Signal(signed(17))
-        s1_shift = Signal(5)
         s1_round = Signal(5)
         last = Mux(use_lo, LO_ENTRIES - 1, LE_ENTRIES - 1)
 

@@ -82,8 +82,9 @@ class Tile(wiring.Component):
     ``D_PERF_DAT_READ_STALL`` (DMA request stalls), ``CMAC_A.D_PERF_MAC_CYCLES``,
     ``CACC.D_OUT_SATURATION``, ``SDP.D_PERF_OUT_SATURATION`` and ``D_PERF_WDMA_WRITE_STALL``,
     ``PDP.D_PERF_LAYER_CYCLES`` (start to the last write acknowledged) and
-    ``D_PERF_WRITE_STALL``, ``PDP_RDMA.D_PERF_READ_STALL``, ``SDP_RDMA`` read stalls. The
-    latency counters read 0.
+    ``D_PERF_WRITE_STALL``, ``PDP_RDMA.D_PERF_READ_STALL``, ``SDP_RDMA`` read stalls, CDP's
+    ``D_OUT_SATURATION``, ``D_PERF_LUT_*`` and ``D_PERF_WRITE_STALL``, ``CDP_RDMA``'s read
+    stall. The latency counters read 0.
 
     Guard: the units trust their configuration (the driver rejects inconsistent layers), and a
     few inconsistent ones could stall a unit for ever (an SDP cube smaller or larger than the

@@ -11,7 +11,7 @@ description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are 
 register traces address the same registers. simtlab implements a subset, the registers a complete
 conv -> SDP -> PDP layer needs, plus a few simtlab additions, each marked ``simtlab=True`` (and
 "simtlab addition" in the generated outputs): per-layer cycle counters. NVDLA's
-registers for Winograd, image input, compression, batching, CDP and the SDP element-wise (X3)
+registers for Winograd, image input, compression, batching and the SDP element-wise (X3)
 path are left out (reads return 0, writes are ignored), except the few switches software must be
 able to set (an unimplemented mode they select stops the layer with ``FAULT_UNSUPPORTED``).
 
