@@ -319,6 +319,50 @@ def test_unit_matches_the_reference(seed):
                         "lut_le_hit": stats["le_hit"], "lut_lo_hit": stats["lo_hit"]}, seed
 
 
+def _banded(le, lo, **kw):
+    """Parameters with smooth tables whose ranges cut the square sums into bands."""
+    def entries(n, phase):
+        return [int(1500 * np.sin(i / 9 + phase)) for i in range(n)]
+    return cdp_ref.CdpParams(
+        le=cdp_ref.LutTable(entries=entries(cdp_ref.LE_ENTRIES, 0.3), **le),
+        lo=cdp_ref.LutTable(entries=entries(cdp_ref.LO_ENTRIES, 1.1), **lo),
+        normalz_len=5, datout_shifter=12, datout_offset=-3000, datout_scale=3, **kw)
+
+
+#: Every lookup case on the unit: (name, parameters).
+BANDS = {
+    # s < 5000 both under; LE hits to 21384, LO from 15000 to 47768 (both hit: HYBRID LO);
+    # above both over (OFLOW_PRIORITY LO).
+    "overlap": _banded(dict(start=5000, end=5000 + 64 * 256, index_select=8, uflow_scale=-5,
+                            uflow_shift=6, oflow_scale=7, oflow_shift=9),
+                       dict(start=15000, end=15000 + 256 * 128, index_select=7, uflow_scale=3,
+                            uflow_shift=4, oflow_scale=-9, oflow_shift=8),
+                       hybrid_priority=1, oflow_priority=1),
+    # LO covers 0..16384, the exponent LE starts at 30000: between them one under, one over.
+    "hybrid": _banded(dict(start=30000, end=30000 + (1 << 20), exponent=True, index_offset=3,
+                           uflow_scale=2, uflow_shift=5, oflow_scale=-1, oflow_shift=3),
+                      dict(start=0, end=256 * 64, index_select=6, uflow_scale=1,
+                           oflow_scale=-3, oflow_shift=7),
+                      uflow_priority=1, datin_scale=3, datin_shifter=2, datin_offset=5),
+}
+
+
+@pytest.mark.parametrize("name", BANDS)
+def test_unit_every_lookup_case(name):
+    rng = np.random.default_rng([SEED, len(name)])
+    x = rng.integers(-128, 128, (16, 3, 3)).astype(np.int8)
+    p = BANDS[name]
+    want, stats = cdp_ref.cdp(x, p, 13)
+    expected_cases = {"overlap": ("uflow", "oflow", "le_hit", "lo_hit"),
+                      "hybrid": ("hybrid", "lo_hit", "le_hit")}[name]
+    assert all(stats[k] > 0 for k in expected_cases), stats
+    assert stats["out_sat"] < want.size // 4, stats
+    got, counters = run_cdp(rng, x, p, 13, stall=0.2)
+    np.testing.assert_array_equal(got, want)
+    assert [counters[f"lut_{k}"] for k in ("uflow", "oflow", "hybrid", "le_hit", "lo_hit")] == \
+        [stats[k] for k in ("uflow", "oflow", "hybrid", "le_hit", "lo_hit")]
+
+
 def test_unit_runs_the_trace_layer():
     """The trace's layer (LRN with real tables) on the unit alone."""
     rng = np.random.default_rng(SEED)
