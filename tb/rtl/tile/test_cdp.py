@@ -204,15 +204,11 @@ def test_replay_rtl():
 @pytest.mark.parametrize("backend", ["emu", "rtl"])
 def test_int16_is_not_supported(tmp_path, backend):
     """int16 CDP (D_DATA_FORMAT) stops at its start with a TileFault naming the register."""
-    text = (TRACES / NAME / f"{NAME}.cfg").read_text()
-    text = text.replace("reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x0);",
-                        "reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x1);")
-    for fname in (f"{NAME}_features.dat", f"{NAME}_golden.dat"):
-        (tmp_path / fname).write_text((TRACES / NAME / fname).read_text())
-    (tmp_path / f"{NAME}.cfg").write_text(text)
+    path = _edited_trace(tmp_path, "reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x0);",
+                         "reg_write(NVDLA_CDP.D_DATA_FORMAT_0, 0x1);")
     with Device("tile", backend=backend) as dev:
         with pytest.raises(TileFault, match=r"CDP.D_DATA_FORMAT"):
-            replay(tmp_path / f"{NAME}.cfg", dev)
+            replay(path, dev)
 
 
 # --- the RTL unit (rtl/tile/cdp.py) against cdp_ref, on Amaranth's simulator ------------------
@@ -372,6 +368,54 @@ def test_unit_runs_the_trace_layer():
     got, counters = run_cdp(rng, xp, params(), C)
     np.testing.assert_array_equal(got, want)
     assert counters["lut_le_hit"] == stats["le_hit"] and counters["lut_lo_hit"] == stats["lo_hit"]
+
+
+def _edited_trace(tmp_path, old, new):
+    """The trace with one statement changed, in ``tmp_path`` with its .dat files."""
+    text = (TRACES / NAME / f"{NAME}.cfg").read_text()
+    assert old in text
+    for fname in (f"{NAME}_features.dat", f"{NAME}_golden.dat"):
+        (tmp_path / fname).write_text((TRACES / NAME / fname).read_text())
+    (tmp_path / f"{NAME}.cfg").write_text(text.replace(old, new))
+    return tmp_path / f"{NAME}.cfg"
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_a_read_outside_memory_is_a_cdp_rdma_fault(tmp_path, backend):
+    path = _edited_trace(tmp_path, "NVDLA_CDP_RDMA.D_SRC_BASE_ADDR_LOW_0, 0x80000000",
+                         "NVDLA_CDP_RDMA.D_SRC_BASE_ADDR_LOW_0, 0xc0000000")
+    with Device("tile", backend=backend) as dev:
+        with pytest.raises(TileFault, match="CDP_RDMA accessed 0xc0000000"):
+            replay(path, dev)
+
+
+@pytest.mark.parametrize("backend", ["emu", "rtl"])
+def test_two_groups_back_to_back(tmp_path, backend):
+    """Group 0 and group 1 programmed before either runs (the second output 2 MiB up): both
+    layers run, in turn, each with its own done bit, both bit exact."""
+    text = (TRACES / NAME / f"{NAME}.cfg").read_text().splitlines()
+    group = [line for line in text if line.startswith("reg_write(NVDLA_CDP")
+             and "S_LUT" not in line and "S_POINTER" not in line and "D_OP_ENABLE" not in line]
+    second = [line.replace("0x80100000", "0x80200000") for line in group]
+    enables = [line for line in text if "D_OP_ENABLE" in line]
+    out = [line for line in text if line.startswith("mem_init(pri_mem, 0x80100000")]
+    checks = [line for line in text if line.startswith("check_crc")]
+    at = text.index(enables[0])
+    lines = (text[:at] + enables +
+             [out[0].replace("0x80100000", "0x80200000"),
+              "reg_write(NVDLA_CDP.S_POINTER_0, 0x1);", "reg_write(NVDLA_CDP_RDMA.S_POINTER_0, 0x1);"]
+             + second + enables + [f"intr_notify(CDP_0, {NAME}_CDP_0);", checks[0],
+                                   f"intr_notify(CDP_1, {NAME}_CDP_1);",
+                                   checks[0].replace(f"{NAME}_CDP_0", f"{NAME}_CDP_1")
+                                   .replace("0x80100000", "0x80200000")])
+    (tmp_path / f"{NAME}_features.dat").write_text(
+        (TRACES / NAME / f"{NAME}_features.dat").read_text())
+    (tmp_path / f"{NAME}.cfg").write_text("\n".join(lines) + "\n")
+    with Device("tile", backend=backend) as dev:
+        result = replay(tmp_path / f"{NAME}.cfg", dev)
+    assert result.passed, result.report()
+    assert [c.op for c in result.checks][-2:] == ["check_crc", "check_crc"]
+    assert [i[0] for i in result.interrupts] == [f"{NAME}_CDP_0", f"{NAME}_CDP_1"]
 
 
 def _write_all():
