@@ -11,7 +11,7 @@ Statements (NVDLA's names and argument order):
 * ``reg_write(NVDLA_UNIT.REG_0, value);`` -- ``NVDLA_CDMA.D_DAIN_ADDR_LOW_0_0`` is the table's
   ``CDMA.D_DAIN_ADDR_LOW_0`` (:mod:`simtlab.spec.tile_regs`; NVDLA's names end in one more ``_0``).
   GLB's ``S_NVDLA_HW_VERSION`` and ``S_INTR_*`` are the table's ``HW_VERSION`` and ``INTR_*``.
-  Registers the tile does not implement (CDP, the X2/LUT paths, ...) are skipped and listed in
+  Registers the tile does not implement (the SDP LUT path, ...) are skipped and listed in
   :attr:`Replay.skipped` (``strict=True``: an error instead).
 * ``reg_read_expected(NVDLA_UNIT.REG_0, value);`` -- a check; ``reg_read(NVDLA_UNIT.REG_0, var);``
   reads and ignores.

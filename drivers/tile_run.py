@@ -89,15 +89,15 @@ class TileSession:
         return value
 
     def _check_tile(self):
-        hw, expected = self._read("CFGROM.HW_ID"), regs.reset_value("CFGROM.HW_ID")
+        version = "CFGROM.CFGROM_HW_VERSION"
+        hw, expected = self._read(version), regs.reset_value(version)
         if hw != expected:
-            raise RuntimeError(f"no simtlab tile at the register window: CFGROM.HW_ID reads "
+            raise RuntimeError(f"no NVDLA tile at the register window: {version} reads "
                                f"0x{hw:08x}, not 0x{expected:08x}")
-        atoms = regs.unpack("CFGROM.MAC_ATOMS", self._read("CFGROM.MAC_ATOMS"))
-        if (atoms["ATOMIC_C"], atoms["ATOMIC_K"]) != (self._cfg.atom_c, self._cfg.atom_k):
-            raise RuntimeError(f"the tile has AtomC x AtomK = {atoms['ATOMIC_C']} x "
-                               f"{atoms['ATOMIC_K']}, the driver's config "
-                               f"{self._cfg.atom_c} x {self._cfg.atom_k}")
+        atoms = {k: self._read(f"CFGROM.CFGROM_CDMA_BASE_ATOMIC_{k}") for k in ("C", "K")}
+        if (atoms["C"], atoms["K"]) != (self._cfg.atom_c, self._cfg.atom_k):
+            raise RuntimeError(f"the tile has AtomC x AtomK = {atoms['C']} x {atoms['K']}, the "
+                               f"driver's config {self._cfg.atom_c} x {self._cfg.atom_k}")
         self._next = {}
         for u in tile_regs.UNITS:
             if not u.pingpong:

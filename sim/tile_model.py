@@ -1,7 +1,8 @@
 """A functional model of the deep-learning tile (docs/tile.md): the register file of the one table
 (:mod:`simtlab.spec.tile_regs`) with NVDLA's ping-pong groups, GLB interrupts and CFGROM, and the
-layers (conv -> SDP -> PDP, SDP and PDP memory to memory) computed bit exactly with
-:mod:`simtlab.sim.tile_ref` on NVDLA's memory layouts (:mod:`simtlab.sim.tile_layout`).
+layers (conv -> SDP -> PDP, SDP, PDP and CDP memory to memory) computed bit exactly with
+:mod:`simtlab.sim.tile_ref` and :mod:`simtlab.sim.cdp_ref` on NVDLA's memory layouts
+(:mod:`simtlab.sim.tile_layout`).
 
 :class:`TileModel` is what the golden-model emulator puts behind the MMIO window (kernels' word loads
 and stores) and behind ``tile_write``/``tile_read``/``tile_wait`` when the config has a tile.
@@ -15,21 +16,24 @@ a unit ends a layer); ``S_STATUS`` shows each group idle (0), running (1, the co
 ``D_OP_ENABLE`` is set by software and cleared when the unit ends its layer; writes to a group whose
 ``D_OP_ENABLE`` is set are dropped (and counted in ``dropped``); ``ro`` fields read the unit's
 counters of the last layer; GLB has ``INTR_MASK`` (rw), ``INTR_SET`` (write 1 sets), ``INTR_STATUS``
-(write 1 clears) and the interrupt line ``INTR_STATUS & ~INTR_MASK``. Offsets of a unit that hold no
+(write 1 clears) and the interrupt line ``INTR_STATUS & ~INTR_MASK``. CDP's ``S_LUT_*`` registers
+are one copy for both groups; ``S_LUT_ACCESS_CFG`` sets the table and entry that
+``S_LUT_ACCESS_DATA`` reaches, and every access of that register (a write with ``LUT_ACCESS_TYPE``
+WRITE stores the entry, a read returns it) moves the entry on by one. Offsets of a unit that hold no
 register read 0 and ignore writes; offsets outside every unit raise :class:`TileAddressError` (a
 kernel's access there faults, as on the RTL).
 
 Timing: the model has a clock of its own that only moves when it is told (:meth:`TileModel.advance`:
 the emulator passes its cycles at every MMIO access and in ``tile_wait``; :meth:`TileModel.run` for
 the host). A layer starts when its units are enabled (the earliest enable first: conv when CDMA's
-group is enabled, SDP or PDP from memory when their RDMA's is), reads its inputs and computes at once,
-and ends ``duration`` cycles later: then it writes its output, sets its counters, clears the units'
-``D_OP_ENABLE``, flips their consumers and sets their done bits. Durations are a simple model (conv:
-``ceil(C/AtomC)*H*W + weight_bytes/AtomC + MACs + 20``; SDP and PDP: one cycle per input element),
-not the RTL's cycle counts.
+group is enabled, SDP, PDP or CDP from memory when their RDMA's is), reads its inputs and computes
+at once, and ends ``duration`` cycles later: then it writes its output, sets its counters, clears
+the units' ``D_OP_ENABLE``, flips their consumers and sets their done bits. Durations are a simple
+model (conv: ``ceil(C/AtomC)*H*W + weight_bytes/AtomC + MACs + 20``; SDP, PDP and CDP: one cycle
+per input element), not the RTL's cycle counts.
 
 Errors: a DMA access outside memory ends the layer with a fault ``(unit page, address)`` (CDMA 3,
-SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11) and no interrupt, as the RTL's fault report. A layer whose
+SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11, CDP_RDMA 12, CDP 13) and no interrupt, as the RTL's fault report. A layer whose
 register groups disagree (sizes, strides, alignment, CBUF fit, enable order) is something the RTL
 does not check: it computes garbage or hangs until its watchdog stops it. The model reports it as the
 watchdog fault (``FAULT_WATCHDOG``) with the reason in :attr:`TileModel.fault_reason`, or, with
@@ -43,6 +47,7 @@ from ..spec import tile_regs
 from ..spec.memory import MemoryMap
 from ..spec.tile_limits import (FAULT_UNSUPPORTED, FAULT_WATCHDOG, PDP_MAX_WIDTH, ConvShape,
                                 conv_fits)
+from . import cdp_ref
 from . import tile_layout as lay
 from . import tile_ref as ref
 from .backend import Buffer
@@ -51,7 +56,10 @@ __all__ = ["TileModel", "TileBench", "TileProgramError", "TileAddressError"]
 
 CONV_UNITS = ("CDMA", "CSC", "CMAC_A", "CMAC_B", "CACC")
 #: GLB interrupt sources of each unit that ends a layer.
-GLB_SOURCES = {"SDP": ("SDP",), "PDP": ("PDP",), "CDMA": ("CDMA_DAT", "CDMA_WT"), "CACC": ("CACC",)}
+GLB_SOURCES = {"SDP": ("SDP",), "CDP": ("CDP",), "PDP": ("PDP",), "CDMA": ("CDMA_DAT", "CDMA_WT"),
+               "CACC": ("CACC",)}
+#: CDP's tables: ``S_LUT_ACCESS_CFG.LUT_TABLE_ID`` -> entries.
+LUT_SIZES = (cdp_ref.LE_ENTRIES, cdp_ref.LO_ENTRIES)
 #: The fault report's unit: the unit's 4 KiB register page.
 _PAGE = {u.name: u.base // tile_regs.UNIT_SPACE for u in tile_regs.UNITS}
 
@@ -131,6 +139,9 @@ class TileModel:
         self.producer = {u: 0 for u in self.groups}
         self.consumer = {u: 0 for u in self.groups}
         self.counters = {u: {} for u in self.groups}
+        self.shared = {}            # (unit, register) -> value of rw registers outside the groups
+        self.luts = [[0] * n for n in LUT_SIZES]     # CDP's LE and LO tables (int16)
+        self.lut_addr = 0           # the entry S_LUT_ACCESS_DATA reaches next
         self.intr_status = 0
         self.intr_mask = 0
         self.dropped = 0
@@ -184,6 +195,15 @@ class TileModel:
             self.producer[u.name] = value & 1
             return
         if not r.group:
+            if r.name == "S_LUT_ACCESS_DATA":
+                cfg = self._lut_cfg()
+                if cfg["LUT_ACCESS_TYPE"] and self.lut_addr < len(self.luts[cfg["LUT_TABLE_ID"]]):
+                    self.luts[cfg["LUT_TABLE_ID"]][self.lut_addr] = r.unpack(value)["LUT_DATA"]
+                self.lut_addr += 1
+            elif _field_mask(r, ("rw",)):
+                self.shared[u.name, r.name] = value & _field_mask(r, ("rw",))
+                if r.name == "S_LUT_ACCESS_CFG":
+                    self.lut_addr = r.unpack(value)["LUT_ADDR"]
             return
         g = self.producer[u.name]
         if self.op_en(u.name, g):
@@ -206,18 +226,24 @@ class TileModel:
                     "INTR_SET": 0}.get(r.name, r.reset)
         if u.name == "CFGROM":
             c = self.config
-            values = {"MAC_ATOMS": dict(ATOMIC_C=c.atom_c, ATOMIC_K=c.atom_k),
-                      "CBUF_SHAPE": dict(BANK_NUM=c.cbuf_banks, BANK_WIDTH=c.atom_c,
-                                         BANK_DEPTH=c.cbuf_bank_bytes // c.atom_c)}
-            return r.word(**values[r.name]) if r.name in values else r.reset
+            values = tile_regs.cfgrom_values(atom_c=c.atom_c, atom_k=c.atom_k,
+                                             cbuf_banks=c.cbuf_banks,
+                                             cbuf_bank_bytes=c.cbuf_bank_bytes)
+            (f,) = r.fields
+            return values.get(f.name, r.reset)
         if r.name == "S_STATUS":
             states = [0 if not self.op_en(u.name, g) else 1 if self.consumer[u.name] == g else 2
                       for g in (0, 1)]
             return states[0] | states[1] << 16
         if r.name == "S_POINTER":
             return self.producer[u.name] | self.consumer[u.name] << 16
+        if r.name == "S_LUT_ACCESS_DATA":
+            table = self.luts[self._lut_cfg()["LUT_TABLE_ID"]]
+            entry = table[self.lut_addr] if self.lut_addr < len(table) else 0
+            self.lut_addr += 1
+            return entry & 0xFFFF
         if not r.group:
-            return r.reset
+            return self.shared.get((u.name, r.name), r.reset)
         value = self.groups[u.name][self.producer[u.name]].get(r.name, r.reset)
         for f in r.fields:
             if f.access == "ro":
@@ -231,6 +257,18 @@ class TileModel:
         for r in self.units[unit].registers:
             if r.group:
                 out.update(r.unpack(self.groups[unit][g].get(r.name, r.reset)))
+        return out
+
+    def _lut_cfg(self):
+        reg = self.units["CDP"].register("S_LUT_ACCESS_CFG")
+        return reg.unpack(self.shared.get(("CDP", reg.name), reg.reset))
+
+    def shared_fields(self, unit):
+        """Every field of a unit's registers outside the groups (CDP's ``S_LUT_*``)."""
+        out = {}
+        for r in self.units[unit].registers:
+            if not r.group and r.name not in ("S_STATUS", "S_POINTER"):
+                out.update(r.unpack(self.shared.get((unit, r.name), r.reset)))
         return out
 
     def irq(self):
@@ -294,6 +332,8 @@ class TileModel:
         if (self._enabled("PDP") and self._enabled("PDP_RDMA")
                 and self.fields("PDP")["FLYING_MODE"] == 1):
             found.append((self.enable_seq["PDP_RDMA", self.consumer["PDP_RDMA"]], "pdp"))
+        if self._enabled("CDP") and self._enabled("CDP_RDMA"):
+            found.append((self.enable_seq["CDP_RDMA", self.consumer["CDP_RDMA"]], "cdp"))
         return min(found)[1] if found else None
 
     def _start(self, kind):
@@ -306,7 +346,8 @@ class TileModel:
                         f"{what}: not implemented in the tile")
             return
         try:
-            duration, finish = {"conv": self._conv, "sdp": self._sdp_mem, "pdp": self._pdp_mem}[kind]()
+            duration, finish = {"conv": self._conv, "sdp": self._sdp_mem, "pdp": self._pdp_mem,
+                                "cdp": self._cdp}[kind]()
         except _DmaFault as fault:
             self._abort(kind, (_PAGE[fault.unit], fault.addr & 0xFFFF_FFFF), None)
             return
@@ -322,13 +363,18 @@ class TileModel:
         implement in this layer, or None (the RTL's check: ``FAULT_UNSUPPORTED``)."""
         if kind == "conv" and self.fields("CDMA")["DATAIN_FORMAT"] != 0:
             return "CDMA.D_DATAIN_FORMAT"
+        if kind == "cdp":
+            if self.fields("CDP_RDMA")["INPUT_DATA"] != 0:
+                return "CDP_RDMA.D_DATA_FORMAT"
+            if self.fields("CDP")["INPUT_DATA_TYPE"] != 0:
+                return "CDP.D_DATA_FORMAT"
         return None
 
     def _abort(self, kind, fault, reason):
         """End a faulting layer: its units stop (enables cleared), no interrupt, the fault kept."""
         self.fault, self.fault_reason = fault, reason
         units = {"conv": CONV_UNITS + ("SDP", "SDP_RDMA"), "sdp": ("SDP", "SDP_RDMA"),
-                 "pdp": ("PDP", "PDP_RDMA")}[kind]
+                 "pdp": ("PDP", "PDP_RDMA"), "cdp": ("CDP", "CDP_RDMA")}[kind]
         if kind == "conv" and self.fields("PDP")["FLYING_MODE"] == 0:
             units += ("PDP",)
         for unit in units:
@@ -613,6 +659,55 @@ class TileModel:
             write()
             self.counters["SDP"]["OUT_SATURATION"] = osat
             self._finish(["SDP", "SDP_RDMA"])
+        return int(np.prod(size)), finish
+
+
+    def cdp_params(self):
+        """CDP's arithmetic (:class:`~simtlab.sim.cdp_ref.CdpParams`) from its consumer group and
+        its ``S_LUT_*`` registers and tables."""
+        f, lut = self.fields("CDP"), self.shared_fields("CDP")
+
+        def table(name, entries):
+            def edge(which):
+                return cdp_ref.signed38(lut[f"LUT_{name}_{which}_LOW"],
+                                        lut[f"LUT_{name}_{which}_HIGH"])
+            return cdp_ref.LutTable(
+                entries=list(entries), start=edge("START"), end=edge("END"),
+                exponent=name == "LE" and lut["LUT_LE_FUNCTION"] == 0,
+                index_select=lut[f"LUT_{name}_INDEX_SELECT"],
+                index_offset=lut["LUT_LE_INDEX_OFFSET"] if name == "LE" else 0,
+                uflow_scale=lut[f"LUT_{name}_SLOPE_UFLOW_SCALE"],
+                uflow_shift=lut[f"LUT_{name}_SLOPE_UFLOW_SHIFT"],
+                oflow_scale=lut[f"LUT_{name}_SLOPE_OFLOW_SCALE"],
+                oflow_shift=lut[f"LUT_{name}_SLOPE_OFLOW_SHIFT"])
+        return cdp_ref.CdpParams(
+            le=table("LE", self.luts[0]), lo=table("LO", self.luts[1]),
+            normalz_len=cdp_ref.NORMALZ_LENS[f["NORMALZ_LEN"]],
+            sqsum_bypass=bool(f["SQSUM_BYPASS"]), mul_bypass=bool(f["MUL_BYPASS"]),
+            datin_offset=f["DATIN_OFFSET"], datin_scale=f["DATIN_SCALE"],
+            datin_shifter=f["DATIN_SHIFTER"], datout_offset=f["DATOUT_OFFSET"],
+            datout_scale=f["DATOUT_SCALE"], datout_shifter=f["DATOUT_SHIFTER"],
+            uflow_priority=lut["LUT_UFLOW_PRIORITY"], oflow_priority=lut["LUT_OFLOW_PRIORITY"],
+            hybrid_priority=lut["LUT_HYBRID_PRIORITY"])
+
+    def _cdp(self):
+        rd, cdp = self.fields("CDP_RDMA"), self.fields("CDP")
+        size = (rd["CHANNEL"] + 1, rd["HEIGHT"] + 1, rd["WIDTH"] + 1)
+        # Whole atoms: the lanes past C go through CDP too (their window holds real channels).
+        x = self._feature("CDP_RDMA", rd["SRC_BASE_ADDR_LOW"], self._padded(size[0]), *size[1:],
+                          rd["SRC_LINE_STRIDE"], rd["SRC_SURFACE_STRIDE"])
+        y, stats = cdp_ref.cdp(x, self.cdp_params(), size[0])
+        write = self._store("CDP", cdp["DST_BASE_ADDR_LOW"], y, cdp["DST_LINE_STRIDE"],
+                            cdp["DST_SURFACE_STRIDE"])
+        self.layers_run.append(("cdp", size))
+
+        def finish():
+            write()
+            self.counters["CDP"].update(
+                OUT_SATURATION=stats["out_sat"], LUT_UFLOW=stats["uflow"],
+                LUT_OFLOW=stats["oflow"], LUT_HYBRID=stats["hybrid"],
+                LUT_LE_HIT=stats["le_hit"], LUT_LO_HIT=stats["lo_hit"])
+            self._finish(["CDP", "CDP_RDMA"])
         return int(np.prod(size)), finish
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "field_shape",
     "config_fields",
     "unit_config",
+    "unit_shared",
     "narrow",
     "FeatureCube",
     "feature_cube",
@@ -90,6 +91,18 @@ def unit_config(unit, reads=None):
             raise TypeError(f"reads must be a collection of field names, not {reads!r}")
         reads = frozenset(reads)
     return _unit_config(_as_unit(unit), reads)
+
+
+def unit_shared(unit):
+    """The layout of a ping-pong unit's rw fields outside its groups (CDP's ``S_LUT_*``: one copy
+    for both groups), named after the fields in lower case, in table order: the register block's
+    ``shared`` port."""
+    unit = _as_unit(unit)
+    if not unit.pingpong:
+        raise ValueError(f"unit {unit.name} is not a ping-pong unit")
+    return data.StructLayout({f.name.lower(): field_shape(f) for r in unit.registers
+                              if not r.group and r.name != "S_POINTER"
+                              for f in r.fields if f.access == "rw"})
 
 
 def narrow(cfg, layout):

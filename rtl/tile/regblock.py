@@ -154,15 +154,25 @@ class _Plan:
                 return "op_en"
             raise ValueError(f"field {where}: access rwhc is only supported for D_OP_ENABLE.OP_EN "
                              f"of a ping-pong unit")
-        if unit.pingpong and not r.group and f.access == "rw":
-            raise ValueError(f"field {where}: rw fields of a ping-pong unit belong in its D_ "
-                             f"registers (cfg is the consumer group's copy of them)")
+        if f.access == "rwp":
+            if r.group:
+                raise ValueError(f"field {where}: access rwp is not supported in a ping-pong "
+                                 f"group register")
+            return "port"
         if r.group:
             if f.access in ("rw", "ro"):
                 return {"rw": "group", "ro": "counter"}[f.access]
             raise ValueError(f"field {where}: access {f.access} is not supported in a ping-pong "
                              f"group register (rw and ro are)")
         return {"rw": "shared", "ro": "const", "w1c": "status", "w1s": "pulse"}[f.access]
+
+    def written(self):
+        """Registers outside the groups of a ping-pong unit that hold shared or port fields: the
+        ``written`` pulses (CDP's ``S_LUT_*``)."""
+        if not self.unit.pingpong:
+            return []
+        return [r for r in self.unit.registers if not r.group and any(
+            self.kind[r.name, f.name] in ("shared", "port") for f in r.fields)]
 
     def fields(self, *kinds):
         return [(r, f) for r in self.unit.registers for f in r.fields
@@ -188,8 +198,20 @@ def _port_members(plan):
     members = {}
     if plan.fields("group"):
         members["cfg"] = Out(unit_config(plan.unit))
+        if plan.fields("shared"):
+            members["shared"] = Out(plan.layout("shared"))
     elif plan.fields("shared"):
         members["cfg"] = Out(plan.layout("shared"))
+    if plan.written():
+        members["written"] = Out(data.StructLayout({r.name.lower(): 1 for r in plan.written()}))
+    ports = plan.fields("port")
+    if len(ports) > 1:
+        raise ValueError(f"unit {plan.unit.name}: more than one rwp field "
+                         f"({', '.join(f.name for _, f in ports)}); a register block has one port")
+    if ports:
+        width = ports[0][1].width
+        members["port"] = Out(data.StructLayout({"read": 1, "write": 1, "wdata": width}))
+        members["port_rdata"] = In(width)
     if plan.unit.pingpong:
         members["op_en"] = Out(1)
         members["done"] = In(1)
@@ -220,6 +242,9 @@ class UnitRegisters(wiring.Component):
       same cycle, so no event is lost).
     - ``w1s``: reads 0; a write drives the written bits on ``pulse`` for that cycle.
     - ``rwhc``: ``D_OP_ENABLE.OP_EN`` only (below).
+    - ``rwp``: a port to the datapath (CDP's ``S_LUT_ACCESS_DATA``: the LUT entry): a write drives
+      ``port.write`` and ``port.wdata`` for its cycle, a read drives ``port.read`` and returns
+      ``port_rdata`` as it is in that cycle. One such field per unit.
 
     Ping-pong units (NVDLA's programming model). ``S_POINTER.PRODUCER`` (rw) selects the group
     that reads and writes of ``D_`` registers reach; ``S_POINTER.CONSUMER`` (ro) is the group the
@@ -253,6 +278,15 @@ class UnitRegisters(wiring.Component):
         its ``D_`` fields, with layout ``layouts.unit_config(unit)``, the layout of the unit's
         engine's ``cfg`` port. Signed fields are signed; N-1 fields hold N-1, as in the register.
         Present if the unit has rw fields besides ``S_POINTER`` (GLB: ``INTR_MASK``).
+    shared : Out(StructLayout)
+        Ping-pong units with rw fields outside the groups (CDP's ``S_LUT_*``): their one copy,
+        named after their fields, for both groups.
+    written : Out(StructLayout)
+        Ping-pong units: one bit per register outside the groups holding shared or port fields,
+        named after the register in lower case (``written.s_lut_access_cfg``), high in the cycle
+        of a write to it.
+    port, port_rdata : Out(StructLayout(read, write, wdata)), In(width)
+        The ``rwp`` field's access (above), if the unit has one.
     op_en : Out(1)
         Ping-pong units: the consumer group is enabled; the datapath runs the layer in ``cfg``.
     done : In(1)
@@ -293,8 +327,8 @@ class UnitRegisters(wiring.Component):
         ``unit`` is not a ``tile_regs.Unit``; ``constants`` is not a dict.
     ValueError
         A field name is used twice in the unit; an access type in a place this block does not
-        support (w1c/w1s in a ``D_`` register, rwhc other than ``D_OP_ENABLE.OP_EN``, rw outside
-        the ``D_`` registers of a ping-pong unit but ``S_POINTER.PRODUCER``); a ping-pong
+        support (w1c/w1s in a ``D_`` register, rwhc other than ``D_OP_ENABLE.OP_EN``, rwp in a ``D_``
+        register, more than one rwp field); a ping-pong
         unit lacks ``S_STATUS``/``S_POINTER``/``D_OP_ENABLE`` fields; a ``constants`` key that is
         not a read-only constant field or a value that does not fit it.
     """
@@ -350,6 +384,7 @@ class UnitRegisters(wiring.Component):
             if kind in ("const", "pulse"):
                 return Const(plan.const.get(f.name, 0), f.width)
             return {"shared": lambda: shared[name], "status": lambda: status[name],
+                    "port": lambda: self.port_rdata,
                     "counter": lambda: self.counters[name], "producer": lambda: producer,
                     "consumer": lambda: consumer}[kind]()
 
@@ -384,12 +419,14 @@ class UnitRegisters(wiring.Component):
                                                   producer if unit.pingpong else None)
                         with m.Else():
                             m.d.sync += bus.rdata.eq(word(r))
+                            if any(plan.kind[r.name, f.name] == "port" for f in r.fields):
+                                m.d.comb += self.port.read.eq(1)
 
         for name, flop in status.items():
             m.d.sync += flop.eq(flop & ~clear[name] | self.set[name])
             m.d.comb += self.status[name].eq(flop)
         for name, flop in shared.items():
-            m.d.comb += self.cfg[name].eq(flop)
+            m.d.comb += (self.shared if unit.pingpong else self.cfg)[name].eq(flop)
 
         if unit.pingpong:
             for _, f in plan.fields("group"):
@@ -425,9 +462,13 @@ class UnitRegisters(wiring.Component):
 
     def _write_other(self, m, r, shared, clear, producer):
         """A write of ``bus.wdata`` to a register outside the groups."""
+        if r in self._plan.written():
+            m.d.comb += self.written[r.name.lower()].eq(1)
         for f in r.fields:
             kind, bits = self._plan.kind[r.name, f.name], self.bus.wdata[f.lsb:f.msb + 1]
-            if kind == "shared":
+            if kind == "port":
+                m.d.comb += [self.port.write.eq(1), self.port.wdata.eq(bits)]
+            elif kind == "shared":
                 m.d.sync += shared[f.name.lower()].eq(bits)
             elif kind == "producer":
                 m.d.sync += producer.eq(bits)

@@ -25,28 +25,22 @@ TILE_ADDR_WIDTH = (tile_regs.TILE_WINDOW // 4 - 1).bit_length()
 
 
 def cfgrom_constants(config):
-    """CFGROM's readout for a ``TileConfig``: the MAC array and CBUF shape.
-
-    A CBUF entry holds one feature atom (AtomC int8 values, as in NVDLA), so an entry is
-    ``atom_c`` bytes and a bank ``cbuf_bank_bytes / atom_c`` entries. The default config (nv_small)
-    gives the table's reset values.
+    """CFGROM's shape entries for a ``TileConfig`` (``tile_regs.cfgrom_values``: AtomC, AtomK,
+    the memory atom, the CBUF banks in NVDLA's layout). The default config (nv_small) gives the
+    table's reset values.
     """
     if not isinstance(config, TileConfig):
         raise TypeError(f"config must be a TileConfig, not {config!r}")
-    return {
-        "ATOMIC_C": config.atom_c,
-        "ATOMIC_K": config.atom_k,
-        "BANK_NUM": config.cbuf_banks,
-        "BANK_WIDTH": config.atom_c,
-        "BANK_DEPTH": config.cbuf_bank_bytes // config.atom_c,
-    }
+    return tile_regs.cfgrom_values(atom_c=config.atom_c, atom_k=config.atom_k,
+                                   cbuf_banks=config.cbuf_banks,
+                                   cbuf_bank_bytes=config.cbuf_bank_bytes)
 
 
 class TileRegisters(wiring.Component):
     """Every register of the tile behind one register bus, decoded by the table's unit bases.
 
     Address bits [13:10] of the word offset pick the unit (4 KiB each); bits [9:0] go to it. An
-    access outside every unit (NVDLA's MCIF at 0x2000, CDP_RDMA/CDP and the rest above 0xC000)
+    access outside every unit (NVDLA's MCIF at 0x2000, the rest above 0xE000)
     reads 0, writes nothing and raises ``error`` for one cycle. Offsets inside a unit that hold no
     register read 0 and ignore writes without ``error`` (NVDLA registers simtlab leaves out, which
     NVDLA's traces still write).

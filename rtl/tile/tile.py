@@ -1,10 +1,12 @@
-"""The deep-learning tile as one component: registers, convolution core, SDP, PDP and their DMAs.
+"""The deep-learning tile as one component: registers, convolution core, SDP, PDP, CDP and their
+DMAs.
 
 Place in the SoC: MMIO bridge -> ``Tile.regs``; ``Tile.dma`` -> the SoC's memory port;
 ``Tile.irq`` -> the host / kernels. Inside: ``TileRegisters`` (regbus.py) -> per-unit ``cfg`` ->
 ``Conv`` (CDMA -> CBUF -> CSC -> CMAC -> CACC) -> ``SDP`` -> ``PDP`` -> write DMAs, plus the read
-DMAs of SDP (its input cube, rdma.py, and X1/X2 per-channel operands, brdma.py) and PDP, all on one
-memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its configuration on one
+DMAs of SDP (its input cube, rdma.py, and X1/X2 per-channel operands, brdma.py) and PDP, and CDP
+(cdp.py, memory to memory with its own reader and write DMA; its tables in ``CdpLut`` beside the
+register blocks), all on one memory port through ``DmaArbiter`` (dma_arbiter.py). Every engine takes its configuration on one
 ``cfg`` port: the fields it reads (its ``CONFIG``, layouts.py) of its unit's register block
 ``cfg``, loaded in one statement per engine.
 """
@@ -23,6 +25,7 @@ from ..mem.skid import RequestSkid
 from .brdma import OperandLoader
 from .cacc import CACC
 from .cdma import CDMA
+from .cdp import CDP, CdpLut
 from .conv import Conv
 from .csc import CSC
 from .dma_arbiter import DmaArbiter
@@ -42,7 +45,8 @@ __all__ = [
 _DMA = MemSignature(data_width=8 * BLOCK_BYTES, tag_width=16)
 
 #: ``fault`` port: ``valid`` (sticky until the next layer start), the ``unit`` (the register
-#: page of the unit whose DMA failed: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11; 15 the
+#: page of the unit whose DMA failed: CDMA 3, SDP_RDMA 8, SDP 9, PDP_RDMA 10, PDP 11, CDP_RDMA 12,
+#: CDP 13; 15 the
 #: watchdog) and the failing request's byte ``addr``.
 TileFaultSignature = wiring.Signature({"valid": Out(1), "unit": Out(4), "addr": Out(32)})
 
@@ -61,6 +65,8 @@ class Tile(wiring.Component):
     * **SDP memory to memory**: SDP (``FLYING_MODE`` off) and SDP_RDMA enabled; SDP_RDMA reads
       the int8 cube at ``D_SRC_BASE_ADDR_LOW``.
     * **PDP memory to memory**: PDP (``FLYING_MODE`` off) and PDP_RDMA enabled.
+    * **CDP** (local response normalization, always memory to memory): CDP and CDP_RDMA
+      enabled; the tables are ``CDP.S_LUT_*`` (``S_LUT_ACCESS_CFG``/``DATA`` load them).
 
     A unit's ``done`` goes to its register block when its part of the layer is over (the
     convolution units when the last atom left CACC; SDP and PDP when their last output write is
@@ -76,8 +82,9 @@ class Tile(wiring.Component):
     ``D_PERF_DAT_READ_STALL`` (DMA request stalls), ``CMAC_A.D_PERF_MAC_CYCLES``,
     ``CACC.D_OUT_SATURATION``, ``SDP.D_PERF_OUT_SATURATION`` and ``D_PERF_WDMA_WRITE_STALL``,
     ``PDP.D_PERF_LAYER_CYCLES`` (start to the last write acknowledged) and
-    ``D_PERF_WRITE_STALL``, ``PDP_RDMA.D_PERF_READ_STALL``, ``SDP_RDMA`` read stalls. The
-    latency counters read 0.
+    ``D_PERF_WRITE_STALL``, ``PDP_RDMA.D_PERF_READ_STALL``, ``SDP_RDMA`` read stalls, CDP's
+    ``D_OUT_SATURATION``, ``D_PERF_LUT_*`` and ``D_PERF_WRITE_STALL``, ``CDP_RDMA``'s read
+    stall. The latency counters read 0.
 
     Guard: the units trust their configuration (the driver rejects inconsistent layers), and a
     few inconsistent ones could stall a unit for ever (an SDP cube smaller or larger than the
@@ -179,6 +186,18 @@ class Tile(wiring.Component):
         else:
             m.submodules.registers = registers
         connect(m, tile=flipped(self.regs), registers=registers.bus)
+        # CDP's tables answer S_LUT_ACCESS_DATA in the register blocks' domain.
+        lut = CdpLut()
+        m.submodules.cdp_lut = DomainRenamer("tile_rg")(lut) if gating else lut
+        rcdp = registers.cdp
+        m.d.comb += [
+            lut.cfg.lut_addr.eq(rcdp.shared.lut_addr),
+            lut.cfg.lut_table_id.eq(rcdp.shared.lut_table_id),
+            lut.cfg.lut_access_type.eq(rcdp.shared.lut_access_type),
+            lut.cfg_written.eq(rcdp.written.s_lut_access_cfg),
+            lut.port.eq(rcdp.port),
+            rcdp.port_rdata.eq(lut.port_rdata),
+        ]
         m.d.comb += [self.regs_error.eq(registers.error), self.irq.eq(registers.irq)]
 
         # Engines, each under the watchdog's reset. With clock gating they (and the DMA arbiter,
@@ -220,6 +239,7 @@ class Tile(wiring.Component):
             "pdp_rdma_engine": FeatureReader(atom=a, block_bytes=BLOCK_BYTES),
             "sdp_wdma": WDMA(atom=a, block_bytes=BLOCK_BYTES),
             "pdp_wdma": WDMA(atom=a, block_bytes=BLOCK_BYTES),
+            "cdp_engine": CDP(atom=a, block_bytes=BLOCK_BYTES),
         }
         for name, engine in engines.items():
             m.submodules[name] = DomainRenamer(dp)(ResetInserter(abort)(engine))
@@ -227,10 +247,14 @@ class Tile(wiring.Component):
         brdma, mrdma, prdma = engines["brdma"], engines["mrdma"], engines["pdp_rdma_engine"]
         nrdma = engines["nrdma"]
         sdp_wdma, pdp_wdma = engines["sdp_wdma"], engines["pdp_wdma"]
+        cdp = engines["cdp_engine"]
+        m.d.comb += [lut.table.eq(cdp.table), lut.addr.eq(cdp.addr),
+                     cdp.e0.eq(lut.e0), cdp.e1.eq(lut.e1)]
 
         # One memory port: (client, unit page for fault reports).
         clients = [(conv.dma, 0x3), (brdma.dma, 0x8), (mrdma.bus, 0x8), (prdma.bus, 0xA),
-                   (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB), (nrdma.dma, 0x8)]
+                   (sdp_wdma.bus, 0x9), (pdp_wdma.bus, 0xB), (nrdma.dma, 0x8),
+                   (cdp.rd_bus, 0xC), (cdp.wr_bus, 0xD)]
         arbiter = DmaArbiter(len(clients), outstanding=16)
         m.submodules.arbiter = DomainRenamer(dp)(arbiter)
         for n, (port, _) in enumerate(clients):
@@ -256,6 +280,7 @@ class Tile(wiring.Component):
         # input's channels). With gating these are tile_dp copies, of the fields read only.
         sc, pc = registers.sdp.cfg, registers.pdp.cfg
         rc, prc = registers.sdp_rdma.cfg, registers.pdp_rdma.cfg
+        crc = registers.cdp_rdma.cfg
         m.d[cfg_d] += [
             conv.cfg.cdma.eq(narrow(registers.cdma.cfg, CDMA.CONFIG)),
             conv.cfg.csc.eq(narrow(registers.csc.cfg, CSC.CONFIG)),
@@ -284,6 +309,12 @@ class Tile(wiring.Component):
                 width=pc.cube_out_width, height=pc.cube_out_height, channel=pc.cube_in_channel,
                 base=pc.dst_base_addr_low, line_stride=pc.dst_line_stride,
                 surface_stride=pc.dst_surface_stride)),
+            cdp.cfg.eq(narrow(rcdp.cfg, CDP.CONFIG)),
+            cdp.lut.eq(narrow(rcdp.shared, CDP.LUT_CONFIG)),
+            cdp.src.eq(feature_cube(
+                width=crc.width, height=crc.height, channel=crc.channel,
+                base=crc.src_base_addr_low, line_stride=crc.src_line_stride,
+                surface_stride=crc.src_surface_stride)),
         ]
         # The two loaders run one after the other (X1's first), so their writes never meet.
         with m.If(nrdma.param.valid):
@@ -295,6 +326,7 @@ class Tile(wiring.Component):
         # layer; it clears with the unit's done, in the same edge as the register block moves on.
         conv_active, sdp_active, pdp_active = Signal(), Signal(), Signal()
         sdp_rdma_active, pdp_rdma_active = Signal(), Signal()
+        cdp_active = Signal()
         sdp_from_mem, sdp_to_pdp, pdp_from_mem = Signal(), Signal(), Signal()
         sdp_waits_operands = Signal()
         needs_x1 = ~sc.bs_bypass & ((sc.bs_alu_src & ~sc.bs_alu_bypass) |
@@ -308,6 +340,7 @@ class Tile(wiring.Component):
         conv_go = Signal()
         sdp_go = Signal()
         pdp_go = Signal()
+        cdp_go = Signal()
         conv_enabled = (registers.cdma.op_en & registers.csc.op_en & registers.cmac_a.op_en &
                         registers.cmac_b.op_en & registers.cacc.op_en)
         m.d.comb += [
@@ -317,16 +350,17 @@ class Tile(wiring.Component):
                       ~abort & ~dp_reset),
             pdp_go.eq(registers.pdp.op_en & pc.flying_mode & registers.pdp_rdma.op_en &
                       ~pdp_active & ~pdp_rdma_active & ~abort & ~dp_reset),
+            cdp_go.eq(rcdp.op_en & registers.cdp_rdma.op_en & ~cdp_active & ~abort & ~dp_reset),
         ]
         # Start pulses: combinational without gating; with gating, registered in tile_dp (the
         # engines start one cycle after the layer, with their configuration copies loaded).
         starts = {name: Signal(name=f"{name}_start") for name in
                   ("mrdma", "brdma", "nrdma", "sdp", "pdp", "pdp_wdma", "sdp_wdma", "conv",
-                   "prdma")}
+                   "prdma", "cdp")}
         for name, engine in (("mrdma", mrdma), ("brdma", brdma), ("nrdma", nrdma), ("sdp", sdp),
                              ("pdp", pdp),
                              ("pdp_wdma", pdp_wdma), ("sdp_wdma", sdp_wdma), ("conv", conv),
-                             ("prdma", prdma)):
+                             ("prdma", prdma), ("cdp", cdp)):
             m.d["tile_dp" if gating else "comb"] += engine.start.eq(starts[name])
         with m.If(conv_go | sdp_go):
             m.d.sync += sdp_active.eq(1)
@@ -357,6 +391,9 @@ class Tile(wiring.Component):
             m.d.sync += [pdp_active.eq(1), pdp_rdma_active.eq(1)]
             m.d[dp] += pdp_from_mem.eq(1)
             m.d.comb += [starts["prdma"].eq(1), starts["pdp"].eq(1), starts["pdp_wdma"].eq(1)]
+        with m.If(cdp_go):
+            m.d.sync += cdp_active.eq(1)
+            m.d.comb += starts["cdp"].eq(1)
 
         # Layers the tile does not implement (NVDLA does) stop at their start with a fault naming
         # the register that asks for it (FAULT_UNSUPPORTED): pixel input, per-element operands.
@@ -369,7 +406,9 @@ class Tile(wiring.Component):
                   ((conv_go | sdp_go) & needs_x1 & ~rc.brdma_disable & rc.brdma_data_mode,
                    "SDP_RDMA.D_BRDMA_CFG"),
                   ((conv_go | sdp_go) & needs_x2 & ~rc.nrdma_disable & rc.nrdma_data_mode,
-                   "SDP_RDMA.D_NRDMA_CFG"))
+                   "SDP_RDMA.D_NRDMA_CFG"),
+                  (cdp_go & (crc.input_data != 0), "CDP_RDMA.D_DATA_FORMAT"),
+                  (cdp_go & (rcdp.cfg.input_data_type != 0), "CDP.D_DATA_FORMAT"))
         for n, (hit, name) in enumerate(checks):
             with m.If(hit & ~unsupported & ~Cat(*(h for h, _ in checks[:n])).any()):
                 m.d[dp] += [unsupported.eq(1), unsupported_reg.eq(offset(name))]
@@ -397,7 +436,7 @@ class Tile(wiring.Component):
         # Layer ends: done pulses to the register blocks (and GLB through them). A write DMA's
         # cube is over when its last write is acknowledged (WDMA.done: the last one accepted).
         aborting = Signal()         # the watchdog ends every active unit
-        conv_done, sdp_done, pdp_done = Signal(), Signal(), Signal()
+        conv_done, sdp_done, pdp_done, cdp_done = Signal(), Signal(), Signal(), Signal()
         unit_done = {"sdp": sdp_done, "pdp": pdp_done}
         written = {}
         for name, wdma in (("sdp", sdp_wdma), ("pdp", pdp_wdma)):
@@ -420,6 +459,7 @@ class Tile(wiring.Component):
             # PDP's last output can be written before its last input lines (ending no window)
             # are taken: the layer (and SDP, conv before it) ends when the walker is through.
             pdp_done.eq(pdp_active & ((written["pdp"] & ~pdp.walking) | aborting)),
+            cdp_done.eq(cdp_active & (cdp.done | aborting)),
         ]
         for unit in (registers.cdma, registers.csc, registers.cmac_a, registers.cmac_b,
                      registers.cacc):
@@ -429,6 +469,8 @@ class Tile(wiring.Component):
             registers.sdp_rdma.done.eq(sdp_done & sdp_rdma_active),
             registers.pdp.done.eq(pdp_done),
             registers.pdp_rdma.done.eq(pdp_done & pdp_rdma_active),
+            rcdp.done.eq(cdp_done),
+            registers.cdp_rdma.done.eq(cdp_done),
         ]
         group = Cat(conv_done & ~registers.cdma.consumer, conv_done & registers.cdma.consumer)
         m.d.comb += [registers.intr_done.cdma_dat.eq(group), registers.intr_done.cdma_wt.eq(group)]
@@ -439,6 +481,8 @@ class Tile(wiring.Component):
             m.d[dp] += sdp_waits_operands.eq(0)
         with m.If(pdp_done):
             m.d.sync += [pdp_active.eq(0), pdp_rdma_active.eq(0)]
+        with m.If(cdp_done):
+            m.d.sync += cdp_active.eq(0)
 
         # Counters.
         pdp_cycles = Signal(32)
@@ -459,6 +503,14 @@ class Tile(wiring.Component):
             registers.pdp.counters.layer_cycles.eq(pdp_cycles),
             registers.pdp.counters.perf_write_stall.eq(pdp_wdma.stall_cycles),
             registers.pdp_rdma.counters.perf_read_stall.eq(prdma.stall_cycles),
+            rcdp.counters.out_saturation.eq(cdp.counters.out_saturation),
+            rcdp.counters.perf_write_stall.eq(cdp.counters.write_stall),
+            rcdp.counters.lut_uflow.eq(cdp.counters.lut_uflow),
+            rcdp.counters.lut_oflow.eq(cdp.counters.lut_oflow),
+            rcdp.counters.lut_hybrid.eq(cdp.counters.lut_hybrid),
+            rcdp.counters.lut_le_hit.eq(cdp.counters.lut_le_hit),
+            rcdp.counters.lut_lo_hit.eq(cdp.counters.lut_lo_hit),
+            registers.cdp_rdma.counters.perf_read_stall.eq(cdp.counters.read_stall),
         ]
 
         # Watchdog: progress is any DMA handshake, any atom moving, any MAC cycle.
@@ -466,9 +518,9 @@ class Tile(wiring.Component):
         m.d[dp] += mac_seen.eq(conv.perf_mac_cycles)
         moved = [s.valid & s.ready for s in (conv.o, sdp.i, sdp.o, pdp.i, pdp.o)]
         progress = Cat(*moved, self.dma.req.valid & self.dma.req.ready, self.dma.rsp.valid,
-                       sdp.param.valid, mac_seen != conv.perf_mac_cycles).any()
+                       sdp.param.valid, mac_seen != conv.perf_mac_cycles, cdp.moved).any()
         idle_cycles = Signal(range(self._watchdog + 1))
-        running = conv_active | sdp_active | pdp_active
+        running = conv_active | sdp_active | pdp_active | cdp_active
         with m.FSM(name="watchdog", domain=dp):
             with m.State("Run"):
                 with m.If(unsupported):
@@ -492,15 +544,15 @@ class Tile(wiring.Component):
             accessed = Signal(init=1)
             m.d.sync += accessed.eq(self.regs.valid)
             m.d.tile_en += rg_enable.eq(
-                self.regs.valid | accessed | conv_done | sdp_done | pdp_done |
+                self.regs.valid | accessed | conv_done | sdp_done | pdp_done | cdp_done |
                 registers.intr_done.as_value().any() | ResetSignal("sync"))
             m.d.tile_en += dp_enable.eq(
-                running | conv_go | sdp_go | pdp_go | abort | ~arbiter.idle |
+                running | conv_go | sdp_go | pdp_go | cdp_go | abort | ~arbiter.idle |
                 req_offered | ResetSignal("sync") | dp_reset)
 
         # Fault: the first DMA error (or watchdog abort) since the last layer start.
         units = Array(Const(unit, 4) for _, unit in clients)
-        with m.If(conv_go | sdp_go | pdp_go):
+        with m.If(conv_go | sdp_go | pdp_go | cdp_go):
             m.d.sync += self.fault.valid.eq(0)
         with m.If(aborting & ~self.fault.valid):
             m.d.sync += [self.fault.valid.eq(1),

@@ -10,8 +10,8 @@ Unit bases, register offsets and field names/bit ranges follow NVDLA's nv_small 
 description ``spec/manual/NVDLA_*.rdl`` in nvdla/hw): offsets inside a unit are NVDLA's, so NVDLA's
 register traces address the same registers. simtlab implements a subset, the registers a complete
 conv -> SDP -> PDP layer needs, plus a few simtlab additions, each marked ``simtlab=True`` (and
-"simtlab addition" in the generated outputs): the CFGROM readout and per-layer cycle counters. NVDLA's
-registers for Winograd, image input, compression, batching, CDP and the SDP element-wise (X3)
+"simtlab addition" in the generated outputs): per-layer cycle counters. NVDLA's
+registers for Winograd, image input, compression, batching and the SDP element-wise (X3)
 path are left out (reads return 0, writes are ignored), except the few switches software must be
 able to set (an unimplemented mode they select stops the layer with ``FAULT_UNSUPPORTED``).
 
@@ -39,6 +39,7 @@ __all__ = [
     "unit",
     "lookup",
     "check",
+    "cfgrom_values",
 ]
 
 #: Access types. Field-level; a register's access is the set of its fields' accesses.
@@ -48,6 +49,7 @@ ACCESS = {
     "rwhc": "read/write, cleared by hardware when the layer is done",
     "w1c": "read; writing 1 clears the bit",
     "w1s": "write 1 sets the matching status bit; reads 0",
+    "rwp": "read/write through to the unit's datapath (a LUT entry)",
 }
 
 #: Bytes of the tile's MMIO window; every unit lies inside it.
@@ -259,7 +261,7 @@ def _bank(offset):
 
 
 def _intr_fields(suffix, access, doc):
-    bits = (("SDP", 0), ("PDP", 4), ("CDMA_DAT", 16), ("CDMA_WT", 18), ("CACC", 20))
+    bits = (("SDP", 0), ("CDP", 2), ("PDP", 4), ("CDMA_DAT", 16), ("CDMA_WT", 18), ("CACC", 20))
     return [_f(f"{unit}_DONE_{suffix}{g}", bit + g, doc=f"{unit} group {g} done: {doc}", access=access)
             for unit, bit in bits for g in (0, 1)]
 
@@ -306,24 +308,136 @@ def _dma_cfg(prefix, offset, what, disable_reset=1):
                 _f(f"{prefix}_RAM_TYPE", 5, doc="memory interface", enum=_RAM_TYPE))
 
 
+#: NVDLA's CFGROM for nv_small: (entry, value, doc), one word each from offset 0, in order.
+_CFGROM = (
+    ("HW_VERSION", 0x10001, "CFGROM layout version"),
+    ("GLB_DESC", 0x1, "GLB: id 1, no entries"),
+    ("CIF_DESC", 0x180002, "memory interface: id 2, 24 bytes"),
+    ("CIF_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CIF_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CIF_BASE_WIDTH", 0x8, "memory atom bytes"),
+    ("CIF_BASE_LATENCY", 0x32, "memory latency"),
+    ("CIF_BASE_BURST_LENGTH_MAX", 0x80, "longest burst (bits 31:5)"),
+    ("CIF_BASE_MEM_ADDR_WIDTH", 0x400, "address bits (bits 31:5)"),
+    ("CDMA_DESC", 0x340003, "CDMA: id 3, 52 bytes"),
+    ("CDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDMA_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CDMA_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CDMA_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CDMA_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CDMA_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CDMA_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CDMA_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CDMA_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CDMA_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("CDMA_IMAGE_IN_FORMATS_PACKED", 0xCFFF001, "packed pixel formats"),
+    ("CDMA_IMAGE_IN_FORMATS_SEMI", 0x3, "semi-planar pixel formats"),
+    ("CBUF_DESC", 0x180004, "CBUF: id 4, 24 bytes"),
+    ("CBUF_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CBUF_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CBUF_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CBUF_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CBUF_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CBUF_BASE_CDMA_ID", 0x3, "the CDMA it serves"),
+    ("CSC_DESC", 0x300005, "CSC: id 5, 48 bytes"),
+    ("CSC_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CSC_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CSC_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CSC_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CSC_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CSC_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CSC_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CSC_BASE_CBUF_BANK_NUM", 0x20, "CBUF banks"),
+    ("CSC_BASE_CBUF_BANK_WIDTH", 0x8, "bytes per CBUF entry"),
+    ("CSC_BASE_CBUF_BANK_DEPTH", 0x200, "entries per CBUF bank"),
+    ("CSC_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CSC_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("CMAC_A_DESC", 0x1C0006, "CMAC_A: id 6, 28 bytes"),
+    ("CMAC_A_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CMAC_A_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CMAC_A_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CMAC_A_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CMAC_A_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CMAC_A_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CMAC_A_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CMAC_B_DESC", 0x1C0006, "CMAC_B: id 6, 28 bytes"),
+    ("CMAC_B_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CMAC_B_CAP_COMPAT", 0x10, "compatible capabilities"),
+    ("CMAC_B_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CMAC_B_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CMAC_B_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CMAC_B_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CMAC_B_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CACC_DESC", 0x200007, "CACC: id 7, 32 bytes"),
+    ("CACC_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CACC_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CACC_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CACC_BASE_WEIGHT_TYPES", 0x10, "weight data types (int8)"),
+    ("CACC_BASE_ATOMIC_C", 0x8, "AtomC"),
+    ("CACC_BASE_ATOMIC_K", 0x8, "AtomK"),
+    ("CACC_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("CACC_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("SDP_RDMA_DESC", 0xE0008, "SDP_RDMA: id 8, 14 bytes"),
+    ("SDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("SDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("SDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("SDP_RDMA_BASE_SDP_ID", 0x9, "the SDP it feeds"),
+    ("SDP_DESC", 0x200009, "SDP: id 9, 32 bytes"),
+    ("SDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("SDP_CAP_COMPAT", 0x18, "compatible capabilities"),
+    ("SDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("SDP_BASE_WEIGHT_TYPES", 0x10, "operand data types (int8)"),
+    ("SDP_BASE_CDMA_ID", 0x3, "the CDMA it follows"),
+    ("SDP_MULTI_BATCH_MAX", 0x0, "batches"),
+    ("SDP_BS_THROUGHPUT", 0x1, "X1 elements per cycle"),
+    ("SDP_BN_THROUGHPUT", 0x1, "X2 elements per cycle"),
+    ("SDP_EW_THROUGHPUT", 0x0, "X3 (absent)"),
+    ("PDP_RDMA_DESC", 0xE000A, "PDP_RDMA: id 10, 14 bytes"),
+    ("PDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("PDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("PDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("PDP_RDMA_BASE_PDP_ID", 0xB, "the PDP it feeds"),
+    ("PDP_DESC", 0x10000B, "PDP: id 11, 16 bytes"),
+    ("PDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("PDP_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("PDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("PDP_BASE_THROUGHPUT", 0x1, "elements per cycle"),
+    ("CDP_RDMA_DESC", 0xE000C, "CDP_RDMA: id 12, 14 bytes"),
+    ("CDP_RDMA_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDP_RDMA_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CDP_RDMA_BASE_ATOMIC_M", 0x8, "memory atom bytes"),
+    ("CDP_RDMA_BASE_CDP_ID", 0xD, "the CDP it feeds"),
+    ("CDP_DESC", 0x10000D, "CDP: id 13, 16 bytes"),
+    ("CDP_CAP_INCOMPAT", 0x0, "incompatible capabilities"),
+    ("CDP_CAP_COMPAT", 0x0, "compatible capabilities"),
+    ("CDP_BASE_FEATURE_TYPES", 0x10, "feature data types (int8)"),
+    ("CDP_BASE_THROUGHPUT", 0x1, "elements per cycle"),
+    ("END_OF_LIST", 0x0, "end of the descriptor list"),
+)
+
+
+def cfgrom_values(*, atom_c, atom_k, cbuf_banks, cbuf_bank_bytes):
+    """CFGROM's shape entries for a tile (field name -> value): AtomC, AtomK, the memory atom
+    (AtomC bytes) and the CBUF banks (an entry holds one feature atom, so ``atom_c`` bytes, and a
+    bank ``cbuf_bank_bytes / atom_c`` entries). nv_small's shape gives the table's values."""
+    suffix = {"ATOMIC_C": atom_c, "ATOMIC_K": atom_k, "ATOMIC_M": atom_c,
+              "CBUF_BANK_NUM": cbuf_banks, "CBUF_BANK_WIDTH": atom_c,
+              "CBUF_BANK_DEPTH": cbuf_bank_bytes // atom_c}
+    return {name: value for name, _, _ in _CFGROM for end, value in suffix.items()
+            if name.endswith("_BASE_" + end)}
+
+
 # --- the table --------------------------------------------------------------------------------
 
 UNITS = (
     _unit("CFGROM", 0x0000,
-          "simtlab's configuration readout (simtlab addition: NVDLA's CFGROM layout is not followed).",
-          _reg("HW_ID", 0x000, "Identifies a simtlab tile ('DLA1').",
-               _word("ID", "0x444C4131", access="ro", reset=0x444C_4131), simtlab=True),
-          _reg("MAC_ATOMS", 0x004, "MAC array shape.",
-               _f("ATOMIC_C", 7, 0, "AtomC: int8 channels per feature atom", access="ro", reset=8),
-               _f("ATOMIC_K", 15, 8, "AtomK: kernels (MAC cells) per atomic op", access="ro",
-                  reset=8),
-               simtlab=True),
-          _reg("CBUF_SHAPE", 0x008, "Convolution buffer shape.",
-               _f("BANK_NUM", 7, 0, "banks", access="ro", reset=32),
-               _f("BANK_WIDTH", 15, 8, "bytes per bank entry", access="ro", reset=8),
-               _f("BANK_DEPTH", 31, 16, "entries per bank", access="ro", reset=512),
-               simtlab=True),
-          pingpong=False, simtlab=True),
+          "Configuration ROM in NVDLA's layout: a list of unit descriptors (DESC: bytes of the "
+          "unit's entries in bits 31:16, the unit's id in 15:0) with their capabilities, nv_small's "
+          "values; the shape entries (atoms, CBUF banks) follow the tile's TileConfig.",
+          *[_reg(f"CFGROM_{name}", 4 * n, doc, _word(name, doc, access="ro", reset=value))
+            for n, (name, value, doc) in enumerate(_CFGROM)],
+          pingpong=False),
 
     _unit("GLB", 0x1000, "Global: hardware version and interrupts (two status bits per unit, one "
           "per group). The interrupt line is high while INTR_STATUS & ~INTR_MASK is non-zero.",
@@ -645,6 +759,116 @@ UNITS = (
                    "PERF_WRITE_STALL"),
           _counter("D_PERF_LAYER_CYCLES", 0x0A0, "Cycles from D_OP_ENABLE to the last output "
                    "write (simtlab addition).", "LAYER_CYCLES", simtlab=True),
+          ),
+    _unit("CDP_RDMA", 0xC000, "CDP read DMA: the input cube of a local response normalization "
+          "(always from memory).",
+          _op_enable(0x008),
+          _one("D_DATA_CUBE_WIDTH", 0x00C, "Cube width (N-1).", "WIDTH", 12, minus_one=True),
+          _one("D_DATA_CUBE_HEIGHT", 0x010, "Cube height (N-1).", "HEIGHT", 12, minus_one=True),
+          _one("D_DATA_CUBE_CHANNEL", 0x014, "Cube channels (N-1).", "CHANNEL", 12, minus_one=True),
+          _addr("D_SRC_BASE_ADDR_LOW", 0x018, "Input cube address."),
+          _addr("D_SRC_BASE_ADDR_HIGH", 0x01C, "Input cube address, bits 63:32 (must be 0)."),
+          _addr("D_SRC_LINE_STRIDE", 0x020, "Input line stride in bytes."),
+          _addr("D_SRC_SURFACE_STRIDE", 0x024, "Input surface stride in bytes."),
+          _one("D_SRC_DMA_CFG", 0x028, "Input memory interface.", "SRC_RAM_TYPE", 0,
+               enum=_RAM_TYPE),
+          _one("D_DATA_FORMAT", 0x034, "Input precision (simtlab: int8; int16 stops the layer "
+               "with a FAULT_UNSUPPORTED fault).", "INPUT_DATA", 1, enum=_PRECISION),
+          _one("D_PERF_ENABLE", 0x038, "Enable the CDP_RDMA performance counters.", "DMA_EN", 0),
+          _counter("D_PERF_READ_STALL", 0x03C, "Cycles the input read stalled.", "PERF_READ_STALL"),
+          _one("D_CYA", 0x040, "Spare bits (no effect).", "CYA", 31),
+          ),
+
+    _unit("CDP", 0xD000, "Channel data processor: local response normalization across channels "
+          "(input converter, square sum over NORMALZ_LEN channels, the LE and LO lookup tables "
+          "with interpolation, multiplier, output converter); writes the result to memory. The "
+          "S_LUT_ registers are shared by both groups.",
+          _reg("S_LUT_ACCESS_CFG", 0x008, "LUT access: the table and entry S_LUT_ACCESS_DATA "
+               "reaches (the address moves on by one after each data access).",
+               _f("LUT_ADDR", 9, 0, "entry (LE 0-64, LO 0-256)"),
+               _f("LUT_TABLE_ID", 16, doc="table", enum=(("LE", 0), ("LO", 1))),
+               _f("LUT_ACCESS_TYPE", 17, doc="what a data access does",
+                  enum=(("READ", 0), ("WRITE", 1)))),
+          _reg("S_LUT_ACCESS_DATA", 0x00C, "LUT entry at LUT_ADDR: a write stores it (ACCESS_TYPE "
+               "WRITE), a read returns it; either moves LUT_ADDR on by one.",
+               _f("LUT_DATA", 15, 0, "signed entry", signed=True, access="rwp")),
+          _reg("S_LUT_CFG", 0x010, "LE table function and the priorities between the tables.",
+               _f("LUT_LE_FUNCTION", 0, doc="LE index: exponent (log2) or linear",
+                  enum=(("EXPONENT", 0), ("LINEAR", 1))),
+               _f("LUT_UFLOW_PRIORITY", 4, doc="table used when both underflow",
+                  enum=(("LE", 0), ("LO", 1))),
+               _f("LUT_OFLOW_PRIORITY", 5, doc="table used when both overflow",
+                  enum=(("LE", 0), ("LO", 1))),
+               _f("LUT_HYBRID_PRIORITY", 6, doc="table used when both hit, or one underflows "
+                  "and the other overflows", enum=(("LE", 0), ("LO", 1)))),
+          _reg("S_LUT_INFO", 0x014, "LUT index offset and selects.",
+               _f("LUT_LE_INDEX_OFFSET", 7, 0, "exponent LE: log2 of the first entry's span",
+                  signed=True),
+               _f("LUT_LE_INDEX_SELECT", 15, 8, "linear LE: log2 of an entry's span",
+                  signed=True),
+               _f("LUT_LO_INDEX_SELECT", 23, 16, "LO: log2 of an entry's span", signed=True)),
+          *[reg for table in ("LE", "LO") for edge, at in (("START", 0), ("END", 8))
+            for reg in (
+                _one(f"S_LUT_{table}_{edge}_LOW", (0x018 if table == "LE" else 0x028) + at,
+                     f"{table} table range {edge.lower()}, bits 31:0.",
+                     f"LUT_{table}_{edge}_LOW", 31),
+                _one(f"S_LUT_{table}_{edge}_HIGH", (0x01C if table == "LE" else 0x02C) + at,
+                     f"{table} table range {edge.lower()}, bits 37:32 (signed 38-bit value).",
+                     f"LUT_{table}_{edge}_HIGH", 5))],
+          *[reg for table, at in (("LE", 0x038), ("LO", 0x040)) for reg in (
+              _reg(f"S_LUT_{table}_SLOPE_SCALE", at, f"{table} slope scales below the start "
+                   "(underflow) and above the end (overflow).",
+                   _f(f"LUT_{table}_SLOPE_UFLOW_SCALE", 15, 0, "underflow slope", signed=True),
+                   _f(f"LUT_{table}_SLOPE_OFLOW_SCALE", 31, 16, "overflow slope", signed=True)),
+              _reg(f"S_LUT_{table}_SLOPE_SHIFT", at + 4, f"{table} slope shifts (right, "
+                   "rounding half away from zero).",
+                   _f(f"LUT_{table}_SLOPE_UFLOW_SHIFT", 4, 0, "underflow shift"),
+                   _f(f"LUT_{table}_SLOPE_OFLOW_SHIFT", 9, 5, "overflow shift")))],
+          _op_enable(0x048),
+          _reg("D_FUNC_BYPASS", 0x04C, "Bypass of the square sum and of the multiplier.",
+               _f("SQSUM_BYPASS", 0, doc="1: the LUT looks up the converted input itself",
+                  enum=(("DISABLE", 0), ("ENABLE", 1))),
+               _f("MUL_BYPASS", 1, doc="1: the output is the LUT value (not input x LUT value)",
+                  enum=(("DISABLE", 0), ("ENABLE", 1)))),
+          _addr("D_DST_BASE_ADDR_LOW", 0x050, "Output cube address."),
+          _addr("D_DST_BASE_ADDR_HIGH", 0x054, "Output cube address, bits 63:32 (must be 0)."),
+          _addr("D_DST_LINE_STRIDE", 0x058, "Output line stride in bytes."),
+          _addr("D_DST_SURFACE_STRIDE", 0x05C, "Output surface stride in bytes."),
+          _one("D_DST_DMA_CFG", 0x060, "Output memory interface.", "DST_RAM_TYPE", 0,
+               enum=_RAM_TYPE),
+          _one("D_DATA_FORMAT", 0x068, "Data precision (simtlab: int8).", "INPUT_DATA_TYPE", 1,
+               enum=_PRECISION),
+          _one("D_NAN_FLUSH_TO_ZERO", 0x06C, "(float only; unused)", "NAN_TO_ZERO", 0),
+          _one("D_LRN_CFG", 0x070, "Channels of the square-sum window.", "NORMALZ_LEN", 1,
+               enum=(("LEN3", 0), ("LEN5", 1), ("LEN7", 2), ("LEN9", 3))),
+          _one("D_DATIN_OFFSET", 0x074, "Input converter offset.", "DATIN_OFFSET", 15,
+               fdoc="subtracted before scaling", signed=True),
+          _one("D_DATIN_SCALE", 0x078, "Input converter scale.", "DATIN_SCALE", 15,
+               fdoc="signed multiplier", signed=True),
+          _one("D_DATIN_SHIFTER", 0x07C, "Input converter shift.", "DATIN_SHIFTER", 4,
+               fdoc="right shift, rounding half away from zero"),
+          _one("D_DATOUT_OFFSET", 0x080, "Output converter offset.", "DATOUT_OFFSET", 31,
+               fdoc="subtracted before scaling", signed=True),
+          _one("D_DATOUT_SCALE", 0x084, "Output converter scale.", "DATOUT_SCALE", 15,
+               fdoc="signed multiplier", signed=True),
+          _one("D_DATOUT_SHIFTER", 0x088, "Output converter shift.", "DATOUT_SHIFTER", 5,
+               fdoc="right shift, rounding half away from zero"),
+          _counter("D_OUT_SATURATION", 0x098, "Outputs saturated by the output converter.",
+                   "OUT_SATURATION"),
+          _reg("D_PERF_ENABLE", 0x09C, "Enable the CDP performance counters.",
+               _f("DMA_EN", 0, doc="count write stalls"),
+               _f("LUT_EN", 1, doc="count LUT hits and misses")),
+          _counter("D_PERF_WRITE_STALL", 0x0A0, "Cycles the output write stalled.",
+                   "PERF_WRITE_STALL"),
+          _counter("D_PERF_LUT_UFLOW", 0x0A4, "Elements below both tables.", "LUT_UFLOW"),
+          _counter("D_PERF_LUT_OFLOW", 0x0A8, "Elements above both tables.", "LUT_OFLOW"),
+          _counter("D_PERF_LUT_HYBRID", 0x0AC, "Elements below one table and above the other.",
+                   "LUT_HYBRID"),
+          _counter("D_PERF_LUT_LE_HIT", 0x0B0, "Elements whose value came from an LE hit.",
+                   "LUT_LE_HIT"),
+          _counter("D_PERF_LUT_LO_HIT", 0x0B4, "Elements whose value came from an LO hit.",
+                   "LUT_LO_HIT"),
+          _one("D_CYA", 0x0B8, "Spare bits (no effect).", "CYA", 31),
           ),
 )
 

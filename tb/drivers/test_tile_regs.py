@@ -22,7 +22,8 @@ def test_nv_small_unit_bases():
     bases = {u.name: u.base for u in tile_regs.UNITS}
     assert bases == {"CFGROM": 0x0000, "GLB": 0x1000, "CDMA": 0x3000, "CSC": 0x4000,
                      "CMAC_A": 0x5000, "CMAC_B": 0x6000, "CACC": 0x7000, "SDP_RDMA": 0x8000,
-                     "SDP": 0x9000, "PDP_RDMA": 0xA000, "PDP": 0xB000}
+                     "SDP": 0x9000, "PDP_RDMA": 0xA000, "PDP": 0xB000,
+                     "CDP_RDMA": 0xC000, "CDP": 0xD000}
     assert max(bases.values()) + 0x1000 <= MemoryMap.MMIO_SIZE
 
 
@@ -94,8 +95,9 @@ def test_fields_quoted_in_the_reference():
 
 def test_simtlab_additions_are_marked():
     marked = {f"{u.name}.{r.name}" for u in tile_regs.UNITS for r in u.registers if r.simtlab}
-    assert {"CDMA.D_PERF_LAYER_CYCLES", "CMAC_A.D_PERF_MAC_CYCLES", "PDP.D_PERF_LAYER_CYCLES",
-            "CFGROM.MAC_ATOMS"} <= marked
+    assert {"CDMA.D_PERF_LAYER_CYCLES", "CMAC_A.D_PERF_MAC_CYCLES",
+            "PDP.D_PERF_LAYER_CYCLES"} <= marked
+    assert not any(m.startswith("CFGROM") for m in marked)        # NVDLA's layout now
     rows = [line for line in generate.registers_markdown().splitlines() if line.startswith("| `0x")]
     flagged = [row for row in rows if "*simtlab addition*" in row]
     assert len(flagged) == len([m for m in marked if not m.startswith("CFGROM")])
@@ -133,7 +135,7 @@ def _replace_reg(u, reg_name, /, **changes):
      r"'CACC.d_clip' is not an upper-case identifier"),
     (lambda: _with("CACC", lambda u: dataclasses.replace(u, registers=tuple(
         r for r in u.registers if r.name != "D_OP_ENABLE"))), r"CACC lacks D_OP_ENABLE"),
-    (lambda: tile_regs.UNITS + (tile_regs.UNITS[-1],), r"unit PDP is defined twice"),
+    (lambda: tile_regs.UNITS + (tile_regs.UNITS[-1],), r"unit CDP is defined twice"),
 ])
 def test_check_rejects(units, message):
     with pytest.raises(ValueError, match=message):

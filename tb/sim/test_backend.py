@@ -209,7 +209,7 @@ def test_mmio_faults_without_a_tile(backend, access):
 
 
 def test_kernel_word_access_reaches_the_tile(tiled):
-    hw_id = regs.offset("CFGROM.HW_ID")
+    hw_id = regs.offset("CFGROM.CFGROM_HW_VERSION")
     size0 = regs.offset("CDMA.D_DATAIN_SIZE_0")
     program = [li(A0, MemoryMap.MMIO_BASE), load("lw", A1, A0, hw_id),
                li(A0, MemoryMap.MMIO_BASE + size0),
@@ -219,7 +219,7 @@ def test_kernel_word_access_reaches_the_tile(tiled):
     assert result.status == RunStatus.DONE
     trace = tiled.trace()
     loads = trace[(trace["insn"] & 0x7F) == 0x03]
-    assert [int(r["data"][0]) for r in loads] == [0x444C_4131, 0x0005_0007]
+    assert [int(r["data"][0]) for r in loads] == [0x0001_0001, 0x0005_0007]     # NVDLA's version
     assert tiled.tile_read(size0) == 0x0005_0007            # the host sees the kernel's write
 
 
@@ -251,9 +251,9 @@ def test_tile_window_outside_every_unit_faults(tiled):
 
 def test_host_tile_registers(tiled):
     size0 = regs.offset("CDMA.D_DATAIN_SIZE_0")
-    assert tiled.tile_read(regs.offset("CFGROM.HW_ID")) == 0x444C_4131
-    assert tiled.tile_read(regs.offset("CFGROM.MAC_ATOMS")) == \
-        regs.pack("CFGROM.MAC_ATOMS", ATOMIC_C=8, ATOMIC_K=8)
+    assert tiled.tile_read(regs.offset("CFGROM.CFGROM_HW_VERSION")) == 0x10001     # NVDLA's
+    assert tiled.tile_read(regs.offset("CFGROM.CFGROM_CDMA_BASE_ATOMIC_C")) == 8
+    assert tiled.tile_read(regs.offset("CFGROM.CFGROM_CACC_BASE_ATOMIC_K")) == 8
     tiled.tile_write(size0, 0xFFFF_FFFF)
     assert tiled.tile_read(size0) == regs.reset_value("CDMA.D_DATAIN_SIZE_0") | 0x1FFF_1FFF
     tiled.tile_write(regs.offset("CDMA.S_POINTER"), 1)          # group 1: its own copy

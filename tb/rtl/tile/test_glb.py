@@ -10,7 +10,7 @@ from simtlab.spec import tile_regs
 
 from .test_regblock import bus_read, bus_write, word
 
-SOURCES = ["sdp", "pdp", "cdma_dat", "cdma_wt", "cacc"]
+SOURCES = ["sdp", "cdp", "pdp", "cdma_dat", "cdma_wt", "cacc"]
 VERSION, MASK, SET, STATUS = (word(f"GLB.{name}") for name in
                               ("HW_VERSION", "INTR_MASK", "INTR_SET", "INTR_STATUS"))
 
@@ -37,9 +37,9 @@ def test_members_and_sources():
     assert list(dut.signature.members) == ["bus", "done", "irq"]
     assert list(dut.signature.members["done"].shape.members) == SOURCES
     assert dut.unit is tile_regs.unit("GLB")
-    # The bit positions of nvdla-small.md (CDP 2/3 is absent from nv_small and the table).
+    # The bit positions of nvdla-small.md (SDP 0/1, CDP 2/3, PDP 4/5, CDMA 16-19, CACC 20/21).
     assert [bit(s, g).bit_length() - 1 for s in SOURCES for g in (0, 1)] == \
-        [0, 1, 4, 5, 16, 17, 18, 19, 20, 21]
+        [0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21]
 
 
 def test_errors():

@@ -142,11 +142,12 @@ def test_errors():
     with pytest.raises(TypeError, match=r"constants must be a dict of field name to value, not 8"):
         UnitRegisters(tile_regs.unit("CFGROM"), constants=8)
     with pytest.raises(ValueError, match=r"constants: 'ATOMIC_X' is not a read-only constant field "
-                                         r"of unit CFGROM; those are: ID, ATOMIC_C, ATOMIC_K"):
+                                         r"of unit CFGROM; those are: HW_VERSION, GLB_DESC, "):
         UnitRegisters(tile_regs.unit("CFGROM"), constants={"ATOMIC_X": 1})
-    with pytest.raises(ValueError, match=r"constants: CFGROM.MAC_ATOMS.ATOMIC_C \[7:0\] holds "
-                                         r"0..255, not 256"):
-        UnitRegisters(tile_regs.unit("CFGROM"), constants={"ATOMIC_C": 256})
+    with pytest.raises(ValueError, match=r"constants: CFGROM.CFGROM_CDMA_BASE_ATOMIC_C."
+                                         r"CDMA_BASE_ATOMIC_C \[31:0\] holds 0..4294967295, not "
+                                         r"4294967296"):
+        UnitRegisters(tile_regs.unit("CFGROM"), constants={"CDMA_BASE_ATOMIC_C": 1 << 32})
     with pytest.raises(ValueError, match=r"constants: 'PRODUCER' is not a read-only constant"):
         UnitRegisters(tile_regs.unit("CACC"), constants={"PRODUCER": 1})
     f = tile_regs.Field
@@ -177,14 +178,15 @@ def test_read_latency_and_idle_rdata():
     dut = UnitRegisters(tile_regs.unit("CFGROM"))
 
     async def bench(ctx):
-        hw_id, shape = regs.reset_value("CFGROM.HW_ID"), regs.reset_value("CFGROM.CBUF_SHAPE")
+        hw_id = regs.reset_value("CFGROM.CFGROM_HW_VERSION")
+        shape = regs.reset_value("CFGROM.CFGROM_CDMA_BASE_CBUF_BANK_DEPTH")
         assert ctx.get(dut.bus.rdata) == 0
         ctx.set(dut.bus.valid, 1)
-        ctx.set(dut.bus.addr, word("CFGROM.HW_ID"))
+        ctx.set(dut.bus.addr, word("CFGROM.CFGROM_HW_VERSION"))
         assert ctx.get(dut.bus.rdata) == 0                 # not combinational
         await ctx.tick()
         assert ctx.get(dut.bus.rdata) == hw_id
-        ctx.set(dut.bus.addr, word("CFGROM.CBUF_SHAPE"))   # back to back
+        ctx.set(dut.bus.addr, word("CFGROM.CFGROM_CDMA_BASE_CBUF_BANK_DEPTH"))   # back to back
         await ctx.tick()
         assert ctx.get(dut.bus.rdata) == shape
         ctx.set(dut.bus.write, 1)                          # a write returns no data
@@ -195,7 +197,7 @@ def test_read_latency_and_idle_rdata():
         await ctx.tick()
         assert ctx.get(dut.bus.rdata) == 0
         assert await bus_read(ctx, dut.bus, 0x3FF) == 0   # no register there
-        assert await bus_read(ctx, dut.bus, word("CFGROM.HW_ID")) == hw_id
+        assert await bus_read(ctx, dut.bus, word("CFGROM.CFGROM_HW_VERSION")) == hw_id
 
     simulate(dut, bench)
 
@@ -344,9 +346,9 @@ def test_tile_reset_values():
 
     async def bench(ctx):
         cfgrom = tile_regs.unit("CFGROM")
-        assert cfgrom_constants(TileConfig()) == {
-            f.name: f.reset for name in ("MAC_ATOMS", "CBUF_SHAPE")
-            for f in cfgrom.register(name).fields}
+        shape = cfgrom_constants(TileConfig())
+        assert len(shape) == 24 and all(
+            cfgrom.register(f"CFGROM_{name}").reset == value for name, value in shape.items())
         for name in regs.names():
             assert await bus_read(ctx, dut.bus, tile_word(name)) == regs.reset_value(name), name
             assert ctx.get(dut.error) == 0
@@ -381,8 +383,10 @@ def test_every_field_reachable(rng):
             return pointer(g, 0)
         if not r.group or r.name == "D_OP_ENABLE":
             value = r.reset
-            if r.name == "INTR_MASK":
-                value = patterns[u.name, r.name, g] & rw_mask(r)
+            if r.name == "INTR_MASK" or (u.pingpong and not r.group and rw_mask(r)):
+                # GLB's mask; CDP's S_LUT_* (one copy, the last pass's write; LUT_DATA (rwp)
+                # reads the datapath's port, 0 here)
+                value = patterns[u.name, r.name, g] & rw_mask(r) | r.reset & ~rw_mask(r)
             return value
         value = 0
         for f in r.fields:
@@ -440,7 +444,7 @@ def test_decode_unmapped():
     dut = TileRegisters()
     bases = {u.base for u in tile_regs.UNITS}
     unmapped = [b for b in range(0, tile_regs.TILE_WINDOW, tile_regs.UNIT_SPACE) if b not in bases]
-    assert 0x2000 in unmapped and 0xC000 in unmapped and 0xF000 in unmapped
+    assert 0x2000 in unmapped and 0xE000 in unmapped and 0xF000 in unmapped
 
     async def bench(ctx):
         for base in unmapped:
@@ -513,13 +517,12 @@ def test_cfgrom_from_config():
     assert dut.config is config
 
     async def bench(ctx):
-        atoms = await bus_read(ctx, dut.bus, tile_word("CFGROM.MAC_ATOMS"))
-        assert regs.unpack("CFGROM.MAC_ATOMS", atoms) == {"ATOMIC_C": 16, "ATOMIC_K": 32}
-        shape = await bus_read(ctx, dut.bus, tile_word("CFGROM.CBUF_SHAPE"))
-        assert regs.unpack("CFGROM.CBUF_SHAPE", shape) == {
-            "BANK_NUM": 16, "BANK_WIDTH": 16, "BANK_DEPTH": 512}
-        assert await bus_read(ctx, dut.bus, tile_word("CFGROM.HW_ID")) == \
-            regs.reset_value("CFGROM.HW_ID")
+        want = {"CDMA_BASE_ATOMIC_C": 16, "CSC_BASE_ATOMIC_K": 32, "CMAC_B_BASE_ATOMIC_K": 32,
+                "CACC_BASE_ATOMIC_C": 16, "SDP_RDMA_BASE_ATOMIC_M": 16,
+                "CDMA_BASE_CBUF_BANK_NUM": 16, "CBUF_BASE_CBUF_BANK_WIDTH": 16,
+                "CSC_BASE_CBUF_BANK_DEPTH": 512, "CDP_DESC": 0x10000D, "HW_VERSION": 0x10001}
+        for name, value in want.items():
+            assert await bus_read(ctx, dut.bus, tile_word(f"CFGROM.CFGROM_{name}")) == value, name
 
     simulate(dut, bench)
     with pytest.raises(TypeError, match=r"config must be a TileConfig, not 8"):
