@@ -4,7 +4,8 @@
 
     config.json   the configuration (``SimtConfig.as_dict()``), backend, program, arguments, budget
     stats.json    every counter of the run: status, code, cycles, instrs, ipc, thread_instrs,
-                  lane_efficiency, stall cycles per cause, memory requests and bytes, and the fault
+                  lane_efficiency, stall cycles per cause, memory requests and bytes, per warp
+                  ``warpW.instrs``/``thread_instrs``/``lane_efficiency``/``active_cycles``, and the fault
                   (cause, pc, address, source location) or every warp's pc when it did not finish
     stats.csv     the same counters as ``name,value`` rows (nested values flattened with dots)
     console.txt   what the kernel printed
@@ -21,7 +22,7 @@ import numpy as np
 from ..sim.result import STALL_CAUSES
 from ..spec.status import RunStatus
 
-__all__ = ["write_run_dir", "run_stats"]
+__all__ = ["write_run_dir", "run_stats", "warp_stats"]
 
 
 def run_stats(result, config, program=None):
@@ -32,6 +33,7 @@ def run_stats(result, config, program=None):
                                  if result.instret else 0.0)}
     stats.update({f"stall.{name}" if name in STALL_CAUSES else name: value
                   for name, value in result.perf.items()})
+    stats.update(warp_stats(result, config))
     if result.status == RunStatus.FAULT:
         location = program.locate(result.fault_pc) if program is not None else None
         stats["fault"] = {"cause": result.fault_cause, "pc": result.fault_pc,
@@ -39,6 +41,21 @@ def run_stats(result, config, program=None):
     elif result.status == RunStatus.WATCHDOG:
         stats["warps"] = {f"{w.warp}": {"pc": w.pc, "tmask": w.tmask, "active": w.active}
                           for w in result.warps}
+    return stats
+
+
+def warp_stats(result, config):
+    """Per device warp ``w``: ``warpW.instrs``, ``warpW.thread_instrs``, ``warpW.lane_efficiency``
+    and (RTL only) ``warpW.active_cycles``, for the counters the backend measured. Stall cycles are
+    per core, not per warp: the core's ``perf`` port names one stall class per cycle."""
+    stats = {}
+    for w, instrs in enumerate(result.warp_instrs):
+        lanes = result.warp_thread_instrs[w]
+        stats[f"warp{w}.instrs"] = instrs
+        stats[f"warp{w}.thread_instrs"] = lanes
+        stats[f"warp{w}.lane_efficiency"] = lanes / (instrs * config.threads) if instrs else 0.0
+        if result.warp_active_cycles:
+            stats[f"warp{w}.active_cycles"] = result.warp_active_cycles[w]
     return stats
 
 

@@ -70,6 +70,7 @@ _SIGNATURES = {
     "sim_lmem_writes": (_U64, [_VP]),
     "sim_stall_cycles": (_U64, [_VP, _U32]),
     "sim_warp_state": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
+    "sim_warp_counters": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_warps": (_U32, []),
     "sim_cores": (_U32, []),
     "sim_threads": (_U32, []),
@@ -264,7 +265,9 @@ class VerilatorModel:
         ``perf`` has the busy cycles per ``STALL_CAUSES`` name, ``mem_requests`` and ``mem_bytes``
         (accepted dmem requests and the popcount of their byte enables), ``imem_requests``, and
         ``lmem_reads``/``lmem_writes`` (lanes the local memory served; its bank-conflict cycles are
-        the ``lmem_conflict`` stall class).
+        the ``lmem_conflict`` stall class). ``warp_instrs``/``warp_thread_instrs``/
+        ``warp_active_cycles`` are every device warp's retired instructions, lane-instructions and
+        active cycles.
         """
         max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
@@ -280,9 +283,16 @@ class VerilatorModel:
         for name in self._dram_names:
             if dram:
                 perf[f"dram_{name}"] = sum(channel[name] for channel in dram)
+        counts = (_U64 * 3)()
+        per_warp = []
+        for w in range(len(warps)):
+            self._check(lib.sim_warp_counters(h, w, counts), "warp counters")
+            per_warp.append(tuple(counts))
+        instrs, lanes, active = (list(column) for column in zip(*per_warp))
         result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
                            pcs=[w.pc for w in warps], warps=warps,
-                           thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram)
+                           thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram,
+                           warp_instrs=instrs, warp_thread_instrs=lanes, warp_active_cycles=active)
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:

@@ -45,7 +45,10 @@ class RunResult:
     ``perf`` holds further counters (stall cycles by cause from STALL_CAUSES, ``mem_requests``,
     ``mem_bytes``; with a DRAM model ``dram_<counter>`` summed over channels) where the backend
     measures them. ``dram`` holds the DRAM model's counters per channel (docs/memory.md; empty for
-    the ideal memory and the emulator).
+    the ideal memory and the emulator). Per device warp (index = warp number, empty where the
+    backend does not count them): ``warp_instrs`` instructions retired, ``warp_thread_instrs`` those
+    times their active lanes (both backends), ``warp_active_cycles`` cycles the warp was active,
+    from its start to its exit (RTL only: the emulator's time is not cycle-true).
     """
     status: int
     cycles: int
@@ -59,6 +62,9 @@ class RunResult:
     thread_instrs: int = 0
     perf: dict = field(default_factory=dict)
     dram: list = field(default_factory=list)
+    warp_instrs: list = field(default_factory=list)
+    warp_thread_instrs: list = field(default_factory=list)
+    warp_active_cycles: list = field(default_factory=list)
 
     @property
     def status_name(self):

@@ -152,6 +152,11 @@ struct Sim {
     uint64_t stall[STALL_SLOTS] = {};
     uint64_t mem_requests = 0, mem_bytes = 0, mem_writes = 0, imem_requests = 0;
     uint64_t lmem_reads = 0, lmem_writes = 0;   // lanes the core's local memory served
+    // Per device warp: instructions and lane-instructions retired, cycles with dbg.active high
+    // (kept as the cycle it rose while active: only changes of dbg.active cost anything).
+    uint64_t warp_instret[WARPS] = {}, warp_thread_instrs[WARPS] = {}, warp_active[WARPS] = {};
+    uint64_t warp_since[WARPS] = {};
+    uint32_t active_words[(WARPS + 31) / 32] = {};  // dbg.active as last sampled
     uint32_t code = 0;
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
     uint64_t ticks = 0;  // half-cycles since create (VCD time)
@@ -431,8 +436,12 @@ void record_retire(Sim* sim, unsigned c) {
     Vsimtlab_top* t = sim->top;
     uint32_t insn = word_of(t->PORT(retire, insn), c);
     uint32_t tmask = bits_of(t->PORT(retire, tmask), T * c, T);
+    unsigned warp = c * W + bits_of(t->PORT(retire, warp), 5 * c, 5);  // device warp
+    unsigned lanes = unsigned(__builtin_popcount(tmask));
     sim->instret++;
-    sim->thread_instrs += unsigned(__builtin_popcount(tmask));
+    sim->thread_instrs += lanes;
+    sim->warp_instret[warp]++;
+    sim->warp_thread_instrs[warp] += lanes;
     if (is_store_opcode(insn & 0x7Fu)) sim->stores_retired++;
     if (!sim->trace_on) return;
     uint32_t rd = bits_of(t->PORT(retire, rd), 6 * c, 6);  // 32-63: f registers
@@ -442,11 +451,28 @@ void record_retire(Sim* sim, unsigned c) {
     rec[0] = uint32_t(sim->now);
     rec[1] = word_of(t->PORT(retire, pc), c);
     rec[2] = insn;
-    rec[3] = (c * W + bits_of(t->PORT(retire, warp), 5 * c, 5)) | (rd << 8);  // device warp
+    rec[3] = warp | (rd << 8);
     rec[4] = tmask;
     // Lanes outside tmask, and every lane when no register was written, read 0 (docs/simt.md).
     for (unsigned l = 0; l < T; l++)
         rec[5 + l] = (rd && (tmask >> l & 1u)) ? word_of(t->PORT(retire, data), T * c + l) : 0u;
+}
+
+// Follow dbg.active: a warp's active cycles are added up when its bit falls (sim_warp_counters adds
+// the running stretch).
+void track_active(Sim* sim) {
+    Vsimtlab_top* t = sim->top;
+    for (unsigned i = 0; i < (WARPS + 31) / 32; i++) {
+        uint32_t now = word_of(t->PORT(dbg, active), i);
+        uint32_t changed = now ^ sim->active_words[i];
+        if (!changed) continue;
+        sim->active_words[i] = now;
+        for (; changed; changed &= changed - 1) {
+            unsigned b = unsigned(__builtin_ctz(changed)), w = 32 * i + b;
+            if (now >> b & 1u) sim->warp_since[w] = sim->now;
+            else sim->warp_active[w] += sim->now - sim->warp_since[w];
+        }
+    }
 }
 
 // One full cycle of a started design. `check_busy` is false for the start-pulse cycle.
@@ -461,6 +487,7 @@ void cycle(Sim* sim, bool check_busy) {
     if (t->busy)  // a core-cycle per core: the histogram sums to cores x busy cycles
         for (unsigned c = 0; c < N; c++)
             sim->stall[bits_of(t->PORT(perf, stall), STALL_BITS * c, STALL_BITS) & (STALL_SLOTS - 1)]++;
+    track_active(sim);
     for (unsigned c = 0; c < N; c++) {
         sim->lmem_reads += bits_of(t->PORT(perf, lmem_reads), 6 * c, 6);
         sim->lmem_writes += bits_of(t->PORT(perf, lmem_writes), 6 * c, 6);
@@ -745,6 +772,9 @@ int sim_start(void* handle) {
     for (uint64_t& s : sim->stall) s = 0;
     sim->mem_requests = sim->mem_bytes = sim->mem_writes = sim->imem_requests = 0;
     sim->lmem_reads = sim->lmem_writes = 0;
+    for (unsigned w = 0; w < WARPS; w++)
+        sim->warp_instret[w] = sim->warp_thread_instrs[w] = sim->warp_active[w] = sim->warp_since[w] = 0;
+    for (uint32_t& a : sim->active_words) a = 0;
     sim->code = 0;
     sim->fault_cause = sim->fault_pc = sim->fault_addr = 0;
     sim->status = ST_RUNNING;
@@ -808,6 +838,19 @@ uint32_t sim_fault_addr(void* handle) { Sim* s = get(handle); return s ? s->faul
 uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     Sim* s = get(handle);
     return s && cause < STALL_SLOTS ? s->stall[cause] : 0;
+}
+
+// Device warp `warp`'s counters since sim_start: out[0] instructions retired, out[1] lane-instructions
+// (retired instructions times their active lanes), out[2] cycles its dbg.active bit was high.
+int sim_warp_counters(void* handle, uint32_t warp, uint64_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out || warp >= WARPS) return SIM_EARG;
+    out[0] = sim->warp_instret[warp];
+    out[1] = sim->warp_thread_instrs[warp];
+    out[2] = sim->warp_active[warp];
+    if (sim->active_words[warp / 32] >> (warp % 32) & 1u) out[2] += sim->now - sim->warp_since[warp];
+    return SIM_OK;
 }
 
 // The state of device warp `warp` (core warp / W, its warp warp % W) from the dbg ports: out[0] pc, out[1] tmask, out[2] active,
