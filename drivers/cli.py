@@ -144,9 +144,13 @@ def cmd_run(args):
         waves = _window(args.vcd_window)
     if args.out:
         _check_out_dir(args.out)
+    elif args.konata:
+        raise ValueError("--konata writes into the run directory: give --out DIR")
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
                 vcd_path=args.vcd, progress=not args.quiet) as dev:
         launch_args = _materialise(dev, args.args)
+        if args.konata:
+            dev.enable_trace(True)
         dev.launch(args.program, *launch_args)
         code = 0
         try:
@@ -166,7 +170,8 @@ def cmd_run(args):
                     names = [f.name for f in signature.fields] if signature is not None else \
                         [f"arg{n}" for n in range(len(launch_args))]
                     write_run_dir(args.out, device=dev, program=args.program, args=launch_args,
-                                  result=result, names=names, console=console)
+                                  result=result, names=names, console=console,
+                                  trace=dev.trace() if args.konata else None)
                     print(f"run directory: {args.out}")
             if dev.vcd_path:
                 print(f"waveform: {dev.vcd_path}")
@@ -300,6 +305,9 @@ def main(argv=None):
                    help="cycles to dump with --vcd (default %(default)s)")
     p.add_argument("--out", metavar="DIR", help="write config.json, stats.json, stats.csv, "
                    "console.txt and every buffer argument as NAME.npy into DIR")
+    p.add_argument("--konata", action="store_true",
+                   help="also write DIR/konata.log, a pipeline view of every retired warp "
+                   "instruction for the Konata viewer (needs --out)")
     p.add_argument("program", help="an ELF, or a .c/.S source compiled with the kernel runtime")
     p.add_argument("args", nargs="*", type=_run_arg,
                    help="kernel arguments: integers, floats, FILE.npy (uploaded), zeros:DTYPE:SHAPE")

@@ -11,6 +11,7 @@
     console.txt   what the kernel printed
     NAME.npy      each buffer argument after the run, named after the kernel's struct field
                   (``c.npy``) or ``argN.npy`` when the kernel has no known signature
+    konata.log    with a retire trace (``--konata``): the pipeline view (:mod:`.konata`)
 """
 
 import csv
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..sim.result import STALL_CAUSES
+from .konata import write_konata
 from ..spec.status import RunStatus
 
 __all__ = ["write_run_dir", "run_stats", "warp_stats"]
@@ -67,12 +69,13 @@ def _flatten(prefix, value, rows):
         rows.append((prefix, value))
 
 
-def write_run_dir(out, *, device, program, args, result, names, console):
+def write_run_dir(out, *, device, program, args, result, names, console, trace=None):
     """Write the run directory ``out`` (created if needed) for the last launch of ``device``.
 
     ``program`` is what was launched (a path), ``args`` the launch's arguments, ``names`` one file
-    stem per argument (only buffers are saved), ``console`` the text the kernel printed. Returns the
-    files written."""
+    stem per argument (only buffers are saved), ``console`` the text the kernel printed; ``trace``
+    (the launch's retire trace, ``device.trace()``) adds ``konata.log``. Returns the files
+    written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = device.config
@@ -98,5 +101,7 @@ def write_run_dir(out, *, device, program, args, result, names, console):
         if hasattr(arg, "dtype") and hasattr(arg, "addr"):
             np.save(out / f"{name}.npy", device.download(arg))
             written.append(out / f"{name}.npy")
+    if trace is not None:
+        written.append(write_konata(out / "konata.log", trace, device.program))
     return written
 
