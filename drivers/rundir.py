@@ -11,7 +11,8 @@
     console.txt   what the kernel printed
     NAME.npy      each buffer argument after the run, named after the kernel's struct field
                   (``c.npy``) or ``argN.npy`` when the kernel has no known signature
-    konata.log    with a retire trace (``--konata``): the pipeline view (:mod:`.konata`)
+    konata.log    with ``--konata``: the pipeline view (:mod:`.konata`)
+    *.png         with ``--plots``: stall breakdown, IPC over time, lane efficiency (:mod:`.plots`)
 """
 
 import csv
@@ -22,6 +23,7 @@ import numpy as np
 
 from ..sim.result import STALL_CAUSES
 from .konata import write_konata
+from .plots import write_plots
 from ..spec.status import RunStatus
 
 __all__ = ["write_run_dir", "run_stats", "warp_stats"]
@@ -69,13 +71,14 @@ def _flatten(prefix, value, rows):
         rows.append((prefix, value))
 
 
-def write_run_dir(out, *, device, program, args, result, names, console, trace=None):
+def write_run_dir(out, *, device, program, args, result, names, console, trace=None,
+                  konata=False, plots=False):
     """Write the run directory ``out`` (created if needed) for the last launch of ``device``.
 
     ``program`` is what was launched (a path), ``args`` the launch's arguments, ``names`` one file
-    stem per argument (only buffers are saved), ``console`` the text the kernel printed; ``trace``
-    (the launch's retire trace, ``device.trace()``) adds ``konata.log``. Returns the files
-    written."""
+    stem per argument (only buffers are saved), ``console`` the text the kernel printed. With
+    ``trace``, the launch's retire trace (``device.trace()``), ``konata`` adds ``konata.log`` and
+    ``plots`` the PNGs of :mod:`.plots`. Returns the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = device.config
@@ -101,7 +104,11 @@ def write_run_dir(out, *, device, program, args, result, names, console, trace=N
         if hasattr(arg, "dtype") and hasattr(arg, "addr"):
             np.save(out / f"{name}.npy", device.download(arg))
             written.append(out / f"{name}.npy")
-    if trace is not None:
+    if (konata or plots) and trace is None:
+        raise ValueError("konata and plots need the run's retire trace")
+    if konata:
         written.append(write_konata(out / "konata.log", trace, device.program))
+    if plots:
+        written += write_plots(out, stats, trace, title=Path(str(program)).name)
     return written
 

@@ -159,7 +159,7 @@ struct Sim {
     uint32_t active_words[(WARPS + 31) / 32] = {};  // dbg.active as last sampled
     uint32_t code = 0;
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
-    uint64_t ticks = 0;  // half-cycles since create (VCD time)
+    uint64_t wave_base = 0;  // cycles of the runs before this one (VCD time keeps increasing)
 
     std::string console;
     bool trace_on = false;
@@ -362,20 +362,23 @@ REQ_VIEW(DmemReq, dmem)
 REQ_VIEW(ImemReq, imem)
 #undef REQ_VIEW
 
+// VCD time is cycle-true: the file's unit is 100 ps and cycle n of a run starts at n ns (clk low),
+// its rising edge at n.5 ns; a later run continues after the earlier ones. Reset and DCR cycles
+// (before the start pulse) are not dumped.
 #ifdef SIMTLAB_TRACE
-void dump(Sim* sim) {
+void dump(Sim* sim, int clk) {
     if (sim->vcd && sim->vcd_attached && sim->now >= sim->wave_from && sim->now < sim->wave_to)
-        sim->vcd->dump(sim->ticks);
+        sim->vcd->dump(10 * (sim->wave_base + sim->now) + 5 * uint64_t(clk));
 }
 #else
-inline void dump(Sim*) {}
+inline void dump(Sim*, int) {}
 #endif
 
-void half(Sim* sim, int clk) {
+// Half a cycle; `record`: dumped to the VCD (cycles of a run, not reset or DCR cycles).
+void half(Sim* sim, int clk, bool record = true) {
     sim->top->clk = clk;
     sim->top->eval();
-    dump(sim);
-    sim->ticks++;
+    if (record) dump(sim, clk);
 }
 
 static const uint32_t ZERO_BLOCK[BLOCK_WORDS] = {};
@@ -520,8 +523,8 @@ void idle_cycle(Sim* sim) {
     QUIET(dmem, sim->rsp_dmem)
     QUIET(imem, sim->rsp_imem)
 #undef QUIET
-    half(sim, 0);
-    half(sim, 1);
+    half(sim, 0, false);
+    half(sim, 1, false);
 }
 
 #ifdef SIMTLAB_TILE
@@ -767,6 +770,7 @@ int sim_start(void* handle) {
     sim->reservations.clear();
     t->REQ(dmem, ready) = 1;
     t->REQ(imem, ready) = 1;
+    sim->wave_base += sim->now;
     sim->now = 0;
     sim->instret = sim->thread_instrs = 0;
     for (uint64_t& s : sim->stall) s = 0;
@@ -917,7 +921,8 @@ int64_t sim_trace_read(void* handle, void* out, uint64_t max_records) {
     return int64_t(n);
 }
 
-// Dump a VCD of cycles [from, to) (cycle numbers as sim_cycles counts them, per start) into `path`.
+// Dump a VCD of cycles [from, to) (cycle numbers as sim_cycles counts them, per start) into `path`,
+// cycle n of the first run at n ns (dump()).
 // The file is opened now (replacing an earlier one). SIM_ENOTSUP if built without tracing.
 int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
     Sim* sim = get(handle);
@@ -931,6 +936,7 @@ int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
         sim->vcd_attached = true;
     }
     if (sim->vcd->isOpen()) sim->vcd->close();
+    sim->vcd->set_time_resolution("100ps");  // 10 units a cycle: see dump()
     sim->vcd->open(path);
     if (!sim->vcd->isOpen()) return SIM_EIO;
     sim->vcd_path = path;
