@@ -30,9 +30,9 @@ def plot_data(stats, trace, bins=IPC_BINS):
     ``stalls``
         ``{stall class: busy core-cycles}`` (every class of STALL_CAUSES);
     ``ipc``
-        ``(start, width, ipc)``: bin ``k`` covers cycles ``start[k] <= c < start[k] + width`` and
-        ``ipc[k]`` is the instructions retired in it over ``width`` (so ``sum(ipc) * width`` is the
-        run's instruction count);
+        ``(start, width, ipc)``, arrays: bin ``k`` covers cycles ``start[k] <= c < start[k] +
+        width[k]`` (all bins alike but the last) and ``ipc[k]`` is the instructions retired in it
+        over ``width[k]`` (so ``sum(ipc * width)`` is the run's instruction count);
     ``lane_efficiency``
         ``{warp: lane efficiency}`` for the warps that retired something.
     """
@@ -44,13 +44,14 @@ def plot_data(stats, trace, bins=IPC_BINS):
     if len(counts) > len(start):        # retirements in the cycle a run ended in
         counts[len(start) - 1] += counts[len(start):].sum()
         counts = counts[:len(start)]
+    widths = np.minimum(width, cycles - start)      # the last bin may be shorter
     efficiency = {}
     w = 0
     while f"warp{w}.instrs" in stats:
         if stats[f"warp{w}.instrs"]:
             efficiency[w] = stats[f"warp{w}.lane_efficiency"]
         w += 1
-    return {"stalls": stalls, "ipc": (start, width, counts / width), "lane_efficiency": efficiency}
+    return {"stalls": stalls, "ipc": (start, widths, counts / widths), "lane_efficiency": efficiency}
 
 
 def _pyplot():
@@ -87,8 +88,8 @@ def write_plots(out, stats, trace, title=""):
 
     fig, ax = plt.subplots(figsize=(7, 4))
     start, width, ipc = data["ipc"]
-    ax.step(start, ipc, where="post")
-    ax.set_xlabel(f"cycle ({width}-cycle bins)")
+    ax.stairs(ipc, np.append(start, start[-1] + width[-1]))
+    ax.set_xlabel(f"cycle ({width[0]}-cycle bins)")
     ax.set_ylabel("warp instructions / cycle")
     ax.set_ylim(bottom=0)
     save(fig, ax, "ipc.png", f"IPC over time (mean {stats.get('ipc', 0):.3f})")

@@ -25,7 +25,7 @@ def test_plot_data_of_a_small_run():
     data = plot_data(stats, trace, bins=5)
     assert data["stalls"] == {c: {"none": 6, "memory": 4}.get(c, 0) for c in STALL_CAUSES}
     start, width, ipc = data["ipc"]
-    assert width == 2 and list(start) == [0, 2, 4, 6, 8]
+    assert list(width) == [2] * 5 and list(start) == [0, 2, 4, 6, 8]
     assert list(ipc) == [1.5, 0, 0, 0.5, 0.5]
     assert data["lane_efficiency"] == {0: 0.5}          # warp 1 retired nothing
 
@@ -54,9 +54,10 @@ def test_plotted_data_equals_the_run(tmp_path):
     stats = json.loads((tmp_path / "stats.json").read_text())
     data = plot_data(stats, trace)
     start, width, ipc = data["ipc"]
-    assert np.isclose(ipc.sum() * width, result.instret) and start[-1] < result.cycles
-    first = np.count_nonzero(trace["cycle"] < width)
-    assert ipc[0] == first / width
+    assert np.isclose((ipc * width).sum(), result.instret)
+    assert start[-1] + width[-1] == result.cycles and np.all(width[:-1] == width[0])
+    first = np.count_nonzero(trace["cycle"] < width[0])
+    assert ipc[0] == first / width[0] and ipc.max() <= 1      # one core: at most 1 per cycle
     assert data["lane_efficiency"] == {w: stats[f"warp{w}.lane_efficiency"] for w in range(4)}
     assert data["stalls"] == {c: stats[f"stall.{c}"] for c in STALL_CAUSES}
 
@@ -64,3 +65,10 @@ def test_plotted_data_equals_the_run(tmp_path):
 def test_plots_need_a_run_directory(capsys):
     assert main(["run", "--plots", str(ROOT / "kernels/examples/hello.c")]) == 2
     assert "--plots writes into the run directory" in capsys.readouterr().err
+
+
+def test_the_last_ipc_bin_is_as_long_as_the_run_left():
+    trace = np.zeros(4, dtype=trace_dtype(1))
+    trace["cycle"] = [0, 3, 10, 10]
+    start, width, ipc = plot_data({"cycles": 11}, trace, bins=2)["ipc"]
+    assert list(start) == [0, 6] and list(width) == [6, 5] and list(ipc) == [2 / 6, 2 / 5]
