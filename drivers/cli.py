@@ -139,7 +139,7 @@ def cmd_run(args):
     waves = None
     if args.vcd:
         from .waves import check_wave_path
-        check_wave_path(args.vcd)
+        check_wave_path(args.vcd, args.waves_scope)
         _check_writable(args.vcd, "--vcd")
         waves = _window(args.vcd_window)
     elif args.waves_scope:
@@ -312,8 +312,8 @@ def main(argv=None):
     _add_config_options(p)
     _add_quiet_option(p)
     p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
-    p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend); time is "
-                   "cycle-true: cycle n at n ns")
+    p.add_argument("--vcd", metavar="FILE", help="dump a waveform (RTL backend): VCD, or FST when "
+                   "FILE ends in .fst; time is cycle-true: cycle n at n ns")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
                    help="cycles to dump with --vcd (default %(default)s)")
     p.add_argument("--waves-scope", metavar="PATTERN", help="keep only the waveform's signals whose "

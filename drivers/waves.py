@@ -1,6 +1,6 @@
 """Waveform files of a run (``simtlab run --vcd FILE``): checks of the path and a signal selection.
 
-The harness writes VCD with cycle-true time (unit 100 ps: cycle ``n`` of a run starts at ``n`` ns,
+The harness writes VCD, or FST for a ``*.fst`` path, with cycle-true time (unit 100 ps: cycle ``n`` of a run starts at ``n`` ns,
 its rising clock edge at ``n.5`` ns, docs/guide.md). :func:`select_signals` keeps only the signals
 whose dotted hierarchical name matches a glob pattern (``--waves-scope``), which also drops the
 synthesis tool's internal ``$`` nets.
@@ -16,16 +16,16 @@ __all__ = ["check_wave_path", "select_signals"]
 _VAR = re.compile(r"\$var\s+\S+\s+\d+\s+(\S+)\s+(\S+)")
 
 
-def check_wave_path(path):
-    """ValueError unless ``path`` names a waveform simtlab can write (``*.vcd``). FST needs
-    Verilator's FST writer (and zlib) linked into the model, which simtlab's builds do not do."""
+def check_wave_path(path, scope=None):
+    """ValueError unless ``path`` names a waveform simtlab writes: ``*.vcd``, or ``*.fst`` (a
+    separately cached model built with Verilator's FST writer). ``scope`` (``--waves-scope``)
+    works on VCD text only."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".fst":
-        raise ValueError(f"--vcd {path}: FST output is not supported (simtlab's models link "
-                         f"Verilator's VCD writer only); name the file *.vcd and convert it with "
-                         f"GTKWave's vcd2fst if you need FST")
-    if suffix != ".vcd":
-        raise ValueError(f"--vcd {path}: the waveform is VCD text; name the file *.vcd")
+    if suffix not in (".vcd", ".fst"):
+        raise ValueError(f"--vcd {path}: name the waveform *.vcd (VCD text) or *.fst (FST)")
+    if suffix == ".fst" and scope is not None:
+        raise ValueError(f"--waves-scope selects signals of a VCD file; {path} is FST: dump a .vcd "
+                         f"to select signals")
 
 
 def select_signals(path, pattern):

@@ -114,11 +114,14 @@ class VerilatorModel:
         must have been built for the same warps, threads and block bytes as ``config`` (ValueError
         otherwise).
     trace_waves:
-        ``(from, to)``: dump a VCD of cycles ``from <= cycle < to`` of every run (cycles count from the
-        start pulse). Needs a library built with ``trace=True`` (done automatically when ``library``
-        is not given).
+        ``(from, to)``: dump a waveform of cycles ``from <= cycle < to`` of every run (cycles count
+        from the start pulse; cycle-true time: cycle n of the first run at n ns). Needs a library
+        built with ``trace=True`` (``trace="fst"`` for a ``.fst`` path; done automatically when
+        ``library`` is not given).
     vcd_path:
-        Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+        Where the waveform goes: FST when the name ends in ``.fst`` (Verilator's FST writer: zlib and
+        lz4 needed to build), else VCD; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see
+        :attr:`vcd_path`).
     progress:
         Show the stages of a model build that takes over a second (stderr).
     """
@@ -136,9 +139,12 @@ class VerilatorModel:
             trace_waves = (start, stop)
         if vcd_path is not None and not isinstance(vcd_path, (str, os.PathLike)):
             raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
+        wave_format = "fst" if vcd_path is not None and \
+            pathlib.Path(vcd_path).suffix.lower() == ".fst" else "vcd"
         if library is None:
             from .build import build_model
-            library = build_model(config, trace=trace_waves is not None, progress=progress)
+            library = build_model(config, trace=wave_format if trace_waves is not None else False,
+                                  progress=progress)
         elif not isinstance(library, (str, os.PathLike)):
             raise TypeError(f"library must be a path, not {library!r}")
         self.config = config
@@ -175,10 +181,12 @@ class VerilatorModel:
             self._check(self._lib.sim_add_region(self._handle, region.base, region.size,
                                                  region.kind.code), f"region {region.name}")
         if trace_waves is not None:
-            if not self._lib.sim_has_waves():
+            has = {0: None, 1: "vcd", 2: "fst"}.get(self._lib.sim_has_waves())
+            if has != wave_format:
                 self.close()
-                raise ValueError(f"{library} was built without waveform support; build it with "
-                                 f"trace=True to use trace_waves")
+                raise ValueError(f"{library} was built without {wave_format.upper()} waveform "
+                                 f"support; build it with trace={wave_format!r} to use trace_waves"
+                                 + (f" (it writes {has.upper()})" if has else ""))
             if vcd_path is None:
                 vcd_path = pathlib.Path(tempfile.gettempdir()) / f"simtlab-{os.getpid()}-{id(self):x}.vcd"
             self.vcd_path = pathlib.Path(vcd_path)

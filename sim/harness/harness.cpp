@@ -42,7 +42,8 @@
 // the cycle its last request is accepted. The run ends DRAIN_LIMIT cycles after the ending write at
 // the latest.
 //
-// Build flags: define SIMTLAB_TRACE (and pass --trace to Verilator) for VCD support.
+// Build flags: define SIMTLAB_TRACE (and pass --trace to Verilator) for VCD support; add
+// SIMTLAB_TRACE_FST (and --trace-fst instead) for FST.
 //
 // Every entry point checks its handle (NULL or not created by sim_create) and arguments and returns a
 // negative SIM_E* code instead of crashing the host process.
@@ -63,8 +64,14 @@
 #include "ports.h"
 #include "simtlab_spec.h"
 #include "verilated.h"
-#ifdef SIMTLAB_TRACE
+#ifdef SIMTLAB_TRACE_FST
+#include "verilated_fst_c.h"
+using WaveWriter = VerilatedFstC;  // FST (Verilator --trace-fst)
+constexpr int WAVE_FORMAT = 2;
+#elif defined(SIMTLAB_TRACE)
 #include "verilated_vcd_c.h"
+using WaveWriter = VerilatedVcdC;
+constexpr int WAVE_FORMAT = 1;
 #endif
 
 namespace {
@@ -166,7 +173,7 @@ struct Sim {
     std::vector<uint32_t> trace;  // TRACE_WORDS words per record
 
 #ifdef SIMTLAB_TRACE
-    VerilatedVcdC* vcd = nullptr;
+    WaveWriter* vcd = nullptr;  // the waveform writer (VCD or FST)
     bool vcd_attached = false;
 #endif
     std::string vcd_path;
@@ -619,10 +626,10 @@ void sim_free(void* handle) {
     destroy(sim);
 }
 
-// 1 when this library was built with VCD support, else 0.
+// 1 when this library was built with VCD support, 2 with FST support, else 0.
 int sim_has_waves(void) {
 #ifdef SIMTLAB_TRACE
-    return 1;
+    return WAVE_FORMAT;
 #else
     return 0;
 #endif
@@ -930,7 +937,7 @@ int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
 #ifdef SIMTLAB_TRACE
     if (!path || !*path || to < from) return SIM_EARG;
     if (!sim->vcd) {
-        sim->vcd = new (std::nothrow) VerilatedVcdC();
+        sim->vcd = new (std::nothrow) WaveWriter();
         if (!sim->vcd) return SIM_ENOMEM;
         sim->top->trace(sim->vcd, 99);
         sim->vcd_attached = true;

@@ -1,6 +1,7 @@
 """Waveforms of a run (``simtlab run --vcd FILE [--waves-scope PATTERN]``, drivers/waves.py): VCD
 time is cycle-true, the selection keeps what it names, and FST is refused with a clear error."""
 
+import os
 import re
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import pytest
 
 from simtlab.drivers.cli import main
 from simtlab.drivers.device import Device
+from simtlab.config import SimtConfig
 from simtlab.drivers.waves import select_signals
+from simtlab.errors import ToolError
+from simtlab.sim import build
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,9 +112,31 @@ def test_vcd_time_is_cycle_true_and_the_scope_selects(tmp_path):
 
 def test_wave_option_errors(capsys):
     hello = str(ROOT / "kernels/examples/hello.c")
-    assert main(["run", "--vcd", "x.fst", hello]) == 2
-    assert "FST output is not supported" in capsys.readouterr().err
+    assert main(["run", "--vcd", "x.fst", "--waves-scope", "simtlab_top.*", hello]) == 2
+    assert "--waves-scope selects signals of a VCD file" in capsys.readouterr().err
     assert main(["run", "--vcd", "x.txt", hello]) == 2
-    assert "name the file *.vcd" in capsys.readouterr().err
+    assert "name the waveform *.vcd (VCD text) or *.fst" in capsys.readouterr().err
     assert main(["run", "--waves-scope", "simtlab_top.*", hello]) == 2
     assert "give --vcd FILE" in capsys.readouterr().err
+
+
+def test_fst_without_its_libraries_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setattr(build, "fst_missing_headers", lambda: ["lz4.h"])
+    with pytest.raises(ToolError, match="FST waveforms need .*lz4.h.*write a .vcd file instead"):
+        build.build_model(SimtConfig(), trace="fst")
+    with pytest.raises(ValueError, match="trace must be"):
+        build.build_model(SimtConfig(), trace="ghw")
+    assert main(["run", "--vcd", "x.fst", str(ROOT / "kernels/examples/hello.c"), "1", "2"]) == 2
+    assert "error: FST waveforms need" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not os.environ.get("SIMTLAB_LONG"), reason="builds an FST model (SIMTLAB_LONG=1)")
+@pytest.mark.skipif(bool(build.fst_missing_headers()), reason="no zlib/lz4 headers for the FST writer")
+def test_fst_waves(tmp_path):
+    path = tmp_path / "run.fst"
+    with Device("default", waves=(0, 50), vcd_path=path) as dev:
+        dev.run(ROOT / "kernels/examples/vecadd.c", 4, dev.zeros(4, np.int32), dev.zeros(4, np.int32),
+                dev.zeros(4, np.int32))
+    data = path.read_bytes()
+    # an FST file starts with its header block (type 0) of 329 bytes, not with VCD text
+    assert data[0] == 0 and int.from_bytes(data[1:9], "big") == 329 and b"$timescale" not in data
