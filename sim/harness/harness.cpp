@@ -381,11 +381,16 @@ void dump(Sim* sim, int clk) {
 inline void dump(Sim*, int) {}
 #endif
 
-// Half a cycle; `record`: dumped to the VCD (cycles of a run, not reset or DCR cycles).
-void half(Sim* sim, int clk, bool record = true) {
+// Half a cycle outside a run (reset, DCR writes): not dumped.
+void quiet_half(Sim* sim, int clk) {
     sim->top->clk = clk;
     sim->top->eval();
-    if (record) dump(sim, clk);
+}
+
+// Half a cycle of a run (dumped to the waveform).
+void half(Sim* sim, int clk) {
+    quiet_half(sim, clk);
+    dump(sim, clk);
 }
 
 static const uint32_t ZERO_BLOCK[BLOCK_WORDS] = {};
@@ -530,8 +535,8 @@ void idle_cycle(Sim* sim) {
     QUIET(dmem, sim->rsp_dmem)
     QUIET(imem, sim->rsp_imem)
 #undef QUIET
-    half(sim, 0, false);
-    half(sim, 1, false);
+    quiet_half(sim, 0);
+    quiet_half(sim, 1);
 }
 
 #ifdef SIMTLAB_TILE
