@@ -383,6 +383,8 @@ def build_model(config, *, trace=False, progress=False):
     from ..config import SimtConfig
     if not isinstance(config, SimtConfig):
         raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
+    if _trace_kind(trace) == "fst":
+        _check_fst()            # before elaborating the design
     index = cache_dir() / "models" / "index" / _source_key(config, trace)
     try:
         entry = cache_dir() / "models" / index.read_text().strip()
