@@ -42,56 +42,70 @@ def _label(record, program, where):
 
 
 def konata_lines(trace, program=None):
-    """The Kanata log of ``trace`` (a retire-trace array, in retire order) as a list of lines.
+    """The Kanata log of ``trace`` (a retire-trace array, in retire order), line by line (an
+    iterator: a long run's log is written without holding it in memory).
 
     ``program`` (a loaded :class:`simtlab.drivers.elf.Program`) adds function and source line to
     each label. An empty trace gives only the header."""
     if trace.dtype.names is None or not {"cycle", "pc", "insn", "warp", "tmask"} <= set(trace.dtype.names):
         raise TypeError("konata_lines needs a retire trace (Device.trace(): trace_dtype records)")
-    lines = ["Kanata\t0004"]
-    if not len(trace):
-        return lines
     retire = trace["cycle"].astype(np.int64)
     if np.any(np.diff(retire) < 0):
         raise ValueError("the trace's cycles decrease: not a retire trace in retire order")
+    return _lines(trace, retire, program)
+
+
+def _lines(trace, retire, program):
+    yield "Kanata\t0004"
+    count = len(trace)
+    if not count:
+        return
     # A warp's instruction starts the cycle after that warp's previous retirement.
     start = retire.copy()
-    last = {}
-    for i, warp in enumerate(trace["warp"].tolist()):
-        if warp in last:
-            start[i] = min(last[warp] + 1, retire[i])
-        last[warp] = int(retire[i])
+    warps = trace["warp"].astype(np.int64)
+    for warp in np.unique(warps):
+        mine = np.flatnonzero(warps == warp)
+        start[mine[1:]] = np.minimum(retire[mine[:-1]] + 1, retire[mine[1:]])
     # File ids in order of first appearance (the format's rule): by start cycle, then retire order.
-    order = np.lexsort((np.arange(len(trace)), start))
-    file_id = np.empty(len(trace), dtype=np.int64)
-    file_id[order] = np.arange(len(trace))
-    events = []         # (cycle, file id, step, text); steps order one instruction's same-cycle events
+    order = np.lexsort((np.arange(count), start))
+    file_id = np.empty(count, dtype=np.int64)
+    file_id[order] = np.arange(count)
+    # Seven events per instruction: I, L and S Wt at its start; E Wt and S Rt at its retirement; E Rt
+    # and R a cycle later (Wt only when it lasts). Sorted by cycle, then file id, then that order.
+    cycle = np.stack([start, start, start, retire, retire, retire + 1, retire + 1], axis=1)
+    step = np.broadcast_to(np.arange(7), (count, 7))
+    keep = np.ones((count, 7), dtype=bool)
+    keep[:, 2] = keep[:, 3] = start < retire
+    insn = np.broadcast_to(np.arange(count)[:, None], (count, 7))[keep]
+    cycle, step = cycle[keep], step[keep]
+    events = np.lexsort((step, file_id[insn], cycle))
     where = {}
-    for i in range(len(trace)):
-        n, s, r = int(file_id[i]), int(start[i]), int(retire[i])
-        warp = int(trace["warp"][i])
-        events.append((s, n, 0, f"I\t{n}\t{i}\t{warp}"))
-        events.append((s, n, 1, f"L\t{n}\t0\t{_label(trace[i], program, where)}"))
-        if s < r:
-            events.append((s, n, 2, f"S\t{n}\t0\t{WAIT_STAGE}"))
-            events.append((r, n, 3, f"E\t{n}\t0\t{WAIT_STAGE}"))
-        events.append((r, n, 4, f"S\t{n}\t0\t{RETIRE_STAGE}"))
-        events.append((r + 1, n, 5, f"E\t{n}\t0\t{RETIRE_STAGE}"))
-        events.append((r + 1, n, 6, f"R\t{n}\t{i}\t0"))
-    events.sort()
-    now = events[0][0]
-    lines.append(f"C=\t{now}")
-    for cycle, _, _, text in events:
-        if cycle != now:
-            lines.append(f"C\t{cycle - now}")
-            now = cycle
-        lines.append(text)
-    return lines
+    now = int(cycle[events[0]])
+    yield f"C=\t{now}"
+    for e in events.tolist():
+        at, i, kind = int(cycle[e]), int(insn[e]), int(step[e])
+        if at != now:
+            yield f"C\t{at - now}"
+            now = at
+        n = int(file_id[i])
+        if kind == 0:
+            yield f"I\t{n}\t{i}\t{int(warps[i])}"
+        elif kind == 1:
+            yield f"L\t{n}\t0\t{_label(trace[i], program, where)}"
+        elif kind in (2, 3):
+            yield f"{'SE'[kind - 2]}\t{n}\t0\t{WAIT_STAGE}"
+        elif kind in (4, 5):
+            yield f"{'SE'[kind - 4]}\t{n}\t0\t{RETIRE_STAGE}"
+        else:
+            yield f"R\t{n}\t{i}\t0"
 
 
 def write_konata(path, trace, program=None):
     """Write the Kanata log of ``trace`` (see :func:`konata_lines`) to ``path``; returns the path.
     Open it in Konata (File > Open)."""
     path = Path(path)
-    path.write_text("\n".join(konata_lines(trace, program)) + "\n")
+    lines = konata_lines(trace, program)
+    with open(path, "w") as f:
+        for line in lines:
+            f.write(line + "\n")
     return path

@@ -93,7 +93,7 @@ def test_konata_stages_of_a_small_trace():
     # warp 0's second instruction: from the cycle after its first retired, to its own retirement
     assert by_retire[2]["stages"] == [(WAIT_STAGE, 6, 9), (RETIRE_STAGE, 9, 10)]
     assert by_retire[2]["label"].startswith("80000004: 00000000 w0")
-    assert konata_lines(trace[:0]) == ["Kanata\t0004"]
+    assert list(konata_lines(trace[:0])) == ["Kanata\t0004"]
 
 
 def test_konata_errors(tmp_path, capsys):
