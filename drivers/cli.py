@@ -150,8 +150,8 @@ def cmd_run(args):
         raise ValueError(f"{'--konata' if args.konata else '--plots'} writes into the run "
                          f"directory: give --out DIR")
     if args.plots:
-        from .plots import _pyplot
-        _pyplot()       # matplotlib missing: say so before the run
+        from .plots import pyplot
+        pyplot()        # matplotlib missing: say so before the run
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
                 vcd_path=args.vcd, progress=not args.quiet) as dev:
         launch_args = _materialise(dev, args.args)

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ToolError
 from ..sim.result import STALL_CAUSES
 
-__all__ = ["plot_data", "write_plots", "PLOT_FILES", "IPC_BINS"]
+__all__ = ["plot_data", "write_plots", "pyplot", "PLOT_FILES", "IPC_BINS"]
 
 PLOT_FILES = ("stalls.png", "ipc.png", "lane_efficiency.png")
 #: About this many bins for the IPC series (fewer for runs shorter than that many cycles).
@@ -54,7 +54,8 @@ def plot_data(stats, trace, bins=IPC_BINS):
     return {"stalls": stalls, "ipc": (start, widths, counts / widths), "lane_efficiency": efficiency}
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only); ToolError when matplotlib is missing."""
     try:
         import matplotlib
     except ImportError:
@@ -67,7 +68,7 @@ def _pyplot():
 def write_plots(out, stats, trace, title=""):
     """Draw :func:`plot_data` of the run into ``out`` (a folder) as :data:`PLOT_FILES`; returns the
     paths written. ``title`` heads each plot (the program, say)."""
-    plt = _pyplot()
+    plt = pyplot()
     data = plot_data(stats, trace)
     out = Path(out)
     written = []

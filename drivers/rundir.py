@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from ..sim.result import STALL_CAUSES
+from ..spec.status import RunStatus
 from .konata import write_konata
 from .plots import write_plots
-from ..spec.status import RunStatus
 
 __all__ = ["write_run_dir", "run_stats", "warp_stats"]
 

@@ -2,6 +2,7 @@
 run's stats and trace, and the files are PNGs."""
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +73,10 @@ def test_the_last_ipc_bin_is_as_long_as_the_run_left():
     trace["cycle"] = [0, 3, 10, 10]
     start, width, ipc = plot_data({"cycles": 11}, trace, bins=2)["ipc"]
     assert list(start) == [0, 6] and list(width) == [6, 5] and list(ipc) == [2 / 6, 2 / 5]
+
+
+def test_plots_without_matplotlib_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)        # import matplotlib fails
+    assert main(["run", "--out", str(tmp_path), "--plots",
+                 str(ROOT / "kernels/examples/hello.c"), "1", "2"]) == 2
+    assert "error: plots need matplotlib: pip install 'simtlab[plots]'" in capsys.readouterr().err
