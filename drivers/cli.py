@@ -142,15 +142,25 @@ def cmd_run(args):
     from .device import Device
     waves = None
     if args.vcd:
-        if Path(args.vcd).suffix.lower() != ".vcd":
-            raise ValueError(f"--vcd {args.vcd}: the waveform is VCD text; name the file *.vcd")
+        from .waves import check_wave_path
+        check_wave_path(args.vcd, args.waves_scope)
         _check_writable(args.vcd, "--vcd")
         waves = _window(args.vcd_window)
+    elif args.waves_scope:
+        raise ValueError("--waves-scope selects signals of the waveform: give --vcd FILE")
     if args.out:
         _check_out_dir(args.out)
+    elif args.konata or args.plots:
+        raise ValueError(f"{'--konata' if args.konata else '--plots'} writes into the run "
+                         f"directory: give --out DIR")
+    if args.plots:
+        from .plots import pyplot
+        pyplot()        # matplotlib missing: say so before the run
     with Device(_config(args), backend=args.backend, max_cycles=args.max_cycles, waves=waves,
                 vcd_path=args.vcd, progress=not args.quiet) as dev:
         launch_args = _materialise(dev, args.args)
+        if args.konata or args.plots:
+            dev.enable_trace(True)
         dev.launch(args.program, *launch_args)
         code = 0
         try:
@@ -170,11 +180,18 @@ def cmd_run(args):
                     names = [f.name for f in signature.fields] if signature is not None else \
                         [f"arg{n}" for n in range(len(launch_args))]
                     write_run_dir(args.out, device=dev, program=args.program, args=launch_args,
-                                  result=result, names=names, console=console)
+                                  result=result, names=names, console=console,
+                                  trace=dev.trace() if args.konata or args.plots else None,
+                                  konata=args.konata, plots=args.plots)
                     print(f"run directory: {args.out}")
-            if dev.vcd_path:
-                print(f"waveform: {dev.vcd_path}")
-        return min(code, 255) if code > 0 else (1 if code else 0)
+    if args.vcd:
+        if args.waves_scope:
+            from .waves import select_signals
+            kept = select_signals(args.vcd, args.waves_scope)
+            print(f"waveform: {args.vcd} ({kept} signals matching {args.waves_scope!r})")
+        else:
+            print(f"waveform: {args.vcd}")
+    return min(code, 255) if code > 0 else (1 if code else 0)
 
 
 def _window(text):
@@ -338,11 +355,20 @@ def main(argv=None):
     _add_config_options(p)
     _add_quiet_option(p)
     p.add_argument("--max-cycles", type=int, default=DEFAULT_MAX_CYCLES, help="watchdog limit")
-    p.add_argument("--vcd", metavar="FILE", help="dump a VCD waveform (RTL backend)")
+    p.add_argument("--vcd", metavar="FILE", help="dump a waveform (RTL backend): VCD, or FST when "
+                   "FILE ends in .fst; time is cycle-true: cycle n at n ns")
     p.add_argument("--vcd-window", default="0:10000", metavar="FROM:TO",
                    help="cycles to dump with --vcd (default %(default)s)")
+    p.add_argument("--waves-scope", metavar="PATTERN", help="keep only the waveform's signals whose "
+                   "dotted name matches the glob PATTERN (e.g. 'simtlab_top.retire__*')")
     p.add_argument("--out", metavar="DIR", help="write config.json, stats.json, stats.csv, "
                    "console.txt and every buffer argument as NAME.npy into DIR")
+    p.add_argument("--konata", action="store_true",
+                   help="also write DIR/konata.log, a pipeline view of every retired warp "
+                   "instruction for the Konata viewer (needs --out)")
+    p.add_argument("--plots", action="store_true",
+                   help="also write DIR/stalls.png, ipc.png and lane_efficiency.png (needs --out and "
+                   "matplotlib: pip install 'simtlab[plots]')")
     p.add_argument("program", help="an ELF, or a .c/.S source compiled with the kernel runtime")
     p.add_argument("args", nargs="*", type=_run_arg,
                    help="kernel arguments: integers, floats, FILE.npy (uploaded), zeros:DTYPE:SHAPE")

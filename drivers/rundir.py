@@ -4,12 +4,15 @@
 
     config.json   the configuration (``SimtConfig.as_dict()``), backend, program, arguments, budget
     stats.json    every counter of the run: status, code, cycles, instrs, ipc, thread_instrs,
-                  lane_efficiency, stall cycles per cause, memory requests and bytes, and the fault
+                  lane_efficiency, stall cycles per cause, memory requests and bytes, per warp
+                  ``warpW.instrs``/``thread_instrs``/``lane_efficiency``/``active_cycles``, and the fault
                   (cause, pc, address, source location) or every warp's pc when it did not finish
     stats.csv     the same counters as ``name,value`` rows (nested values flattened with dots)
     console.txt   what the kernel printed
     NAME.npy      each buffer argument after the run, named after the kernel's struct field
                   (``c.npy``) or ``argN.npy`` when the kernel has no known signature
+    konata.log    with ``--konata``: the pipeline view (:mod:`.konata`)
+    *.png         with ``--plots``: stall breakdown, IPC over time, lane efficiency (:mod:`.plots`)
 """
 
 import csv
@@ -20,8 +23,10 @@ import numpy as np
 
 from ..sim.result import STALL_CAUSES
 from ..spec.status import RunStatus
+from .konata import write_konata
+from .plots import write_plots
 
-__all__ = ["write_run_dir", "run_stats"]
+__all__ = ["write_run_dir", "run_stats", "warp_stats"]
 
 
 def run_stats(result, config, program=None):
@@ -32,6 +37,7 @@ def run_stats(result, config, program=None):
                                  if result.instret else 0.0)}
     stats.update({f"stall.{name}" if name in STALL_CAUSES else name: value
                   for name, value in result.perf.items()})
+    stats.update(warp_stats(result, config))
     if result.status == RunStatus.FAULT:
         location = program.locate(result.fault_pc) if program is not None else None
         stats["fault"] = {"cause": result.fault_cause, "pc": result.fault_pc,
@@ -39,6 +45,21 @@ def run_stats(result, config, program=None):
     elif result.status == RunStatus.WATCHDOG:
         stats["warps"] = {f"{w.warp}": {"pc": w.pc, "tmask": w.tmask, "active": w.active}
                           for w in result.warps}
+    return stats
+
+
+def warp_stats(result, config):
+    """Per device warp ``w``: ``warpW.instrs``, ``warpW.thread_instrs``, ``warpW.lane_efficiency``
+    and (RTL only) ``warpW.active_cycles``, for the counters the backend measured. Stall cycles are
+    per core, not per warp: the core's ``perf`` port names one stall class per cycle."""
+    stats = {}
+    for w, instrs in enumerate(result.warp_instrs):
+        lanes = result.warp_thread_instrs[w]
+        stats[f"warp{w}.instrs"] = instrs
+        stats[f"warp{w}.thread_instrs"] = lanes
+        stats[f"warp{w}.lane_efficiency"] = lanes / (instrs * config.threads) if instrs else 0.0
+        if result.warp_active_cycles:
+            stats[f"warp{w}.active_cycles"] = result.warp_active_cycles[w]
     return stats
 
 
@@ -50,12 +71,14 @@ def _flatten(prefix, value, rows):
         rows.append((prefix, value))
 
 
-def write_run_dir(out, *, device, program, args, result, names, console):
+def write_run_dir(out, *, device, program, args, result, names, console, trace=None,
+                  konata=False, plots=False):
     """Write the run directory ``out`` (created if needed) for the last launch of ``device``.
 
     ``program`` is what was launched (a path), ``args`` the launch's arguments, ``names`` one file
-    stem per argument (only buffers are saved), ``console`` the text the kernel printed. Returns the
-    files written."""
+    stem per argument (only buffers are saved), ``console`` the text the kernel printed. With
+    ``trace``, the launch's retire trace (``device.trace()``), ``konata`` adds ``konata.log`` and
+    ``plots`` the PNGs of :mod:`.plots`. Returns the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = device.config
@@ -81,5 +104,11 @@ def write_run_dir(out, *, device, program, args, result, names, console):
         if hasattr(arg, "dtype") and hasattr(arg, "addr"):
             np.save(out / f"{name}.npy", device.download(arg))
             written.append(out / f"{name}.npy")
+    if (konata or plots) and trace is None:
+        raise ValueError("konata and plots need the run's retire trace")
+    if konata:
+        written.append(write_konata(out / "konata.log", trace, device.program))
+    if plots:
+        written += write_plots(out, stats, trace, title=Path(str(program)).name)
     return written
 

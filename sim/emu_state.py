@@ -121,6 +121,8 @@ class WarpState:
         self.ipdom = []
         self.barrier = None
         self.fcsr = 0
+        self.retired = 0            # instructions retired since the launch
+        self.lanes_retired = 0      # ... times their active lanes
         self.clear_deferred()
         self.set_tmask(tmask)
 

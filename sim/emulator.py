@@ -430,7 +430,9 @@ class Emulator:
                          fault_cause=fault[0], fault_pc=fault[1], fault_addr=fault[2],
                          pcs=[warp.pc & MASK32 for warp in self._warps],
                          warps=[warp.dump() for warp in self._warps],
-                         thread_instrs=self._thread_instrs)
+                         thread_instrs=self._thread_instrs,
+                         warp_instrs=[warp.retired for warp in self._warps],
+                         warp_thread_instrs=[warp.lanes_retired for warp in self._warps])
 
     def _check_ram(self, addr, size):
         end = addr + size
@@ -492,6 +494,7 @@ class Emulator:
                         self._enter_core(warp.core)
                     pc = warp.pc
                     dmin = warp.dmin
+                    retired, lanes = self._instret, thread_instrs
                     try:
                         while self._instret < limit:
                             page = fast_pages.get(pc >> PAGE_BITS)
@@ -524,6 +527,8 @@ class Emulator:
                             pc = retry.pc
                     finally:
                         warp.pc = pc
+                        warp.retired += self._instret - retired
+                        warp.lanes_retired += thread_instrs - lanes
                     continue
                 # several runnable warps: one instruction of the next one in round-robin order
                 k += 1
@@ -557,6 +562,8 @@ class Emulator:
                                   [x[rd] for x in xs] if rd else None))
                 self._instret += 1
                 thread_instrs += len(xs)
+                warp.retired += 1
+                warp.lanes_retired += len(xs)
                 if next_pc >= warp.dmin:
                     next_pc = warp.regroup({x[LANE]: next_pc for x in warp.xs})
                 warp.pc = next_pc
@@ -568,6 +575,8 @@ class Emulator:
                 trace.append((self._instret + self._stalls, pc, insn, warp.gid, 0, tmask, None))
             self._instret += 1
             thread_instrs += len(xs)
+            warp.retired += 1
+            warp.lanes_retired += len(xs)
             warp.pc = (pc + 4) & MASK32
             return stop.status, stop.code
         finally:

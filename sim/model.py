@@ -72,6 +72,7 @@ _SIGNATURES = {
     "sim_lmem_writes": (_U64, [_VP]),
     "sim_stall_cycles": (_U64, [_VP, _U32]),
     "sim_warp_state": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
+    "sim_warp_counters": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_warps": (_U32, []),
     "sim_cores": (_U32, []),
     "sim_threads": (_U32, []),
@@ -115,11 +116,14 @@ class VerilatorModel:
         must have been built for the same warps, threads and block bytes as ``config`` (ValueError
         otherwise).
     trace_waves:
-        ``(from, to)``: dump a VCD of cycles ``from <= cycle < to`` of every run (cycles count from the
-        start pulse). Needs a library built with ``trace=True`` (done automatically when ``library``
-        is not given).
+        ``(from, to)``: dump a waveform of cycles ``from <= cycle < to`` of every run (cycles count
+        from the start pulse; cycle-true time: cycle n of the first run at n ns). Needs a library
+        built with ``trace=True`` (``trace="fst"`` for a ``.fst`` path; done automatically when
+        ``library`` is not given).
     vcd_path:
-        Where the VCD goes; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see :attr:`vcd_path`).
+        Where the waveform goes: FST when the name ends in ``.fst`` (Verilator's FST writer: zlib and
+        lz4 needed to build), else VCD; default ``<tempdir>/simtlab-<pid>-<id>.vcd`` (see
+        :attr:`vcd_path`).
     progress:
         Show the stages of a model build that takes over a second (stderr).
     """
@@ -137,9 +141,12 @@ class VerilatorModel:
             trace_waves = (start, stop)
         if vcd_path is not None and not isinstance(vcd_path, (str, os.PathLike)):
             raise TypeError(f"vcd_path must be a path, not {vcd_path!r}")
+        wave_format = "fst" if vcd_path is not None and \
+            pathlib.Path(vcd_path).suffix.lower() == ".fst" else "vcd"
         if library is None:
             from .build import build_model
-            library = build_model(config, trace=trace_waves is not None, progress=progress)
+            library = build_model(config, trace=wave_format if trace_waves is not None else False,
+                                  progress=progress)
         elif not isinstance(library, (str, os.PathLike)):
             raise TypeError(f"library must be a path, not {library!r}")
         self.config = config
@@ -176,10 +183,12 @@ class VerilatorModel:
             self._check(self._lib.sim_add_region(self._handle, region.base, region.size,
                                                  region.kind.code), f"region {region.name}")
         if trace_waves is not None:
-            if not self._lib.sim_has_waves():
+            has = {0: None, 1: "vcd", 2: "fst"}.get(self._lib.sim_has_waves())
+            if has != wave_format:
                 self.close()
-                raise ValueError(f"{library} was built without waveform support; build it with "
-                                 f"trace=True to use trace_waves")
+                raise ValueError(f"{library} was built without {wave_format.upper()} waveform "
+                                 f"support; build it with trace={wave_format!r} to use trace_waves"
+                                 + (f" (it writes {has.upper()})" if has else ""))
             if vcd_path is None:
                 vcd_path = pathlib.Path(tempfile.gettempdir()) / f"simtlab-{os.getpid()}-{id(self):x}.vcd"
             self.vcd_path = pathlib.Path(vcd_path)
@@ -267,7 +276,9 @@ class VerilatorModel:
         ``mem_bytes`` (accepted dmem requests, the writes among them, and the popcount of their
         byte enables), ``imem_requests``, the caches' sums (``dcache_hits``, ...), and
         ``lmem_reads``/``lmem_writes`` (lanes the local memory served; its bank-conflict cycles are
-        the ``lmem_conflict`` stall class).
+        the ``lmem_conflict`` stall class). ``warp_instrs``/``warp_thread_instrs``/
+        ``warp_active_cycles`` are every device warp's retired instructions, lane-instructions and
+        active cycles.
         """
         max_cycles = check_int("max_cycles", max_cycles, 0, 2**63 - 1)
         lib, h = self._lib, self._h()
@@ -288,10 +299,17 @@ class VerilatorModel:
         for kind, counters in caches.items():
             for name in CACHE_COUNTERS:
                 perf[f"{kind}_{name}"] = sum(cache[name] for cache in counters)
+        counts = (_U64 * 3)()
+        per_warp = []
+        for w in range(len(warps)):
+            self._check(lib.sim_warp_counters(h, w, counts), "warp counters")
+            per_warp.append(tuple(counts))
+        instrs, lanes, active = (list(column) for column in zip(*per_warp))
         result = RunResult(status=status, cycles=lib.sim_cycles(h), instret=lib.sim_instret(h),
                            pcs=[w.pc for w in warps], warps=warps,
                            thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram,
-                           caches=caches)
+                           caches=caches, warp_instrs=instrs, warp_thread_instrs=lanes,
+                           warp_active_cycles=active)
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:

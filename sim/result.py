@@ -51,6 +51,10 @@ class RunResult:
     the ideal memory and the emulator). ``caches`` holds each cache's :data:`CACHE_COUNTERS` by
     kind: ``{"dcache": [core 0's, ...], "icache": [...], "l2": [the L2's]}`` for the caches the
     config has (RTL only; ``perf`` has their sums as ``dcache_hits``, ...).
+    Per device warp (index = warp number, empty where the
+    backend does not count them): ``warp_instrs`` instructions retired, ``warp_thread_instrs`` those
+    times their active lanes (both backends), ``warp_active_cycles`` cycles the warp was active,
+    from its start to its exit (RTL only: the emulator's time is not cycle-true).
     """
     status: int
     cycles: int
@@ -65,6 +69,9 @@ class RunResult:
     perf: dict = field(default_factory=dict)
     dram: list = field(default_factory=list)
     caches: dict = field(default_factory=dict)
+    warp_instrs: list = field(default_factory=list)
+    warp_thread_instrs: list = field(default_factory=list)
+    warp_active_cycles: list = field(default_factory=list)
 
     @property
     def status_name(self):

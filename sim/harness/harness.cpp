@@ -42,7 +42,8 @@
 // the cycle its last request is accepted. The run ends DRAIN_LIMIT cycles after the ending write at
 // the latest.
 //
-// Build flags: define SIMTLAB_TRACE (and pass --trace to Verilator) for VCD support.
+// Build flags: define SIMTLAB_TRACE (and pass --trace to Verilator) for VCD support; add
+// SIMTLAB_TRACE_FST (and --trace-fst instead) for FST.
 //
 // Every entry point checks its handle (NULL or not created by sim_create) and arguments and returns a
 // negative SIM_E* code instead of crashing the host process.
@@ -63,8 +64,14 @@
 #include "ports.h"
 #include "simtlab_spec.h"
 #include "verilated.h"
-#ifdef SIMTLAB_TRACE
+#ifdef SIMTLAB_TRACE_FST
+#include "verilated_fst_c.h"
+using WaveWriter = VerilatedFstC;  // FST (Verilator --trace-fst)
+constexpr int WAVE_FORMAT = 2;
+#elif defined(SIMTLAB_TRACE)
 #include "verilated_vcd_c.h"
+using WaveWriter = VerilatedVcdC;
+constexpr int WAVE_FORMAT = 1;
 #endif
 
 namespace {
@@ -152,16 +159,21 @@ struct Sim {
     uint64_t stall[STALL_SLOTS] = {};
     uint64_t mem_requests = 0, mem_bytes = 0, mem_writes = 0, imem_requests = 0;
     uint64_t lmem_reads = 0, lmem_writes = 0;   // lanes the core's local memory served
+    // Per device warp: instructions and lane-instructions retired, cycles with dbg.active high
+    // (kept as the cycle it rose while active: only changes of dbg.active cost anything).
+    uint64_t warp_instret[WARPS] = {}, warp_thread_instrs[WARPS] = {}, warp_active[WARPS] = {};
+    uint64_t warp_since[WARPS] = {};
+    uint32_t active_words[(WARPS + 31) / 32] = {};  // dbg.active as last sampled
     uint32_t code = 0;
     uint32_t fault_cause = 0, fault_pc = 0, fault_addr = 0;
-    uint64_t ticks = 0;  // half-cycles since create (VCD time)
+    uint64_t wave_base = 0;  // cycles of the runs before this one (VCD time keeps increasing)
 
     std::string console;
     bool trace_on = false;
     std::vector<uint32_t> trace;  // TRACE_WORDS words per record
 
 #ifdef SIMTLAB_TRACE
-    VerilatedVcdC* vcd = nullptr;
+    WaveWriter* vcd = nullptr;  // the waveform writer (VCD or FST)
     bool vcd_attached = false;
 #endif
     std::string vcd_path;
@@ -357,20 +369,28 @@ REQ_VIEW(DmemReq, dmem)
 REQ_VIEW(ImemReq, imem)
 #undef REQ_VIEW
 
+// VCD time is cycle-true: the file's unit is 100 ps and cycle n of a run starts at n ns (clk low),
+// its rising edge at n.5 ns; a later run continues after the earlier ones. Reset and DCR cycles
+// (before the start pulse) are not dumped.
 #ifdef SIMTLAB_TRACE
-void dump(Sim* sim) {
+void dump(Sim* sim, int clk) {
     if (sim->vcd && sim->vcd_attached && sim->now >= sim->wave_from && sim->now < sim->wave_to)
-        sim->vcd->dump(sim->ticks);
+        sim->vcd->dump(10 * (sim->wave_base + sim->now) + 5 * uint64_t(clk));
 }
 #else
-inline void dump(Sim*) {}
+inline void dump(Sim*, int) {}
 #endif
 
-void half(Sim* sim, int clk) {
+// Half a cycle outside a run (reset, DCR writes): not dumped.
+void quiet_half(Sim* sim, int clk) {
     sim->top->clk = clk;
     sim->top->eval();
-    dump(sim);
-    sim->ticks++;
+}
+
+// Half a cycle of a run (dumped to the waveform).
+void half(Sim* sim, int clk) {
+    quiet_half(sim, clk);
+    dump(sim, clk);
 }
 
 static const uint32_t ZERO_BLOCK[BLOCK_WORDS] = {};
@@ -431,8 +451,12 @@ void record_retire(Sim* sim, unsigned c) {
     Vsimtlab_top* t = sim->top;
     uint32_t insn = word_of(t->PORT(retire, insn), c);
     uint32_t tmask = bits_of(t->PORT(retire, tmask), T * c, T);
+    unsigned warp = c * W + bits_of(t->PORT(retire, warp), 5 * c, 5);  // device warp
+    unsigned lanes = unsigned(__builtin_popcount(tmask));
     sim->instret++;
-    sim->thread_instrs += unsigned(__builtin_popcount(tmask));
+    sim->thread_instrs += lanes;
+    sim->warp_instret[warp]++;
+    sim->warp_thread_instrs[warp] += lanes;
     if (is_store_opcode(insn & 0x7Fu)) sim->stores_retired++;
     if (!sim->trace_on) return;
     uint32_t rd = bits_of(t->PORT(retire, rd), 6 * c, 6);  // 32-63: f registers
@@ -442,11 +466,28 @@ void record_retire(Sim* sim, unsigned c) {
     rec[0] = uint32_t(sim->now);
     rec[1] = word_of(t->PORT(retire, pc), c);
     rec[2] = insn;
-    rec[3] = (c * W + bits_of(t->PORT(retire, warp), 5 * c, 5)) | (rd << 8);  // device warp
+    rec[3] = warp | (rd << 8);
     rec[4] = tmask;
     // Lanes outside tmask, and every lane when no register was written, read 0 (docs/simt.md).
     for (unsigned l = 0; l < T; l++)
         rec[5 + l] = (rd && (tmask >> l & 1u)) ? word_of(t->PORT(retire, data), T * c + l) : 0u;
+}
+
+// Follow dbg.active: a warp's active cycles are added up when its bit falls (sim_warp_counters adds
+// the running stretch).
+void track_active(Sim* sim) {
+    Vsimtlab_top* t = sim->top;
+    for (unsigned i = 0; i < (WARPS + 31) / 32; i++) {
+        uint32_t now = word_of(t->PORT(dbg, active), i);
+        uint32_t changed = now ^ sim->active_words[i];
+        if (!changed) continue;
+        sim->active_words[i] = now;
+        for (; changed; changed &= changed - 1) {
+            unsigned b = unsigned(__builtin_ctz(changed)), w = 32 * i + b;
+            if (now >> b & 1u) sim->warp_since[w] = sim->now;
+            else sim->warp_active[w] += sim->now - sim->warp_since[w];
+        }
+    }
 }
 
 // One full cycle of a started design. `check_busy` is false for the start-pulse cycle.
@@ -461,6 +502,7 @@ void cycle(Sim* sim, bool check_busy) {
     if (t->busy)  // a core-cycle per core: the histogram sums to cores x busy cycles
         for (unsigned c = 0; c < N; c++)
             sim->stall[bits_of(t->PORT(perf, stall), STALL_BITS * c, STALL_BITS) & (STALL_SLOTS - 1)]++;
+    track_active(sim);
     for (unsigned c = 0; c < N; c++) {
         sim->lmem_reads += bits_of(t->PORT(perf, lmem_reads), 6 * c, 6);
         sim->lmem_writes += bits_of(t->PORT(perf, lmem_writes), 6 * c, 6);
@@ -493,8 +535,8 @@ void idle_cycle(Sim* sim) {
     QUIET(dmem, sim->rsp_dmem)
     QUIET(imem, sim->rsp_imem)
 #undef QUIET
-    half(sim, 0);
-    half(sim, 1);
+    quiet_half(sim, 0);
+    quiet_half(sim, 1);
 }
 
 #ifdef SIMTLAB_TILE
@@ -589,10 +631,10 @@ void sim_free(void* handle) {
     destroy(sim);
 }
 
-// 1 when this library was built with VCD support, else 0.
+// 1 when this library was built with VCD support, 2 with FST support, else 0.
 int sim_has_waves(void) {
 #ifdef SIMTLAB_TRACE
-    return 1;
+    return WAVE_FORMAT;
 #else
     return 0;
 #endif
@@ -740,11 +782,15 @@ int sim_start(void* handle) {
     sim->reservations.clear();
     t->REQ(dmem, ready) = 1;
     t->REQ(imem, ready) = 1;
+    sim->wave_base += sim->now;
     sim->now = 0;
     sim->instret = sim->thread_instrs = 0;
     for (uint64_t& s : sim->stall) s = 0;
     sim->mem_requests = sim->mem_bytes = sim->mem_writes = sim->imem_requests = 0;
     sim->lmem_reads = sim->lmem_writes = 0;
+    for (unsigned w = 0; w < WARPS; w++)
+        sim->warp_instret[w] = sim->warp_thread_instrs[w] = sim->warp_active[w] = sim->warp_since[w] = 0;
+    for (uint32_t& a : sim->active_words) a = 0;
     sim->code = 0;
     sim->fault_cause = sim->fault_pc = sim->fault_addr = 0;
     sim->status = ST_RUNNING;
@@ -840,6 +886,19 @@ uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     return s && cause < STALL_SLOTS ? s->stall[cause] : 0;
 }
 
+// Device warp `warp`'s counters since sim_start: out[0] instructions retired, out[1] lane-instructions
+// (retired instructions times their active lanes), out[2] cycles its dbg.active bit was high.
+int sim_warp_counters(void* handle, uint32_t warp, uint64_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out || warp >= WARPS) return SIM_EARG;
+    out[0] = sim->warp_instret[warp];
+    out[1] = sim->warp_thread_instrs[warp];
+    out[2] = sim->warp_active[warp];
+    if (sim->active_words[warp / 32] >> (warp % 32) & 1u) out[2] += sim->now - sim->warp_since[warp];
+    return SIM_OK;
+}
+
 // The state of device warp `warp` (core warp / W, its warp warp % W) from the dbg ports: out[0] pc, out[1] tmask, out[2] active,
 // out[3] waiting (at a barrier), out[4] barrier id.
 int sim_warp_state(void* handle, uint32_t warp, uint32_t* out) {
@@ -904,7 +963,8 @@ int64_t sim_trace_read(void* handle, void* out, uint64_t max_records) {
     return int64_t(n);
 }
 
-// Dump a VCD of cycles [from, to) (cycle numbers as sim_cycles counts them, per start) into `path`.
+// Dump a VCD of cycles [from, to) (cycle numbers as sim_cycles counts them, per start) into `path`,
+// cycle n of the first run at n ns (dump()).
 // The file is opened now (replacing an earlier one). SIM_ENOTSUP if built without tracing.
 int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
     Sim* sim = get(handle);
@@ -912,12 +972,13 @@ int sim_set_waves(void* handle, const char* path, uint64_t from, uint64_t to) {
 #ifdef SIMTLAB_TRACE
     if (!path || !*path || to < from) return SIM_EARG;
     if (!sim->vcd) {
-        sim->vcd = new (std::nothrow) VerilatedVcdC();
+        sim->vcd = new (std::nothrow) WaveWriter();
         if (!sim->vcd) return SIM_ENOMEM;
         sim->top->trace(sim->vcd, 99);
         sim->vcd_attached = true;
     }
     if (sim->vcd->isOpen()) sim->vcd->close();
+    sim->vcd->set_time_resolution("100ps");  // 10 units a cycle: see dump()
     sim->vcd->open(path);
     if (!sim->vcd->isOpen()) return SIM_EIO;
     sim->vcd_path = path;

@@ -103,7 +103,7 @@ def test_unwritable_vcd_is_refused_before_the_build(tmp_path, capsys, monkeypatc
     locked.chmod(0o500)
     (tmp_path / "d.vcd").mkdir()
     cases = [(tmp_path / "missing" / "w.vcd", "does not exist"), (tmp_path / "d.vcd", "is a directory"),
-             (tmp_path / "w.fst", "name the file \\*.vcd")]
+             (tmp_path / "w.txt", "name the waveform \\*.vcd")]
     if os.geteuid() != 0:                         # root writes anywhere
         cases.append((locked / "w.vcd", "not writable"))
     for path, why in cases:
