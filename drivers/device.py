@@ -17,6 +17,7 @@ import numpy as np
 from ..config import PRESETS, SimtConfig
 from ..errors import KernelFailed, KernelFault, WatchdogTimeout
 from ..sim.backend import Buffer
+from ..sim.result import PIPE_DTYPE
 from ..spec.csr import DCR
 from ..spec.memory import MemoryMap
 from ..spec.status import DEFAULT_MAX_CYCLES, RunStatus
@@ -558,6 +559,14 @@ class Device:
 
     def trace(self):
         return self._backend.trace()
+
+    def pipeline_trace(self):
+        """The RTL's pipeline records since the last call (drains; recorded while the trace is on):
+        one per retired instruction, matching :meth:`trace` warp by warp, with the cycles it
+        entered D and X and left X (:data:`simtlab.sim.result.PIPE_DTYPE`); an empty array on
+        backends without a pipeline (emu, fast). For :func:`simtlab.drivers.konata.write_konata`."""
+        read = getattr(self._backend, "pipeline_trace", None)
+        return read() if read is not None else np.zeros(0, dtype=PIPE_DTYPE)
 
     # -- lifetime -------------------------------------------------------------------------------------
     def close(self):

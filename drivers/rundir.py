@@ -107,7 +107,8 @@ def write_run_dir(out, *, device, program, args, result, names, console, trace=N
     if (konata or plots) and trace is None:
         raise ValueError("konata and plots need the run's retire trace")
     if konata:
-        written.append(write_konata(out / "konata.log", trace, device.program))
+        written.append(write_konata(out / "konata.log", trace, device.program,
+                                    device.pipeline_trace()))
     if plots:
         written += write_plots(out, stats, trace, title=Path(str(program)).name)
     return written

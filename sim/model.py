@@ -17,7 +17,7 @@ import numpy as np
 from ..config import CACHE_KNOBS, SimtConfig
 from ..spec.status import HarnessError, RunStatus
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
-from .result import CACHE_COUNTERS, STALL_CAUSES, RunResult, WarpDump, trace_dtype
+from .result import CACHE_COUNTERS, PIPE_DTYPE, STALL_CAUSES, RunResult, WarpDump, trace_dtype
 
 __all__ = ["VerilatorModel", "SLICE_SECONDS"]
 
@@ -83,6 +83,8 @@ _SIGNATURES = {
     "sim_trace_enable": (ctypes.c_int, [_VP, ctypes.c_int]),
     "sim_trace_count": (_U64, [_VP]),
     "sim_trace_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
+    "sim_pipe_count": (_U64, [_VP]),
+    "sim_pipe_read": (_I64, [_VP, ctypes.c_void_p, _U64]),
     "sim_set_waves": (ctypes.c_int, [_VP, ctypes.c_char_p, _U64, _U64]),
     "sim_has_tile": (ctypes.c_int, []),
     "sim_tile_access": (ctypes.c_int, [_VP, _U32, ctypes.c_int, ctypes.POINTER(_U32)]),
@@ -474,6 +476,18 @@ class VerilatorModel:
         if count:
             n = self._check(self._lib.sim_trace_read(h, out.ctypes.data, count), "trace")
             out = out[:n]
+        return out
+
+    def pipeline_trace(self):
+        """Pipeline records since the last call (drains), recorded while the trace is on: one per
+        instruction that left X -- each retires, in its warp's order, so they match :meth:`trace`
+        warp by warp -- as a :data:`PIPE_DTYPE` array (device warp, the cycles it entered D and X,
+        the cycle it left X)."""
+        h = self._h()
+        count = self._lib.sim_pipe_count(h)
+        out = np.zeros(count, dtype=PIPE_DTYPE)
+        if count:
+            out = out[:self._check(self._lib.sim_pipe_read(h, out.ctypes.data, count), "pipe")]
         return out
 
     def close(self):

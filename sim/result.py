@@ -6,11 +6,15 @@ import numpy as np
 
 from ..spec.status import FaultCause, RunStatus, StallCause
 
-__all__ = ["CACHE_COUNTERS", "RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
+__all__ = ["PIPE_DTYPE", "CACHE_COUNTERS", "RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
 
 #: Names of the cycle classes the core reports on its ``perf__stall`` port (index = the
 #: :class:`~simtlab.spec.status.StallCause` code); the harness counts them.
 STALL_CAUSES = tuple(cause.name.lower() for cause in StallCause)
+
+#: A pipeline record (``pipeline_trace()``): the device warp of an instruction that left X, the
+#: cycles it entered D and X, and the cycle it left X.
+PIPE_DTYPE = np.dtype([("warp", "<u4"), ("d_cycle", "<u4"), ("x_cycle", "<u4"), ("x_done", "<u4")])
 
 #: Each cache's counters (rtl/mem/dcache.py ``CachePerfSignature``), in the harness's order.
 CACHE_COUNTERS = ("hits", "misses", "mshr_stalls")

@@ -42,6 +42,7 @@ from .simt import GlobalBarrierSignature, SimtOp, WarpControl
 from .units import LaneOperands, exec_units
 
 __all__ = [
+    "PipeSignature",
     "FaultSignature",
     "retire_signature",
     "debug_signature",
@@ -77,6 +78,18 @@ def retire_signature(threads):
         "tmask": Out(threads),                          #: the lanes it executed on
         "data": Out(data.ArrayLayout(32, threads)),     #: per lane; 0 outside tmask or without rd
     })
+
+
+#: Pipeline events of the cycle, for pipeline views (drivers/konata.py): ``d_new`` D holds an
+#: instruction that entered it this cycle; ``x_new`` the same for X; ``x_advance`` X's instruction
+#: leaves X this cycle (it will retire: a replayed or faulting instruction never advances);
+#: ``x_warp`` X's warp.
+PipeSignature = wiring.Signature({
+    "d_new": Out(1),
+    "x_new": Out(1),
+    "x_advance": Out(1),
+    "x_warp": Out(5),
+})
 
 
 def debug_signature(warps, threads):
@@ -117,6 +130,8 @@ class Core(wiring.Component):
         round) and the lanes the local memory served.
     gbar : Out(GlobalBarrierSignature(cores, barriers))
         The cluster's global barrier (simt.py).
+    pipe : Out(PipeSignature)
+        Stage events of the cycle (D and X entries, X's advance), for pipeline views.
     acquire : Out(1)
         An acquire point in the data stream, for an L1 D$ to forget its lines: an atomic with
         ``aq`` sends a request (in that cycle, lsu.py), or a ``fence`` leaves X.
@@ -156,6 +171,7 @@ class Core(wiring.Component):
             "perf": Out(PerfSignature),
             "gbar": Out(GlobalBarrierSignature(config.cores, derived.barriers)),
             "acquire": Out(1),
+            "pipe": Out(PipeSignature),
         })
 
     def elaborate(self, platform):
@@ -495,6 +511,11 @@ class Core(wiring.Component):
         with m.Elif(x.valid):
             # Stalled: keep the forwarded values, their producers are about to leave M and W.
             m.d.sync += x_ops.eq(ops)
+        # Pipeline events: an entry shows in the cycle after the stage took its instruction.
+        d_new, x_new = Signal(), Signal()
+        m.d.sync += [d_new.eq(d_take & scheduler.valid), x_new.eq(x_take)]
+        m.d.comb += [self.pipe.d_new.eq(d.valid & d_new), self.pipe.x_new.eq(x.valid & x_new),
+                     self.pipe.x_advance.eq(x.valid & x_advance), self.pipe.x_warp.eq(x.warp)]
         with m.If(d_take):
             m.d.sync += [d.valid.eq(scheduler.valid), d.warp.eq(grant), same_fields(d, head)]
         with m.Elif(kill_d):

@@ -6,7 +6,8 @@ from amaranth import *
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..core.core import Core, FaultSignature, PerfSignature, debug_signature, retire_signature
+from ..core.core import (Core, FaultSignature, PerfSignature, PipeSignature, debug_signature,
+                         retire_signature)
 from ..core.simt import GlobalBarrierSignature
 from ..mem.bus import MemSignature
 from ..mem.dcache import CachePerfSignature, DCache
@@ -30,7 +31,7 @@ class CoreNode(wiring.Component):
 
     Members
     -------
-    start, start_pc, start_arg, busy, fault, retire, dbg, perf, gbar
+    start, start_pc, start_arg, busy, fault, retire, dbg, perf, gbar, pipe
         The core's (:class:`~simtlab.rtl.core.core.Core`).
     imem, dmem : Out(MemSignature(data_width=8 * block_bytes, tag_width=16))
         Toward memory: requests leave a skid buffer (registered); answers go into the cache, or
@@ -62,6 +63,7 @@ class CoreNode(wiring.Component):
             "retire": Out(retire_signature(config.threads)),
             "dbg": Out(debug_signature(config.warps, config.threads)),
             "perf": Out(PerfSignature),
+            "pipe": Out(PipeSignature),
             "gbar": Out(GlobalBarrierSignature(config.cores, derived.barriers)),
             "dmem_idle": Out(1),
         }
@@ -77,7 +79,7 @@ class CoreNode(wiring.Component):
         for name in ("start", "start_pc", "start_arg"):
             m.d.comb += getattr(core, name).eq(getattr(self, name))
         m.d.comb += self.busy.eq(core.busy)
-        for name in ("fault", "retire", "dbg", "perf", "gbar"):
+        for name in ("fault", "retire", "dbg", "perf", "gbar", "pipe"):
             wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(core, name))
         for name in ("imem", "dmem"):
             if getattr(cfg, f"{name[0]}cache") is not None:

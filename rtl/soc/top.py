@@ -9,7 +9,7 @@ from amaranth import *
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..core.core import FaultSignature, PerfSignature, debug_signature
+from ..core.core import FaultSignature, PerfSignature, PipeSignature, debug_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
 from ..mem.dcache import CachePerfSignature, DCache
@@ -81,6 +81,10 @@ class SimtTop(wiring.Component):
         ``perf__stall``: each core's stall class of the cycle (a ``simtlab.spec.status.StallCause``,
         core ``c``'s as element ``c``); ``perf__lmem_reads``/``perf__lmem_writes``: the lanes each
         core's local memory served.
+    pipe : Out
+        Each core's pipeline events of the cycle (:data:`~simtlab.rtl.core.core.PipeSignature`,
+        core ``c``'s as element ``c``): ``pipe__d_new``, ``__x_new``, ``__x_advance``,
+        ``__x_warp``; the harness turns them into pipeline records for Konata.
 
     With a tile (``config.tile``), also:
 
@@ -139,6 +143,8 @@ class SimtTop(wiring.Component):
             "dbg": Out(debug_signature(n * config.warps, T)),
             "perf": Out(wiring.Signature({name: Out(data.ArrayLayout(member.shape, n))
                                           for name, member in PerfSignature.members.items()})),
+            "pipe": Out(wiring.Signature({name: Out(data.ArrayLayout(member.shape, n))
+                                          for name, member in PipeSignature.members.items()})),
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
@@ -201,6 +207,8 @@ class SimtTop(wiring.Component):
                          retire.data[c].eq(r.data)]
             for name in PerfSignature.members:
                 m.d.comb += getattr(self.perf, name)[c].eq(getattr(node.perf, name))
+            for name in PipeSignature.members:
+                m.d.comb += getattr(self.pipe, name)[c].eq(getattr(node.pipe, name))
             for w in range(W):
                 g = c * W + w
                 m.d.comb += [self.dbg.pc[g].eq(node.dbg.pc[w]),

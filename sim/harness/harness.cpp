@@ -171,6 +171,10 @@ struct Sim {
     std::string console;
     bool trace_on = false;
     std::vector<uint32_t> trace;  // TRACE_WORDS words per record
+    // Pipeline records (while trace_on), PIPE_WORDS words each: device warp, the cycles the
+    // instruction entered D and X, the cycle it left X (record_pipe).
+    std::vector<uint32_t> pipe;
+    uint32_t d_entry[N] = {}, x_entry[N] = {}, x_from_d[N] = {};
 
 #ifdef SIMTLAB_TRACE
     WaveWriter* vcd = nullptr;  // the waveform writer (VCD or FST)
@@ -490,6 +494,26 @@ void track_active(Sim* sim) {
     }
 }
 
+constexpr unsigned PIPE_WORDS = 4;
+
+// The top's pipe port of this cycle: an instruction that leaves X will retire (in its warp's
+// order), so one record per X exit matches the retire trace warp by warp.
+void record_pipe(Sim* sim) {
+    Vsimtlab_top* t = sim->top;
+    uint32_t now = uint32_t(sim->now);
+    for (unsigned c = 0; c < N; c++) {
+        if (bits_of(t->PORT(pipe, x_new), c, 1)) {  // X took D's instruction of the last cycle
+            sim->x_entry[c] = now;
+            sim->x_from_d[c] = sim->d_entry[c];
+        }
+        if (bits_of(t->PORT(pipe, d_new), c, 1)) sim->d_entry[c] = now;
+        if (bits_of(t->PORT(pipe, x_advance), c, 1)) {
+            uint32_t warp = c * W + bits_of(t->PORT(pipe, x_warp), 5 * c, 5);
+            sim->pipe.insert(sim->pipe.end(), {warp, sim->x_from_d[c], sim->x_entry[c], now});
+        }
+    }
+}
+
 // One full cycle of a started design. `check_busy` is false for the start-pulse cycle.
 void cycle(Sim* sim, bool check_busy) {
     Vsimtlab_top* t = sim->top;
@@ -499,6 +523,7 @@ void cycle(Sim* sim, bool check_busy) {
     if (t->PORT(retire, valid))
         for (unsigned c = 0; c < N; c++)
             if (bits_of(t->PORT(retire, valid), c, 1)) record_retire(sim, c);
+    if (sim->trace_on) record_pipe(sim);
     if (t->busy)  // a core-cycle per core: the histogram sums to cores x busy cycles
         for (unsigned c = 0; c < N; c++)
             sim->stall[bits_of(t->PORT(perf, stall), STALL_BITS * c, STALL_BITS) & (STALL_SLOTS - 1)]++;
@@ -799,6 +824,7 @@ int sim_start(void* handle) {
     sim->stores_retired = 0;
     sim->console.clear();
     sim->trace.clear();
+    sim->pipe.clear();
     t->start = 0;
     t->PORT(dcr, valid) = 0;
     t->rst = 1;
@@ -959,6 +985,27 @@ int64_t sim_trace_read(void* handle, void* out, uint64_t max_records) {
     if (n) {
         memcpy(out, sim->trace.data(), n * TRACE_WORDS * 4);
         sim->trace.erase(sim->trace.begin(), sim->trace.begin() + ptrdiff_t(n * TRACE_WORDS));
+    }
+    return int64_t(n);
+}
+
+// Pipeline records waiting (sim_pipe_read), and the move of up to `max_records` of them
+// (PIPE_WORDS 32-bit words each: device warp, D entry, X entry, X exit cycle) into `out`, oldest
+// first; returns the number moved (or a negative error).
+uint64_t sim_pipe_count(void* handle) {
+    Sim* sim = get(handle);
+    return sim ? sim->pipe.size() / PIPE_WORDS : 0;
+}
+
+int64_t sim_pipe_read(void* handle, uint32_t* out, uint64_t max_records) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (max_records && !out) return SIM_EARG;
+    uint64_t have = sim->pipe.size() / PIPE_WORDS;
+    uint64_t n = have < max_records ? have : max_records;
+    if (n) {
+        memcpy(out, sim->pipe.data(), n * PIPE_WORDS * 4);
+        sim->pipe.erase(sim->pipe.begin(), sim->pipe.begin() + ptrdiff_t(n * PIPE_WORDS));
     }
     return int64_t(n);
 }

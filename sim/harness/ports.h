@@ -119,6 +119,7 @@ CHECK_WIDTH(PORT(dbg, barrier), 8 * WARPS);
 CHECK_WIDTH(PORT(perf, stall), STALL_BITS * N);
 CHECK_WIDTH(PORT(perf, lmem_reads), 6 * N);
 CHECK_WIDTH(PORT(perf, lmem_writes), 6 * N);
+CHECK_WIDTH(PORT(pipe, x_warp), 5 * N);
 #ifdef SIMTLAB_DCACHE
 CHECK_WIDTH(PORT(dcache_perf, hits), 32 * N);
 #endif

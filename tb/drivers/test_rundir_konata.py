@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from simtlab.drivers.cli import main
-from simtlab.drivers.konata import RETIRE_STAGE, WAIT_STAGE, konata_lines
-from simtlab.sim.result import trace_dtype
+from simtlab.drivers.konata import PIPE_STAGES, RETIRE_STAGE, WAIT_STAGE, konata_lines
+from simtlab.sim.result import PIPE_DTYPE, trace_dtype
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +67,8 @@ def test_run_konata_file_matches_the_run(tmp_path, capsys):
     per_warp = {}
     for insn in sorted(insns.values(), key=lambda i: i["retire"][1]):
         names = [name for name, _, _ in insn["stages"]]
-        assert names in ([WAIT_STAGE, RETIRE_STAGE], [RETIRE_STAGE])
+        # the RTL's stages: D and X at least a cycle each, M/W-wait when it lasts, retire
+        assert names in (list(PIPE_STAGES), ["Ds", "Ex", RETIRE_STAGE]), names
         for (_, start, end), following in zip(insn["stages"], insn["stages"][1:] + [None]):
             assert start < end
             if following is not None:
@@ -94,6 +95,28 @@ def test_konata_stages_of_a_small_trace():
     assert by_retire[2]["stages"] == [(WAIT_STAGE, 6, 9), (RETIRE_STAGE, 9, 10)]
     assert by_retire[2]["label"].startswith("80000004: 00000000 w0")
     assert list(konata_lines(trace[:0])) == ["Kanata\t0004"]
+
+
+def test_konata_pipeline_stages_of_a_small_trace():
+    """With pipeline records: D from its entry to X's, X to its exit, then M/W until retirement
+    (absent when the instruction retires the cycle after X), then the retire cycle."""
+    trace = np.zeros(2, dtype=trace_dtype(1))
+    trace["cycle"], trace["warp"] = [5, 12], [0, 0]
+    pipe = np.zeros(2, dtype=PIPE_DTYPE)
+    pipe["d_cycle"], pipe["x_cycle"], pipe["x_done"] = [2, 4], [3, 6], [4, 8]
+    insns = parse_kanata("\n".join(konata_lines(trace, pipe=pipe)))
+    by_retire = {insn["retire"][1]: insn for insn in insns.values()}
+    assert by_retire[0]["stages"] == [("Ds", 2, 3), ("Ex", 3, 5), (RETIRE_STAGE, 5, 6)]
+    assert by_retire[1]["stages"] == [("Ds", 4, 6), ("Ex", 6, 9), ("Mw", 9, 12),
+                                      (RETIRE_STAGE, 12, 13)]
+    with pytest.raises(ValueError, match="warp 0: 1 pipeline records for 2 retired"):
+        list(konata_lines(trace, pipe=pipe[:1]))
+    # an instruction still in flight when the run stopped has a record and no retirement
+    assert list(konata_lines(trace[:1], pipe=pipe)) == list(konata_lines(trace[:1], pipe=pipe[:1]))
+    late = pipe.copy()
+    late["x_done"][1] = 20
+    with pytest.raises(ValueError, match="out of order"):
+        list(konata_lines(trace, pipe=late))
 
 
 def test_konata_errors(tmp_path, capsys):

@@ -34,7 +34,7 @@ responses (like a SIMT store whose lanes hit two blocks).
 ``dbg``: warp ``w`` shows ``pc + 0x100 w`` (``pc`` is the next retire pc, :data:`SPIN_PC` when
 spinning), tmask/active/waiting/barrier from :func:`warp_dbg` (active only while busy).
 ``perf__stall`` cycles through 0..6 on the busy cycles, starting at 0; ``perf__lmem_reads`` is 1 and
-``perf__lmem_writes`` 2 on the busy cycles.
+``perf__lmem_writes`` 2 on the busy cycles. ``pipe__*`` stay 0 (no pipeline records).
 
 A response whose tag is not the expected one (responses must come back in order with their request's
 tag) raises the fault port with cause :data:`CAUSE_BAD_TAG`.
@@ -145,6 +145,8 @@ class HarnessTestTop(wiring.Component):
                                          "waiting": Out(W), "barrier": Out(8 * W)})),
             "perf": Out(wiring.Signature({"stall": Out(3), "lmem_reads": Out(6),
                                           "lmem_writes": Out(6)})),
+            "pipe": Out(wiring.Signature({"d_new": Out(1), "x_new": Out(1), "x_advance": Out(1),
+                                          "x_warp": Out(5)})),
         })
 
     def elaborate(self, platform):
