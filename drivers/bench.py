@@ -6,6 +6,7 @@ against numpy, so a fast wrong answer cannot pass as a benchmark.
 
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,17 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import SimtConfig
+from ..config import PRESETS, SimtConfig
 from ..kernels.catalog import (EXAMPLES, FLOAT_EXAMPLES, SIMT_EXAMPLES, Buf, sgemm_f_case,
                                spin_reference)
 
 __all__ = [
     "bench",
     "cores_bench",
+    "l2_bench",
     "cache_sweep_bench",
     "vortex_like_bench",
     "dram_bench",
     "float_sgemm",
+    "sim_speed_bench",
     "straight_line_program",
     "tinygrad_models",
 ]
@@ -99,7 +102,6 @@ def fast_speed(quick=False, repeats=5, shapes=("1x1", "4x4")):
     of the warp instructions per second of wall time (and of the simulating thread's CPU time, which
     other processes' load does not change), with the 1-minute load average before the runs.
     Returns ``{shape: (instructions, wall M/s, cpu M/s, load)}`` and prints one line per shape."""
-    from ..config import PRESETS
     from .device import Device
     iterations = 500_000 if quick else 5_000_000
     figures = {}
@@ -184,7 +186,6 @@ def tile_layers(seed=3):
     """Run every TILE_CONV_LAYERS layer on the tile (RTL, the "tile" preset), check it bit for bit
     against tile_ref, and yield (name, counters, bound): bound is the analytical utilization limit
     of its channel alignment, (C / ceil_A(C)) * (K / ceil_A(K))."""
-    from ..config import PRESETS
     from ..sim import tile_ref
     from .device import Device
     from .tile import TileDriver
@@ -281,12 +282,38 @@ def cores_bench(quick=False, core_counts=(1, 2, 4, 8), shape=(4, 4), seed=7):
     return results
 
 
+def l2_bench(quick=False, seed=7):
+    """vecadd and float sgemm (checked) on the ``4c-l2`` preset -- four 4x4 cores with 16 KiB L1
+    D$ and I$, HBM2 -- with and without its shared 64 KiB L2 (docs/architecture.md, "L2 cache"):
+    cycles, the L2's hit rate and the requests that reach memory. Prints a table and returns
+    ``{(workload, l2): Counters}``."""
+    from .demo import run_case
+    from .device import Device
+    cases = _vecadd_sgemm_cases(quick, seed)
+    print("\n== the shared L2 (preset 4c-l2: 4 cores x 4x4, 16 KiB L1s, HBM2), without and with it")
+    print(f"  {'workload':<16} {'L2':<4} {'cycles':>10} {'ipc':>6} {'L1 D$ hit':>9} "
+          f"{'L2 hit':>7} {'mem req':>8}")
+    results = {}
+    for l2 in (False, True):
+        config = PRESETS["4c-l2"]
+        config = config if l2 else config.replace(name="4c-l1", l2=None)
+        with Device(config) as device:
+            for workload, example, case, size in cases:
+                counters = run_case(device, example, case)
+                results[(workload, l2)] = counters
+                l2_hit = f"{counters.hit_rate('l2'):>7.1%}" if l2 else f"{'-':>7}"
+                print(f"  {workload + ' ' + size:<16} {'yes' if l2 else 'no':<4} "
+                      f"{counters.cycles:>10} {counters.ipc:>6.3f} "
+                      f"{counters.hit_rate('dcache'):>9.1%} {l2_hit} "
+                      f"{counters.perf['mem_requests']:>8}", flush=True)
+    return results
+
+
 def vortex_like_bench(quick=False, shapes=("4x4", "4x16"), seed=7):
     """vecadd n=16384 (vortex_vecadd.c) and float sgemm 128^3 (sgemm_fast_f.c, bit for bit) on the
     ``vortex`` preset -- Vortex's default 1-core memory system: 16 KiB 4-way L1 D$ and I$, HBM2
     (docs/memory.md) -- beside Vortex's own cycles (:data:`VORTEX_MEMORY`). Prints a table and
     returns ``{(workload, shape): Counters}``."""
-    from ..config import PRESETS
     from .demo import run_case
     from .device import Device
     cases = _vecadd_sgemm_cases(quick, seed)
@@ -339,6 +366,32 @@ def cache_sweep_bench(quick=False, sizes=(4096, 16384, 65536), ways=(1, 4),
     return rows
 
 
+def sim_speed_bench(quick=False):
+    """Simulated cycles per second of the RTL model on the spin kernel (result checked): 1x1 and
+    4x4, each also without the F extension, and the ``vortex`` preset (4x4 with L1s and HBM2):
+    the median of 5 runs (1 with ``quick``), the load average printed beside each line."""
+    from .device import Device
+    scalar, simt = SimtConfig(name="1x1"), SimtConfig(name="4x4", warps=4, threads=4)
+    repeats = 1 if quick else 5
+    print(f"\n== simulation speed (spin kernel, integer code; median of {repeats}; without F: the "
+          f"FPU's cost; vortex: the Vortex-like preset's L1s and HBM2); load average "
+          f"{os.getloadavg()[0]:.2f}")
+    for name, config, iterations, variants in (
+            ("1x1", scalar, 100_000 if quick else 1_000_000, ("without F",)),
+            ("4x4", simt, 50_000 if quick else 300_000, ("without F", "vortex"))):
+        speeds, counters = [], None
+        for variant in (config,) + variants:
+            variant = {"without F": config.replace(fpu=False),
+                       "vortex": PRESETS["vortex"]}.get(variant, variant)
+            with Device(variant) as device:
+                runs = [_spin_speed(device, iterations) for _ in range(repeats)]
+            speeds.append(statistics.median(speed for _, speed in runs))
+            counters = counters or runs[0][0]          # the shape's own config's counts
+        others = "  ".join(f"{label} {speed / 1e6:5.2f}" for label, speed in zip(variants, speeds[1:]))
+        print(f"  {name:<5} {counters.cycles:>10} cycles  {speeds[0] / 1e6:6.2f} M cycles/s  "
+              f"({others})  ipc {counters.ipc:.3f}  load {os.getloadavg()[0]:.2f}")
+
+
 def bench(quick=False):
     from ..sim.build import build_model
     from .demo import run_case
@@ -361,16 +414,7 @@ def bench(quick=False):
                                 text=True).stdout)
     print(f"  warm load 1x1               {warm:8.2f} s (Device() in a new process, model cached)")
 
-    print("\n== simulation speed (spin kernel, integer code; without F: the FPU's cost)")
-    for name, config, iterations in (("1x1", scalar, 100_000 if quick else 1_000_000),
-                                     ("4x4", simt["4x4"], 50_000 if quick else 300_000)):
-        speeds = []
-        for variant in (config, config.replace(fpu=False)):
-            with Device(variant) as device:
-                counters, speed = _spin_speed(device, iterations)
-            speeds.append(speed)
-        print(f"  {name:<5} {counters.cycles:>10} cycles  {speeds[0] / 1e6:6.2f} M cycles/s  "
-              f"(without F {speeds[1] / 1e6:5.2f})  ipc {counters.ipc:.3f}")
+    sim_speed_bench(quick)
 
     print("\n== the fast functional backend (backend='fast', spin kernel): warp instructions/s")
     fast_speed(quick)
@@ -438,7 +482,6 @@ def bench(quick=False):
     for name, counters, bound in tile_layers():
         print(f"  {name:<24} {counters['layer_cycles']:>8} {counters['macs']:>9} "
               f"{counters['mac_utilization']:>8.1%} {bound:>6.1%} {counters['dma_bytes']:>9}")
-    from ..config import PRESETS
     from .codesign import codesign
     print("  co-design: a kernel drives the tile through MMIO, then adds a residual on the warps;")
     print("  the same layer on the SIMT core alone (3x3 conv, padding 1, ReLU; bit-exact)")
@@ -490,6 +533,7 @@ def bench(quick=False):
     dram_bench(quick)
     vortex_like_bench(quick)
     cores_bench(quick)
+    l2_bench(quick)
     cache_sweep_bench(quick)
     _print_tinygrad_models(quick)
     return 0

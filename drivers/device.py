@@ -503,8 +503,14 @@ class Device:
             else:
                 dump = ", ".join(f"warp {w}: pc=0x{pc:08x}{self._where(pc)}"
                                  for w, pc in enumerate(result.pcs))
+            caches = "".join(
+                f"\n  {kind}{f' {index}' if kind != 'l2' else ''}: {state['outstanding']} reads "
+                f"outstanding below, {state['queued']} requests waiting for an answer"
+                for kind, states in result.cache_state.items()
+                for index, state in enumerate(states))
             raise WatchdogTimeout(f"watchdog: kernel still running after {limit} cycles "
-                                  f"({result.instret} instructions); warps:\n  {dump}",
+                                  f"({result.instret} instructions); warps:\n  {dump}"
+                                  + (f"\ncaches (L1s per core):{caches}" if caches else ""),
                                   result=result)
         if result.code != 0:
             how = "tohost failure code" if result.status == RunStatus.TOHOST else "exit code"

@@ -17,7 +17,8 @@ import numpy as np
 from ..config import CACHE_KNOBS, SimtConfig
 from ..spec.status import HarnessError, RunStatus
 from .backend import check_bool, check_bytes, check_dcr, check_int, check_tile_offset
-from .result import CACHE_COUNTERS, PIPE_DTYPE, STALL_CAUSES, RunResult, WarpDump, trace_dtype
+from .result import (CACHE_COUNTERS, CACHE_STATE, PIPE_DTYPE, STALL_CAUSES, RunResult, WarpDump,
+                     trace_dtype)
 
 __all__ = ["VerilatorModel", "SLICE_SECONDS"]
 
@@ -51,6 +52,7 @@ _SIGNATURES = {
     "sim_dram_counters": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p]),
     "sim_dram_replay": (ctypes.c_int, [_VP, _U64] + [ctypes.c_void_p] * 5),
     "sim_cache_counters": (ctypes.c_int, [_VP, _U32, _U32, ctypes.c_void_p]),
+    "sim_cache_state": (ctypes.c_int, [_VP, _U32, _U32, ctypes.c_void_p]),
     "sim_write_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_char_p, _U64]),
     "sim_read_mem": (ctypes.c_int, [_VP, _U32, ctypes.c_void_p, _U64]),
     "sim_set_tohost": (ctypes.c_int, [_VP, _U32, ctypes.c_int]),
@@ -312,6 +314,8 @@ class VerilatorModel:
                            thread_instrs=lib.sim_thread_instrs(h), perf=perf, dram=dram,
                            caches=caches, warp_instrs=instrs, warp_thread_instrs=lanes,
                            warp_active_cycles=active)
+        if status == RunStatus.WATCHDOG:
+            result.cache_state = self.cache_state()
         if status in (RunStatus.EXIT, RunStatus.TOHOST):
             result.code = lib.sim_code(h)
         if status == RunStatus.FAULT:
@@ -342,18 +346,26 @@ class VerilatorModel:
         """The caches' counters since :meth:`start`, per kind present in the config
         (``"dcache"``, ``"icache"``: a dict per core; ``"l2"``: one dict), each with ``hits``,
         ``misses`` and ``mshr_stalls`` (32-bit counters in the RTL)."""
+        return self._caches(self._lib.sim_cache_counters, CACHE_COUNTERS)
+
+    def cache_state(self):
+        """What each cache holds now, as :meth:`cache_counters` lays them out: ``outstanding``
+        (reads sent below, not yet consumed) and ``queued`` (requests accepted, not yet
+        answered). A deadlock in the memory system shows in the watchdog's dump of these."""
+        return self._caches(self._lib.sim_cache_state, CACHE_STATE)
+
+    def _caches(self, read, names):
         h = self._h()
         out = {}
-        values = (_U32 * len(CACHE_COUNTERS))()
+        values = (_U32 * len(names))()
         for kind_code, kind in enumerate(CACHE_KNOBS):
             if getattr(self.config, kind) is None:
                 continue
             count = 1 if kind == "l2" else self.config.cores
             out[kind] = []
             for index in range(count):
-                self._check(self._lib.sim_cache_counters(h, kind_code, index, values),
-                            f"cache_counters({kind}, {index})")
-                out[kind].append(dict(zip(CACHE_COUNTERS, values)))
+                self._check(read(h, kind_code, index, values), f"{kind} {index}")
+                out[kind].append(dict(zip(names, values)))
         return out
 
     # -- the DRAM model (SimtConfig.dram, docs/memory.md) -------------------------------------------

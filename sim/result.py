@@ -6,7 +6,8 @@ import numpy as np
 
 from ..spec.status import FaultCause, RunStatus, StallCause
 
-__all__ = ["PIPE_DTYPE", "CACHE_COUNTERS", "RunResult", "WarpDump", "trace_dtype", "STALL_CAUSES"]
+__all__ = ["CACHE_COUNTERS", "CACHE_STATE", "PIPE_DTYPE", "RunResult", "WarpDump", "trace_dtype",
+           "STALL_CAUSES"]
 
 #: Names of the cycle classes the core reports on its ``perf__stall`` port (index = the
 #: :class:`~simtlab.spec.status.StallCause` code); the harness counts them.
@@ -18,6 +19,9 @@ PIPE_DTYPE = np.dtype([("warp", "<u4"), ("d_cycle", "<u4"), ("x_cycle", "<u4"), 
 
 #: Each cache's counters (rtl/mem/dcache.py ``CachePerfSignature``), in the harness's order.
 CACHE_COUNTERS = ("hits", "misses", "mshr_stalls")
+
+#: What a cache holds when a run stops (rtl/mem/dcache.py ``CacheStateSignature``).
+CACHE_STATE = ("outstanding", "queued")
 
 
 @dataclass
@@ -54,7 +58,8 @@ class RunResult:
     measures them. ``dram`` holds the DRAM model's counters per channel (docs/memory.md; empty for
     the ideal memory and the emulator). ``caches`` holds each cache's :data:`CACHE_COUNTERS` by
     kind: ``{"dcache": [core 0's, ...], "icache": [...], "l2": [the L2's]}`` for the caches the
-    config has (RTL only; ``perf`` has their sums as ``dcache_hits``, ...).
+    config has (RTL only; ``perf`` has their sums as ``dcache_hits``, ...). After a watchdog
+    stop ``cache_state`` holds, laid out the same way, each cache's :data:`CACHE_STATE`.
     Per device warp (index = warp number, empty where the
     backend does not count them): ``warp_instrs`` instructions retired, ``warp_thread_instrs`` those
     times their active lanes (both backends), ``warp_active_cycles`` cycles the warp was active,
@@ -73,6 +78,7 @@ class RunResult:
     perf: dict = field(default_factory=dict)
     dram: list = field(default_factory=list)
     caches: dict = field(default_factory=dict)
+    cache_state: dict = field(default_factory=dict)
     warp_instrs: list = field(default_factory=list)
     warp_thread_instrs: list = field(default_factory=list)
     warp_active_cycles: list = field(default_factory=list)

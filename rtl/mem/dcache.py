@@ -19,6 +19,7 @@ from .cache_layouts import Pending, pending_layout
 
 __all__ = [
     "CachePerfSignature",
+    "CacheStateSignature",
     "DCache",
 ]
 
@@ -33,6 +34,18 @@ CachePerfSignature = wiring.Signature({
     "hits": Out(32),
     "misses": Out(32),
     "mshr_stalls": Out(32),
+})
+
+
+#: What a cache holds now, for watchdog dumps (a deadlock in the memory system shows where):
+#:
+#: outstanding : Out(6)
+#:     Reads sent below and not yet consumed (line fills and uncached reads; at most ``mshrs``).
+#: queued : Out(7)
+#:     Accepted requests not yet answered (at most ``queue_depth``).
+CacheStateSignature = wiring.Signature({
+    "outstanding": Out(6),
+    "queued": Out(7),
 })
 
 
@@ -80,6 +93,8 @@ class DCache(wiring.Component):
         Forget every line (launch). Outstanding requests still complete.
     perf : Out(CachePerfSignature)
         ``hits``, ``misses``, ``mshr_stalls``.
+    state : Out(CacheStateSignature)
+        ``outstanding`` reads below, ``queued`` requests waiting for their answer.
 
     Latency: a hit is answered :attr:`hit_latency` (2) cycles after the cycle it was accepted in, a
     read miss :meth:`miss_latency` (memory latency + 1) cycles after, when nothing older is waiting.
@@ -131,6 +146,7 @@ class DCache(wiring.Component):
             "mem": Out(port),
             "invalidate": In(1),
             "perf": Out(CachePerfSignature),
+            "state": Out(CacheStateSignature),
         })
 
     @property
@@ -255,7 +271,8 @@ class DCache(wiring.Component):
         with m.If(req.valid & queue.w_rdy & needs_slot & ~slot_free):
             m.d.sync += stalls.eq(stalls + 1)
         m.d.comb += [self.perf.hits.eq(hits), self.perf.misses.eq(misses),
-                     self.perf.mshr_stalls.eq(stalls)]
+                     self.perf.mshr_stalls.eq(stalls),
+                     self.state.outstanding.eq(outstanding), self.state.queued.eq(queue.level)]
 
         # ---- Answers ------------------------------------------------------------------------------
         # Every read answer from below is kept (room for all outstanding reads), unless it is used

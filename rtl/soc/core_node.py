@@ -10,7 +10,7 @@ from ..core.core import (Core, FaultSignature, PerfSignature, PipeSignature, deb
                          retire_signature)
 from ..core.simt import GlobalBarrierSignature
 from ..mem.bus import MemSignature
-from ..mem.dcache import CachePerfSignature, DCache
+from ..mem.dcache import CachePerfSignature, CacheStateSignature, DCache
 from ..mem.skid import RequestSkid
 
 __all__ = [
@@ -40,7 +40,8 @@ class CoreNode(wiring.Component):
         No data request waits in the node's skid buffer: every store the core retired has reached
         the port (the cluster releases a global barrier only then).
     dcache_perf, icache_perf : Out(CachePerfSignature)
-        With that L1 cache.
+    dcache_state, icache_state : Out(CacheStateSignature)
+        With that L1 cache: its counters and what it holds now.
 
     Latency: a skid buffer on requests (0 cycles while the port accepts), 1 cycle on uncached
     answers; an L1 hit answers 3 cycles after its request. Throughput: one request per port and
@@ -70,6 +71,7 @@ class CoreNode(wiring.Component):
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
                 ports[f"{name}_perf"] = Out(CachePerfSignature)
+                ports[f"{name}_state"] = Out(CacheStateSignature)
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -131,6 +133,7 @@ class CoreNode(wiring.Component):
         wiring.connect(m, skid=skid.o, port=wiring.flipped(port.req))
         wiring.connect(m, port=wiring.flipped(port.rsp), cache=cache.mem.rsp)
         wiring.connect(m, cache=cache.perf, node=wiring.flipped(getattr(self, f"{kind}_perf")))
+        wiring.connect(m, cache=cache.state, node=wiring.flipped(getattr(self, f"{kind}_state")))
         # A launch forgets every line; so does the D$ at an acquire point: a global barrier's
         # release, an aq atomic's request, a fence. The other cores' stores released before it
         # are in memory (or the L2) by then (write-through), so the loads after it read them

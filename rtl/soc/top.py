@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In, Out
 from ..core.core import FaultSignature, PerfSignature, PipeSignature, debug_signature
 from ..mem.arbiter import MemArbiter
 from ..mem.bus import MemSignature
-from ..mem.dcache import CachePerfSignature, DCache
+from ..mem.dcache import CachePerfSignature, CacheStateSignature, DCache
 from ..mem.skid import RequestSkid
 from ..tile.regblock import RegBusSignature
 from .core_node import CoreNode
@@ -22,7 +22,7 @@ from .mmio import MmioBridge
 
 __all__ = [
     "SimtTop",
-    "cluster_cache_perf_signature",
+    "cluster_cache_signature",
     "cluster_retire_signature",
 ]
 
@@ -41,11 +41,12 @@ def cluster_retire_signature(cores, threads):
     })
 
 
-def cluster_cache_perf_signature(count):
-    """``count`` caches' counters side by side: field ``f`` of cache ``c`` is element ``c`` of
-    ``f`` (``hits`` is ``32 * count`` bits)."""
-    return wiring.Signature({name: Out(data.ArrayLayout(32, count))
-                             for name in CachePerfSignature.members})
+def cluster_cache_signature(signature, count):
+    """``count`` caches' ``signature`` (:data:`~simtlab.rtl.mem.dcache.CachePerfSignature` or
+    ``CacheStateSignature``) side by side: field ``f`` of cache ``c`` is element ``c`` of ``f``
+    (``hits`` is ``32 * count`` bits)."""
+    return wiring.Signature({name: Out(data.ArrayLayout(member.shape, count))
+                             for name, member in signature.members.items()})
 
 
 class SimtTop(wiring.Component):
@@ -99,17 +100,21 @@ class SimtTop(wiring.Component):
 
     With an L1 data cache (``config.dcache``) or instruction cache (``config.icache``), also:
 
-    dcache_perf, icache_perf : Out(cluster_cache_perf_signature(cores))
+    dcache_perf, icache_perf : Out(cluster_cache_signature(CachePerfSignature, cores))
         Each core's L1 counters (:data:`~simtlab.rtl.mem.dcache.CachePerfSignature`), core ``c``'s
         as element ``c``: ``dcache_perf__hits``, ``__misses``, ``__mshr_stalls``.
+    dcache_state, icache_state : Out(cluster_cache_signature(CacheStateSignature, cores))
+        What each core's L1 holds now (``__outstanding`` reads below, ``__queued`` requests), for
+        the harness's watchdog dumps.
 
     and its port (``dmem``, ``imem``) then carries the cache's line fills, uncached reads and every
     write (write-through); its tag bit 0 marks reads.
 
     With a shared L2 (``config.l2``), also:
 
-    l2_perf : Out(cluster_cache_perf_signature(1))
-        The L2's counters. Every core's data requests (after its L1) go through the data arbiter
+    l2_perf : Out(cluster_cache_signature(CachePerfSignature, 1))
+    l2_state : Out(cluster_cache_signature(CacheStateSignature, 1))
+        The L2's counters and what it holds now. Every core's data requests (after its L1) go through the data arbiter
         into the L2 (:class:`~simtlab.rtl.mem.dcache.DCache`, the same write-through cache as the
         L1s), and the L2's fills, uncached reads and writes leave on ``dmem``: its tag bit 0 then
         marks the L2's reads (an L1's own read mark is kept in the L2's queue and comes back with
@@ -148,9 +153,11 @@ class SimtTop(wiring.Component):
         }
         for name in ("dcache", "icache"):
             if getattr(config, name) is not None:
-                ports[f"{name}_perf"] = Out(cluster_cache_perf_signature(n))
+                ports[f"{name}_perf"] = Out(cluster_cache_signature(CachePerfSignature, n))
+                ports[f"{name}_state"] = Out(cluster_cache_signature(CacheStateSignature, n))
         if config.l2 is not None:
-            ports["l2_perf"] = Out(cluster_cache_perf_signature(1))
+            ports["l2_perf"] = Out(cluster_cache_signature(CachePerfSignature, 1))
+            ports["l2_state"] = Out(cluster_cache_signature(CacheStateSignature, 1))
         if config.tile is not None:
             from ..tile.tile import TileFaultSignature
             ports.update({"host": In(RegBusSignature(14)), "tile_irq": Out(1),
@@ -222,11 +229,12 @@ class SimtTop(wiring.Component):
                              self.fault.pc.eq(node.fault.pc), self.fault.addr.eq(node.fault.addr)]
         for kind in ("dcache", "icache"):
             if getattr(cfg, kind) is not None:
-                out = getattr(self, f"{kind}_perf")
                 for c, node in enumerate(nodes):
-                    for field in CachePerfSignature.members:
-                        m.d.comb += getattr(out, field)[c].eq(
-                            getattr(getattr(node, f"{kind}_perf"), field))
+                    for group, signature in (("perf", CachePerfSignature),
+                                             ("state", CacheStateSignature)):
+                        for field in signature.members:
+                            m.d.comb += getattr(getattr(self, f"{kind}_{group}"), field)[c].eq(
+                                getattr(getattr(node, f"{kind}_{group}"), field))
 
         m.submodules.gbar = gbar = DomainRenamer("core")(
             GlobalBarrier(cores=n, barriers=cfg.derive().barriers))
@@ -281,8 +289,10 @@ class SimtTop(wiring.Component):
         wiring.connect(m, skid=skid_out.o, port=wiring.flipped(self.dmem.req))
         wiring.connect(m, port=wiring.flipped(self.dmem.rsp), l2=l2.mem.rsp)
         m.d.comb += l2.invalidate.eq(self.start)
-        for field in CachePerfSignature.members:
-            m.d.comb += getattr(self.l2_perf, field)[0].eq(getattr(l2.perf, field))
+        for group, signature in (("perf", CachePerfSignature), ("state", CacheStateSignature)):
+            for field in signature.members:
+                m.d.comb += getattr(getattr(self, f"l2_{group}"), field)[0].eq(
+                    getattr(getattr(l2, group), field))
         return ~skid_in.o.valid
 
     def _tile(self, m, node):

@@ -906,6 +906,33 @@ int sim_cache_counters(void* handle, uint32_t kind, uint32_t index, uint32_t* ou
 #undef CACHE_COUNTERS
 }
 
+// What cache `kind` number `index` (as for sim_cache_counters) holds now: out[0] reads outstanding
+// below it, out[1] accepted requests not yet answered. For watchdog dumps.
+int sim_cache_state(void* handle, uint32_t kind, uint32_t index, uint32_t* out) {
+    Sim* sim = get(handle);
+    if (!sim) return SIM_EHANDLE;
+    if (!out) return SIM_EARG;
+    Vsimtlab_top* t = sim->top;
+#define CACHE_STATE(port, count)                                       \
+    if (index >= (count)) return SIM_EARG;                             \
+    out[0] = bits_of(t->PORT(port, outstanding), 6 * index, 6);        \
+    out[1] = bits_of(t->PORT(port, queued), 7 * index, 7);             \
+    return SIM_OK;
+    switch (kind) {
+#ifdef SIMTLAB_DCACHE
+    case 0: { CACHE_STATE(dcache_state, N) }
+#endif
+#ifdef SIMTLAB_ICACHE
+    case 1: { CACHE_STATE(icache_state, N) }
+#endif
+#ifdef SIMTLAB_L2
+    case 2: { CACHE_STATE(l2_state, 1) }
+#endif
+    default: (void)t; (void)index; return SIM_EARG;
+    }
+#undef CACHE_STATE
+}
+
 // Busy cycles whose perf__stall code was `cause` (0..7; STALL_CAUSES names 0..6).
 uint64_t sim_stall_cycles(void* handle, uint32_t cause) {
     Sim* s = get(handle);

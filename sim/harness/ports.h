@@ -122,12 +122,15 @@ CHECK_WIDTH(PORT(perf, lmem_writes), 6 * N);
 CHECK_WIDTH(PORT(pipe, x_warp), 5 * N);
 #ifdef SIMTLAB_DCACHE
 CHECK_WIDTH(PORT(dcache_perf, hits), 32 * N);
+CHECK_WIDTH(PORT(dcache_state, queued), 7 * N);
 #endif
 #ifdef SIMTLAB_ICACHE
 CHECK_WIDTH(PORT(icache_perf, hits), 32 * N);
+CHECK_WIDTH(PORT(icache_state, queued), 7 * N);
 #endif
 #ifdef SIMTLAB_L2
 CHECK_WIDTH(PORT(l2_perf, hits), 32);
+CHECK_WIDTH(PORT(l2_state, queued), 7);
 #endif
 #undef CHECK_WIDTH
 

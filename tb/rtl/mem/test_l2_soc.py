@@ -112,3 +112,29 @@ def test_counters_account_for_the_memory_traffic(device):
     assert reads < l1_misses / 4, (perf, caches)
     assert perf["dcache_misses"] == l1_misses and perf["l2_hits"] == caches["l2"][0]["hits"]
     assert 0 < counters.hit_rate("l2") < 1 and 0 < counters.hit_rate("dcache") < 1
+
+
+def test_watchdog_dump_shows_every_cache(device):
+    """A watchdog stop in the middle of vecadd's memory traffic: the error lists every warp and
+    every cache with the reads it has outstanding below and the requests it holds (within the
+    cache's MSHRs and queue), and some cache holds something at that cycle (the run is
+    deterministic)."""
+    from simtlab import WatchdogTimeout
+    example = EXAMPLES["vecadd"]
+    case = example.make_case(np.random.default_rng(SEED), 2048)
+    buffers = {name: device.upload(array) for name, array in case.inputs.items()}
+    args = [buffers[a.name].addr + a.offset if isinstance(a, Buf) else a for a in case.args]
+    with pytest.raises(WatchdogTimeout) as caught:
+        device.run(example.source, *args, max_cycles=3000)
+    message, state = str(caught.value), caught.value.result.cache_state
+    assert [len(state[kind]) for kind in ("dcache", "icache", "l2")] == [2, 2, 1]
+    for kind, caches in state.items():
+        config = getattr(L2, kind)
+        for index, cache in enumerate(caches):
+            assert 0 <= cache["outstanding"] <= config.mshrs
+            assert 0 <= cache["queued"] <= config.queue_depth
+            name = f"{kind} {index}" if kind != "l2" else "l2"
+            assert (f"{name}: {cache['outstanding']} reads outstanding below, "
+                    f"{cache['queued']} requests waiting") in message
+    assert any(c["outstanding"] or c["queued"] for caches in state.values() for c in caches), state
+    assert "warp 3:" in message
