@@ -106,10 +106,11 @@ def _load():
 
 
 def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, place=True,
-          log=print):
+          blocks=False, log=print):
     """Elaborate :class:`~simtlab.rtl.fpga.board_top.BoardTop` for ``config`` on ``board`` and run
-    the flow in ``out_dir``: yosys (``synth_ecp5``), then with ``place`` nextpnr-ecp5 and ecppack.
-    Returns the ``build.json`` record."""
+    the flow in ``out_dir``: yosys (``synth_ecp5``), then with ``place`` nextpnr-ecp5 and ecppack;
+    with ``blocks`` a second yosys run without flattening for the per-block report
+    (``blocks.stat.json``). Returns the ``build.json`` record."""
     if not isinstance(config, SimtConfig):
         raise TypeError(f"config must be a SimtConfig, not {config!r}")
     if board not in BOARDS:
@@ -147,5 +148,10 @@ def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, p
             "ecppack.log")
         record["bitstream"] = f"{NAME}.bit"
         log(f"fpga: bitstream {out / (NAME + '.bit')}")
+    if blocks:
+        script = (f"read_rtlil {NAME}.il; synth_ecp5 -noflatten -noabc9 -top {NAME}; "
+                  f"tee -q -o blocks.stat.json stat -json")
+        record["seconds"]["blocks"] = run_tool(YOSYS, ["-q", "-p", script], out, "yosys_blocks.log")
+        log(f"fpga: per-block synthesis {record['seconds']['blocks']:.0f} s")
     (out / "build.json").write_text(json.dumps(record, indent=2) + "\n")
     return record

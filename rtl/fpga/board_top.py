@@ -1,10 +1,13 @@
 """The FPGA board's top level: clock, reset, the device shell and its host link (docs/fpga.md)."""
 
 from amaranth import *
-from amaranth.lib.cdc import FFSynchronizer, ResetSynchronizer
+from amaranth.lib import wiring
+from amaranth.lib.cdc import ResetSynchronizer
 
 from .device_shell import DeviceShell
 from .pll import Ecp5Pll
+from .uart import UartRx, UartTx, uart_divisor
+from .uart_bridge import UartBridge
 
 __all__ = [
     "BoardTop",
@@ -14,7 +17,8 @@ __all__ = [
 class BoardTop(Elaboratable):
     """The SoC on an ECP5 board with a 25 MHz oscillator (ULX3S): the clock from an EHXPLLL, the
     reset from the power button and the PLL's lock through a reset synchroniser, the device shell
-    (:class:`~.device_shell.DeviceShell`), and its host link.
+    (:class:`~.device_shell.DeviceShell`), and its host link: the UART bridge
+    (:class:`~.uart_bridge.UartBridge`) on the board's FTDI serial port.
 
     Parameters
     ----------
@@ -24,17 +28,19 @@ class BoardTop(Elaboratable):
         The SoC's clock.
     window_bytes : int
         Of the on-chip memory's windows.
+    baud : int
+        Of the UART (8N1).
 
-    The board's resources: ``clk25``, ``button_pwr`` (reset), ``led`` 0..3 (busy, launched, the
-    run ended, the PLL is locked), ``button_fire`` 0 (a launch of what memory holds from the
-    default startup address).
+    The board's resources: ``clk25``, ``button_pwr`` (reset), ``uart`` 0 (the bridge), ``led``
+    0..3 (busy, launched, the run ended, the PLL is locked).
     """
 
-    def __init__(self, config, *, mhz=25.0, window_bytes=16384):
+    def __init__(self, config, *, mhz=25.0, window_bytes=16384, baud=115200):
         if config.clock_gating:
             raise ValueError("an FPGA build needs clock_gating=False (gated clocks are LUT-made "
                              "clocks on an FPGA): config.replace(clock_gating=False)")
         self._config, self._mhz, self._window_bytes = config, mhz, window_bytes
+        self._baud = baud
 
     def elaborate(self, platform):
         m = Module()
@@ -48,20 +54,22 @@ class BoardTop(Elaboratable):
 
         m.submodules.shell = shell = DeviceShell(self._config, window_bytes=self._window_bytes)
 
-        fire = platform.request("button_fire", 0)
-        pressed, last = Signal(), Signal()
-        m.submodules.fire_sync = FFSynchronizer(fire.i, pressed)
-        m.d.sync += last.eq(pressed)
-        # The launch: two cycles of reset, then the start pulse.
-        phase = Signal(2)
-        with m.If(pressed & ~last):
-            m.d.sync += phase.eq(3)
-        with m.Elif(phase != 0):
-            m.d.sync += phase.eq(phase - 1)
-        m.d.comb += [shell.reset.eq(phase >= 2), shell.start.eq(phase == 1)]
+        divisor = uart_divisor(pll.settings.out_hz, self._baud)
+        uart = platform.request("uart", 0)
+        m.submodules.uart_rx = rx = UartRx(divisor=divisor)
+        m.submodules.uart_tx = tx = UartTx(divisor=divisor)
+        m.d.comb += [rx.rx.eq(uart.rx.i), uart.tx.o.eq(tx.tx)]
+        m.submodules.bridge = bridge = UartBridge()
+        wiring.connect(m, rx=rx.o, bridge=bridge.i)
+        wiring.connect(m, bridge=bridge.o, tx=tx.i)
+        wiring.connect(m, bridge=bridge.mem, shell=shell.host)
+        wiring.connect(m, bridge=bridge.dcr, shell=shell.dcr)
+        wiring.connect(m, shell=shell.status, bridge=bridge.status)
+        wiring.connect(m, shell=shell.console, bridge=bridge.console)
+        m.d.comb += [shell.reset.eq(bridge.reset), shell.start.eq(bridge.start),
+                     shell.tohost.eq(bridge.tohost)]
 
         leds = [platform.request("led", i) for i in range(4)]
         m.d.comb += [leds[0].o.eq(shell.busy), leds[1].o.eq(shell.status.launched),
-                     leds[2].o.eq(shell.status.status != 0), leds[3].o.eq(pll.locked),
-                     shell.console.ready.eq(1)]
+                     leds[2].o.eq(shell.status.status != 0), leds[3].o.eq(pll.locked)]
         return m
