@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-long bench generate venv clean-cache clean
+.PHONY: demo test test-long bench generate venv clean-cache clean bitstream
 
 venv: $(STAMP)
 
@@ -53,3 +53,13 @@ clean-cache:
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The FPGA flow (docs/fpga.md): the fpga extra, then the smallest configuration (1 warp x 1 thread,
+# no FPU) to build/fpga-ulx3s-85f-default/simtlab_fpga.bit. Not part of `make test`.
+FPGA_STAMP := $(VENV)/.installed-fpga
+$(FPGA_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[fpga]'
+	touch $(FPGA_STAMP)
+
+bitstream: $(FPGA_STAMP)
+	$(VENV)/bin/simtlab fpga build --board ulx3s-85f --config default --fpu off
