@@ -303,8 +303,8 @@ def cmd_fpga_report(args):
 def _add_fpga_commands(sub):
     from .fpga_build import BOARDS
     fpga = sub.add_parser("fpga", help="the FPGA flow: build a bitstream, report its area and timing")
-    fsub = fpga.add_subparsers(dest="fpga_command", required=True)
-    p = fsub.add_parser("build", help="synthesis, place and route, bitstream (yowasp tools)")
+    steps = fpga.add_subparsers(dest="fpga_command", required=True)
+    p = steps.add_parser("build", help="synthesis, place and route, bitstream (yowasp tools)")
     p.add_argument("--board", choices=sorted(BOARDS), default="ulx3s-85f")
     p.add_argument("--config", default="default", choices=sorted(PRESETS),
                    help="configuration preset, built with clock_gating=False (default %(default)s)")
@@ -317,7 +317,7 @@ def _add_fpga_commands(sub):
     p.add_argument("--blocks", action="store_true",
                    help="also synthesise unflattened for the per-block report")
     p.set_defaults(func=cmd_fpga_build)
-    p = fsub.add_parser("report", help="utilization, Fmax and per-block area of a build")
+    p = steps.add_parser("report", help="utilization, Fmax and per-block area of a build")
     p.add_argument("dir", nargs="?", default="build/fpga-ulx3s-85f-default")
     p.add_argument("--depth", type=int, default=3, help="block levels shown (default %(default)s)")
     p.set_defaults(func=cmd_fpga_report)

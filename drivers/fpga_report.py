@@ -116,7 +116,9 @@ def format_report(record, *, depth=3):
         names = sorted(name for name in record["blocks"]
                        if name.count(".") <= depth and any(name == t or name.startswith(t + ".")
                                                            for t in top))
-        rows = [(name, *(record["blocks"][name].get(cell, 0) for cell in BLOCK_CELLS))
-                for name in names]
+        # The pins' I/O buffer wrappers hold no logic.
+        rows = [(name, *counts) for name in names if ".pin_" not in name
+                for counts in [[record["blocks"][name].get(cell, 0) for cell in BLOCK_CELLS]]
+                if any(counts)]
         lines += ["per block (yosys, unflattened):", "", _table(("block", *BLOCK_CELLS), rows), ""]
     return "\n".join(lines)

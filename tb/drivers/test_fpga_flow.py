@@ -94,3 +94,15 @@ def test_pll_dividers():
         assert 400e6 <= s.vco_hz <= 800e6
     with pytest.raises(ValueError, match="PLL output must be"):
         pll_settings(25e6, 1e6)
+
+
+def test_device_fpga_backend_arguments():
+    from simtlab import Device
+    with pytest.raises(ValueError, match="needs port="):
+        Device("default", backend="fpga")
+    with pytest.raises(ValueError, match="port is for backend='fpga'"):
+        Device("default", backend="emu", port="/dev/null")
+    with pytest.raises(TypeError, match="needs a write"):
+        Device("default", backend="fpga", port=object())
+    with pytest.raises(ValueError, match="no tile bridge"):
+        Device("tile", backend="fpga", port=object())
