@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The FPGA flow's host side without running the tools: the report's tables from a build folder
 (nextpnr's and yosys' JSON as they write it), the CLI's errors, the configuration checks of the
 board top and device shell, the PLL's dividers."""
