@@ -3,11 +3,14 @@ run state) behind the host bridge, in Amaranth's simulator, driven by the host d
 (``FpgaBackend``) through a simulated serial link; results and counters against the golden model."""
 
 import struct
+from pathlib import Path
 
+import numpy as np
 import pytest
 from amaranth import *
 from amaranth.lib import wiring
 
+from simtlab import Device
 from simtlab.config import SimtConfig
 from simtlab.drivers.fpga import FpgaBackend
 from simtlab.rtl.fpga.device_shell import DeviceShell
@@ -20,7 +23,8 @@ from simtlab.spec.status import FaultCause, RunStatus
 from .. import asm
 from .sim_link import SimLink
 
-WINDOW = 4096
+WINDOW = 16384
+KERNELS = Path(__file__).resolve().parents[3] / "kernels"
 CONFIG = SimtConfig(name="fpga1x1", fpu=False, clock_gating=False, mem_latency=1)
 DATA = MemoryMap.HEAP_BASE
 
@@ -43,12 +47,14 @@ class _Bench(Elaboratable):
 
 
 @pytest.fixture(scope="module")
-def fpga():
+def link():
     bench = _Bench()
-    backend = FpgaBackend(CONFIG, SimLink(bench, bench.bridge.i, bench.bridge.o),
-                          window_bytes=WINDOW, poll_seconds=0)
-    yield backend
-    backend.close()
+    return SimLink(bench, bench.bridge.i, bench.bridge.o)
+
+
+@pytest.fixture(scope="module")
+def fpga(link):
+    return FpgaBackend(CONFIG, link, window_bytes=WINDOW, poll_seconds=0)
 
 
 def _words(words):
@@ -96,3 +102,21 @@ def test_exit_code_and_fault(fpga):
     # A load outside the on-chip windows is an access fault, not a hang.
     result = _launch(fpga, [asm.u("lui", 3, (DATA + WINDOW) >> 12), asm.i("lw", 1, 3, 0), asm.TMC_X0])
     assert result.status == RunStatus.FAULT and result.fault_cause == FaultCause.LOAD_ACCESS
+
+
+def test_a_c_kernel_through_the_device_api(link):
+    """``Device(backend="fpga")``: a compiled kernel with the runtime, its arguments and buffers;
+    the result against numpy, the instruction count against the golden model's."""
+    def vecadd(dev):
+        a = dev.upload(np.arange(8, dtype=np.int32))
+        b = dev.upload(np.full(8, 100, np.int32))
+        c = dev.alloc(8 * 4, np.int32)
+        counters = dev.run(KERNELS / "examples" / "vecadd.c", 8, a, b, c, max_cycles=100_000)
+        return dev.download(c), counters
+
+    dev = Device(CONFIG, backend="fpga", port=link)
+    got, counters = vecadd(dev)
+    assert np.array_equal(got, np.arange(8) + 100)
+    with Device(CONFIG, backend="emu") as golden:
+        _, expect = vecadd(golden)
+    assert counters.status == expect.status and counters.instrs == expect.instrs
