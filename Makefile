@@ -58,7 +58,7 @@ clean:
 	rm -rf $(VENV) build *.egg-info
 
 # The FPGA flow (docs/fpga.md): the fpga extra, then the smallest configuration (1 warp x 1 thread,
-# no FPU) to build/fpga-ulx3s-85f-default/simtlab_fpga.bit. Not part of `make test`.
+# no FPU) to build/fpga-ulx3s-85f-default-fpu-off/simtlab_fpga.bit. Not part of `make test`.
 FPGA_STAMP := $(VENV)/.installed-fpga
 $(FPGA_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[fpga]'

@@ -285,7 +285,8 @@ def cmd_fpga_build(args):
     from .fpga_build import build, fpga_config
     overrides = {} if args.fpu is None else {"fpu": args.fpu == "on"}
     config = fpga_config(args.config, **overrides)
-    out = Path(args.out or f"build/fpga-{args.board}-{args.config}")
+    fpu = "" if args.fpu is None else f"-fpu-{args.fpu}"
+    out = Path(args.out or f"build/fpga-{args.board}-{args.config}{fpu}")
     build(config, out, board=args.board, mhz=args.mhz, window_bytes=args.window,
           place=not args.synth_only, blocks=args.blocks)
     if not args.synth_only:
@@ -312,13 +313,15 @@ def _add_fpga_commands(sub):
     p.add_argument("--mhz", type=float, default=25.0, help="the SoC's clock (default %(default)s)")
     p.add_argument("--window", type=int, default=16384,
                    help="bytes of each on-chip memory window (default %(default)s)")
-    p.add_argument("--out", metavar="DIR", help="build folder (default build/fpga-BOARD-CONFIG)")
+    p.add_argument("--out", metavar="DIR",
+                   help="build folder (default build/fpga-BOARD-CONFIG, -fpu-on/off with --fpu)")
     p.add_argument("--synth-only", action="store_true", help="yosys only: no P&R, no bitstream")
     p.add_argument("--blocks", action="store_true",
                    help="also synthesise unflattened for the per-block report")
     p.set_defaults(func=cmd_fpga_build)
     p = steps.add_parser("report", help="utilization, Fmax and per-block area of a build")
-    p.add_argument("dir", nargs="?", default="build/fpga-ulx3s-85f-default")
+    p.add_argument("dir", nargs="?", default="build/fpga-ulx3s-85f-default-fpu-off",
+                   help="a build folder (default: make bitstream's, %(default)s)")
     p.add_argument("--depth", type=int, default=3, help="block levels shown (default %(default)s)")
     p.set_defaults(func=cmd_fpga_report)
 
