@@ -80,6 +80,10 @@ def test_configurations_are_checked():
         DeviceShell(SimtConfig(tile=TileConfig(), clock_gating=False))
     with pytest.raises(ValueError, match="unknown configuration"):
         fpga_build.fpga_config("nope")
+    with pytest.raises(ValueError, match="lut_mapper must be one of abc9, abc"):
+        fpga_build.build(fpga_build.fpga_config(), "/nonexistent", lut_mapper="yosys")
+    with pytest.raises(ValueError, match="unknown board"):
+        fpga_build.build(fpga_build.fpga_config(), "/nonexistent", board="icebreaker")
     assert fpga_build.fpga_config("4x4").clock_gating is False
     with pytest.raises(TypeError, match="clock_gating must be True or False"):
         SimtConfig(clock_gating="no")
