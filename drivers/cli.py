@@ -20,6 +20,9 @@
     simtlab nvdla-trace [--backend rtl|emu] PATH.cfg replay an NVDLA trace test on the "tile"
                                                      preset; pass/fail per check, cycles (exit 1
                                                      if a check fails)
+    simtlab fpga build --board ulx3s-85f [--config NAME] [--out DIR]
+                                                     the FPGA flow to a .bit (docs/fpga.md)
+    simtlab fpga report [DIR]                        an FPGA build's utilization and Fmax
 
 Config options: --config NAME, --cores N, --warps N, --threads N, --mem-latency N, --backend rtl|emu|fast.
 ``run`` exits with the program's code: 0 when it passes (tohost 1, exit 0 or the device falling idle),
@@ -338,6 +341,53 @@ def cmd_sweep(args):
     return 1 if failed else 0
 
 
+def cmd_fpga_build(args):
+    from .fpga_build import build, fpga_config
+    overrides = {} if args.fpu is None else {"fpu": args.fpu == "on"}
+    config = fpga_config(args.config, **overrides)
+    fpu = "" if args.fpu is None else f"-fpu-{args.fpu}"
+    out = Path(args.out or f"build/fpga-{args.board}-{args.config}{fpu}")
+    build(config, out, board=args.board, mhz=args.mhz, window_bytes=args.window,
+          place=not args.synth_only, blocks=args.blocks, lut_mapper=args.lut_mapper)
+    if not args.synth_only:
+        from .fpga_report import format_report, read_report
+        print(format_report(read_report(out)))
+    return 0
+
+
+def cmd_fpga_report(args):
+    from .fpga_report import format_report, read_report
+    print(format_report(read_report(args.dir), depth=args.depth))
+    return 0
+
+
+def _add_fpga_commands(sub):
+    from .fpga_build import BOARDS, LUT_MAPPERS
+    fpga = sub.add_parser("fpga", help="the FPGA flow: build a bitstream, report its area and timing")
+    steps = fpga.add_subparsers(dest="fpga_command", required=True)
+    p = steps.add_parser("build", help="synthesis, place and route, bitstream (yowasp tools)")
+    p.add_argument("--board", choices=sorted(BOARDS), default="ulx3s-85f")
+    p.add_argument("--config", default="default", choices=sorted(PRESETS),
+                   help="configuration preset, built with clock_gating=False (default %(default)s)")
+    p.add_argument("--fpu", choices=("on", "off"), help="override the preset's FPU")
+    p.add_argument("--mhz", type=float, default=25.0, help="the SoC's clock (default %(default)s)")
+    p.add_argument("--window", type=int, default=16384,
+                   help="bytes of each on-chip memory window (default %(default)s)")
+    p.add_argument("--out", metavar="DIR",
+                   help="build folder (default build/fpga-BOARD-CONFIG, -fpu-on/off with --fpu)")
+    p.add_argument("--synth-only", action="store_true", help="yosys only: no P&R, no bitstream")
+    p.add_argument("--blocks", action="store_true",
+                   help="also synthesise unflattened for the per-block report")
+    p.add_argument("--lut-mapper", choices=LUT_MAPPERS, default="abc9",
+                   help="abc9 (synth_ecp5's own) or classic abc where abc9 fails (default %(default)s)")
+    p.set_defaults(func=cmd_fpga_build)
+    p = steps.add_parser("report", help="utilization, Fmax and per-block area of a build")
+    p.add_argument("dir", nargs="?", default="build/fpga-ulx3s-85f-default-fpu-off",
+                   help="a build folder (default: make bitstream's, %(default)s)")
+    p.add_argument("--depth", type=int, default=3, help="block levels shown (default %(default)s)")
+    p.set_defaults(func=cmd_fpga_report)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with the CLI's contract for usage errors: one line ``error: ...``, exit 2."""
 
@@ -445,6 +495,8 @@ def main(argv=None):
                    help="a register the tile lacks is an error (default: skipped and listed)")
     p.add_argument("trace", help="the trace's .cfg (its .dat files next to it)")
     p.set_defaults(func=cmd_nvdla_trace)
+
+    _add_fpga_commands(sub)
 
     args = parser.parse_args(argv)
     try:

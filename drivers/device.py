@@ -198,9 +198,12 @@ class Device:
     ----------
     config : SimtConfig | str | None
         The configuration, or a preset name ("default", "test", ...).
-    backend : "rtl" | "emu" | "fast"
-        The Verilator model of the RTL (built on first use, then cached), the golden model, or the
-        golden model compiled to C++ (docs/fast.md: the same results and traces, no tile).
+    backend : "rtl" | "emu" | "fast" | "fpga"
+        The Verilator model of the RTL (built on first use, then cached), the golden model, the
+        golden model compiled to C++ (docs/fast.md: the same results and traces, no tile), or a
+        board running the FPGA build (docs/fpga.md; needs ``port``).
+    port : str | serial-like | None
+        ``backend="fpga"`` only: the board's serial port (or an open link object).
     max_cycles : int
         Default watchdog limit of :meth:`wait`.
     waves : (int, int) | None
@@ -223,8 +226,10 @@ class Device:
     """
 
     def __init__(self, config=None, backend="rtl", *, max_cycles=DEFAULT_MAX_CYCLES, waves=None,
-                 vcd_path=None, progress=False, **overrides):
+                 vcd_path=None, progress=False, port=None, **overrides):
         self.config = make_config(config, **overrides)
+        if port is not None and backend != "fpga":
+            raise ValueError("port is for backend='fpga'")
         if backend == "rtl":
             from ..sim.model import VerilatorModel
             self._backend = VerilatorModel(self.config, trace_waves=waves, vcd_path=vcd_path,
@@ -237,8 +242,13 @@ class Device:
         elif backend == "fast":
             from ..sim.fast import FastEmulator
             self._backend = FastEmulator(self.config)
+        elif backend == "fpga":
+            if port is None:
+                raise ValueError("backend='fpga' needs port= (the board's serial port)")
+            from .fpga import FpgaBackend
+            self._backend = FpgaBackend(self.config, port)
         else:
-            raise ValueError(f"backend must be 'rtl' or 'emu' (or 'fast'), not {backend!r}")
+            raise ValueError(f"backend must be 'rtl' or 'emu' (or 'fast', 'fpga'), not {backend!r}")
         self.backend_name = backend
         self.progress = bool(progress)
         self.max_cycles = max_cycles

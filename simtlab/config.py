@@ -395,6 +395,10 @@ class SimtConfig:
         (after their L1s) meet in one arbiter, then the L2, then memory (docs/memory.md, "L2
         cache"). The same write-through cache as the L1s, so memory and the L2 always agree and
         atomics still happen in memory. ``None`` (the default): none. Not with a tile.
+    clock_gating:
+        Build the FPU and the tile with gated clocks (the default: an idle unit costs a simulator
+        nothing); ``False`` gives their clock-enable variants, the same logic on one clock (FPGA
+        builds, docs/fpga.md). Cycle behaviour is the same either way.
     """
     cores: int = 1
     warps: int = 1
@@ -412,6 +416,7 @@ class SimtConfig:
     dcache: "CacheConfig | None" = None
     icache: "CacheConfig | None" = None
     l2: "CacheConfig | None" = None
+    clock_gating: bool = True
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -425,7 +430,7 @@ class SimtConfig:
             value = getattr(self, knob)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"SimtConfig.{knob} must be an integer, not {value!r}")
-        for knob in ("muldiv", "fpu"):
+        for knob in ("muldiv", "fpu", "clock_gating"):
             if not isinstance(getattr(self, knob), bool):
                 raise TypeError(f"SimtConfig.{knob} must be True or False, not {getattr(self, knob)!r}")
         if self.tile is not None and not isinstance(self.tile, TileConfig):
@@ -547,8 +552,10 @@ class SimtConfig:
         if self.tile is not None:
             values["tile"] = dataclasses.asdict(self.tile)
         values["dram"] = dataclasses.asdict(self.dram)
-        # Left out when off (or default banks), so every configuration without them keeps its key
-        # (and its cached model build).
+        # Left out at their defaults (off, default banks, gated clocks), so every configuration
+        # without them keeps its key (and its cached model build).
+        if self.clock_gating:
+            del values["clock_gating"]
         for knob in CACHE_KNOBS + ("lmem_banks",):
             if values[knob] is None:
                 del values[knob]

@@ -166,7 +166,7 @@ EXEC_UNITS = (
     ExecUnit("divider", (Unit.DIV,), lambda config: Divider(), _divider_inputs,
              {Protocol.ITERATIVE: Divider.latency},
              enabled=lambda config: config.muldiv),
-    ExecUnit("fpu", (Unit.FPU,), lambda config: Fpu(), _fpu_inputs,
+    ExecUnit("fpu", (Unit.FPU,), lambda config: Fpu(clock_gating=config.clock_gating), _fpu_inputs,
              {Protocol.PIPELINED: Fpu.pipeline_stages - 1,
               Protocol.ITERATIVE: Fpu.iterative_latency},
              flags=True, enabled=lambda config: config.fpu),

@@ -300,7 +300,7 @@ class SimtTop(wiring.Component):
         from ..tile.tile import Tile
         cfg = self._config
         width = 8 * cfg.block_bytes
-        m.submodules.tile = tile = DomainRenamer("core")(Tile(cfg.tile))
+        m.submodules.tile = tile = DomainRenamer("core")(Tile(cfg.tile, clock_gating=cfg.clock_gating))
         m.submodules.mmio = bridge = DomainRenamer("core")(MmioBridge(block_bytes=cfg.block_bytes))
         m.submodules.arbiter = arbiter = DomainRenamer("core")(
             MemArbiter(count=2, data_width=width, tag_width=16))

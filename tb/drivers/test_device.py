@@ -126,7 +126,7 @@ def test_config_validation():
     with pytest.raises(ValueError, match="unknown configuration preset 'huge'"):
         Device("huge", backend="emu")
     with pytest.raises(ValueError, match="backend must be 'rtl' or 'emu'"):
-        Device("default", backend="fpga")
+        Device("default", backend="nope")
 
 
 # -- kernel signatures, buffers, source locations ---------------------------------------------------
